@@ -1,0 +1,45 @@
+# Helpers that keep each src/<module>/CMakeLists.txt to a few lines.
+#
+#   kb_library(NAME SOURCES a.cc b.cc DEPS other_lib ...)
+#   kb_test(NAME SOURCES a_test.cc DEPS lib ... [INTEGRATION])
+# Unit tests carry the CTest label "unit" and need no service; integration tests carry "integration"
+# and read service addresses from the environment (see scripts/test.sh).
+
+set(KB_WARNINGS -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Woverloaded-virtual
+    -Wcast-align -Wimplicit-fallthrough -Wformat=2)
+if(KB_WERROR)
+  list(APPEND KB_WARNINGS -Werror)
+endif()
+
+if(KB_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
+function(kb_apply_options target)
+  target_compile_options(${target} PRIVATE ${KB_WARNINGS})
+  target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+endfunction()
+
+function(kb_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(${name} STATIC ${ARG_SOURCES})
+  kb_apply_options(${name})
+  target_link_libraries(${name} PUBLIC ${ARG_DEPS})
+endfunction()
+
+function(kb_test name)
+  if(NOT KB_BUILD_TESTS)
+    return()
+  endif()
+  cmake_parse_arguments(ARG "INTEGRATION" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  kb_apply_options(${name})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
+  if(ARG_INTEGRATION)
+    set(label integration)
+  else()
+    set(label unit)
+  endif()
+  gtest_discover_tests(${name} PROPERTIES LABELS ${label} DISCOVERY_TIMEOUT 60)
+endfunction()

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs every system dependency of Kafka Backup from Debian packages (bookworm).
+# Idempotent: when everything is present it only runs dpkg-query and exits in well under a second.
+#
+# Toolchains the test services need (Java 17 + Maven for the Kafka broker, Go for the S3 server) are
+# installed from Debian too when missing; a Go older than the S3 server needs upgrades itself through
+# the Go module proxy (GOTOOLCHAIN=auto).
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake ninja-build pkg-config git python3 curl ca-certificates
+  # libraries
+  librdkafka-dev libcurl4-openssl-dev libssl-dev libzstd-dev libxxhash-dev
+  libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
+  prometheus-cpp-dev libcivetweb-dev libpugixml-dev
+  # tests, fuzzing, benchmarks, formatting
+  libgtest-dev libgmock-dev libbenchmark-dev kcat clang clang-format libclang-rt-14-dev
+)
+command -v java >/dev/null 2>&1 || packages+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null 2>&1 || packages+=(maven)
+command -v go >/dev/null 2>&1 || packages+=(golang-go)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "installed" ]] || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#packages[@]} packages present" >&2
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}" >&2
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

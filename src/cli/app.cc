@@ -1,0 +1,95 @@
+#include "cli/app.h"
+
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <functional>
+#include <optional>
+
+#include "cli/version.h"
+#include "common/status.h"
+#include "config/config.h"
+#include "kafka/client.h"
+
+namespace kb::cli {
+namespace {
+
+struct GlobalOptions {
+  std::string config_path;
+  std::string log_level = "info";
+};
+
+// Loads and validates the config file; with no --config, the defaults (local store) apply.
+Result<Config> LoadConfig(const GlobalOptions& g) {
+  Config cfg;
+  if (!g.config_path.empty()) {
+    KB_ASSIGN_OR_RETURN(cfg, LoadConfigFile(g.config_path, ProcessEnv()));
+  } else {
+    KB_ASSIGN_OR_RETURN(cfg, ParseConfig("{}", "<defaults>", ProcessEnv()));
+  }
+  KB_RETURN_IF_ERROR(kafka::ValidateProperties(cfg.kafka.properties));
+  return cfg;
+}
+
+int ExitCodeFor(const Status& s) {
+  if (s.ok()) return kExitOk;
+  return s.IsInvalidArgument() ? kExitUsage : kExitFailure;
+}
+
+struct Command {
+  const char* name;
+  const char* description;
+};
+
+// Commands planned for the CLI. Each is wired to its implementation as the feature lands.
+constexpr Command kCommands[] = {
+    {"backup", "Continuously copy topics' partitions and consumer group offsets to the store"},
+    {"restore", "Restore topics (all data or a time window) from the store into a cluster"},
+    {"ls", "List what the store holds: topics, partitions, offset and time ranges"},
+    {"verify", "Read back segments and check checksums, indexes and offset continuity"},
+    {"status", "Show the backup lag per topic and partition"},
+    {"offsets", "Query and export the offset map of a restore"},
+};
+
+}  // namespace
+
+int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  CLI::App app{"kafka-backup: backup and restore of Apache Kafka topics to S3 or a local directory",
+               "kafka-backup"};
+  app.require_subcommand(1);
+  GlobalOptions g;
+  app.set_version_flag("--version", std::string("kafka-backup ") + kVersion);
+  app.add_option("-c,--config", g.config_path, "YAML configuration file")
+      ->check(CLI::ExistingFile)
+      ->envname("KAFKA_BACKUP_CONFIG");
+  app.add_option("--log-level", g.log_level, "trace, debug, info, warn, error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+
+  std::optional<std::string> chosen;
+  for (const Command& c : kCommands) {
+    CLI::App* sub = app.add_subcommand(c.name, c.description);
+    sub->callback([&chosen, name = c.name] { chosen = name; });
+  }
+
+  std::vector<std::string> reversed(args.rbegin(), args.rend());
+  try {
+    app.parse(reversed);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e, out, err);
+    // --help and --version are successes; every other parse error is a usage error.
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+  spdlog::set_level(spdlog::level::from_str(g.log_level));
+
+  Result<Config> cfg = LoadConfig(g);
+  if (!cfg.ok()) {
+    err << "kafka-backup: " << cfg.status().ToString() << "\n";
+    return ExitCodeFor(cfg.status());
+  }
+  Status s = Status::NotImplemented(*chosen, "this command is not implemented yet");
+  err << "kafka-backup: " << s.ToString() << "\n";
+  return kExitFailure;
+}
+
+}  // namespace kb::cli

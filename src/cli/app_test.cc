@@ -1,0 +1,79 @@
+#include "cli/app.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "testing/test_env.h"
+
+namespace kb::cli {
+namespace {
+
+struct CliRun {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+CliRun Cli(std::vector<std::string> args) {
+  std::ostringstream out, err;
+  int code = RunCli(args, out, err);
+  return {code, out.str(), err.str()};
+}
+
+TEST(CliTest, VersionPrintsVersion) {
+  CliRun r = Cli({"--version"});
+  EXPECT_EQ(r.code, kExitOk);
+  EXPECT_NE(r.out.find("kafka-backup 0."), std::string::npos) << r.out;
+}
+
+TEST(CliTest, HelpListsEveryCommand) {
+  CliRun r = Cli({"--help"});
+  EXPECT_EQ(r.code, kExitOk);
+  for (const char* cmd : {"backup", "restore", "ls", "verify", "status", "offsets"}) {
+    EXPECT_NE(r.out.find(cmd), std::string::npos) << cmd << " missing from:\n" << r.out;
+  }
+}
+
+TEST(CliTest, NoCommandIsUsageError) { EXPECT_EQ(Cli({}).code, kExitUsage); }
+
+TEST(CliTest, UnknownFlagIsUsageError) {
+  CliRun r = Cli({"ls", "--no-such-flag"});
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_NE(r.err.find("no-such-flag"), std::string::npos) << r.err;
+}
+
+TEST(CliTest, MissingConfigFileIsUsageError) {
+  CliRun r = Cli({"--config", "/nonexistent/kb.yaml", "ls"});
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_NE(r.err.find("/nonexistent/kb.yaml"), std::string::npos) << r.err;
+}
+
+TEST(CliTest, UnknownConfigKeyIsNamedAndRejected) {
+  testing::TempDir dir;
+  std::string path = dir.path() + "/kb.yaml";
+  std::ofstream(path) << "kafka:\n  bootstrap.servers: 127.0.0.1:1\nstorage:\n  locl: {}\n";
+  CliRun r = Cli({"--config", path, "ls"});
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_NE(r.err.find("storage.locl"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("unknown configuration key"), std::string::npos) << r.err;
+}
+
+TEST(CliTest, UnknownKafkaPropertyIsNamedAndRejected) {
+  testing::TempDir dir;
+  std::string path = dir.path() + "/kb.yaml";
+  std::ofstream(path) << "kafka:\n  bootstrap.servers: 127.0.0.1:1\n  no.such.property: 1\n";
+  CliRun r = Cli({"--config", path, "ls"});
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_NE(r.err.find("kafka.no.such.property"), std::string::npos) << r.err;
+}
+
+TEST(CliTest, UnimplementedCommandSaysSoAndFails) {
+  CliRun r = Cli({"verify"});
+  EXPECT_EQ(r.code, kExitFailure);
+  EXPECT_NE(r.err.find("not implemented yet"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace kb::cli

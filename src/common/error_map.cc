@@ -1,0 +1,132 @@
+#include "common/error_map.h"
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+namespace kb {
+
+Status FromKafkaError(rd_kafka_resp_err_t err, std::string_view subject, std::string_view what) {
+  std::string msg =
+      std::string(what) + " failed: " + rd_kafka_err2str(err) + " (" + rd_kafka_err2name(err) + ")";
+  switch (err) {
+    case RD_KAFKA_RESP_ERR_NO_ERROR:
+      return Status::OK();
+    case RD_KAFKA_RESP_ERR__TIMED_OUT:
+    case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+    case RD_KAFKA_RESP_ERR__TRANSPORT:
+    case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
+    case RD_KAFKA_RESP_ERR__QUEUE_FULL:
+    case RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION:
+    case RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_NOT_COORDINATOR:
+    case RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS:
+    case RD_KAFKA_RESP_ERR_NETWORK_EXCEPTION:
+    case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS:
+    case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+    case RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS:
+    case RD_KAFKA_RESP_ERR_THROTTLING_QUOTA_EXCEEDED:
+      return Status::Retryable(subject, msg);
+    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+    case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+    case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
+    case RD_KAFKA_RESP_ERR_GROUP_ID_NOT_FOUND:
+      return Status::NotFound(subject, msg);
+    case RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS:
+      return Status::AlreadyExists(subject, msg);
+    case RD_KAFKA_RESP_ERR__AUTHENTICATION:
+    case RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED:
+    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED:
+      return Status::PermissionDenied(subject, msg);
+    case RD_KAFKA_RESP_ERR__INVALID_ARG:
+    case RD_KAFKA_RESP_ERR_INVALID_CONFIG:
+    case RD_KAFKA_RESP_ERR_INVALID_PARTITIONS:
+    case RD_KAFKA_RESP_ERR_INVALID_REPLICATION_FACTOR:
+    case RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION:
+    case RD_KAFKA_RESP_ERR_POLICY_VIOLATION:
+      return Status::InvalidArgument(subject, msg);
+    case RD_KAFKA_RESP_ERR_NON_EMPTY_GROUP:
+    case RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID:
+      return Status::FailedPrecondition(subject, msg);
+    default:
+      return Status::Permanent(subject, msg);
+  }
+}
+
+Status FromCurlError(CURLcode code, std::string_view subject, std::string_view detail) {
+  std::string msg = std::string(curl_easy_strerror(code));
+  if (!detail.empty()) msg += ": " + std::string(detail);
+  switch (code) {
+    case CURLE_OK:
+      return Status::OK();
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_SSL_CONNECT_ERROR:
+      return Status::Retryable(subject, msg);
+    default:
+      return Status::Permanent(subject, msg);
+  }
+}
+
+Status FromHttpStatus(long http_status, std::string_view service_code, std::string_view subject,
+                      std::string_view message) {
+  std::string msg = "HTTP " + std::to_string(http_status);
+  if (!service_code.empty()) msg += " " + std::string(service_code);
+  if (!message.empty()) msg += ": " + std::string(message);
+  if (http_status >= 200 && http_status < 300) return Status::OK();
+  if (service_code == "SlowDown" || service_code == "RequestTimeout" ||
+      service_code == "InternalError" || service_code == "ServiceUnavailable" ||
+      http_status == 429 || http_status >= 500) {
+    return Status::Retryable(subject, msg);
+  }
+  if (http_status == 404) return Status::NotFound(subject, msg);
+  if (http_status == 401 || http_status == 403) {
+    if (service_code == "SignatureDoesNotMatch" || service_code == "InvalidAccessKeyId") {
+      msg += " (check the S3 access key and secret)";
+    }
+    return Status::PermissionDenied(subject, msg);
+  }
+  if (http_status == 412 || http_status == 409) return Status::FailedPrecondition(subject, msg);
+  return Status::Permanent(subject, msg);
+}
+
+Status FromErrno(int err, std::string_view subject, std::string_view what) {
+  std::string msg = std::string(what) + ": " + std::strerror(err);
+  switch (err) {
+    case 0:
+      return Status::OK();
+    case ENOENT:
+    case ENOTDIR:
+      return Status::NotFound(subject, msg);
+    case EACCES:
+    case EPERM:
+    case EROFS:
+      return Status::PermissionDenied(subject, msg);
+    case EEXIST:
+    case ENOTEMPTY:
+      return Status::AlreadyExists(subject, msg);
+    case EINTR:
+    case EAGAIN:
+    case ETIMEDOUT:
+      return Status::Retryable(subject, msg);
+    case EINVAL:
+    case ENAMETOOLONG:
+      return Status::InvalidArgument(subject, msg);
+    default:
+      return Status::Permanent(subject, msg);
+  }
+}
+
+}  // namespace kb

@@ -1,0 +1,31 @@
+// The one place that turns errors of the libraries we call (librdkafka, libcurl, HTTP status codes,
+// errno) into kb::Status codes. Every module maps foreign errors through here so that "what does
+// the caller do next" (retry, give up, tell the operator about credentials) is decided
+// consistently.
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <curl/curl.h>
+#include <librdkafka/rdkafka.h>
+
+#include <string_view>
+
+#include "common/status.h"
+
+namespace kb {
+
+// librdkafka error code `err` from operation `what` (e.g. "produce") about `subject` ("topic/3").
+Status FromKafkaError(rd_kafka_resp_err_t err, std::string_view subject, std::string_view what);
+
+// A transfer-level libcurl failure (no HTTP response). `detail` is the CURLOPT_ERRORBUFFER text.
+Status FromCurlError(CURLcode code, std::string_view subject, std::string_view detail);
+
+// An HTTP error response. `service_code` is e.g. S3's <Code> ("SlowDown", "NoSuchKey").
+Status FromHttpStatus(long http_status, std::string_view service_code, std::string_view subject,
+                      std::string_view message);
+
+// A failed system call; `err` is errno.
+Status FromErrno(int err, std::string_view subject, std::string_view what);
+
+}  // namespace kb

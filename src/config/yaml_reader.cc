@@ -1,0 +1,87 @@
+#include "config/yaml_reader.h"
+
+#include <charconv>
+
+namespace kb {
+
+Result<YamlMapReader> YamlMapReader::Make(const YAML::Node& node, std::string path,
+                                          const EnvLookup* env) {
+  if (node && !node.IsNull() && !node.IsMap()) {
+    return Status::InvalidArgument(path.empty() ? "<top level>" : path,
+                                   "expected a mapping of key: value");
+  }
+  return YamlMapReader(node, std::move(path), env);
+}
+
+bool YamlMapReader::Has(const std::string& key) const {
+  return node_ && node_.IsMap() && node_[key];
+}
+
+Result<std::optional<std::string>> YamlMapReader::Scalar(const std::string& key) {
+  known_.insert(key);
+  if (!Has(key)) return std::optional<std::string>();
+  YAML::Node v = node_[key];
+  if (v.IsNull()) return std::optional<std::string>();
+  if (!v.IsScalar()) return Status::InvalidArgument(PathOf(key), "expected a single value");
+  KB_ASSIGN_OR_RETURN(std::string expanded, ExpandEnv(v.Scalar(), PathOf(key), *env_));
+  return std::optional<std::string>(std::move(expanded));
+}
+
+Result<std::optional<std::string>> YamlMapReader::GetString(const std::string& key) {
+  return Scalar(key);
+}
+
+Result<std::optional<bool>> YamlMapReader::GetBool(const std::string& key) {
+  KB_ASSIGN_OR_RETURN(std::optional<std::string> s, Scalar(key));
+  if (!s) return std::optional<bool>();
+  if (*s == "true" || *s == "yes" || *s == "on") return std::optional<bool>(true);
+  if (*s == "false" || *s == "no" || *s == "off") return std::optional<bool>(false);
+  return Status::InvalidArgument(PathOf(key), "expected true or false, got '" + *s + "'");
+}
+
+Result<std::optional<int64_t>> YamlMapReader::GetInt(const std::string& key, int64_t min,
+                                                     int64_t max) {
+  KB_ASSIGN_OR_RETURN(std::optional<std::string> s, Scalar(key));
+  if (!s) return std::optional<int64_t>();
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(s->data(), s->data() + s->size(), v);
+  if (ec != std::errc() || end != s->data() + s->size()) {
+    return Status::InvalidArgument(PathOf(key), "expected an integer, got '" + *s + "'");
+  }
+  if (v < min || v > max) {
+    return Status::InvalidArgument(PathOf(key), "value " + *s + " is out of range [" +
+                                                    std::to_string(min) + ", " +
+                                                    std::to_string(max) + "]");
+  }
+  return std::optional<int64_t>(v);
+}
+
+Result<YamlMapReader> YamlMapReader::GetMap(const std::string& key) {
+  known_.insert(key);
+  return Make(Has(key) ? node_[key] : YAML::Node(), PathOf(key), env_);
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> YamlMapReader::AllScalars() {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!node_ || !node_.IsMap()) return out;
+  for (const auto& kv : node_) {
+    std::string key = kv.first.as<std::string>();
+    KB_ASSIGN_OR_RETURN(std::optional<std::string> v, Scalar(key));
+    if (!v) return Status::InvalidArgument(PathOf(key), "has no value");
+    out.emplace_back(key, std::move(*v));
+  }
+  return out;
+}
+
+Status YamlMapReader::Finish() const {
+  if (!node_ || !node_.IsMap()) return Status::OK();
+  for (const auto& kv : node_) {
+    std::string key = kv.first.as<std::string>();
+    if (!known_.count(key)) {
+      return Status::InvalidArgument(PathOf(key), "unknown configuration key");
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace kb

@@ -1,0 +1,40 @@
+// Construction of librdkafka clients from the `kafka:` config section, with RAII ownership.
+//
+// The user's properties are passed to librdkafka unchanged; the caller may add `overrides` that the
+// tool itself needs (e.g. enable.auto.commit=false for the backup consumer), which win over the
+// user's. A property librdkafka rejects is an InvalidArgument naming "kafka.<key>".
+//
+// Ownership: returned clients are owned by the caller (unique_ptr); destroying a KafkaConsumer
+// handle without close() is avoided by the ConsumerCloser deleter.
+// Thread-safety: librdkafka handles are thread-safe as documented by librdkafka.
+#pragma once
+
+#include <librdkafka/rdkafkacpp.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "common/status.h"
+
+namespace kb::kafka {
+
+using Properties = std::map<std::string, std::string>;
+
+// Builds a global conf from `props` then `overrides`; errors name the offending key.
+Result<std::unique_ptr<RdKafka::Conf>> MakeConf(const Properties& props,
+                                                const Properties& overrides = {});
+
+// Checks that librdkafka accepts every property (used when loading a config file).
+Status ValidateProperties(const Properties& props);
+
+struct ConsumerCloser {
+  void operator()(RdKafka::KafkaConsumer* c) const;
+};
+using ConsumerPtr = std::unique_ptr<RdKafka::KafkaConsumer, ConsumerCloser>;
+
+Result<std::unique_ptr<RdKafka::Producer>> MakeProducer(const Properties& props,
+                                                        const Properties& overrides = {});
+Result<ConsumerPtr> MakeConsumer(const Properties& props, const Properties& overrides = {});
+
+}  // namespace kb::kafka
