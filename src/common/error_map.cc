@@ -98,6 +98,7 @@ Status FromHttpStatus(long http_status, std::string_view service_code, std::stri
     }
     return Status::PermissionDenied(subject, msg);
   }
+  if (http_status == 416) return Status::InvalidArgument(subject, msg);  // InvalidRange
   if (http_status == 412 || http_status == 409) return Status::FailedPrecondition(subject, msg);
   return Status::Permanent(subject, msg);
 }

@@ -41,21 +41,30 @@ kb_wait_port() {
 # kb_port_free PORT: true when nothing listens on 127.0.0.1:PORT.
 kb_port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# kb_stop_pid PIDFILE GRACE_SECONDS: SIGTERM the process group/process, wait, SIGKILL if needed.
+# kb_alive PID: true while PID is a live process. A zombie counts as dead: on some machines
+# process 1 never reaps orphans, so `kill -0` alone would report a stopped server as running.
+kb_alive() {
+  local pid=$1 state
+  [[ -n "$pid" ]] || return 1
+  state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) || return 1
+  [[ -n "$state" && "$state" != Z && "$state" != X ]]
+}
+
+# kb_stop_pid PIDFILE GRACE_SECONDS: SIGTERM the process, wait, SIGKILL if needed.
 kb_stop_pid() {
   local pidfile=$1 grace=${2:-20} pid i
   [[ -f "$pidfile" ]] || return 0
   pid=$(cat "$pidfile")
-  if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+  if kb_alive "$pid"; then
     kill -TERM "$pid" 2>/dev/null || true
     for ((i = 0; i < grace * 10; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
+      kb_alive "$pid" || break
       sleep 0.1
     done
-    if kill -0 "$pid" 2>/dev/null; then
+    if kb_alive "$pid"; then
       kb_log "pid $pid did not stop in ${grace}s; sending SIGKILL"
       kill -KILL "$pid" 2>/dev/null || true
-      sleep 0.2
+      for ((i = 0; i < 50; i++)); do kb_alive "$pid" || break; sleep 0.1; done
     fi
   fi
   rm -f "$pidfile"

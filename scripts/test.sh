@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine: installs dependencies, builds the Debug+ASan/UBSan
+# configuration, checks formatting, starts a real Kafka broker (KRaft) and a real S3 server
+# (versitygw, SigV4-verifying) on loopback ports, runs the fuzzers briefly and every CTest test
+# (unit + integration), and stops the services whatever happens.
+#
+#   scripts/test.sh                 everything
+#   scripts/test.sh -L unit         extra arguments go to ctest (here: unit tests only)
+#
+# Environment: KB_FUZZ_SECONDS (default 60; 0 skips fuzzing), KB_CACHE_DIR (see
+# test/services/common.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+step() { printf '\n==> %s\n' "$*" >&2; }
+
+step "installing dependencies"
+scripts/install-deps.sh
+
+step "checking formatting (clang-format)"
+mapfile -t sources < <(git ls-files '*.cc' '*.h' 2>/dev/null || find src bench -name '*.cc' -o -name '*.h')
+if ((${#sources[@]})); then
+  clang-format --dry-run -Werror "${sources[@]}"
+fi
+
+step "building (Debug + ASan/UBSan)"
+cmake --preset asan >/dev/null
+cmake --build --preset asan
+
+export KB_RUN_DIR="$root/build/test-services"
+services_started=()
+cleanup() {
+  local rc=$?
+  for svc in "${services_started[@]}"; do
+    test/services/"$svc".sh stop --name test || rc=1
+  done
+  exit $rc
+}
+trap cleanup EXIT INT TERM
+
+step "starting the S3 server and the Kafka broker"
+test/services/s3.sh start --name test >/dev/null
+services_started+=(s3)
+test/services/kafka.sh start --name test >/dev/null
+services_started+=(kafka)
+set -a
+# shellcheck disable=SC1091
+. "$KB_RUN_DIR/s3-test/env"
+# shellcheck disable=SC1091
+. "$KB_RUN_DIR/kafka-test/env"
+set +a
+
+if [[ -x scripts/fuzz.sh && "${KB_FUZZ_SECONDS:-60}" != 0 ]]; then
+  step "fuzzing the segment decoder for ${KB_FUZZ_SECONDS:-60}s"
+  scripts/fuzz.sh "${KB_FUZZ_SECONDS:-60}"
+fi
+
+step "running tests"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+ctest --preset asan -j2 "$@"

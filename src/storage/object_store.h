@@ -1,0 +1,73 @@
+// ObjectStore: the one storage interface of Kafka Backup (cf. LevelDB's Env, ClickHouse's
+// IObjectStorage). Everything the tool keeps lives in objects named by keys (see layout/keys.h);
+// backends live in a folder each: storage/local (embedded default), storage/s3, storage/memory, and
+// storage/fault (a fault-injecting wrapper for tests). Retries live in storage/retrying_store.h,
+// never in a backend.
+//
+// Semantics every backend provides (checked by storage/conformance_test.h):
+//   * Keys are non-empty UTF-8 strings of at most kMaxKeyBytes bytes; '/' separates "directories"
+//   for
+//     listing only. Any byte except NUL is allowed.
+//   * Put is all-or-nothing: a reader sees the old object, or the whole new one, never part of it.
+//     When Put returns OK the object is durable (fsync'd / acknowledged by the server).
+//     Put overwrites an existing object.
+//   * Get / GetRange of a missing key: NotFound. GetRange returns bytes [offset, offset+length)
+//     clipped at the end of the object; offset past the end is InvalidArgument.
+//   * List returns keys with the prefix in lexicographic (byte) order, at most max_keys per page,
+//     with a continuation token ("" when done). Listing is not a snapshot across pages.
+//   * Delete removes keys; keys that do not exist are not an error. Batches of any size.
+//   * Errors carry a Status code (NotFound, Retryable, Permanent, PermissionDenied, Corruption,
+//     InvalidArgument) and the key at fault as the subject.
+//
+// Thread-safety: every method of every backend may be called concurrently from several threads.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace kb::storage {
+
+inline constexpr size_t kMaxKeyBytes = 1024;
+
+struct ObjectInfo {
+  std::string key;
+  uint64_t size = 0;
+  friend bool operator==(const ObjectInfo&, const ObjectInfo&) = default;
+};
+
+struct ListPage {
+  std::vector<ObjectInfo> objects;
+  std::string next_token;  // pass to the next List call; empty when the listing is complete
+};
+
+class ObjectStore {
+ public:
+  virtual ~ObjectStore() = default;
+
+  virtual Status Put(const std::string& key, std::string_view data) = 0;
+  virtual Result<std::string> Get(const std::string& key) = 0;
+  virtual Result<std::string> GetRange(const std::string& key, uint64_t offset,
+                                       uint64_t length) = 0;
+  // Size of the object in bytes.
+  virtual Result<uint64_t> Head(const std::string& key) = 0;
+  virtual Result<ListPage> List(const std::string& prefix, const std::string& token,
+                                size_t max_keys) = 0;
+  virtual Status Delete(const std::vector<std::string>& keys) = 0;
+
+  // Human-readable location for logs and messages: "file:///var/backups", "s3://bucket".
+  virtual std::string Describe() const = 0;
+};
+
+// Checks a key against the rules above; InvalidArgument naming the key otherwise.
+Status ValidateKey(std::string_view key);
+
+// Every object under `prefix`, following continuation tokens.
+Result<std::vector<ObjectInfo>> ListAll(ObjectStore& store, const std::string& prefix,
+                                        size_t page_size = 1000);
+
+}  // namespace kb::storage

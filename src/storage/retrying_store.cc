@@ -1,0 +1,107 @@
+#include "storage/retrying_store.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <mutex>
+#include <thread>
+
+namespace kb::storage {
+namespace {
+
+// Full jitter: a uniform wait in [0, cap], as recommended for many clients backing off together.
+std::chrono::milliseconds Jitter(std::chrono::milliseconds cap) {
+  static std::mutex mu;
+  static std::mt19937_64 rng{std::random_device{}()};
+  std::lock_guard<std::mutex> lock(mu);
+  std::uniform_int_distribution<int64_t> dist(0, std::max<int64_t>(cap.count(), 0));
+  return std::chrono::milliseconds(dist(rng));
+}
+
+}  // namespace
+
+RetryClock RetryClock::Real() {
+  return {[] { return std::chrono::steady_clock::now(); },
+          [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); }};
+}
+
+RetryingStore::RetryingStore(std::unique_ptr<ObjectStore> inner, RetryPolicy policy,
+                             RetryClock clock)
+    : inner_(std::move(inner)), policy_(policy), clock_(std::move(clock)) {}
+
+Status RetryingStore::Run(std::string_view what, std::string_view key,
+                          const std::function<Status()>& op) {
+  const auto start = clock_.now();
+  std::chrono::milliseconds cap = policy_.initial_backoff;
+  for (int attempt = 1;; ++attempt) {
+    Status s = op();
+    if (!s.IsRetryable()) return s;
+    auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - start);
+    std::chrono::milliseconds wait = Jitter(cap);
+    if (attempt >= policy_.max_attempts || elapsed + wait >= policy_.deadline) {
+      return s.WithContext("gave up after " + std::to_string(attempt) + " attempts in " +
+                           std::to_string(elapsed.count()) + " ms");
+    }
+    spdlog::warn("{} {} on {}: {} (attempt {}/{}, retrying in {} ms)", what, key,
+                 inner_->Describe(), s.ToString(), attempt, policy_.max_attempts, wait.count());
+    clock_.sleep(wait);
+    cap = std::min(cap * 2, policy_.max_backoff);
+  }
+}
+
+Status RetryingStore::Put(const std::string& key, std::string_view data) {
+  return Run("put", key, [&] { return inner_->Put(key, data); });
+}
+
+Result<std::string> RetryingStore::Get(const std::string& key) {
+  std::string out;
+  Status s = Run("get", key, [&] {
+    Result<std::string> r = inner_->Get(key);
+    if (r.ok()) out = std::move(*r);
+    return r.status();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+Result<std::string> RetryingStore::GetRange(const std::string& key, uint64_t offset,
+                                            uint64_t length) {
+  std::string out;
+  Status s = Run("ranged get", key, [&] {
+    Result<std::string> r = inner_->GetRange(key, offset, length);
+    if (r.ok()) out = std::move(*r);
+    return r.status();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+Result<uint64_t> RetryingStore::Head(const std::string& key) {
+  uint64_t size = 0;
+  Status s = Run("head", key, [&] {
+    Result<uint64_t> r = inner_->Head(key);
+    if (r.ok()) size = *r;
+    return r.status();
+  });
+  if (!s.ok()) return s;
+  return size;
+}
+
+Result<ListPage> RetryingStore::List(const std::string& prefix, const std::string& token,
+                                     size_t max_keys) {
+  ListPage page;
+  Status s = Run("list", prefix, [&] {
+    Result<ListPage> r = inner_->List(prefix, token, max_keys);
+    if (r.ok()) page = std::move(*r);
+    return r.status();
+  });
+  if (!s.ok()) return s;
+  return page;
+}
+
+Status RetryingStore::Delete(const std::vector<std::string>& keys) {
+  return Run("delete", keys.empty() ? std::string() : keys.front(),
+             [&] { return inner_->Delete(keys); });
+}
+
+}  // namespace kb::storage

@@ -1,0 +1,149 @@
+#include "storage/retrying_store.h"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+
+namespace kb::storage {
+namespace {
+
+using std::chrono::milliseconds;
+
+// An inner store whose answers are scripted: each call pops the next Status (OK when empty).
+class ScriptedStore : public ObjectStore {
+ public:
+  std::deque<Status> script;
+  int calls = 0;
+
+  Status Next() {
+    ++calls;
+    if (script.empty()) return Status::OK();
+    Status s = script.front();
+    script.pop_front();
+    return s;
+  }
+  Status Put(const std::string&, std::string_view) override { return Next(); }
+  Result<std::string> Get(const std::string&) override {
+    Status s = Next();
+    if (!s.ok()) return s;
+    return std::string("data");
+  }
+  Result<std::string> GetRange(const std::string&, uint64_t, uint64_t) override {
+    Status s = Next();
+    if (!s.ok()) return s;
+    return std::string("da");
+  }
+  Result<uint64_t> Head(const std::string&) override {
+    Status s = Next();
+    if (!s.ok()) return s;
+    return uint64_t{4};
+  }
+  Result<ListPage> List(const std::string&, const std::string&, size_t) override {
+    Status s = Next();
+    if (!s.ok()) return s;
+    return ListPage{{{"k", 4}}, ""};
+  }
+  Status Delete(const std::vector<std::string>&) override { return Next(); }
+  std::string Describe() const override { return "scripted://"; }
+};
+
+struct FakeTime {
+  std::chrono::steady_clock::time_point now{};
+  std::vector<milliseconds> sleeps;
+  RetryClock Clock() {
+    return {[this] { return now; },
+            [this](milliseconds d) {
+              sleeps.push_back(d);
+              now += d;
+            }};
+  }
+};
+
+class RetryingStoreTest : public ::testing::Test {
+ protected:
+  RetryingStore Make(RetryPolicy policy = {}) {
+    auto inner = std::make_unique<ScriptedStore>();
+    inner_ = inner.get();
+    return RetryingStore(std::move(inner), policy, time_.Clock());
+  }
+  ScriptedStore* inner_ = nullptr;
+  FakeTime time_;
+};
+
+TEST_F(RetryingStoreTest, RetriesRetryableErrorsUntilSuccess) {
+  RetryingStore store = Make();
+  inner_->script = {Status::Retryable("k", "503"), Status::Retryable("k", "reset")};
+  auto r = store.Get("k");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(*r, "data");
+  EXPECT_EQ(inner_->calls, 3);
+  EXPECT_EQ(time_.sleeps.size(), 2u);
+}
+
+TEST_F(RetryingStoreTest, NonRetryableErrorsReturnAtOnce) {
+  RetryingStore store = Make();
+  for (Status s : {Status::NotFound("k", "no"), Status::PermissionDenied("k", "403"),
+                   Status::Corruption("k", "bad"), Status::InvalidArgument("k", "x")}) {
+    inner_->calls = 0;
+    inner_->script = {s};
+    EXPECT_EQ(store.Put("k", "v"), s);
+    EXPECT_EQ(inner_->calls, 1);
+  }
+  EXPECT_TRUE(time_.sleeps.empty());
+}
+
+TEST_F(RetryingStoreTest, GivesUpAfterMaxAttemptsWithContext) {
+  RetryingStore store = Make({.max_attempts = 4});
+  for (int i = 0; i < 10; ++i) inner_->script.push_back(Status::Retryable("k", "503 SlowDown"));
+  auto r = store.Head("k");
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(r.status().IsRetryable());
+  EXPECT_EQ(r.status().subject(), "k");
+  EXPECT_NE(r.status().message().find("gave up after 4 attempts"), std::string::npos)
+      << r.status().message();
+  EXPECT_EQ(inner_->calls, 4);
+}
+
+TEST_F(RetryingStoreTest, BackoffGrowsExponentiallyWithFullJitterUpToTheCap) {
+  RetryingStore store = Make({.max_attempts = 10,
+                              .initial_backoff = milliseconds(100),
+                              .max_backoff = milliseconds(800),
+                              .deadline = milliseconds(1'000'000)});
+  for (int i = 0; i < 9; ++i) inner_->script.push_back(Status::Retryable("k", "timeout"));
+  ASSERT_TRUE(store.Delete({"k"}).ok());
+  ASSERT_EQ(time_.sleeps.size(), 9u);
+  const int64_t caps[] = {100, 200, 400, 800, 800, 800, 800, 800, 800};
+  for (size_t i = 0; i < 9; ++i) {
+    EXPECT_GE(time_.sleeps[i].count(), 0);
+    EXPECT_LE(time_.sleeps[i].count(), caps[i]) << "retry " << i;
+  }
+}
+
+TEST_F(RetryingStoreTest, DeadlineStopsRetrying) {
+  RetryingStore store = Make({.max_attempts = 1000,
+                              .initial_backoff = milliseconds(1000),
+                              .max_backoff = milliseconds(1000),
+                              .deadline = milliseconds(3000)});
+  for (int i = 0; i < 1000; ++i) inner_->script.push_back(Status::Retryable("k", "timeout"));
+  auto r = store.List("p/", "", 10);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(r.status().IsRetryable());
+  auto total = milliseconds(0);
+  for (auto d : time_.sleeps) total += d;
+  EXPECT_LT(total.count(), 3000);
+  EXPECT_NE(r.status().message().find("gave up"), std::string::npos);
+}
+
+TEST_F(RetryingStoreTest, ValuesPassThrough) {
+  RetryingStore store = Make();
+  EXPECT_EQ(*store.GetRange("k", 0, 2), "da");
+  EXPECT_EQ(*store.Head("k"), 4u);
+  auto page = store.List("", "", 10);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->objects.size(), 1u);
+  EXPECT_EQ(page->objects[0].key, "k");
+  EXPECT_EQ(store.Describe(), "scripted://");
+}
+
+}  // namespace
+}  // namespace kb::storage

@@ -1,0 +1,355 @@
+#include "storage/s3/s3_client.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <pugixml.hpp>
+
+#include "common/error_map.h"
+#include "storage/s3/s3_util.h"
+
+namespace kb::storage::s3 {
+namespace {
+
+struct SlistDel {
+  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+};
+using SlistPtr = std::unique_ptr<curl_slist, SlistDel>;
+
+size_t WriteBody(char* ptr, size_t size, size_t nmemb, void* userdata) {
+  static_cast<std::string*>(userdata)->append(ptr, size * nmemb);
+  return size * nmemb;
+}
+
+size_t WriteHeader(char* ptr, size_t size, size_t nmemb, void* userdata) {
+  auto* headers = static_cast<std::map<std::string, std::string>*>(userdata);
+  std::string_view line(ptr, size * nmemb);
+  if (line.starts_with("HTTP/")) {
+    headers->clear();  // a new response (e.g. after "100 Continue")
+    return size * nmemb;
+  }
+  size_t colon = line.find(':');
+  if (colon == std::string_view::npos) return size * nmemb;
+  std::string name(line.substr(0, colon));
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::string_view value = line.substr(colon + 1);
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
+    value.remove_suffix(1);
+  }
+  (*headers)[name] = std::string(value);
+  return size * nmemb;
+}
+
+struct UploadSource {
+  std::string_view data;
+  size_t pos = 0;
+};
+
+size_t ReadBody(char* buffer, size_t size, size_t nitems, void* userdata) {
+  auto* src = static_cast<UploadSource*>(userdata);
+  size_t n = std::min(size * nitems, src->data.size() - src->pos);
+  std::memcpy(buffer, src->data.data() + src->pos, n);
+  src->pos += n;
+  return n;
+}
+
+int SeekBody(void* userdata, curl_off_t offset, int origin) {
+  auto* src = static_cast<UploadSource*>(userdata);
+  if (origin != SEEK_SET || offset < 0 || static_cast<size_t>(offset) > src->data.size()) {
+    return CURL_SEEKFUNC_FAIL;
+  }
+  src->pos = static_cast<size_t>(offset);
+  return CURL_SEEKFUNC_OK;
+}
+
+// Splits "scheme://host[:port][/]" and rejects anything else.
+Status ParseEndpoint(const std::string& endpoint, std::string* scheme, std::string* host) {
+  size_t sep = endpoint.find("://");
+  if (sep == std::string::npos) {
+    return Status::InvalidArgument("storage.s3.endpoint",
+                                   "'" + endpoint + "' must look like https://host[:port]");
+  }
+  *scheme = endpoint.substr(0, sep);
+  if (*scheme != "http" && *scheme != "https") {
+    return Status::InvalidArgument("storage.s3.endpoint", "scheme must be http or https");
+  }
+  std::string rest = endpoint.substr(sep + 3);
+  while (!rest.empty() && rest.back() == '/') rest.pop_back();
+  if (rest.empty() || rest.find('/') != std::string::npos) {
+    return Status::InvalidArgument("storage.s3.endpoint",
+                                   "'" + endpoint + "' must be scheme://host[:port] with no path");
+  }
+  *host = rest;
+  return Status::OK();
+}
+
+std::string ChildText(const pugi::xml_node& n, const char* name) { return n.child_value(name); }
+
+}  // namespace
+
+Result<std::unique_ptr<S3Client>> S3Client::Make(const S3StoreConfig& cfg) {
+  static const bool curl_ready = [] { return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK; }();
+  if (!curl_ready) return Status::Permanent("libcurl", "curl_global_init failed");
+  if (cfg.bucket.empty()) return Status::InvalidArgument("storage.s3.bucket", "is required");
+  std::string endpoint =
+      cfg.endpoint.empty() ? "https://s3." + cfg.region + ".amazonaws.com" : cfg.endpoint;
+  std::string scheme, host;
+  KB_RETURN_IF_ERROR(ParseEndpoint(endpoint, &scheme, &host));
+  std::string base =
+      cfg.path_style ? scheme + "://" + host : scheme + "://" + cfg.bucket + "." + host;
+  return std::unique_ptr<S3Client>(new S3Client(cfg, base, host));
+}
+
+S3Client::S3Client(S3StoreConfig cfg, std::string scheme_host, std::string /*host_header*/)
+    : cfg_(std::move(cfg)),
+      base_url_(std::move(scheme_host)),
+      sigv4_("aws:amz:" + cfg_.region + ":s3"),
+      userpwd_(cfg_.access_key_id + ":" + cfg_.secret_access_key) {}
+
+S3Client::~S3Client() {
+  for (CURL* h : idle_) curl_easy_cleanup(h);
+}
+
+CURL* S3Client::Acquire() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!idle_.empty()) {
+      CURL* h = idle_.back();
+      idle_.pop_back();
+      curl_easy_reset(h);  // keeps the handle's live connections
+      return h;
+    }
+  }
+  return curl_easy_init();
+}
+
+void S3Client::Release(CURL* h) {
+  std::lock_guard<std::mutex> lock(mu_);
+  idle_.push_back(h);
+}
+
+std::string S3Client::Url(const Request& req) const {
+  std::string url = base_url_;
+  if (cfg_.path_style) url += "/" + UriEncode(cfg_.bucket, false);
+  if (!req.key.empty() || !cfg_.path_style) url += "/";
+  url += UriEncode(req.key, true);
+  if (!req.query.empty()) {
+    std::vector<std::pair<std::string, std::string>> q;
+    for (const auto& [k, v] : req.query) q.emplace_back(UriEncode(k, false), UriEncode(v, false));
+    std::sort(q.begin(), q.end());
+    char sep = '?';
+    for (const auto& [k, v] : q) {
+      url += sep;
+      url += k + "=" + v;
+      sep = '&';
+    }
+  }
+  return url;
+}
+
+Result<HttpResponse> S3Client::Send(const Request& req) {
+  const std::string subject =
+      req.key.empty() ? "s3://" + cfg_.bucket : "s3://" + cfg_.bucket + "/" + req.key;
+  CURL* h = Acquire();
+  if (h == nullptr) return Status::Permanent(subject, "curl_easy_init failed");
+
+  HttpResponse resp;
+  std::string url = Url(req);
+  SlistPtr headers;
+  auto add_header = [&headers](const std::string& hdr) {
+    headers.reset(curl_slist_append(headers.release(), hdr.c_str()));
+  };
+  add_header("x-amz-content-sha256: " + Sha256Hex(req.body));
+  if (!cfg_.session_token.empty()) add_header("x-amz-security-token: " + cfg_.session_token);
+  for (const std::string& hdr : req.headers) add_header(hdr);
+
+  char errbuf[CURL_ERROR_SIZE] = {0};
+  UploadSource upload{req.body, 0};
+  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(h, CURLOPT_AWS_SIGV4, sigv4_.c_str());
+  curl_easy_setopt(h, CURLOPT_USERPWD, userpwd_.c_str());
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, WriteBody);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp.body);
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, WriteHeader);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, &resp.headers);
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+  // A transfer stalled below 1 KiB/s for 30 s is a timeout; big objects may take long otherwise.
+  curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+  curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 30L);
+  curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+  std::string method = req.method;
+  if (req.head) {
+    curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+  } else if (method == "PUT") {
+    curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(h, CURLOPT_READFUNCTION, ReadBody);
+    curl_easy_setopt(h, CURLOPT_READDATA, &upload);
+    curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, SeekBody);
+    curl_easy_setopt(h, CURLOPT_SEEKDATA, &upload);
+    curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
+  } else if (method == "POST") {
+    curl_easy_setopt(h, CURLOPT_POST, 1L);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, req.body.data());
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
+  } else if (method != "GET") {
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req.method);
+  }
+
+  CURLcode rc = curl_easy_perform(h);
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp.status);
+  if (rc != CURLE_OK) {
+    // Discard the handle: its connection state is unknown.
+    curl_easy_cleanup(h);
+    return FromCurlError(rc, subject, errbuf);
+  }
+  Release(h);
+  if (resp.status < 200 || resp.status >= 300) {
+    S3Error e = ParseS3Error(resp.body);
+    return FromHttpStatus(resp.status, e.code, subject,
+                          e.message.empty() ? std::string(req.method) + " " + url : e.message);
+  }
+  return resp;
+}
+
+Status S3Client::PutObject(const std::string& key, std::string_view data) {
+  Request req{.method = "PUT", .key = key, .body = data};
+  return Send(req).status();
+}
+
+Result<std::string> S3Client::GetObject(const std::string& key,
+                                        std::optional<std::pair<uint64_t, uint64_t>> range) {
+  Request req{.method = "GET", .key = key};
+  if (range) {
+    req.headers.push_back("Range: bytes=" + std::to_string(range->first) + "-" +
+                          std::to_string(range->second));
+  }
+  KB_ASSIGN_OR_RETURN(HttpResponse resp, Send(req));
+  return std::move(resp.body);
+}
+
+Result<uint64_t> S3Client::HeadObject(const std::string& key) {
+  Request req{.method = "HEAD", .key = key, .head = true};
+  KB_ASSIGN_OR_RETURN(HttpResponse resp, Send(req));
+  auto it = resp.headers.find("content-length");
+  if (it == resp.headers.end()) {
+    return Status::Permanent("s3://" + cfg_.bucket + "/" + key,
+                             "HEAD answer has no Content-Length");
+  }
+  return static_cast<uint64_t>(std::stoull(it->second));
+}
+
+Result<ListPage> S3Client::ListObjectsV2(const std::string& prefix, const std::string& token,
+                                         size_t max_keys) {
+  Request req{.method = "GET"};
+  req.query = {{"list-type", "2"},
+               {"prefix", prefix},
+               {"max-keys", std::to_string(max_keys)},
+               {"encoding-type", "url"}};
+  if (!token.empty()) req.query.emplace_back("continuation-token", token);
+  KB_ASSIGN_OR_RETURN(HttpResponse resp, Send(req));
+  pugi::xml_document doc;
+  pugi::xml_node root;
+  if (!doc.load_buffer(resp.body.data(), resp.body.size()) ||
+      !(root = doc.child("ListBucketResult"))) {
+    return Status::Permanent("s3://" + cfg_.bucket + "/" + prefix,
+                             "ListObjectsV2 answer is not a ListBucketResult");
+  }
+  bool url_encoded = ChildText(root, "EncodingType") == "url";
+  ListPage page;
+  for (pugi::xml_node c : root.children("Contents")) {
+    std::string key = ChildText(c, "Key");
+    if (url_encoded) key = UriDecode(key);
+    page.objects.push_back({std::move(key), std::stoull("0" + ChildText(c, "Size"))});
+  }
+  if (ChildText(root, "IsTruncated") == "true") {
+    page.next_token = ChildText(root, "NextContinuationToken");
+    if (page.next_token.empty()) {
+      return Status::Permanent("s3://" + cfg_.bucket + "/" + prefix,
+                               "truncated listing without NextContinuationToken");
+    }
+  }
+  return page;
+}
+
+Status S3Client::DeleteObjects(const std::vector<std::string>& keys) {
+  if (keys.empty()) return Status::OK();
+  if (keys.size() > 1000) {
+    return Status::InvalidArgument("s3://" + cfg_.bucket, "DeleteObjects takes at most 1000 keys");
+  }
+  std::string body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Delete><Quiet>true</Quiet>";
+  for (const std::string& k : keys) body += "<Object><Key>" + XmlEscape(k) + "</Key></Object>";
+  body += "</Delete>";
+  Request req{.method = "POST", .query = {{"delete", ""}}, .body = body};
+  req.headers = {"Content-Type: application/xml", "Content-MD5: " + Md5Base64(body)};
+  KB_ASSIGN_OR_RETURN(HttpResponse resp, Send(req));
+  pugi::xml_document doc;
+  if (doc.load_buffer(resp.body.data(), resp.body.size())) {
+    for (pugi::xml_node e : doc.child("DeleteResult").children("Error")) {
+      std::string code = ChildText(e, "Code");
+      if (code == "NoSuchKey") continue;
+      return FromHttpStatus(500, code, "s3://" + cfg_.bucket + "/" + ChildText(e, "Key"),
+                            "delete failed: " + ChildText(e, "Message"));
+    }
+  }
+  return Status::OK();
+}
+
+Result<std::string> S3Client::CreateMultipartUpload(const std::string& key) {
+  Request req{.method = "POST", .key = key, .query = {{"uploads", ""}}};
+  KB_ASSIGN_OR_RETURN(HttpResponse resp, Send(req));
+  pugi::xml_document doc;
+  doc.load_buffer(resp.body.data(), resp.body.size());
+  std::string id = doc.child("InitiateMultipartUploadResult").child_value("UploadId");
+  if (id.empty()) {
+    return Status::Permanent("s3://" + cfg_.bucket + "/" + key,
+                             "CreateMultipartUpload answer has no UploadId");
+  }
+  return id;
+}
+
+Result<std::string> S3Client::UploadPart(const std::string& key, const std::string& upload_id,
+                                         int part_number, std::string_view data) {
+  Request req{.method = "PUT",
+              .key = key,
+              .query = {{"partNumber", std::to_string(part_number)}, {"uploadId", upload_id}},
+              .body = data};
+  KB_ASSIGN_OR_RETURN(HttpResponse resp, Send(req));
+  auto it = resp.headers.find("etag");
+  if (it == resp.headers.end()) {
+    return Status::Permanent("s3://" + cfg_.bucket + "/" + key,
+                             "UploadPart " + std::to_string(part_number) + " answer has no ETag");
+  }
+  return it->second;
+}
+
+Status S3Client::CompleteMultipartUpload(const std::string& key, const std::string& upload_id,
+                                         const std::vector<std::string>& etags) {
+  std::string body = "<CompleteMultipartUpload>";
+  for (size_t i = 0; i < etags.size(); ++i) {
+    body += "<Part><PartNumber>" + std::to_string(i + 1) + "</PartNumber><ETag>" +
+            XmlEscape(etags[i]) + "</ETag></Part>";
+  }
+  body += "</CompleteMultipartUpload>";
+  Request req{.method = "POST", .key = key, .query = {{"uploadId", upload_id}}, .body = body};
+  req.headers = {"Content-Type: application/xml"};
+  KB_ASSIGN_OR_RETURN(HttpResponse resp, Send(req));
+  // S3 may answer 200 and still report an error in the body.
+  S3Error e = ParseS3Error(resp.body);
+  if (!e.code.empty()) {
+    return FromHttpStatus(500, e.code, "s3://" + cfg_.bucket + "/" + key,
+                          "CompleteMultipartUpload: " + e.message);
+  }
+  return Status::OK();
+}
+
+Status S3Client::AbortMultipartUpload(const std::string& key, const std::string& upload_id) {
+  Request req{.method = "DELETE", .key = key, .query = {{"uploadId", upload_id}}};
+  return Send(req).status();
+}
+
+}  // namespace kb::storage::s3

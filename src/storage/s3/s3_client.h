@@ -1,0 +1,92 @@
+// S3Client: the wire client for S3 and S3-compatible servers, over libcurl with SigV4 signing.
+//
+// One method per S3 API call; each makes exactly ONE HTTP request and never retries — retries,
+// backoff and deadlines belong to storage/retrying_store.h. Errors are mapped through
+// common/error_map (HTTP status + S3 <Code>) with the object key as subject.
+//
+// Requests are signed by libcurl (CURLOPT_AWS_SIGV4 "aws:amz:<region>:s3"). As libcurl 7.88 needs,
+// this client sets x-amz-content-sha256 itself (hex SHA-256 of the body), passes query parameters
+// sorted and AWS-encoded (valueless ones as "uploads="), URI-encodes keys itself and leaves
+// X-Amz-Date to libcurl. Temporary credentials add x-amz-security-token.
+//
+// Connections are reused: the client keeps a pool of curl easy handles (each with its own
+// connection cache); a request borrows one for its duration.
+//
+// Thread-safety: all methods may be called concurrently.
+#pragma once
+
+#include <curl/curl.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+#include "config/config.h"
+#include "storage/object_store.h"
+
+namespace kb::storage::s3 {
+
+struct HttpResponse {
+  long status = 0;
+  std::string body;
+  std::map<std::string, std::string> headers;  // lower-case names
+};
+
+class S3Client {
+ public:
+  // Validates the endpoint; InvalidArgument naming storage.s3.endpoint if malformed.
+  static Result<std::unique_ptr<S3Client>> Make(const S3StoreConfig& cfg);
+  ~S3Client();
+
+  Status PutObject(const std::string& key, std::string_view data);
+  // Whole object, or [first, last] inclusive when `range` is given.
+  Result<std::string> GetObject(const std::string& key,
+                                std::optional<std::pair<uint64_t, uint64_t>> range = {});
+  Result<uint64_t> HeadObject(const std::string& key);
+  Result<ListPage> ListObjectsV2(const std::string& prefix, const std::string& token,
+                                 size_t max_keys);
+  // At most 1000 keys; per-key errors are reported (first one) as a failure.
+  Status DeleteObjects(const std::vector<std::string>& keys);
+
+  Result<std::string> CreateMultipartUpload(const std::string& key);
+  // Returns the part's ETag.
+  Result<std::string> UploadPart(const std::string& key, const std::string& upload_id,
+                                 int part_number, std::string_view data);
+  Status CompleteMultipartUpload(const std::string& key, const std::string& upload_id,
+                                 const std::vector<std::string>& etags);
+  Status AbortMultipartUpload(const std::string& key, const std::string& upload_id);
+
+  std::string Describe() const { return "s3://" + cfg_.bucket; }
+
+ private:
+  struct Request {
+    const char* method = "GET";
+    std::string key;  // raw object key; empty for bucket-level requests
+    std::vector<std::pair<std::string, std::string>> query;  // raw names/values
+    std::vector<std::string> headers;                        // "Name: value"
+    std::string_view body;
+    bool head = false;
+  };
+
+  S3Client(S3StoreConfig cfg, std::string scheme_host, std::string host_header);
+  // Sends one request. Non-2xx answers become a Status (subject = key or bucket).
+  Result<HttpResponse> Send(const Request& req);
+  CURL* Acquire();
+  void Release(CURL* h);
+  std::string Url(const Request& req) const;
+
+  S3StoreConfig cfg_;
+  std::string base_url_;  // scheme://host[:port] (virtual-host style includes the bucket)
+  std::string sigv4_;     // "aws:amz:<region>:s3"
+  std::string userpwd_;   // access:secret
+  std::mutex mu_;
+  std::vector<CURL*> idle_;
+};
+
+}  // namespace kb::storage::s3

@@ -1,0 +1,93 @@
+#include "storage/s3/s3_store.h"
+
+#include <algorithm>
+
+namespace kb::storage::s3 {
+
+Result<std::unique_ptr<S3Store>> S3Store::Make(const S3StoreConfig& cfg, S3StoreOptions options) {
+  if (options.part_size < (5u << 20)) {
+    return Status::InvalidArgument("storage.s3", "multipart part size must be at least 5 MiB");
+  }
+  KB_ASSIGN_OR_RETURN(auto client, S3Client::Make(cfg));
+  return std::unique_ptr<S3Store>(new S3Store(std::move(client), options));
+}
+
+Status S3Store::Put(const std::string& key, std::string_view data) {
+  KB_RETURN_IF_ERROR(ValidateKey(key));
+  if (data.size() > options_.multipart_threshold) return PutMultipart(key, data);
+  return client_->PutObject(key, data);
+}
+
+Status S3Store::PutMultipart(const std::string& key, std::string_view data) {
+  KB_ASSIGN_OR_RETURN(std::string upload_id, client_->CreateMultipartUpload(key));
+  std::vector<std::string> etags;
+  Status s;
+  for (size_t pos = 0; pos < data.size() && s.ok(); pos += options_.part_size) {
+    std::string_view part = data.substr(pos, options_.part_size);
+    Result<std::string> etag =
+        client_->UploadPart(key, upload_id, static_cast<int>(etags.size() + 1), part);
+    if (etag.ok()) {
+      etags.push_back(std::move(*etag));
+    } else {
+      s = etag.status();
+    }
+  }
+  if (s.ok()) s = client_->CompleteMultipartUpload(key, upload_id, etags);
+  if (!s.ok()) {
+    // Best effort: the upload's parts would otherwise be billed until a lifecycle rule runs.
+    (void)client_->AbortMultipartUpload(key, upload_id);
+  }
+  return s;
+}
+
+Result<std::string> S3Store::Get(const std::string& key) {
+  KB_RETURN_IF_ERROR(ValidateKey(key));
+  return client_->GetObject(key);
+}
+
+Result<std::string> S3Store::GetRange(const std::string& key, uint64_t offset, uint64_t length) {
+  KB_RETURN_IF_ERROR(ValidateKey(key));
+  if (length > 0) {
+    Result<std::string> r = client_->GetObject(key, std::make_pair(offset, offset + length - 1));
+    if (r.ok()) {
+      // A server may ignore Range for small objects and send everything (200 instead of 206).
+      if (r->size() > length) return r->substr(std::min<size_t>(offset, r->size()), length);
+      return r;
+    }
+    // 416 InvalidRange (mapped to InvalidArgument): the offset is at or past the end; Head
+    // tells which. Every other error is the answer.
+    if (!r.status().IsInvalidArgument()) return r.status();
+  }
+  KB_ASSIGN_OR_RETURN(uint64_t size, client_->HeadObject(key));
+  if (offset > size) {
+    return Status::InvalidArgument(key, "range offset " + std::to_string(offset) +
+                                            " is past the end of the object (" +
+                                            std::to_string(size) + " bytes)");
+  }
+  if (offset == size || length == 0) return std::string();
+  return Status::Permanent(key, "server refused the range [" + std::to_string(offset) + ", " +
+                                    std::to_string(offset + length) + ") of a " +
+                                    std::to_string(size) + "-byte object");
+}
+
+Result<uint64_t> S3Store::Head(const std::string& key) {
+  KB_RETURN_IF_ERROR(ValidateKey(key));
+  return client_->HeadObject(key);
+}
+
+Result<ListPage> S3Store::List(const std::string& prefix, const std::string& token,
+                               size_t max_keys) {
+  return client_->ListObjectsV2(prefix, token, std::clamp<size_t>(max_keys, 1, 1000));
+}
+
+Status S3Store::Delete(const std::vector<std::string>& keys) {
+  for (size_t i = 0; i < keys.size(); i += 1000) {
+    std::vector<std::string> batch(
+        keys.begin() + static_cast<std::ptrdiff_t>(i),
+        keys.begin() + static_cast<std::ptrdiff_t>(std::min(i + 1000, keys.size())));
+    KB_RETURN_IF_ERROR(client_->DeleteObjects(batch));
+  }
+  return Status::OK();
+}
+
+}  // namespace kb::storage::s3

@@ -1,0 +1,47 @@
+// S3Store: the ObjectStore backend for AWS S3 and S3-compatible servers (MinIO, versitygw, Ceph,
+// R2 ...). Composes S3Client calls into ObjectStore semantics: objects above the multipart
+// threshold are uploaded in parts (aborted on failure, so no orphaned parts are left behind),
+// deletes are batched by 1000, ranged reads are clipped at the end of the object.
+//
+// No retries here: wrap in RetryingStore (storage/retrying_store.h), as storage/factory does.
+// A failed multipart upload is aborted and the whole Put fails; the retry layer repeats the Put.
+//
+// Thread-safety: all methods may be called concurrently (S3Client is thread-safe).
+#pragma once
+
+#include <memory>
+
+#include "storage/object_store.h"
+#include "storage/s3/s3_client.h"
+
+namespace kb::storage::s3 {
+
+struct S3StoreOptions {
+  size_t multipart_threshold = 16 << 20;  // objects larger than this use multipart upload
+  size_t part_size = 8 << 20;             // >= 5 MiB, the S3 minimum for all but the last part
+};
+
+class S3Store : public ObjectStore {
+ public:
+  static Result<std::unique_ptr<S3Store>> Make(const S3StoreConfig& cfg,
+                                               S3StoreOptions options = {});
+
+  Status Put(const std::string& key, std::string_view data) override;
+  Result<std::string> Get(const std::string& key) override;
+  Result<std::string> GetRange(const std::string& key, uint64_t offset, uint64_t length) override;
+  Result<uint64_t> Head(const std::string& key) override;
+  Result<ListPage> List(const std::string& prefix, const std::string& token,
+                        size_t max_keys) override;
+  Status Delete(const std::vector<std::string>& keys) override;
+  std::string Describe() const override { return client_->Describe(); }
+
+ private:
+  S3Store(std::unique_ptr<S3Client> client, S3StoreOptions options)
+      : client_(std::move(client)), options_(options) {}
+  Status PutMultipart(const std::string& key, std::string_view data);
+
+  std::unique_ptr<S3Client> client_;
+  S3StoreOptions options_;
+};
+
+}  // namespace kb::storage::s3

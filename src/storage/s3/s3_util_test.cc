@@ -1,0 +1,44 @@
+#include "storage/s3/s3_util.h"
+
+#include <gtest/gtest.h>
+
+namespace kb::storage::s3 {
+namespace {
+
+TEST(S3UtilTest, UriEncodeFollowsAwsRules) {
+  EXPECT_EQ(UriEncode("AZaz09-._~", false), "AZaz09-._~");
+  EXPECT_EQ(UriEncode("a b+c=d/e", true), "a%20b%2Bc%3Dd/e");
+  EXPECT_EQ(UriEncode("a/b", false), "a%2Fb");
+  EXPECT_EQ(UriEncode("ü", true), "%C3%BC");
+  EXPECT_EQ(UriEncode(std::string("\x00\xff", 2), true), "%00%FF");
+}
+
+TEST(S3UtilTest, UriDecodeReversesEncoding) {
+  for (std::string s : {"plain", "a b+c=d/e?f#g%h", "données/日本", "100%"}) {
+    EXPECT_EQ(UriDecode(UriEncode(s, false)), s);
+  }
+  EXPECT_EQ(UriDecode("50%"), "50%");  // dangling escape kept
+  EXPECT_EQ(UriDecode("%zz"), "%zz");  // invalid escape kept
+  EXPECT_EQ(UriDecode("a+b"), "a+b");  // '+' is not a space here
+}
+
+TEST(S3UtilTest, Digests) {
+  EXPECT_EQ(Sha256Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(Md5Base64(""), "1B2M2Y8AsgTpgAmY7PhCfg==");
+  EXPECT_EQ(Md5Base64("abc"), "kAFQmDzST7DWlj99KOF/cg==");
+}
+
+TEST(S3UtilTest, XmlEscape) { EXPECT_EQ(XmlEscape("a<b>&\"'"), "a&lt;b&gt;&amp;&quot;&apos;"); }
+
+TEST(S3UtilTest, ParsesS3ErrorBodies) {
+  S3Error e = ParseS3Error(
+      "<?xml version=\"1.0\"?><Error><Code>NoSuchKey</Code><Message>gone</Message></Error>");
+  EXPECT_EQ(e.code, "NoSuchKey");
+  EXPECT_EQ(e.message, "gone");
+  EXPECT_TRUE(ParseS3Error("not xml").code.empty());
+  EXPECT_TRUE(ParseS3Error("<ListBucketResult/>").code.empty());
+}
+
+}  // namespace
+}  // namespace kb::storage::s3
