@@ -1,0 +1,127 @@
+#include "layout/keys.h"
+
+#include <charconv>
+#include <cstdio>
+
+namespace kb::layout {
+namespace {
+
+constexpr std::string_view kOffsetDir = "offset/";
+constexpr std::string_view kConsumersOffset = "offset/consumers_offset";
+constexpr std::string_view kTopicMetadata = "topic.json";
+constexpr size_t kPadWidth = 20;
+
+bool ParseDigits(std::string_view s, int64_t* out) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return ec == std::errc() && end == s.data() + s.size();
+}
+
+}  // namespace
+
+Status ValidateTopicName(std::string_view topic) {
+  if (topic.empty() || topic.size() > 249) {
+    return Status::InvalidArgument(topic.empty() ? "<empty topic>" : topic,
+                                   "topic names are 1 to 249 characters");
+  }
+  if (topic == "." || topic == "..") {
+    return Status::InvalidArgument(topic, "'.' and '..' are not topic names");
+  }
+  for (char c : topic) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-';
+    if (!ok) {
+      return Status::InvalidArgument(topic, std::string("illegal character '") + c +
+                                                "' in topic name (allowed: a-z A-Z 0-9 . _ -)");
+    }
+  }
+  return Status::OK();
+}
+
+std::string PadOffset(int64_t offset) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%020lld", static_cast<long long>(offset));
+  return buf;
+}
+
+Keys::Keys(std::string_view prefix) {
+  while (!prefix.empty() && prefix.front() == '/') prefix.remove_prefix(1);
+  while (!prefix.empty() && prefix.back() == '/') prefix.remove_suffix(1);
+  prefix_ = std::string(prefix);
+}
+
+std::string Keys::Root() const { return prefix_.empty() ? std::string() : prefix_ + "/"; }
+
+std::string Keys::TopicPrefix(std::string_view topic) const {
+  return Root() + std::string(topic) + "/";
+}
+
+std::string Keys::PartitionPrefix(std::string_view topic, int32_t partition) const {
+  return TopicPrefix(topic) + std::to_string(partition) + "/";
+}
+
+std::string Keys::Segment(std::string_view topic, int32_t partition, int64_t start,
+                          int64_t end) const {
+  return PartitionPrefix(topic, partition) + PadOffset(start) + "-" + PadOffset(end);
+}
+
+std::string Keys::ConsumerOffsets(std::string_view topic, int32_t partition) const {
+  return PartitionPrefix(topic, partition) + std::string(kConsumersOffset);
+}
+
+std::string Keys::TopicMetadata(std::string_view topic) const {
+  return TopicPrefix(topic) + std::string(kTopicMetadata);
+}
+
+Result<std::string> Keys::TopicOf(std::string_view key) const {
+  std::string root = Root();
+  if (!key.starts_with(root))
+    return Status::InvalidArgument(key, "not under prefix '" + root + "'");
+  std::string_view rest = key.substr(root.size());
+  size_t slash = rest.find('/');
+  if (slash == std::string_view::npos) return Status::InvalidArgument(key, "not a topic key");
+  std::string topic(rest.substr(0, slash));
+  KB_RETURN_IF_ERROR(ValidateTopicName(topic));
+  return topic;
+}
+
+KeyKind Keys::Classify(std::string_view key) const {
+  Result<std::string> topic = TopicOf(key);
+  if (!topic.ok()) return KeyKind::kUnknown;
+  std::string_view rest = key.substr(Root().size() + topic->size() + 1);
+  if (rest == kTopicMetadata) return KeyKind::kTopicMetadata;
+  size_t slash = rest.find('/');
+  int64_t partition = 0;
+  if (slash == std::string_view::npos || !ParseDigits(rest.substr(0, slash), &partition)) {
+    return KeyKind::kUnknown;
+  }
+  std::string_view leaf = rest.substr(slash + 1);
+  if (leaf == kConsumersOffset) return KeyKind::kConsumerOffsets;
+  if (leaf.starts_with(kOffsetDir)) return KeyKind::kUnknown;
+  return ParseSegment(key).ok() ? KeyKind::kSegment : KeyKind::kUnknown;
+}
+
+Result<SegmentKey> Keys::ParseSegment(std::string_view key) const {
+  KB_ASSIGN_OR_RETURN(std::string topic, TopicOf(key));
+  std::string_view rest = key.substr(Root().size() + topic.size() + 1);
+  size_t slash = rest.find('/');
+  int64_t partition = 0;
+  if (slash == std::string_view::npos || !ParseDigits(rest.substr(0, slash), &partition) ||
+      partition > INT32_MAX) {
+    return Status::Corruption(key, "segment key has no valid partition number");
+  }
+  std::string_view name = rest.substr(slash + 1);
+  int64_t start = 0, end = 0;
+  if (name.size() != 2 * kPadWidth + 1 || name[kPadWidth] != '-' ||
+      !ParseDigits(name.substr(0, kPadWidth), &start) ||
+      !ParseDigits(name.substr(kPadWidth + 1), &end)) {
+    return Status::Corruption(key, "segment name is not <20-digit start>-<20-digit end>");
+  }
+  if (end < start) return Status::Corruption(key, "segment end offset is below its start offset");
+  return SegmentKey{std::move(topic), static_cast<int32_t>(partition), start, end};
+}
+
+}  // namespace kb::layout

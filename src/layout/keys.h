@@ -1,0 +1,68 @@
+// Keys: the one place that names every object Kafka Backup writes (cf. Redpanda's
+// cloud_storage remote paths). Nothing else in the code base builds or parses a key.
+//
+//   <prefix>/<topic>/topic.json                                   topic metadata
+//   (layout/metadata.h) <prefix>/<topic>/<partition>/<start offset>-<end offset>      a segment
+//   (docs/format.md) <prefix>/<topic>/<partition>/offset/consumers_offset          latest group
+//   offsets (JSON map)
+//
+// Offsets in segment keys are zero-padded to 20 digits so that lexicographic listing order is
+// offset order; both bounds are inclusive (the first and last offset the segment holds).
+// The prefix is optional ("" puts topics at the top of the store); leading and trailing '/' are
+// ignored. Topic names must be legal Kafka names ([a-zA-Z0-9._-], 1..249 chars), which is also what
+// keeps every key free of characters a store could misread.
+//
+// Thread-safety: immutable after construction.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+
+namespace kb::layout {
+
+struct SegmentKey {
+  std::string topic;
+  int32_t partition = 0;
+  int64_t start_offset = 0;
+  int64_t end_offset = 0;  // inclusive
+  friend bool operator==(const SegmentKey&, const SegmentKey&) = default;
+};
+
+// What a key under a partition prefix is.
+enum class KeyKind { kSegment, kConsumerOffsets, kTopicMetadata, kUnknown };
+
+class Keys {
+ public:
+  explicit Keys(std::string_view prefix);
+
+  const std::string& prefix() const { return prefix_; }  // normalized, without trailing '/'
+
+  // "<prefix>/": where every topic lives (the empty string when there is no prefix).
+  std::string Root() const;
+  std::string TopicPrefix(std::string_view topic) const;                         // ends with '/'
+  std::string PartitionPrefix(std::string_view topic, int32_t partition) const;  // ends with '/'
+  std::string Segment(std::string_view topic, int32_t partition, int64_t start, int64_t end) const;
+  std::string ConsumerOffsets(std::string_view topic, int32_t partition) const;
+  std::string TopicMetadata(std::string_view topic) const;
+
+  // Classifies a key found in a listing of this store.
+  KeyKind Classify(std::string_view key) const;
+  // Parses a segment key; Corruption naming the key if it is under the prefix but malformed.
+  Result<SegmentKey> ParseSegment(std::string_view key) const;
+  // The topic name of a key "<prefix>/<topic>/...", or InvalidArgument.
+  Result<std::string> TopicOf(std::string_view key) const;
+
+ private:
+  std::string prefix_;
+};
+
+// InvalidArgument naming the topic unless it is a legal Kafka topic name.
+Status ValidateTopicName(std::string_view topic);
+
+// 20-digit zero-padded decimal of a non-negative offset.
+std::string PadOffset(int64_t offset);
+
+}  // namespace kb::layout

@@ -1,0 +1,89 @@
+#include "layout/keys.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <vector>
+
+namespace kb::layout {
+namespace {
+
+TEST(KeysTest, LayoutOfTheFoundingDesign) {
+  Keys k("backups/prod");
+  EXPECT_EQ(k.Segment("orders", 3, 0, 99),
+            "backups/prod/orders/3/00000000000000000000-00000000000000000099");
+  EXPECT_EQ(k.ConsumerOffsets("orders", 3), "backups/prod/orders/3/offset/consumers_offset");
+  EXPECT_EQ(k.TopicMetadata("orders"), "backups/prod/orders/topic.json");
+  EXPECT_EQ(k.PartitionPrefix("orders", 3), "backups/prod/orders/3/");
+  EXPECT_EQ(k.TopicPrefix("orders"), "backups/prod/orders/");
+}
+
+TEST(KeysTest, PrefixIsNormalizedAndOptional) {
+  EXPECT_EQ(Keys("/p/").Segment("t", 0, 1, 2), "p/t/0/00000000000000000001-00000000000000000002");
+  EXPECT_EQ(Keys("").Segment("t", 0, 1, 2), "t/0/00000000000000000001-00000000000000000002");
+  EXPECT_EQ(Keys("").Root(), "");
+  EXPECT_EQ(Keys("a/b").Root(), "a/b/");
+}
+
+TEST(KeysTest, ListingOrderIsOffsetOrder) {
+  Keys k("p");
+  std::vector<int64_t> starts = {0, 9, 10, 99, 100, 12345678901234, INT64_MAX - 1};
+  std::vector<std::string> keys;
+  for (int64_t s : starts) keys.push_back(k.Segment("t", 0, s, s));
+  EXPECT_TRUE(std::is_sorted(keys.begin(), keys.end()));
+}
+
+TEST(KeysTest, ParseRoundTrips) {
+  Keys k("p");
+  for (int64_t s : {int64_t{0}, int64_t{42}, INT64_MAX}) {
+    auto parsed = k.ParseSegment(k.Segment("my.topic_1-x", 17, s, s == 0 ? 5 : s));
+    ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+    EXPECT_EQ(*parsed, (SegmentKey{"my.topic_1-x", 17, s, s == 0 ? 5 : s}));
+  }
+}
+
+TEST(KeysTest, ParseRejectsMalformedSegmentKeysNamingTheKey) {
+  Keys k("p");
+  for (std::string bad : {"p/t/0/1-2", "p/t/x/00000000000000000000-00000000000000000001",
+                          "p/t/0/00000000000000000005-00000000000000000001",
+                          "p/t/0/00000000000000000000_00000000000000000001",
+                          "p/t/0/0000000000000000000a-00000000000000000001",
+                          "p/t/99999999999/00000000000000000000-00000000000000000001"}) {
+    auto r = k.ParseSegment(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_TRUE(r.status().IsCorruption()) << bad << ": " << r.status().ToString();
+    EXPECT_EQ(r.status().subject(), bad);
+  }
+  EXPECT_FALSE(k.ParseSegment("other/t/0/00000000000000000000-00000000000000000001").ok());
+}
+
+TEST(KeysTest, ClassifiesKeysOfAListing) {
+  Keys k("p");
+  EXPECT_EQ(k.Classify(k.Segment("t", 1, 5, 9)), KeyKind::kSegment);
+  EXPECT_EQ(k.Classify(k.ConsumerOffsets("t", 1)), KeyKind::kConsumerOffsets);
+  EXPECT_EQ(k.Classify(k.TopicMetadata("t")), KeyKind::kTopicMetadata);
+  EXPECT_EQ(k.Classify("p/t/1/offset/other"), KeyKind::kUnknown);
+  EXPECT_EQ(k.Classify("p/t/1/garbage"), KeyKind::kUnknown);
+  EXPECT_EQ(k.Classify("q/t/1/garbage"), KeyKind::kUnknown);
+  EXPECT_EQ(k.Classify("p/bad topic/1/x"), KeyKind::kUnknown);
+}
+
+TEST(KeysTest, TopicNamesFollowKafkaRules) {
+  EXPECT_TRUE(ValidateTopicName("orders.v2_EU-1").ok());
+  EXPECT_TRUE(ValidateTopicName(std::string(249, 'a')).ok());
+  EXPECT_FALSE(ValidateTopicName("").ok());
+  EXPECT_FALSE(ValidateTopicName(std::string(250, 'a')).ok());
+  EXPECT_FALSE(ValidateTopicName(".").ok());
+  EXPECT_FALSE(ValidateTopicName("..").ok());
+  Status s = ValidateTopicName("a/b");
+  EXPECT_TRUE(s.IsInvalidArgument());
+  EXPECT_EQ(s.subject(), "a/b");
+}
+
+TEST(KeysTest, PadOffset) {
+  EXPECT_EQ(PadOffset(0), "00000000000000000000");
+  EXPECT_EQ(PadOffset(INT64_MAX), "09223372036854775807");
+}
+
+}  // namespace
+}  // namespace kb::layout
