@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include "config/yaml_reader.h"
@@ -69,6 +70,76 @@ Status ParseStorage(YamlMapReader& r, const EnvLookup& env, StorageConfig* out) 
   return r.Finish();
 }
 
+// Checks that every '^' entry is a valid regular expression.
+Status CheckPatterns(const YamlMapReader& r, const std::string& key,
+                     const std::vector<std::string>& patterns) {
+  for (size_t i = 0; i < patterns.size(); ++i) {
+    std::string path = r.PathOf(key) + "[" + std::to_string(i) + "]";
+    if (patterns[i].empty()) return Status::InvalidArgument(path, "is empty");
+    if (patterns[i][0] != '^') continue;
+    try {
+      std::regex re(patterns[i], std::regex::ECMAScript);
+    } catch (const std::regex_error& e) {
+      return Status::InvalidArgument(
+          path, "invalid regular expression '" + patterns[i] + "': " + e.what());
+    }
+  }
+  return Status::OK();
+}
+
+Status ParseBackup(YamlMapReader& r, BackupConfig* out) {
+  using std::chrono::milliseconds;
+  constexpr milliseconds kDay{86'400'000};
+  KB_ASSIGN_OR_RETURN(auto group, r.GetString("group_id"));
+  if (group) {
+    if (group->empty()) return Status::InvalidArgument(r.PathOf("group_id"), "is empty");
+    out->group_id = *group;
+  }
+  KB_ASSIGN_OR_RETURN(auto topics, r.GetStringList("topics"));
+  if (topics) out->topics = *topics;
+  KB_RETURN_IF_ERROR(CheckPatterns(r, "topics", out->topics));
+  KB_ASSIGN_OR_RETURN(auto exclude, r.GetStringList("exclude"));
+  if (exclude) out->exclude = *exclude;
+  KB_RETURN_IF_ERROR(CheckPatterns(r, "exclude", out->exclude));
+  KB_ASSIGN_OR_RETURN(auto internal, r.GetBool("include_internal"));
+  out->include_internal = internal.value_or(out->include_internal);
+
+  KB_ASSIGN_OR_RETURN(YamlMapReader seg, r.GetMap("segment"));
+  KB_ASSIGN_OR_RETURN(auto max_bytes, seg.GetBytes("max_bytes", 1024, 4ull << 30));
+  out->segment_max_bytes = max_bytes.value_or(out->segment_max_bytes);
+  KB_ASSIGN_OR_RETURN(auto max_records, seg.GetInt("max_records", 1, 1'000'000'000));
+  if (max_records) out->segment_max_records = static_cast<uint64_t>(*max_records);
+  KB_ASSIGN_OR_RETURN(auto max_age, seg.GetDuration("max_age", milliseconds(100), kDay));
+  out->segment_max_age = max_age.value_or(out->segment_max_age);
+  KB_ASSIGN_OR_RETURN(auto level, seg.GetInt("zstd_level", 0, 19));
+  if (level) out->zstd_level = static_cast<int>(*level);
+  KB_ASSIGN_OR_RETURN(auto block, seg.GetBytes("block_bytes", 1024, 64ull << 20));
+  out->block_bytes = block.value_or(out->block_bytes);
+  KB_RETURN_IF_ERROR(seg.Finish());
+
+  KB_ASSIGN_OR_RETURN(auto memory, r.GetBytes("buffer_memory", 1ull << 20, 1ull << 40));
+  out->buffer_memory = memory.value_or(out->buffer_memory);
+  KB_ASSIGN_OR_RETURN(auto uploads, r.GetInt("upload_concurrency", 1, 256));
+  if (uploads) out->upload_concurrency = static_cast<int>(*uploads);
+  KB_ASSIGN_OR_RETURN(auto offsets, r.GetDuration("offsets_interval", milliseconds(100), kDay));
+  out->offsets_interval = offsets.value_or(out->offsets_interval);
+  KB_ASSIGN_OR_RETURN(auto metadata, r.GetDuration("metadata_interval", milliseconds(100), kDay));
+  out->metadata_interval = metadata.value_or(out->metadata_interval);
+  KB_ASSIGN_OR_RETURN(auto shutdown, r.GetDuration("shutdown_timeout", milliseconds(1000), kDay));
+  out->shutdown_timeout = shutdown.value_or(out->shutdown_timeout);
+  return r.Finish();
+}
+
+Status ParseMetrics(YamlMapReader& r, MetricsConfig* out) {
+  KB_ASSIGN_OR_RETURN(auto listen, r.GetString("listen"));
+  out->listen = listen.value_or("");
+  if (!out->listen.empty() && out->listen.rfind(':') == std::string::npos) {
+    return Status::InvalidArgument(r.PathOf("listen"),
+                                   "expected host:port, got '" + out->listen + "'");
+  }
+  return r.Finish();
+}
+
 }  // namespace
 
 Result<Config> ParseConfig(std::string_view yaml_text, std::string_view source,
@@ -86,6 +157,10 @@ Result<Config> ParseConfig(std::string_view yaml_text, std::string_view source,
   for (auto& [k, v] : props) cfg.kafka.properties[k] = v;
   KB_ASSIGN_OR_RETURN(YamlMapReader storage, top.GetMap("storage"));
   KB_RETURN_IF_ERROR(ParseStorage(storage, env, &cfg.storage));
+  KB_ASSIGN_OR_RETURN(YamlMapReader backup, top.GetMap("backup"));
+  KB_RETURN_IF_ERROR(ParseBackup(backup, &cfg.backup));
+  KB_ASSIGN_OR_RETURN(YamlMapReader metrics, top.GetMap("metrics"));
+  KB_RETURN_IF_ERROR(ParseMetrics(metrics, &cfg.metrics));
   KB_RETURN_IF_ERROR(top.Finish());
   return cfg;
 }

@@ -10,11 +10,13 @@
 // Thread-safety: the structs are plain values; parsing functions are reentrant.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 #include "config/env_expand.h"
@@ -48,9 +50,35 @@ struct StorageConfig {
   S3StoreConfig s3;
 };
 
+// The backup daemon (`kafka-backup backup`); see docs/configuration.md for each key.
+struct BackupConfig {
+  std::string group_id = "kafka-backup";
+  // Topic names, or regular expressions when the entry starts with '^' (librdkafka's convention);
+  // a regex must match the whole topic name.
+  std::vector<std::string> topics;
+  std::vector<std::string> exclude;
+  bool include_internal = false;  // topics whose names start with "__"
+  uint64_t segment_max_bytes = 64ull << 20;
+  uint64_t segment_max_records = 1'000'000;
+  std::chrono::milliseconds segment_max_age{60'000};
+  int zstd_level = 3;  // 0 = no compression
+  uint64_t block_bytes = 256 << 10;
+  uint64_t buffer_memory = 256ull << 20;  // all partitions' buffers and uploads in flight
+  int upload_concurrency = 4;
+  std::chrono::milliseconds offsets_interval{60'000};   // consumer group offsets sync
+  std::chrono::milliseconds metadata_interval{30'000};  // topic discovery and topic.json
+  std::chrono::milliseconds shutdown_timeout{60'000};
+};
+
+struct MetricsConfig {
+  std::string listen;  // "host:port" of /metrics and /healthz; empty = off
+};
+
 struct Config {
   KafkaConfig kafka;
   StorageConfig storage;
+  BackupConfig backup;
+  MetricsConfig metrics;
 };
 
 // The directory used when no storage section is given.

@@ -170,3 +170,81 @@ TEST(ConfigTest, LoadConfigFileReadsAndReportsMissingFiles) {
 
 }  // namespace
 }  // namespace kb
+
+namespace kb {
+namespace {
+
+TEST(ConfigBackupTest, DefaultsAndFullSection) {
+  auto defaults = ParseConfig("", "t", FakeEnv());
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->backup.group_id, "kafka-backup");
+  EXPECT_TRUE(defaults->backup.topics.empty());
+  EXPECT_TRUE(defaults->metrics.listen.empty());
+
+  auto cfg = ParseConfig(R"(
+backup:
+  group_id: backup-prod
+  topics: [orders, "^payments\\..*"]
+  exclude: ^.*-tmp$
+  include_internal: true
+  segment:
+    max_bytes: 16MiB
+    max_records: 5000
+    max_age: 30s
+    zstd_level: 0
+    block_bytes: 64KiB
+  buffer_memory: 1GiB
+  upload_concurrency: 8
+  offsets_interval: 10s
+  metadata_interval: 5s
+  shutdown_timeout: 2m
+metrics:
+  listen: 0.0.0.0:9308
+)",
+                         "t", FakeEnv());
+  ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
+  const BackupConfig& b = cfg->backup;
+  EXPECT_EQ(b.group_id, "backup-prod");
+  EXPECT_EQ(b.topics, (std::vector<std::string>{"orders", "^payments\\..*"}));
+  EXPECT_EQ(b.exclude, (std::vector<std::string>{"^.*-tmp$"}));
+  EXPECT_TRUE(b.include_internal);
+  EXPECT_EQ(b.segment_max_bytes, 16u << 20);
+  EXPECT_EQ(b.segment_max_records, 5000u);
+  EXPECT_EQ(b.segment_max_age, std::chrono::milliseconds(30'000));
+  EXPECT_EQ(b.zstd_level, 0);
+  EXPECT_EQ(b.block_bytes, 64u << 10);
+  EXPECT_EQ(b.buffer_memory, 1ull << 30);
+  EXPECT_EQ(b.upload_concurrency, 8);
+  EXPECT_EQ(b.offsets_interval, std::chrono::milliseconds(10'000));
+  EXPECT_EQ(b.metadata_interval, std::chrono::milliseconds(5'000));
+  EXPECT_EQ(b.shutdown_timeout, std::chrono::milliseconds(120'000));
+  EXPECT_EQ(cfg->metrics.listen, "0.0.0.0:9308");
+}
+
+TEST(ConfigBackupTest, ErrorsNameTheKey) {
+  struct Case {
+    const char* yaml;
+    const char* subject;
+  } cases[] = {
+      {"backup: {topics: [\"^orders(\"]}", "backup.topics[0]"},
+      {"backup: {exclude: [ok, \"\"]}", "backup.exclude[1]"},
+      {"backup: {segment: {max_bytes: 12 parsecs}}", "backup.segment.max_bytes"},
+      {"backup: {segment: {max_bytes: 10}}", "backup.segment.max_bytes"},
+      {"backup: {segment: {max_age: 30}}", "backup.segment.max_age"},
+      {"backup: {segment: {zstd_level: 22}}", "backup.segment.zstd_level"},
+      {"backup: {segment: {max_recrods: 1}}", "backup.segment.max_recrods"},
+      {"backup: {upload_concurrency: 0}", "backup.upload_concurrency"},
+      {"backup: {topics: {a: b}}", "backup.topics"},
+      {"backup: {group_id: \"\"}", "backup.group_id"},
+      {"metrics: {listen: nonsense}", "metrics.listen"},
+      {"metrics: {port: 1}", "metrics.port"},
+  };
+  for (const Case& c : cases) {
+    auto cfg = ParseConfig(c.yaml, "t", FakeEnv());
+    ASSERT_FALSE(cfg.ok()) << c.yaml;
+    EXPECT_EQ(cfg.status().subject(), c.subject) << c.yaml << " -> " << cfg.status().ToString();
+  }
+}
+
+}  // namespace
+}  // namespace kb

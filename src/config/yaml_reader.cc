@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "config/units.h"
+
 namespace kb {
 
 Result<YamlMapReader> YamlMapReader::Make(const YAML::Node& node, std::string path,
@@ -54,6 +56,55 @@ Result<std::optional<int64_t>> YamlMapReader::GetInt(const std::string& key, int
                                                     std::to_string(max) + "]");
   }
   return std::optional<int64_t>(v);
+}
+
+Result<std::optional<std::vector<std::string>>> YamlMapReader::GetStringList(
+    const std::string& key) {
+  known_.insert(key);
+  using Out = std::optional<std::vector<std::string>>;
+  if (!Has(key) || node_[key].IsNull()) return Out();
+  YAML::Node v = node_[key];
+  std::vector<std::string> out;
+  if (v.IsScalar()) {
+    KB_ASSIGN_OR_RETURN(std::string s, ExpandEnv(v.Scalar(), PathOf(key), *env_));
+    out.push_back(std::move(s));
+    return Out(std::move(out));
+  }
+  if (!v.IsSequence()) return Status::InvalidArgument(PathOf(key), "expected a list of values");
+  for (size_t i = 0; i < v.size(); ++i) {
+    std::string item_path = PathOf(key) + "[" + std::to_string(i) + "]";
+    if (!v[i].IsScalar()) return Status::InvalidArgument(item_path, "expected a single value");
+    KB_ASSIGN_OR_RETURN(std::string s, ExpandEnv(v[i].Scalar(), item_path, *env_));
+    out.push_back(std::move(s));
+  }
+  return Out(std::move(out));
+}
+
+Result<std::optional<uint64_t>> YamlMapReader::GetBytes(const std::string& key, uint64_t min,
+                                                        uint64_t max) {
+  KB_ASSIGN_OR_RETURN(std::optional<std::string> s, Scalar(key));
+  if (!s) return std::optional<uint64_t>();
+  KB_ASSIGN_OR_RETURN(uint64_t v, ParseBytes(*s, PathOf(key)));
+  if (v < min || v > max) {
+    return Status::InvalidArgument(PathOf(key), "size " + *s + " is out of range [" +
+                                                    std::to_string(min) + ", " +
+                                                    std::to_string(max) + "] bytes");
+  }
+  return std::optional<uint64_t>(v);
+}
+
+Result<std::optional<std::chrono::milliseconds>> YamlMapReader::GetDuration(
+    const std::string& key, std::chrono::milliseconds min, std::chrono::milliseconds max) {
+  using Out = std::optional<std::chrono::milliseconds>;
+  KB_ASSIGN_OR_RETURN(std::optional<std::string> s, Scalar(key));
+  if (!s) return Out();
+  KB_ASSIGN_OR_RETURN(std::chrono::milliseconds v, ParseDuration(*s, PathOf(key)));
+  if (v < min || v > max) {
+    return Status::InvalidArgument(PathOf(key), "duration " + *s + " is out of range [" +
+                                                    std::to_string(min.count()) + "ms, " +
+                                                    std::to_string(max.count()) + "ms]");
+  }
+  return Out(v);
 }
 
 Result<YamlMapReader> YamlMapReader::GetMap(const std::string& key) {

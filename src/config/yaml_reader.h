@@ -9,10 +9,12 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "config/env_expand.h"
@@ -27,6 +29,13 @@ class YamlMapReader {
   Result<std::optional<std::string>> GetString(const std::string& key);
   Result<std::optional<bool>> GetBool(const std::string& key);
   Result<std::optional<int64_t>> GetInt(const std::string& key, int64_t min, int64_t max);
+  // A YAML sequence of scalars (a single scalar is accepted as a one-element list).
+  Result<std::optional<std::vector<std::string>>> GetStringList(const std::string& key);
+  // Sizes ("64MiB") and durations ("30s"), see config/units.h; bounds are checked.
+  Result<std::optional<uint64_t>> GetBytes(const std::string& key, uint64_t min, uint64_t max);
+  Result<std::optional<std::chrono::milliseconds>> GetDuration(const std::string& key,
+                                                               std::chrono::milliseconds min,
+                                                               std::chrono::milliseconds max);
   // A nested mapping; absent reads as an empty reader.
   Result<YamlMapReader> GetMap(const std::string& key);
   bool Has(const std::string& key) const;
