@@ -8,6 +8,8 @@ namespace {
 
 constexpr std::string_view kOffsetDir = "offset/";
 constexpr std::string_view kConsumersOffset = "offset/consumers_offset";
+constexpr std::string_view kHistoryDir = "offset/history/";
+constexpr std::string_view kGapDir = "gap/";
 constexpr std::string_view kTopicMetadata = "topic.json";
 constexpr size_t kPadWidth = 20;
 
@@ -72,6 +74,20 @@ std::string Keys::ConsumerOffsets(std::string_view topic, int32_t partition) con
   return PartitionPrefix(topic, partition) + std::string(kConsumersOffset);
 }
 
+std::string Keys::ConsumerOffsetsHistoryPrefix(std::string_view topic, int32_t partition) const {
+  return PartitionPrefix(topic, partition) + std::string(kHistoryDir);
+}
+
+std::string Keys::ConsumerOffsetsHistory(std::string_view topic, int32_t partition,
+                                         int64_t time_ms) const {
+  return ConsumerOffsetsHistoryPrefix(topic, partition) + PadOffset(time_ms);
+}
+
+std::string Keys::Gap(std::string_view topic, int32_t partition, int64_t start, int64_t end) const {
+  return PartitionPrefix(topic, partition) + std::string(kGapDir) + PadOffset(start) + "-" +
+         PadOffset(end);
+}
+
 std::string Keys::TopicMetadata(std::string_view topic) const {
   return TopicPrefix(topic) + std::string(kTopicMetadata);
 }
@@ -100,11 +116,21 @@ KeyKind Keys::Classify(std::string_view key) const {
   }
   std::string_view leaf = rest.substr(slash + 1);
   if (leaf == kConsumersOffset) return KeyKind::kConsumerOffsets;
+  if (leaf.starts_with(kHistoryDir)) {
+    int64_t t = 0;
+    return ParseDigits(leaf.substr(kHistoryDir.size()), &t) ? KeyKind::kConsumerOffsetsHistory
+                                                            : KeyKind::kUnknown;
+  }
   if (leaf.starts_with(kOffsetDir)) return KeyKind::kUnknown;
+  if (leaf.starts_with(kGapDir)) return ParseGap(key).ok() ? KeyKind::kGap : KeyKind::kUnknown;
   return ParseSegment(key).ok() ? KeyKind::kSegment : KeyKind::kUnknown;
 }
 
-Result<SegmentKey> Keys::ParseSegment(std::string_view key) const {
+Result<SegmentKey> Keys::ParseSegment(std::string_view key) const { return ParseRange(key, ""); }
+
+Result<SegmentKey> Keys::ParseGap(std::string_view key) const { return ParseRange(key, kGapDir); }
+
+Result<SegmentKey> Keys::ParseRange(std::string_view key, std::string_view dir) const {
   KB_ASSIGN_OR_RETURN(std::string topic, TopicOf(key));
   std::string_view rest = key.substr(Root().size() + topic.size() + 1);
   size_t slash = rest.find('/');
@@ -114,13 +140,15 @@ Result<SegmentKey> Keys::ParseSegment(std::string_view key) const {
     return Status::Corruption(key, "segment key has no valid partition number");
   }
   std::string_view name = rest.substr(slash + 1);
+  if (!name.starts_with(dir)) return Status::Corruption(key, "not a " + std::string(dir) + " key");
+  name.remove_prefix(dir.size());
   int64_t start = 0, end = 0;
   if (name.size() != 2 * kPadWidth + 1 || name[kPadWidth] != '-' ||
       !ParseDigits(name.substr(0, kPadWidth), &start) ||
       !ParseDigits(name.substr(kPadWidth + 1), &end)) {
-    return Status::Corruption(key, "segment name is not <20-digit start>-<20-digit end>");
+    return Status::Corruption(key, "name is not <20-digit start>-<20-digit end>");
   }
-  if (end < start) return Status::Corruption(key, "segment end offset is below its start offset");
+  if (end < start) return Status::Corruption(key, "end offset is below the start offset");
   return SegmentKey{std::move(topic), static_cast<int32_t>(partition), start, end};
 }
 

@@ -6,6 +6,8 @@
 //   (docs/format.md) <prefix>/<topic>/<partition>/offset/consumers_offset          latest group
 //   offsets (JSON map)
 //
+// Segment and gap ranges of one partition tile its offsets: each starts where the previous one
+// ended (+1), so continuity can be checked from a listing alone.
 // Offsets in segment keys are zero-padded to 20 digits so that lexicographic listing order is
 // offset order; both bounds are inclusive (the first and last offset the segment holds).
 // The prefix is optional ("" puts topics at the top of the store); leading and trailing '/' are
@@ -32,7 +34,14 @@ struct SegmentKey {
 };
 
 // What a key under a partition prefix is.
-enum class KeyKind { kSegment, kConsumerOffsets, kTopicMetadata, kUnknown };
+enum class KeyKind {
+  kSegment,
+  kGap,
+  kConsumerOffsets,
+  kConsumerOffsetsHistory,
+  kTopicMetadata,
+  kUnknown
+};
 
 class Keys {
  public:
@@ -46,16 +55,25 @@ class Keys {
   std::string PartitionPrefix(std::string_view topic, int32_t partition) const;  // ends with '/'
   std::string Segment(std::string_view topic, int32_t partition, int64_t start, int64_t end) const;
   std::string ConsumerOffsets(std::string_view topic, int32_t partition) const;
+  std::string ConsumerOffsetsHistory(std::string_view topic, int32_t partition,
+                                     int64_t time_ms) const;
+  std::string ConsumerOffsetsHistoryPrefix(std::string_view topic, int32_t partition) const;
+  std::string Gap(std::string_view topic, int32_t partition, int64_t start, int64_t end) const;
   std::string TopicMetadata(std::string_view topic) const;
 
   // Classifies a key found in a listing of this store.
   KeyKind Classify(std::string_view key) const;
   // Parses a segment key; Corruption naming the key if it is under the prefix but malformed.
   Result<SegmentKey> ParseSegment(std::string_view key) const;
+  // Parses a gap key (same fields as a segment key).
+  Result<SegmentKey> ParseGap(std::string_view key) const;
   // The topic name of a key "<prefix>/<topic>/...", or InvalidArgument.
   Result<std::string> TopicOf(std::string_view key) const;
 
  private:
+  // Parses "<prefix>/<topic>/<partition>/<dir><start>-<end>" with dir "" or "gap/".
+  Result<SegmentKey> ParseRange(std::string_view key, std::string_view dir) const;
+
   std::string prefix_;
 };
 

@@ -62,10 +62,28 @@ TEST(KeysTest, ClassifiesKeysOfAListing) {
   EXPECT_EQ(k.Classify(k.Segment("t", 1, 5, 9)), KeyKind::kSegment);
   EXPECT_EQ(k.Classify(k.ConsumerOffsets("t", 1)), KeyKind::kConsumerOffsets);
   EXPECT_EQ(k.Classify(k.TopicMetadata("t")), KeyKind::kTopicMetadata);
+  EXPECT_EQ(k.Classify(k.Gap("t", 1, 0, 4)), KeyKind::kGap);
+  EXPECT_EQ(k.Classify(k.ConsumerOffsetsHistory("t", 1, 1700000000000)),
+            KeyKind::kConsumerOffsetsHistory);
+  EXPECT_EQ(k.Classify("p/t/1/offset/history/x"), KeyKind::kUnknown);
+  EXPECT_EQ(k.Classify("p/t/1/gap/1-2"), KeyKind::kUnknown);
   EXPECT_EQ(k.Classify("p/t/1/offset/other"), KeyKind::kUnknown);
   EXPECT_EQ(k.Classify("p/t/1/garbage"), KeyKind::kUnknown);
   EXPECT_EQ(k.Classify("q/t/1/garbage"), KeyKind::kUnknown);
   EXPECT_EQ(k.Classify("p/bad topic/1/x"), KeyKind::kUnknown);
+}
+
+TEST(KeysTest, GapsAndHistory) {
+  Keys k("p");
+  EXPECT_EQ(k.Gap("t", 2, 0, 41), "p/t/2/gap/00000000000000000000-00000000000000000041");
+  auto gap = k.ParseGap(k.Gap("t", 2, 0, 41));
+  ASSERT_TRUE(gap.ok()) << gap.status().ToString();
+  EXPECT_EQ(*gap, (SegmentKey{"t", 2, 0, 41}));
+  EXPECT_FALSE(k.ParseSegment(k.Gap("t", 2, 0, 41)).ok());
+  EXPECT_FALSE(k.ParseGap(k.Segment("t", 2, 0, 41)).ok());
+  EXPECT_EQ(k.ConsumerOffsetsHistory("t", 0, 5), "p/t/0/offset/history/00000000000000000005");
+  EXPECT_TRUE(
+      k.ConsumerOffsetsHistory("t", 0, 5).starts_with(k.ConsumerOffsetsHistoryPrefix("t", 0)));
 }
 
 TEST(KeysTest, TopicNamesFollowKafkaRules) {

@@ -88,4 +88,20 @@ Result<TopicMetadata> DecodeTopicMetadata(std::string_view key, std::string_view
   return md;
 }
 
+std::string EncodeGap(const GapRecord& gap) {
+  return json{{"reason", gap.reason}, {"detected_at_ms", gap.detected_at_ms}}.dump(2);
+}
+
+Result<GapRecord> DecodeGap(std::string_view key, std::string_view text) {
+  KB_ASSIGN_OR_RETURN(json j, ParseObject(key, text));
+  auto reason = j.find("reason");
+  auto detected = j.find("detected_at_ms");
+  if (reason == j.end() || !reason->is_string() || detected == j.end() ||
+      !detected->is_number_integer()) {
+    return Status::Corruption(key,
+                              "gap record needs a string 'reason' and integer 'detected_at_ms'");
+  }
+  return GapRecord{reason->get<std::string>(), detected->get<int64_t>()};
+}
+
 }  // namespace kb::layout

@@ -7,6 +7,8 @@
 //                      "partitions": 6, "replication_factor": 3,
 //                      "configs": {"cleanup.policy": "compact", ...}, "updated_at_ms":
 //                      1700000000000}
+//   gap/<start>-<end>  offsets of a partition that were never backed up, and why:
+//                     {"reason": "retention", "detected_at_ms": 1700000000000}
 //
 // Decoders are strict: malformed JSON, wrong types, negative offsets or a newer format_version are
 // Corruption / NotImplemented errors naming the object key; they never throw.
@@ -41,5 +43,14 @@ struct TopicMetadata {
 
 std::string EncodeTopicMetadata(const TopicMetadata& md);
 Result<TopicMetadata> DecodeTopicMetadata(std::string_view key, std::string_view json);
+
+struct GapRecord {
+  std::string reason;  // "retention": Kafka deleted the offsets before they were backed up
+  int64_t detected_at_ms = 0;
+  friend bool operator==(const GapRecord&, const GapRecord&) = default;
+};
+
+std::string EncodeGap(const GapRecord& gap);
+Result<GapRecord> DecodeGap(std::string_view key, std::string_view json);
 
 }  // namespace kb::layout

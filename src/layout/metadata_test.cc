@@ -66,5 +66,16 @@ TEST(TopicMetadataTest, RejectsMalformedAndNewer) {
   }
 }
 
+TEST(GapRecordTest, RoundTripAndMalformed) {
+  GapRecord g{"retention", 1700000000000};
+  auto r = DecodeGap("k", EncodeGap(g));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(*r, g);
+  auto bad = DecodeGap("p/t/0/gap/x", R"({"reason": 1})");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_TRUE(bad.status().IsCorruption());
+  EXPECT_EQ(bad.status().subject(), "p/t/0/gap/x");
+}
+
 }  // namespace
 }  // namespace kb::layout
