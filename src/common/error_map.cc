@@ -31,6 +31,7 @@ Status FromKafkaError(rd_kafka_resp_err_t err, std::string_view subject, std::st
     case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
     case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
     case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
+    case RD_KAFKA_RESP_ERR__NOENT:  // e.g. admin DeleteRecords: "No leaders found" for a partition
     case RD_KAFKA_RESP_ERR_GROUP_ID_NOT_FOUND:
       return Status::NotFound(subject, msg);
     case RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS:

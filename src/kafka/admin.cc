@@ -1,75 +1,61 @@
+// Admin: construction and the topic-level operations (create, delete, grow, delete records,
+// describe configs). Metadata and offsets live in cluster.cc, consumer groups in groups.cc.
 #include "kafka/admin.h"
 
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
+#include <thread>
+
 #include "common/error_map.h"
+#include "kafka/admin_internal.h"
 
 namespace kb::kafka {
 namespace {
 
-// RAII for the C Admin API objects.
-struct QueueDel {
-  void operator()(rd_kafka_queue_t* q) const { rd_kafka_queue_destroy(q); }
-};
-struct EventDel {
-  void operator()(rd_kafka_event_t* e) const { rd_kafka_event_destroy(e); }
-};
-struct OptionsDel {
-  void operator()(rd_kafka_AdminOptions_t* o) const { rd_kafka_AdminOptions_destroy(o); }
-};
+using Clock = std::chrono::steady_clock;
+using internal::EventPtr;
+using internal::QueuePtr;
+
 struct NewTopicDel {
   void operator()(rd_kafka_NewTopic_t* t) const { rd_kafka_NewTopic_destroy(t); }
 };
 struct DeleteTopicDel {
   void operator()(rd_kafka_DeleteTopic_t* t) const { rd_kafka_DeleteTopic_destroy(t); }
 };
-using QueuePtr = std::unique_ptr<rd_kafka_queue_t, QueueDel>;
-using EventPtr = std::unique_ptr<rd_kafka_event_t, EventDel>;
-using OptionsPtr = std::unique_ptr<rd_kafka_AdminOptions_t, OptionsDel>;
-
-Result<OptionsPtr> MakeOptions(rd_kafka_t* rk, rd_kafka_admin_op_t op,
-                               std::chrono::milliseconds timeout, std::string_view subject) {
-  OptionsPtr opts(rd_kafka_AdminOptions_new(rk, op));
-  char err[256];
-  if (rd_kafka_AdminOptions_set_operation_timeout(opts.get(), static_cast<int>(timeout.count()),
-                                                  err, sizeof(err))) {
-    return Status::InvalidArgument(subject, err);
-  }
-  if (rd_kafka_AdminOptions_set_request_timeout(opts.get(), static_cast<int>(timeout.count()), err,
-                                                sizeof(err))) {
-    return Status::InvalidArgument(subject, err);
-  }
-  return opts;
-}
-
-// Waits for the result event of one admin request on `q`.
-Result<EventPtr> WaitResult(rd_kafka_queue_t* q, std::chrono::milliseconds timeout,
-                            std::string_view subject, std::string_view what) {
-  // The request itself times out after `timeout`; give the result a little longer to arrive.
-  EventPtr ev(rd_kafka_queue_poll(q, static_cast<int>(timeout.count()) + 5000));
-  if (!ev) return Status::Retryable(subject, std::string(what) + ": no answer from the cluster");
-  if (rd_kafka_resp_err_t err = rd_kafka_event_error(ev.get())) {
-    return FromKafkaError(err, subject, what);
-  }
-  return ev;
-}
+struct NewPartitionsDel {
+  void operator()(rd_kafka_NewPartitions_t* p) const { rd_kafka_NewPartitions_destroy(p); }
+};
+struct DeleteRecordsDel {
+  void operator()(rd_kafka_DeleteRecords_t* d) const { rd_kafka_DeleteRecords_destroy(d); }
+};
+struct ConfigResourceDel {
+  void operator()(rd_kafka_ConfigResource_t* c) const { rd_kafka_ConfigResource_destroy(c); }
+};
 
 Status TopicResultStatus(const rd_kafka_topic_result_t* r, std::string_view what) {
   rd_kafka_resp_err_t err = rd_kafka_topic_result_error(r);
   if (!err) return Status::OK();
-  const char* msg = rd_kafka_topic_result_error_string(r);
-  Status s = FromKafkaError(err, rd_kafka_topic_result_name(r), what);
-  return msg ? s.WithContext(msg) : s;
+  return internal::WithDetail(FromKafkaError(err, rd_kafka_topic_result_name(r), what), err,
+                              rd_kafka_topic_result_error_string(r));
+}
+
+Status TopicResultsStatus(const rd_kafka_topic_result_t** topics, size_t n, std::string_view what) {
+  for (size_t i = 0; i < n; ++i) KB_RETURN_IF_ERROR(TopicResultStatus(topics[i], what));
+  return Status::OK();
 }
 
 }  // namespace
 
 Result<std::unique_ptr<Admin>> Admin::Make(const Properties& props) {
-  KB_ASSIGN_OR_RETURN(auto producer, MakeProducer(props));
+  KB_ASSIGN_OR_RETURN(auto producer, MakeProducer(props, {{"allow.auto.create.topics", "false"}}));
   return std::unique_ptr<Admin>(new Admin(std::move(producer)));
 }
 
 Status Admin::CreateTopic(const TopicSpec& spec, std::chrono::milliseconds timeout) {
+  KB_RETURN_IF_ERROR(internal::CheckTopic(spec.name));
+  KB_RETURN_IF_ERROR(internal::CheckTimeout(timeout, spec.name));
+  const auto deadline = Clock::now() + timeout;
   rd_kafka_t* rk = handle_->c_ptr();
   char err[256];
   std::unique_ptr<rd_kafka_NewTopic_t, NewTopicDel> nt(rd_kafka_NewTopic_new(
@@ -80,54 +66,154 @@ Status Admin::CreateTopic(const TopicSpec& spec, std::chrono::milliseconds timeo
       return FromKafkaError(e, spec.name, "setting topic config " + k);
     }
   }
-  KB_ASSIGN_OR_RETURN(auto opts,
-                      MakeOptions(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS, timeout, spec.name));
+  KB_ASSIGN_OR_RETURN(
+      auto opts, internal::MakeOptions(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS, timeout, spec.name));
   QueuePtr q(rd_kafka_queue_new(rk));
   rd_kafka_NewTopic_t* arr[] = {nt.get()};
   rd_kafka_CreateTopics(rk, arr, 1, opts.get(), q.get());
-  KB_ASSIGN_OR_RETURN(EventPtr ev, WaitResult(q.get(), timeout, spec.name, "create topic"));
-  const rd_kafka_CreateTopics_result_t* res = rd_kafka_event_CreateTopics_result(ev.get());
+  KB_ASSIGN_OR_RETURN(EventPtr ev,
+                      internal::WaitResult(q.get(), timeout, spec.name, "create topic"));
   size_t n = 0;
-  const rd_kafka_topic_result_t** topics = rd_kafka_CreateTopics_result_topics(res, &n);
-  for (size_t i = 0; i < n; ++i) KB_RETURN_IF_ERROR(TopicResultStatus(topics[i], "create topic"));
-  return Status::OK();
+  const rd_kafka_topic_result_t** topics =
+      rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev.get()), &n);
+  KB_RETURN_IF_ERROR(TopicResultsStatus(topics, n, "create topic"));
+  return AwaitTopicMetadata(spec.name, spec.partitions, deadline);
 }
 
 Status Admin::DeleteTopic(const std::string& topic, std::chrono::milliseconds timeout) {
+  KB_RETURN_IF_ERROR(internal::CheckTopic(topic));
   rd_kafka_t* rk = handle_->c_ptr();
+  KB_ASSIGN_OR_RETURN(auto opts,
+                      internal::MakeOptions(rk, RD_KAFKA_ADMIN_OP_DELETETOPICS, timeout, topic));
   std::unique_ptr<rd_kafka_DeleteTopic_t, DeleteTopicDel> dt(
       rd_kafka_DeleteTopic_new(topic.c_str()));
-  KB_ASSIGN_OR_RETURN(auto opts, MakeOptions(rk, RD_KAFKA_ADMIN_OP_DELETETOPICS, timeout, topic));
   QueuePtr q(rd_kafka_queue_new(rk));
   rd_kafka_DeleteTopic_t* arr[] = {dt.get()};
   rd_kafka_DeleteTopics(rk, arr, 1, opts.get(), q.get());
-  KB_ASSIGN_OR_RETURN(EventPtr ev, WaitResult(q.get(), timeout, topic, "delete topic"));
-  const rd_kafka_DeleteTopics_result_t* res = rd_kafka_event_DeleteTopics_result(ev.get());
+  KB_ASSIGN_OR_RETURN(EventPtr ev, internal::WaitResult(q.get(), timeout, topic, "delete topic"));
   size_t n = 0;
-  const rd_kafka_topic_result_t** topics = rd_kafka_DeleteTopics_result_topics(res, &n);
-  for (size_t i = 0; i < n; ++i) KB_RETURN_IF_ERROR(TopicResultStatus(topics[i], "delete topic"));
-  return Status::OK();
+  const rd_kafka_topic_result_t** topics =
+      rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev.get()), &n);
+  return TopicResultsStatus(topics, n, "delete topic");
 }
 
-Result<int> Admin::PartitionCount(const std::string& topic, std::chrono::milliseconds timeout) {
-  std::string err;
-  std::unique_ptr<RdKafka::Topic> t(RdKafka::Topic::create(handle_.get(), topic, nullptr, err));
-  if (!t) return Status::InvalidArgument(topic, err);
-  RdKafka::Metadata* raw = nullptr;
-  RdKafka::ErrorCode ec =
-      handle_->metadata(false, t.get(), &raw, static_cast<int>(timeout.count()));
-  std::unique_ptr<RdKafka::Metadata> md(raw);
-  if (ec != RdKafka::ERR_NO_ERROR) {
-    return FromKafkaError(static_cast<rd_kafka_resp_err_t>(ec), topic, "metadata");
+Status Admin::CreatePartitions(const std::string& topic, int32_t new_total,
+                               std::chrono::milliseconds timeout) {
+  KB_RETURN_IF_ERROR(internal::CheckTopic(topic));
+  if (new_total < 1) {
+    return Status::InvalidArgument(
+        topic, "new partition count must be >= 1, got " + std::to_string(new_total));
   }
-  for (const RdKafka::TopicMetadata* tm : *md->topics()) {
-    if (tm->topic() != topic) continue;
-    if (tm->err() != RdKafka::ERR_NO_ERROR) {
-      return FromKafkaError(static_cast<rd_kafka_resp_err_t>(tm->err()), topic, "metadata");
+  const auto deadline = Clock::now() + timeout;
+  rd_kafka_t* rk = handle_->c_ptr();
+  KB_ASSIGN_OR_RETURN(
+      auto opts, internal::MakeOptions(rk, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS, timeout, topic));
+  char err[256];
+  std::unique_ptr<rd_kafka_NewPartitions_t, NewPartitionsDel> np(
+      rd_kafka_NewPartitions_new(topic.c_str(), static_cast<size_t>(new_total), err, sizeof(err)));
+  if (!np) return Status::InvalidArgument(topic, err);
+  QueuePtr q(rd_kafka_queue_new(rk));
+  rd_kafka_NewPartitions_t* arr[] = {np.get()};
+  rd_kafka_CreatePartitions(rk, arr, 1, opts.get(), q.get());
+  KB_ASSIGN_OR_RETURN(EventPtr ev,
+                      internal::WaitResult(q.get(), timeout, topic, "create partitions"));
+  size_t n = 0;
+  const rd_kafka_topic_result_t** topics =
+      rd_kafka_CreatePartitions_result_topics(rd_kafka_event_CreatePartitions_result(ev.get()), &n);
+  KB_RETURN_IF_ERROR(TopicResultsStatus(topics, n, "create partitions"));
+  return AwaitTopicMetadata(topic, new_total, deadline);
+}
+
+Status Admin::AwaitTopicMetadata(const std::string& topic, int32_t partitions,
+                                 std::chrono::steady_clock::time_point deadline) {
+  using std::chrono::milliseconds;
+  for (;;) {
+    // Always look at least once, even when the create request used up the time.
+    auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+    Result<TopicInfo> info = DescribeTopic(topic, std::max(left, milliseconds(1000)));
+    if (info.ok() && info->partitions >= std::max(partitions, 1)) return Status::OK();
+    if (!info.ok() && !info.status().IsNotFound() && !info.status().IsRetryable()) {
+      return info.status();
     }
-    return static_cast<int>(tm->partitions()->size());
+    if (Clock::now() + milliseconds(50) >= deadline) break;
+    std::this_thread::sleep_for(milliseconds(50));
   }
-  return Status::NotFound(topic, "topic not in cluster metadata");
+  return Status::Retryable(topic,
+                           "the change was accepted but cluster metadata does not show it "
+                           "yet (timed out waiting)");
+}
+
+Result<int64_t> Admin::DeleteRecords(const std::string& topic, int32_t partition,
+                                     int64_t before_offset, std::chrono::milliseconds timeout) {
+  KB_RETURN_IF_ERROR(internal::CheckPartition(topic, partition));
+  const std::string subject = internal::PartitionSubject(topic, partition);
+  if (before_offset < 0) {
+    return Status::InvalidArgument(
+        subject, "delete records: offset must be >= 0, got " + std::to_string(before_offset));
+  }
+  rd_kafka_t* rk = handle_->c_ptr();
+  KB_ASSIGN_OR_RETURN(auto opts,
+                      internal::MakeOptions(rk, RD_KAFKA_ADMIN_OP_DELETERECORDS, timeout, subject));
+  internal::PartitionListPtr list(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition)->offset = before_offset;
+  std::unique_ptr<rd_kafka_DeleteRecords_t, DeleteRecordsDel> dr(
+      rd_kafka_DeleteRecords_new(list.get()));
+  QueuePtr q(rd_kafka_queue_new(rk));
+  rd_kafka_DeleteRecords_t* arr[] = {dr.get()};
+  rd_kafka_DeleteRecords(rk, arr, 1, opts.get(), q.get());
+  KB_ASSIGN_OR_RETURN(EventPtr ev,
+                      internal::WaitResult(q.get(), timeout, subject, "delete records"));
+  const rd_kafka_topic_partition_list_t* offsets =
+      rd_kafka_DeleteRecords_result_offsets(rd_kafka_event_DeleteRecords_result(ev.get()));
+  for (int i = 0; offsets != nullptr && i < offsets->cnt; ++i) {
+    const rd_kafka_topic_partition_t& tp = offsets->elems[i];
+    if (topic != tp.topic || tp.partition != partition) continue;
+    if (tp.err) return FromKafkaError(tp.err, subject, "delete records");
+    return tp.offset;
+  }
+  return Status::Permanent(subject, "delete records: the partition is missing from the answer");
+}
+
+Result<TopicConfigs> Admin::DescribeTopicConfigs(const std::string& topic,
+                                                 std::chrono::milliseconds timeout) {
+  KB_RETURN_IF_ERROR(internal::CheckTopic(topic));
+  rd_kafka_t* rk = handle_->c_ptr();
+  KB_ASSIGN_OR_RETURN(auto opts,
+                      internal::MakeOptions(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, timeout, topic));
+  std::unique_ptr<rd_kafka_ConfigResource_t, ConfigResourceDel> res(
+      rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str()));
+  QueuePtr q(rd_kafka_queue_new(rk));
+  rd_kafka_ConfigResource_t* arr[] = {res.get()};
+  rd_kafka_DescribeConfigs(rk, arr, 1, opts.get(), q.get());
+  KB_ASSIGN_OR_RETURN(EventPtr ev,
+                      internal::WaitResult(q.get(), timeout, topic, "describe topic configs"));
+  size_t n = 0;
+  const rd_kafka_ConfigResource_t** resources = rd_kafka_DescribeConfigs_result_resources(
+      rd_kafka_event_DescribeConfigs_result(ev.get()), &n);
+  for (size_t i = 0; i < n; ++i) {
+    const rd_kafka_ConfigResource_t* r = resources[i];
+    if (topic != rd_kafka_ConfigResource_name(r)) continue;
+    if (rd_kafka_resp_err_t err = rd_kafka_ConfigResource_error(r)) {
+      return internal::WithDetail(FromKafkaError(err, topic, "describe topic configs"), err,
+                                  rd_kafka_ConfigResource_error_string(r));
+    }
+    size_t count = 0;
+    const rd_kafka_ConfigEntry_t** entries = rd_kafka_ConfigResource_configs(r, &count);
+    TopicConfigs configs;
+    for (size_t j = 0; j < count; ++j) {
+      const rd_kafka_ConfigEntry_t* e = entries[j];
+      internal::ConfigEntryView view{
+          .name = rd_kafka_ConfigEntry_name(e),
+          .value = rd_kafka_ConfigEntry_value(e),
+          .source = rd_kafka_ConfigEntry_source(e),
+          .is_default = rd_kafka_ConfigEntry_is_default(e) != 0,
+          .is_sensitive = rd_kafka_ConfigEntry_is_sensitive(e) != 0,
+      };
+      if (internal::IsRestorableTopicConfig(view)) configs.emplace(view.name, view.value);
+    }
+    return configs;
+  }
+  return Status::Permanent(topic, "describe topic configs: the topic is missing from the answer");
 }
 
 }  // namespace kb::kafka

@@ -1,12 +1,31 @@
-// Admin operations on a Kafka cluster, over librdkafka's C Admin API (librdkafka 2.0.2's C++ header
-// has none). Owns one producer handle used only to carry admin requests.
+// Cluster-facing operations of Kafka Backup: topics, metadata, watermarks, topic configs, records
+// and consumer groups, over librdkafka's C Admin API and metadata/ListOffsets calls (librdkafka
+// 2.0.2's C++ header has no Admin API). The backup daemon, restore and the ops commands use it.
 //
-// Every call blocks until the cluster answered or `timeout` passed, and returns a Status naming the
-// topic or group at fault (errors mapped by common/error_map).
-// Thread-safety: calls may be made concurrently from several threads.
+// Ownership: an Admin owns one producer handle that only carries admin and metadata requests; it
+// never produces. Values returned are plain copies; nothing refers back into librdkafka memory.
+// Thread-safety: every method may be called concurrently from several threads (each call uses its
+// own result queue; librdkafka handles are thread-safe).
+// Failure contract: every call blocks at most about `timeout` (0 < timeout <= 1 h, else
+// InvalidArgument) and returns a Status naming the topic ("t"), partition ("t/3") or group
+// ("group g") at fault, mapped by common/error_map: a missing topic is NotFound, an answer that did
+// not come in time is Retryable, bad arguments are InvalidArgument before anything is sent.
+//
+// librdkafka 2.0.2 limits, decided here:
+//   - Topic ids are not exposed (its Metadata request predates them): TopicInfo::topic_id is "".
+//   - Metadata does not expose Kafka's is_internal flag: a topic counts as internal when its name
+//     starts with "__" (a superset of the broker's flag, which marks only __consumer_offsets,
+//     __transaction_state and __share_group_state).
+//   - Consumer groups are seen through the classic group APIs (ListGroups, DescribeGroups): group
+//     states of the KIP-848 protocol that librdkafka does not know read as kUnknown.
+//   - End offsets (QueryWatermarks' high, OffsetsForTimes' fallback) are ListOffsets LATEST at the
+//     handle's `isolation.level` (librdkafka's default read_committed): the last stable offset,
+//     which equals the high watermark unless a transaction is open on the partition.
 #pragma once
 
 #include <chrono>
+#include <compare>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -24,19 +43,155 @@ struct TopicSpec {
   std::map<std::string, std::string> configs;
 };
 
+struct TopicPartition {
+  std::string topic;
+  int32_t partition = 0;
+  friend auto operator<=>(const TopicPartition&, const TopicPartition&) = default;
+};
+// "topic/3".
+std::string ToString(const TopicPartition& tp);
+
+struct TopicInfo {
+  std::string name;
+  int32_t partitions = 0;
+  int32_t replication_factor = 0;  // replica count of partition 0
+  bool internal = false;           // name starts with "__" (see above)
+  std::string topic_id;            // always "" with librdkafka 2.0.2 (see above)
+  friend bool operator==(const TopicInfo&, const TopicInfo&) = default;
+};
+
+// Topic-level config overrides: name -> value.
+using TopicConfigs = std::map<std::string, std::string>;
+
+struct Watermarks {
+  int64_t low = 0;   // log start offset: the first offset still in the partition
+  int64_t high = 0;  // end offset: the offset the next record will get (see isolation.level above)
+  friend bool operator==(const Watermarks&, const Watermarks&) = default;
+};
+
+// Consumer group state as reported by the classic group APIs.
+enum class GroupState {
+  kUnknown,
+  kPreparingRebalance,
+  kCompletingRebalance,
+  kStable,
+  kDead,  // also what the broker reports for a group id it does not know
+  kEmpty,
+};
+// "Stable", "Empty", ... (Kafka's own spelling).
+const char* GroupStateName(GroupState state);
+
+struct GroupListing {
+  std::string group_id;
+  GroupState state = GroupState::kUnknown;
+  bool simple = false;  // no group protocol: only commits offsets (e.g. by assign())
+};
+
+struct GroupDescription {
+  static constexpr int kMembersUnknown = -1;
+  std::string group_id;
+  GroupState state = GroupState::kUnknown;
+  // Active members, or kMembersUnknown for a group of the KIP-848 consumer protocol (Kafka 4
+  // clients with group.protocol=consumer): the classic DescribeGroups API that librdkafka 2.0.2
+  // uses reports such a group as Dead with no members; its state then comes from ListGroups.
+  int members = 0;
+  std::string assignor;
+  bool simple = false;
+  // What restore checks before moving a group's offsets: false only when the group certainly has
+  // no member (members == 0, or unknown members and state kEmpty or kDead).
+  bool MayHaveActiveMembers() const {
+    if (members != kMembersUnknown) return members > 0;
+    return state != GroupState::kEmpty && state != GroupState::kDead;
+  }
+};
+
+// Committed offsets of one consumer group.
+using GroupOffsets = std::map<TopicPartition, int64_t>;
+
 class Admin {
  public:
+  // Creates the handle from the user's `kafka:` properties, with allow.auto.create.topics=false so
+  // that no metadata or offset query can create a topic. Does not contact the cluster.
   static Result<std::unique_ptr<Admin>> Make(const Properties& props);
 
+  // ---- topics
+  // Creates the topic and returns once the cluster's metadata shows it (Kafka creates topics
+  // asynchronously: right after CreateTopics a broker may not know the topic yet), so that the
+  // metadata and offset calls below see it at once. An existing topic is AlreadyExists.
   Status CreateTopic(const TopicSpec& spec, std::chrono::milliseconds timeout);
   Status DeleteTopic(const std::string& topic, std::chrono::milliseconds timeout);
+  // Grows `topic` to `new_total` partitions and, like CreateTopic, waits until metadata shows them;
+  // not more than it has is InvalidArgument (from the broker: INVALID_PARTITIONS).
+  Status CreatePartitions(const std::string& topic, int32_t new_total,
+                          std::chrono::milliseconds timeout);
+  // Deletes the records of topic/partition below `before_offset` (raising the log start offset,
+  // as retention does). Returns the new low watermark. `before_offset` beyond the high watermark
+  // is an error from the broker (OFFSET_OUT_OF_RANGE).
+  Result<int64_t> DeleteRecords(const std::string& topic, int32_t partition, int64_t before_offset,
+                                std::chrono::milliseconds timeout);
+  // The configs set on `topic` itself (source DYNAMIC_TOPIC_CONFIG), without defaults, broker-level
+  // settings or sensitive values: what restore passes to CreateTopic to recreate the topic.
+  // NotFound when the topic does not exist.
+  Result<TopicConfigs> DescribeTopicConfigs(const std::string& topic,
+                                            std::chrono::milliseconds timeout);
+
+  // ---- metadata
+  // Every topic of the cluster (internal ones included, see TopicInfo::internal), by name. A topic
+  // whose metadata carries an error (e.g. LEADER_NOT_AVAILABLE while it is being created) fails the
+  // call, naming it: a partial list would silently miss a topic.
+  Result<std::vector<TopicInfo>> ListTopics(std::chrono::milliseconds timeout);
+  // One topic; NotFound when it does not exist.
+  Result<TopicInfo> DescribeTopic(const std::string& topic, std::chrono::milliseconds timeout);
   // Partition count of `topic`, or NotFound.
   Result<int> PartitionCount(const std::string& topic, std::chrono::milliseconds timeout);
+
+  // ---- offsets
+  // Low and high watermark of one partition (two ListOffsets requests to its leader).
+  Result<Watermarks> QueryWatermarks(const std::string& topic, int32_t partition,
+                                     std::chrono::milliseconds timeout);
+  // Watermarks of many partitions with two ListOffsets requests per leader broker in total.
+  // Duplicates are InvalidArgument; any partition's error fails the call naming it.
+  Result<std::map<TopicPartition, Watermarks>> QueryWatermarks(
+      const std::vector<TopicPartition>& partitions, std::chrono::milliseconds timeout);
+  // Per partition, the offset of the first record whose timestamp is >= `timestamp_ms`, or the end
+  // offset when there is none (where a consumer seeking to that time would start).
+  // `timestamp_ms` must be >= 0.
+  Result<std::map<TopicPartition, int64_t>> OffsetsForTimes(
+      const std::vector<TopicPartition>& partitions, int64_t timestamp_ms,
+      std::chrono::milliseconds timeout);
+
+  // ---- consumer groups
+  // Every consumer group the brokers know, in no particular order.
+  Result<std::vector<GroupListing>> ListConsumerGroups(std::chrono::milliseconds timeout);
+  // One description per id, in the order given. An id the broker does not know is described as
+  // kDead with no members (that is the broker's answer), not as an error. Groups DescribeGroups
+  // calls Dead are looked up with ListGroups too (one extra request), to tell KIP-848 groups apart
+  // (see GroupDescription::members).
+  Result<std::vector<GroupDescription>> DescribeConsumerGroups(
+      const std::vector<std::string>& groups, std::chrono::milliseconds timeout);
+  Result<GroupDescription> DescribeConsumerGroup(const std::string& group,
+                                                 std::chrono::milliseconds timeout);
+  // The committed offsets of `group`, on every partition it committed on; partitions without a
+  // commit are left out. An unknown group yields an empty map.
+  Result<GroupOffsets> ListConsumerGroupOffsets(const std::string& group,
+                                                std::chrono::milliseconds timeout);
+  // Sets the committed offsets of `group` (offsets >= 0). Allowed by the broker only while the
+  // group has no active member: otherwise FailedPrecondition naming the group. An empty map is a
+  // no-op.
+  Status AlterConsumerGroupOffsets(const std::string& group, const GroupOffsets& offsets,
+                                   std::chrono::milliseconds timeout);
 
   RdKafka::Producer* handle() { return handle_.get(); }
 
  private:
   explicit Admin(std::unique_ptr<RdKafka::Producer> h) : handle_(std::move(h)) {}
+  // Replaces the Dead state DescribeGroups gives KIP-848 groups by their ListGroups state.
+  Status ReviseDeadGroups(std::map<std::string, GroupDescription>& by_id,
+                          std::chrono::steady_clock::time_point deadline);
+  // Polls metadata until `topic` has at least `partitions` partitions (any, if <= 0) or `deadline`
+  // passed (then Retryable).
+  Status AwaitTopicMetadata(const std::string& topic, int32_t partitions,
+                            std::chrono::steady_clock::time_point deadline);
   std::unique_ptr<RdKafka::Producer> handle_;
 };
 

@@ -12,9 +12,12 @@
 //     When Put returns OK the object is durable (fsync'd / acknowledged by the server).
 //     Put overwrites an existing object.
 //   * Get / GetRange of a missing key: NotFound. GetRange returns bytes [offset, offset+length)
-//     clipped at the end of the object; offset past the end is InvalidArgument.
-//   * List returns keys with the prefix in lexicographic (byte) order, at most max_keys per page,
-//     with a continuation token ("" when done). Listing is not a snapshot across pages.
+//     clipped at the end of the object (UINT64_MAX: to the end); offset == size gives ""; offset
+//     past the end is InvalidArgument.
+//   * List returns keys with the prefix, at most max_keys (>= 1) per page, with an opaque
+//     continuation token ("" when done). Order is lexicographic by bytes, except that some
+//     S3-compatible servers list one "directory" at a time ("a/b" before "a.b"): callers that need
+//     an order sort what they list. Listing is not a snapshot across pages.
 //   * Delete removes keys; keys that do not exist are not an error. Batches of any size.
 //   * Errors carry a Status code (NotFound, Retryable, Permanent, PermissionDenied, Corruption,
 //     InvalidArgument) and the key at fault as the subject.

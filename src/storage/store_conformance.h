@@ -76,7 +76,12 @@ class StoreConformanceTest : public ::testing::TestWithParam<StoreFactory> {
 
 }  // namespace kb::storage
 
-// Instantiates StoreConformanceTest once per StoreFactory argument.
-#define KB_INSTANTIATE_STORE_CONFORMANCE(instantiation_name, ...)                   \
-  INSTANTIATE_TEST_SUITE_P(instantiation_name, ::kb::storage::StoreConformanceTest, \
-                           ::testing::Values(__VA_ARGS__), ::kb::storage::StoreFactoryName)
+// Instantiates StoreConformanceTest once per StoreFactory argument. Use at namespace scope; the
+// (GoogleTest-required) unqualified fixture name is brought in by a namespace of its own.
+#define KB_INSTANTIATE_STORE_CONFORMANCE(instantiation_name, ...)                              \
+  namespace kb_store_conformance_##instantiation_name {                                        \
+    using ::kb::storage::StoreConformanceTest;                                                 \
+    INSTANTIATE_TEST_SUITE_P(instantiation_name, StoreConformanceTest,                         \
+                             ::testing::Values(__VA_ARGS__), ::kb::storage::StoreFactoryName); \
+  }                                                                                            \
+  static_assert(true, "require a semicolon")

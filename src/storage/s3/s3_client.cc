@@ -150,8 +150,8 @@ std::string S3Client::Url(const Request& req) const {
 }
 
 Result<HttpResponse> S3Client::Send(const Request& req) {
-  const std::string subject =
-      req.key.empty() ? "s3://" + cfg_.bucket : "s3://" + cfg_.bucket + "/" + req.key;
+  // The subject is the key (as for every ObjectStore); the message says which bucket.
+  const std::string subject = req.key.empty() ? "s3://" + cfg_.bucket : req.key;
   CURL* h = Acquire();
   if (h == nullptr) return Status::Permanent(subject, "curl_easy_init failed");
 
@@ -205,13 +205,14 @@ Result<HttpResponse> S3Client::Send(const Request& req) {
   if (rc != CURLE_OK) {
     // Discard the handle: its connection state is unknown.
     curl_easy_cleanup(h);
-    return FromCurlError(rc, subject, errbuf);
+    return FromCurlError(rc, subject, std::string(errbuf) + " (" + req.method + " " + url + ")");
   }
   Release(h);
   if (resp.status < 200 || resp.status >= 300) {
     S3Error e = ParseS3Error(resp.body);
+    std::string where = std::string(req.method) + " " + url;
     return FromHttpStatus(resp.status, e.code, subject,
-                          e.message.empty() ? std::string(req.method) + " " + url : e.message);
+                          e.message.empty() ? where : e.message + " (" + where + ")");
   }
   return resp;
 }
@@ -225,8 +226,9 @@ Result<std::string> S3Client::GetObject(const std::string& key,
                                         std::optional<std::pair<uint64_t, uint64_t>> range) {
   Request req{.method = "GET", .key = key};
   if (range) {
+    // An end of UINT64_MAX means "to the end of the object".
     req.headers.push_back("Range: bytes=" + std::to_string(range->first) + "-" +
-                          std::to_string(range->second));
+                          (range->second == UINT64_MAX ? "" : std::to_string(range->second)));
   }
   KB_ASSIGN_OR_RETURN(HttpResponse resp, Send(req));
   return std::move(resp.body);
@@ -237,7 +239,7 @@ Result<uint64_t> S3Client::HeadObject(const std::string& key) {
   KB_ASSIGN_OR_RETURN(HttpResponse resp, Send(req));
   auto it = resp.headers.find("content-length");
   if (it == resp.headers.end()) {
-    return Status::Permanent("s3://" + cfg_.bucket + "/" + key,
+    return Status::Permanent(key,
                              "HEAD answer has no Content-Length");
   }
   return static_cast<uint64_t>(std::stoull(it->second));
@@ -256,7 +258,7 @@ Result<ListPage> S3Client::ListObjectsV2(const std::string& prefix, const std::s
   pugi::xml_node root;
   if (!doc.load_buffer(resp.body.data(), resp.body.size()) ||
       !(root = doc.child("ListBucketResult"))) {
-    return Status::Permanent("s3://" + cfg_.bucket + "/" + prefix,
+    return Status::Permanent(prefix,
                              "ListObjectsV2 answer is not a ListBucketResult");
   }
   bool url_encoded = ChildText(root, "EncodingType") == "url";
@@ -269,7 +271,7 @@ Result<ListPage> S3Client::ListObjectsV2(const std::string& prefix, const std::s
   if (ChildText(root, "IsTruncated") == "true") {
     page.next_token = ChildText(root, "NextContinuationToken");
     if (page.next_token.empty()) {
-      return Status::Permanent("s3://" + cfg_.bucket + "/" + prefix,
+      return Status::Permanent(prefix,
                                "truncated listing without NextContinuationToken");
     }
   }
@@ -292,7 +294,7 @@ Status S3Client::DeleteObjects(const std::vector<std::string>& keys) {
     for (pugi::xml_node e : doc.child("DeleteResult").children("Error")) {
       std::string code = ChildText(e, "Code");
       if (code == "NoSuchKey") continue;
-      return FromHttpStatus(500, code, "s3://" + cfg_.bucket + "/" + ChildText(e, "Key"),
+      return FromHttpStatus(500, code, ChildText(e, "Key"),
                             "delete failed: " + ChildText(e, "Message"));
     }
   }
@@ -306,7 +308,7 @@ Result<std::string> S3Client::CreateMultipartUpload(const std::string& key) {
   doc.load_buffer(resp.body.data(), resp.body.size());
   std::string id = doc.child("InitiateMultipartUploadResult").child_value("UploadId");
   if (id.empty()) {
-    return Status::Permanent("s3://" + cfg_.bucket + "/" + key,
+    return Status::Permanent(key,
                              "CreateMultipartUpload answer has no UploadId");
   }
   return id;
@@ -321,7 +323,7 @@ Result<std::string> S3Client::UploadPart(const std::string& key, const std::stri
   KB_ASSIGN_OR_RETURN(HttpResponse resp, Send(req));
   auto it = resp.headers.find("etag");
   if (it == resp.headers.end()) {
-    return Status::Permanent("s3://" + cfg_.bucket + "/" + key,
+    return Status::Permanent(key,
                              "UploadPart " + std::to_string(part_number) + " answer has no ETag");
   }
   return it->second;
@@ -341,7 +343,7 @@ Status S3Client::CompleteMultipartUpload(const std::string& key, const std::stri
   // S3 may answer 200 and still report an error in the body.
   S3Error e = ParseS3Error(resp.body);
   if (!e.code.empty()) {
-    return FromHttpStatus(500, e.code, "s3://" + cfg_.bucket + "/" + key,
+    return FromHttpStatus(500, e.code, key,
                           "CompleteMultipartUpload: " + e.message);
   }
   return Status::OK();

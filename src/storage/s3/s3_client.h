@@ -45,7 +45,7 @@ class S3Client {
   ~S3Client();
 
   Status PutObject(const std::string& key, std::string_view data);
-  // Whole object, or [first, last] inclusive when `range` is given.
+  // Whole object, or [first, last] inclusive when `range` is given (last UINT64_MAX: to the end).
   Result<std::string> GetObject(const std::string& key,
                                 std::optional<std::pair<uint64_t, uint64_t>> range = {});
   Result<uint64_t> HeadObject(const std::string& key);

@@ -48,10 +48,18 @@ Result<std::string> S3Store::Get(const std::string& key) {
 Result<std::string> S3Store::GetRange(const std::string& key, uint64_t offset, uint64_t length) {
   KB_RETURN_IF_ERROR(ValidateKey(key));
   if (length > 0) {
-    Result<std::string> r = client_->GetObject(key, std::make_pair(offset, offset + length - 1));
+    uint64_t last = length > UINT64_MAX - offset ? UINT64_MAX : offset + length - 1;
+    Result<std::string> r = client_->GetObject(key, std::make_pair(offset, last));
     if (r.ok()) {
-      // A server may ignore Range for small objects and send everything (200 instead of 206).
-      if (r->size() > length) return r->substr(std::min<size_t>(offset, r->size()), length);
+      // A server may ignore a Range it cannot satisfy and send the whole object (200, not 206).
+      if (r->size() > length) {
+        if (offset > r->size()) {
+          return Status::InvalidArgument(key, "range offset " + std::to_string(offset) +
+                                                  " is past the end of the object (" +
+                                                  std::to_string(r->size()) + " bytes)");
+        }
+        return r->substr(offset, length);
+      }
       return r;
     }
     // 416 InvalidRange (mapped to InvalidArgument): the offset is at or past the end; Head
@@ -81,6 +89,7 @@ Result<ListPage> S3Store::List(const std::string& prefix, const std::string& tok
 }
 
 Status S3Store::Delete(const std::vector<std::string>& keys) {
+  for (const std::string& k : keys) KB_RETURN_IF_ERROR(ValidateKey(k));
   for (size_t i = 0; i < keys.size(); i += 1000) {
     std::vector<std::string> batch(
         keys.begin() + static_cast<std::ptrdiff_t>(i),

@@ -1,0 +1,182 @@
+// Admin against the real Kafka broker (test/services/kafka.sh; KB_TEST_KAFKA_BOOTSTRAP): topics,
+// metadata, topic configs, watermarks, offsets for times, records and partitions, checked end to
+// end with records produced through librdkafka.
+#include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "kafka/admin_integration_fixture.h"
+
+namespace kb::kafka {
+namespace {
+
+using Code = Status::Code;
+
+TEST_F(AdminIntegrationTest, ListAndDescribeTopics) {
+  const std::string topic = NewTopic(3);
+  auto topics = admin_->ListTopics(30s);
+  ASSERT_TRUE(topics.ok()) << topics.status().ToString();
+  EXPECT_TRUE(std::is_sorted(topics->begin(), topics->end(),
+                             [](const auto& a, const auto& b) { return a.name < b.name; }));
+  auto it = std::find_if(topics->begin(), topics->end(),
+                         [&](const TopicInfo& t) { return t.name == topic; });
+  ASSERT_NE(it, topics->end());
+  EXPECT_EQ(*it, (TopicInfo{.name = topic, .partitions = 3, .replication_factor = 1}));
+  for (const TopicInfo& t : *topics) EXPECT_EQ(t.internal, t.name.starts_with("__")) << t.name;
+
+  auto one = admin_->DescribeTopic(topic, 10s);
+  ASSERT_TRUE(one.ok()) << one.status().ToString();
+  EXPECT_EQ(*one, *it);
+  EXPECT_EQ(one->topic_id, "");  // librdkafka 2.0.2 cannot see topic ids
+
+  const std::string absent = testing::UniqueName("absent");
+  auto missing = admin_->DescribeTopic(absent, 10s);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_TRUE(missing.status().IsNotFound()) << missing.status().ToString();
+  EXPECT_EQ(missing.status().subject(), absent);
+}
+
+TEST_F(AdminIntegrationTest, ConsumerOffsetsTopicIsInternal) {
+  const std::string topic = NewTopic(1);
+  Commit(testing::UniqueName("internal-probe"), {{{topic, 0}, 0}});  // creates __consumer_offsets
+  auto topics = admin_->ListTopics(30s);
+  ASSERT_TRUE(topics.ok()) << topics.status().ToString();
+  auto it = std::find_if(topics->begin(), topics->end(),
+                         [](const TopicInfo& t) { return t.name == "__consumer_offsets"; });
+  ASSERT_NE(it, topics->end());
+  EXPECT_TRUE(it->internal);
+  EXPECT_GT(it->partitions, 0);
+}
+
+TEST_F(AdminIntegrationTest, DescribeTopicConfigsReturnsExactlyTheTopicsOverrides) {
+  const std::string topic = NewTopic(1, {{"cleanup.policy", "compact"}, {"retention.ms", "12345"}});
+  auto configs = admin_->DescribeTopicConfigs(topic, 30s);
+  ASSERT_TRUE(configs.ok()) << configs.status().ToString();
+  EXPECT_EQ(*configs, (TopicConfigs{{"cleanup.policy", "compact"}, {"retention.ms", "12345"}}));
+
+  const std::string plain = NewTopic(1);
+  auto none = admin_->DescribeTopicConfigs(plain, 30s);
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_TRUE(none->empty()) << none->begin()->first;
+
+  const std::string absent = testing::UniqueName("absent");
+  auto missing = admin_->DescribeTopicConfigs(absent, 30s);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_TRUE(missing.status().IsNotFound()) << missing.status().ToString();
+  EXPECT_EQ(missing.status().subject(), absent);
+}
+
+TEST_F(AdminIntegrationTest, WatermarksOfOneAndManyPartitions) {
+  const std::string topic = NewTopic(3);
+  Produce(topic, 0, 7);
+  Produce(topic, 1, 2);
+  auto w0 = admin_->QueryWatermarks(topic, 0, 10s);
+  ASSERT_TRUE(w0.ok()) << w0.status().ToString();
+  EXPECT_EQ(*w0, (Watermarks{0, 7}));
+  auto w2 = admin_->QueryWatermarks(topic, 2, 10s);
+  ASSERT_TRUE(w2.ok()) << w2.status().ToString();
+  EXPECT_EQ(*w2, (Watermarks{0, 0}));
+
+  auto all = admin_->QueryWatermarks({{topic, 2}, {topic, 0}, {topic, 1}}, 10s);
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  EXPECT_EQ(*all, (std::map<TopicPartition, Watermarks>{
+                      {{topic, 0}, {0, 7}}, {{topic, 1}, {0, 2}}, {{topic, 2}, {0, 0}}}));
+
+  auto bad_partition = admin_->QueryWatermarks(topic, 9, 10s);
+  ASSERT_FALSE(bad_partition.ok());
+  EXPECT_TRUE(bad_partition.status().IsNotFound()) << bad_partition.status().ToString();
+  EXPECT_EQ(bad_partition.status().subject(), topic + "/9");
+
+  const std::string absent = testing::UniqueName("absent");
+  auto missing = admin_->QueryWatermarks(absent, 0, 10s);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_TRUE(missing.status().IsNotFound()) << missing.status().ToString();
+  EXPECT_EQ(missing.status().subject(), absent + "/0");
+
+  auto some_missing = admin_->QueryWatermarks({{topic, 0}, {topic, 9}}, 10s);
+  ASSERT_FALSE(some_missing.ok());
+  EXPECT_TRUE(some_missing.status().IsNotFound()) << some_missing.status().ToString();
+  EXPECT_EQ(some_missing.status().subject(), topic + "/9");
+}
+
+TEST_F(AdminIntegrationTest, DeleteRecordsRaisesTheLowWatermark) {
+  const std::string topic = NewTopic(2);
+  Produce(topic, 1, 10);
+  auto low = admin_->DeleteRecords(topic, 1, 4, 30s);
+  ASSERT_TRUE(low.ok()) << low.status().ToString();
+  EXPECT_EQ(*low, 4);
+  auto w = admin_->QueryWatermarks(topic, 1, 10s);
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  EXPECT_EQ(*w, (Watermarks{4, 10}));
+  auto many = admin_->QueryWatermarks({{topic, 0}, {topic, 1}}, 10s);
+  ASSERT_TRUE(many.ok()) << many.status().ToString();
+  EXPECT_EQ(many->at({topic, 1}), (Watermarks{4, 10}));
+  EXPECT_EQ(many->at({topic, 0}), (Watermarks{0, 0}));
+
+  auto all = admin_->DeleteRecords(topic, 1, 10, 30s);
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  EXPECT_EQ(*all, 10);
+
+  auto beyond = admin_->DeleteRecords(topic, 1, 11, 30s);
+  ASSERT_FALSE(beyond.ok());
+  EXPECT_EQ(beyond.status().subject(), topic + "/1") << beyond.status().ToString();
+
+  auto missing = admin_->DeleteRecords(topic, 5, 0, 30s);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_TRUE(missing.status().IsNotFound()) << missing.status().ToString();
+  EXPECT_EQ(missing.status().subject(), topic + "/5");
+}
+
+TEST_F(AdminIntegrationTest, OffsetsForTimes) {
+  const std::string topic = NewTopic(2);
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  const int64_t base = now_ms - 60'000;
+  Produce(topic, 0, 10, base);  // timestamps base, base+1000, ..., base+9000
+  const std::vector<TopicPartition> parts{{topic, 0}, {topic, 1}};
+  auto before = admin_->OffsetsForTimes(parts, 0, 10s);
+  ASSERT_TRUE(before.ok()) << before.status().ToString();
+  EXPECT_EQ(*before, (std::map<TopicPartition, int64_t>{{{topic, 0}, 0}, {{topic, 1}, 0}}));
+  auto mid = admin_->OffsetsForTimes(parts, base + 3500, 10s);
+  ASSERT_TRUE(mid.ok()) << mid.status().ToString();
+  EXPECT_EQ(mid->at({topic, 0}), 4);
+  auto exact = admin_->OffsetsForTimes({{topic, 0}}, base + 3000, 10s);
+  ASSERT_TRUE(exact.ok()) << exact.status().ToString();
+  EXPECT_EQ(exact->at({topic, 0}), 3);
+  auto after = admin_->OffsetsForTimes(parts, now_ms + 3'600'000, 10s);
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_EQ(*after, (std::map<TopicPartition, int64_t>{{{topic, 0}, 10}, {{topic, 1}, 0}}));
+
+  auto missing = admin_->OffsetsForTimes({{topic, 7}}, base, 10s);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_TRUE(missing.status().IsNotFound()) << missing.status().ToString();
+  EXPECT_EQ(missing.status().subject(), topic + "/7");
+}
+
+TEST_F(AdminIntegrationTest, CreatePartitionsGrowsTheTopic) {
+  const std::string topic = NewTopic(2);
+  ASSERT_TRUE(admin_->CreatePartitions(topic, 5, 30s).ok());
+  auto count = admin_->PartitionCount(topic, 10s);
+  ASSERT_TRUE(count.ok()) << count.status().ToString();
+  EXPECT_EQ(*count, 5);
+  Produce(topic, 4, 3);
+  auto w = admin_->QueryWatermarks(topic, 4, 10s);
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  EXPECT_EQ(*w, (Watermarks{0, 3}));
+
+  Status shrink = admin_->CreatePartitions(topic, 3, 30s);
+  EXPECT_EQ(shrink.code(), Code::kInvalidArgument) << shrink.ToString();
+  EXPECT_EQ(shrink.subject(), topic);
+  Status same = admin_->CreatePartitions(topic, 5, 30s);
+  EXPECT_EQ(same.code(), Code::kInvalidArgument) << same.ToString();
+
+  const std::string absent = testing::UniqueName("absent");
+  Status missing = admin_->CreatePartitions(absent, 3, 30s);
+  EXPECT_TRUE(missing.IsNotFound()) << missing.ToString();
+  EXPECT_EQ(missing.subject(), absent);
+}
+
+}  // namespace
+}  // namespace kb::kafka
