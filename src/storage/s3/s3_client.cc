@@ -239,8 +239,7 @@ Result<uint64_t> S3Client::HeadObject(const std::string& key) {
   KB_ASSIGN_OR_RETURN(HttpResponse resp, Send(req));
   auto it = resp.headers.find("content-length");
   if (it == resp.headers.end()) {
-    return Status::Permanent(key,
-                             "HEAD answer has no Content-Length");
+    return Status::Permanent(key, "HEAD answer has no Content-Length");
   }
   return static_cast<uint64_t>(std::stoull(it->second));
 }
@@ -258,8 +257,7 @@ Result<ListPage> S3Client::ListObjectsV2(const std::string& prefix, const std::s
   pugi::xml_node root;
   if (!doc.load_buffer(resp.body.data(), resp.body.size()) ||
       !(root = doc.child("ListBucketResult"))) {
-    return Status::Permanent(prefix,
-                             "ListObjectsV2 answer is not a ListBucketResult");
+    return Status::Permanent(prefix, "ListObjectsV2 answer is not a ListBucketResult");
   }
   bool url_encoded = ChildText(root, "EncodingType") == "url";
   ListPage page;
@@ -271,8 +269,7 @@ Result<ListPage> S3Client::ListObjectsV2(const std::string& prefix, const std::s
   if (ChildText(root, "IsTruncated") == "true") {
     page.next_token = ChildText(root, "NextContinuationToken");
     if (page.next_token.empty()) {
-      return Status::Permanent(prefix,
-                               "truncated listing without NextContinuationToken");
+      return Status::Permanent(prefix, "truncated listing without NextContinuationToken");
     }
   }
   return page;
@@ -308,8 +305,7 @@ Result<std::string> S3Client::CreateMultipartUpload(const std::string& key) {
   doc.load_buffer(resp.body.data(), resp.body.size());
   std::string id = doc.child("InitiateMultipartUploadResult").child_value("UploadId");
   if (id.empty()) {
-    return Status::Permanent(key,
-                             "CreateMultipartUpload answer has no UploadId");
+    return Status::Permanent(key, "CreateMultipartUpload answer has no UploadId");
   }
   return id;
 }
@@ -343,8 +339,7 @@ Status S3Client::CompleteMultipartUpload(const std::string& key, const std::stri
   // S3 may answer 200 and still report an error in the body.
   S3Error e = ParseS3Error(resp.body);
   if (!e.code.empty()) {
-    return FromHttpStatus(500, e.code, key,
-                          "CompleteMultipartUpload: " + e.message);
+    return FromHttpStatus(500, e.code, key, "CompleteMultipartUpload: " + e.message);
   }
   return Status::OK();
 }

@@ -86,14 +86,15 @@ TEST(S3SmokeTest, MissingBucketIsNotFound) {
 // The storage conformance suite, against the real server.
 #include "storage/store_conformance.h"
 
-KB_INSTANTIATE_STORE_CONFORMANCE(
-    S3, kb::storage::StoreFactory{
-            .name = "s3",
-            .make =
-                [] {
-                  auto s = kb::storage::s3::S3Store::Make(kb::storage::s3::ServerConfig());
-                  EXPECT_TRUE(s.ok()) << s.status().ToString();
-                  return std::unique_ptr<kb::storage::ObjectStore>(std::move(s).value());
-                },
-            .large_object_bytes = 100 << 20,
-            .byte_order_across_slash = false});
+KB_INSTANTIATE_STORE_CONFORMANCE(S3, kb::storage::StoreFactory{
+                                         .name = "s3",
+                                         .make =
+                                             [] {
+                                               auto s = kb::storage::s3::S3Store::Make(
+                                                   kb::storage::s3::ServerConfig());
+                                               EXPECT_TRUE(s.ok()) << s.status().ToString();
+                                               return std::unique_ptr<kb::storage::ObjectStore>(
+                                                   std::move(s).value());
+                                             },
+                                         .large_object_bytes = 100 << 20,
+                                         .byte_order_across_slash = false});
