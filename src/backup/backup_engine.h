@@ -1,0 +1,133 @@
+// BackupEngine: the backup daemon. One member of the Kafka consumer group `backup.group_id`
+// (cooperative-sticky assignment): several processes with the same group share the partitions,
+// and when one dies its partitions move to the others. Nothing else coordinates them.
+//
+// Per assigned partition, records are appended to an open segment (format/SegmentWriter) that is
+// sealed when it reaches backup.segment.max_bytes, max_records or max_age, or when the memory
+// budget (backup.buffer_memory: open segments + uploads in flight) is exceeded (largest first).
+// Sealed segments are uploaded in order by the Uploader; only after the store confirmed a segment
+// durable is offset end+1 committed to Kafka.
+//
+// Where a partition starts: one past the highest offset the store holds for it (segments and gap
+// records) — so a crash between upload and commit never writes an offset twice — or, with nothing
+// stored, the partition's earliest offset. When Kafka's retention removed offsets before they were
+// backed up, a gap record covering them is written (never silently skipped).
+//
+// Run() returns when Stop() was called (SIGTERM/SIGINT: flush, commit, leave the group), when
+// --once reached the end offsets seen at start, or on a fatal error (store failure after retries,
+// unusable cluster), which it returns.
+//
+// Thread-safety: Run() on one thread; Stop() from any thread or a signal handler.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "backup/topic_filter.h"
+#include "backup/uploader.h"
+#include "common/status.h"
+#include "config/config.h"
+#include "format/segment_writer.h"
+#include "kafka/client.h"
+#include "layout/keys.h"
+#include "storage/object_store.h"
+
+namespace kb::backup {
+
+struct EngineOptions {
+  bool once = false;  // snapshot mode: stop at the end offsets seen at start
+};
+
+// Progress counters, for tests and the final log line.
+struct EngineStats {
+  uint64_t records = 0;
+  uint64_t payload_bytes = 0;
+  uint64_t segments = 0;
+  uint64_t gaps = 0;
+};
+
+// Hooks the owner may set to observe the engine (metrics); called on the engine's thread.
+struct EngineObserver {
+  virtual ~EngineObserver() = default;
+  virtual void OnAssigned(const PartitionId&) {}
+  virtual void OnRevoked(const PartitionId&) {}
+  virtual void OnDurable(const UploadResult&) {}
+  virtual void OnGap(const PartitionId&, int64_t /*start*/, int64_t /*end*/) {}
+  // Called about once per second with the engine's view of every assigned partition.
+  struct PartitionView {
+    PartitionId id;
+    int64_t durable_next = -1;       // next offset not yet durable in the store (-1: unknown)
+    int64_t high_watermark = -1;     // as last reported by the consumer (-1: unknown)
+    int64_t oldest_pending_ms = -1;  // timestamp of the oldest record not yet durable
+  };
+  virtual void OnTick(const std::vector<PartitionView>&, uint64_t /*buffered_bytes*/) {}
+};
+
+class BackupEngine {
+ public:
+  // `store` must outlive the engine. Configuration errors name the config key.
+  static Result<std::unique_ptr<BackupEngine>> Make(const Config& cfg, storage::ObjectStore* store,
+                                                    EngineOptions options);
+  ~BackupEngine();
+
+  Status Run();
+  void Stop() { stop_.store(true); }
+  void SetObserver(EngineObserver* observer) { observer_ = observer; }
+  EngineStats stats() const { return stats_; }
+
+  // The partitions currently assigned to this member (thread-safe snapshot).
+  std::vector<PartitionId> Assigned() const;
+
+ private:
+  struct Partition;
+  class Rebalancer;
+
+  BackupEngine(const Config& cfg, storage::ObjectStore* store, EngineOptions options,
+               TopicFilter filter);
+  Status Init();
+  Status RefreshSubscription(bool force);
+  Status OnAssign(const std::vector<PartitionId>& ids, std::vector<int64_t>* start_offsets);
+  Status OnRevoke(const std::vector<PartitionId>& ids);
+  Status HandleMessage(RdKafka::Message& msg);
+  Status HandleOffsetReset(const PartitionId& id);
+  Status Seal(Partition& p);
+  Status SubmitGap(Partition& p, int64_t start, int64_t end);
+  Status EnforceBudget();
+  Status RollAged();
+  Status ProcessCompletions(bool sync_commit);
+  Status Drain(bool sync_commit);
+  bool OnceDone() const;
+  void Tick();
+  uint64_t BufferedBytes() const;
+
+  Config cfg_;
+  storage::ObjectStore* store_;
+  EngineOptions options_;
+  TopicFilter filter_;
+  layout::Keys keys_;
+  kafka::ConsumerPtr consumer_;
+  std::unique_ptr<Rebalancer> rebalancer_;
+  std::unique_ptr<Uploader> uploader_;
+  std::map<PartitionId, std::unique_ptr<Partition>> partitions_;
+  mutable std::mutex assigned_mu_;
+  std::vector<PartitionId> assigned_;
+  std::vector<std::string> subscribed_;
+  std::chrono::steady_clock::time_point next_metadata_refresh_{};
+  std::chrono::steady_clock::time_point next_tick_{};
+  Status fatal_;  // first fatal error seen inside a librdkafka callback
+  std::atomic<bool> stop_{false};
+  EngineObserver* observer_ = nullptr;
+  EngineStats stats_;
+  bool once_assigned_ = false;
+  size_t expected_partitions_ = 0;  // of the subscribed topics, from the last metadata refresh
+  uint64_t buffered_total_ = 0;     // sum of the partitions' accounted_bytes
+  std::chrono::steady_clock::time_point next_roll_check_{};
+};
+
+}  // namespace kb::backup

@@ -1,0 +1,126 @@
+// BackupEngine: rolling, the memory budget, completions and commits, --once, ticks.
+#include <spdlog/spdlog.h>
+
+#include "backup/backup_engine.h"
+#include "backup/partition.h"
+#include "common/error_map.h"
+
+namespace kb::backup {
+namespace {
+using Clock = std::chrono::steady_clock;
+}  // namespace
+
+uint64_t BackupEngine::BufferedBytes() const { return buffered_total_; }
+
+Status BackupEngine::RollAged() {
+  auto now = Clock::now();
+  if (now < next_roll_check_) return Status::OK();
+  next_roll_check_ = now + std::chrono::milliseconds(100);
+  for (auto& [id, p] : partitions_) {
+    if (p->writer && now - p->opened >= cfg_.backup.segment_max_age) KB_RETURN_IF_ERROR(Seal(*p));
+  }
+  return Status::OK();
+}
+
+Status BackupEngine::EnforceBudget() {
+  const uint64_t budget = cfg_.backup.buffer_memory;
+  while (buffered_total_ + uploader_->bytes_in_flight() > budget) {
+    uint64_t in_flight = uploader_->bytes_in_flight();
+    Partition* largest = nullptr;
+    if (buffered_total_ > 0) {
+      for (auto& [id, p] : partitions_) {
+        if (p->writer && (!largest || p->accounted_bytes > largest->accounted_bytes)) {
+          largest = p.get();
+        }
+      }
+    }
+    if (largest && (buffered_total_ >= in_flight || uploader_->segments_in_flight() == 0)) {
+      // Sealing compresses the open block and hands the bytes to the uploader.
+      KB_RETURN_IF_ERROR(Seal(*largest));
+      if (buffered_total_ + uploader_->bytes_in_flight() <= budget) break;
+    }
+    if (uploader_->segments_in_flight() == 0) break;
+    // Back-pressure: stop consuming until the store took some of what we hold.
+    uploader_->WaitForCompletion();
+    KB_RETURN_IF_ERROR(ProcessCompletions(false));
+  }
+  return Status::OK();
+}
+
+Status BackupEngine::ProcessCompletions(bool sync_commit) {
+  std::vector<UploadResult> done = uploader_->TakeCompleted();
+  if (done.empty()) return Status::OK();
+  std::map<PartitionId, int64_t> commits;
+  for (const UploadResult& r : done) {
+    if (!r.status.ok()) {
+      return r.status.WithContext("writing " + r.id.ToString() + " offsets [" +
+                                  std::to_string(r.start) + ", " + std::to_string(r.end) +
+                                  "] to the store");
+    }
+    if (r.records > 0) stats_.segments++;
+    if (observer_) observer_->OnDurable(r);
+    auto it = partitions_.find(r.id);
+    if (it == partitions_.end()) continue;
+    Partition& p = *it->second;
+    if (!p.in_flight.empty()) p.in_flight.pop_front();
+    p.durable_next = r.end + 1;
+    commits[r.id] = p.durable_next;
+  }
+  std::vector<RdKafka::TopicPartition*> tps;
+  for (const auto& [id, offset] : commits) {
+    tps.push_back(RdKafka::TopicPartition::create(id.topic, id.partition, offset));
+  }
+  RdKafka::ErrorCode ec = sync_commit ? consumer_->commitSync(tps) : consumer_->commitAsync(tps);
+  RdKafka::TopicPartition::destroy(tps);
+  if (ec != RdKafka::ERR_NO_ERROR) {
+    // Not fatal: the store, not the committed offset, decides where a partition resumes.
+    spdlog::warn("committing offsets to Kafka failed: {}", RdKafka::err2str(ec));
+  }
+  return Status::OK();
+}
+
+Status BackupEngine::Drain(bool sync_commit) {
+  Status result;
+  for (auto& [id, p] : partitions_) {
+    Status s = Seal(*p);
+    if (result.ok()) result = s;
+  }
+  uploader_->WaitForAll();
+  Status s = ProcessCompletions(sync_commit);
+  return result.ok() ? s : result;
+}
+
+bool BackupEngine::OnceDone() const {
+  if (!once_assigned_ || partitions_.size() < expected_partitions_) return false;
+  for (const auto& [id, p] : partitions_) {
+    if (!p->at_end && p->next < p->once_target) return false;
+  }
+  return true;
+}
+
+void BackupEngine::Tick() {
+  next_tick_ = Clock::now() + std::chrono::seconds(1);
+  if (!observer_) return;
+  std::vector<EngineObserver::PartitionView> views;
+  for (const auto& [id, p] : partitions_) {
+    EngineObserver::PartitionView v;
+    v.id = id;
+    v.durable_next = p->durable_next;
+    int64_t low = 0, high = 0;
+    if (consumer_->get_watermark_offsets(id.topic, id.partition, &low, &high) ==
+        RdKafka::ERR_NO_ERROR) {
+      v.high_watermark = high;
+    }
+    for (const auto& [end, ts] : p->in_flight) {
+      if (ts >= 0) {
+        v.oldest_pending_ms = ts;
+        break;
+      }
+    }
+    if (v.oldest_pending_ms < 0 && p->writer) v.oldest_pending_ms = p->open_first_timestamp;
+    views.push_back(v);
+  }
+  observer_->OnTick(views, buffered_total_);
+}
+
+}  // namespace kb::backup

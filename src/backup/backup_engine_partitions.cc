@@ -1,0 +1,243 @@
+// BackupEngine: per-partition work — assignment, records, sealing, uploads, commits.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "backup/backup_engine.h"
+#include "backup/partition.h"
+#include "backup/store_position.h"
+#include "common/error_map.h"
+#include "layout/metadata.h"
+
+namespace kb::backup {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+format::TimestampType ToFormat(RdKafka::MessageTimestamp::MessageTimestampType t) {
+  switch (t) {
+    case RdKafka::MessageTimestamp::MSG_TIMESTAMP_CREATE_TIME:
+      return format::TimestampType::kCreateTime;
+    case RdKafka::MessageTimestamp::MSG_TIMESTAMP_LOG_APPEND_TIME:
+      return format::TimestampType::kLogAppendTime;
+    default:
+      return format::TimestampType::kNotAvailable;
+  }
+}
+
+}  // namespace
+
+Status BackupEngine::OnAssign(const std::vector<PartitionId>& ids, std::vector<int64_t>* starts) {
+  for (const PartitionId& id : ids) {
+    KB_ASSIGN_OR_RETURN(std::optional<int64_t> stored,
+                        NextOffsetInStore(*store_, keys_, id.topic, id.partition));
+    int64_t low = 0, high = 0;
+    RdKafka::ErrorCode ec =
+        consumer_->query_watermark_offsets(id.topic, id.partition, &low, &high, 30000);
+    if (ec != RdKafka::ERR_NO_ERROR) {
+      return FromKafkaError(static_cast<rd_kafka_resp_err_t>(ec), id.ToString(),
+                            "querying watermarks");
+    }
+    auto p = std::make_unique<Partition>();
+    p->id = id;
+    int64_t start = stored.value_or(low);
+    if (stored && *stored > high) {
+      return Status::FailedPrecondition(
+          id.ToString(), "the store holds offsets up to " + std::to_string(*stored - 1) +
+                             " but the partition's high watermark is " + std::to_string(high) +
+                             ": was the topic deleted and re-created? Back it up under another "
+                             "storage.prefix, or move the old backup away");
+    }
+    p->next = p->durable_next = start;
+    p->once_target = high;
+    Partition& ref = *p;
+    partitions_[id] = std::move(p);
+    if (stored && *stored < low) {
+      // Kafka's retention removed these offsets before they were backed up.
+      KB_RETURN_IF_ERROR(SubmitGap(ref, *stored, low - 1));
+      ref.next = low;
+    }
+    starts->push_back(ref.next);
+    spdlog::info("assigned {}: starting at offset {} (store: {}, kafka: [{}, {}))", id.ToString(),
+                 ref.next, stored ? std::to_string(*stored) : "empty", low, high);
+    if (observer_) observer_->OnAssigned(id);
+  }
+  std::lock_guard<std::mutex> lock(assigned_mu_);
+  for (const PartitionId& id : ids) assigned_.push_back(id);
+  once_assigned_ = true;
+  return Status::OK();
+}
+
+Status BackupEngine::OnRevoke(const std::vector<PartitionId>& ids) {
+  Status result;
+  for (const PartitionId& id : ids) {
+    auto it = partitions_.find(id);
+    if (it == partitions_.end()) continue;
+    Status s = Seal(*it->second);
+    uploader_->WaitForPartition(id);
+    if (result.ok()) result = s;
+  }
+  // Commit what became durable while we still own the partitions.
+  Status s = ProcessCompletions(/*sync_commit=*/true);
+  if (result.ok()) result = s;
+  for (const PartitionId& id : ids) {
+    partitions_.erase(id);
+    if (observer_) observer_->OnRevoked(id);
+    spdlog::info("revoked {}", id.ToString());
+  }
+  std::lock_guard<std::mutex> lock(assigned_mu_);
+  std::erase_if(assigned_, [&](const PartitionId& a) {
+    return std::find(ids.begin(), ids.end(), a) != ids.end();
+  });
+  return result;
+}
+
+Status BackupEngine::HandleMessage(RdKafka::Message& msg) {
+  switch (msg.err()) {
+    case RdKafka::ERR_NO_ERROR:
+      break;
+    case RdKafka::ERR__TIMED_OUT:
+      return Status::OK();
+    case RdKafka::ERR__PARTITION_EOF: {
+      auto it = partitions_.find({msg.topic_name(), msg.partition()});
+      if (it != partitions_.end()) it->second->at_end = true;
+      return Status::OK();
+    }
+    case RdKafka::ERR__AUTO_OFFSET_RESET:
+      return HandleOffsetReset({msg.topic_name(), msg.partition()});
+    default: {
+      Status s = FromKafkaError(static_cast<rd_kafka_resp_err_t>(msg.err()),
+                                msg.topic_name().empty()
+                                    ? std::string("kafka")
+                                    : msg.topic_name() + "/" + std::to_string(msg.partition()),
+                                "consume");
+      if (msg.err() == RdKafka::ERR__FATAL) return s;
+      spdlog::warn("{}", s.ToString());
+      return Status::OK();
+    }
+  }
+  auto it = partitions_.find({msg.topic_name(), msg.partition()});
+  if (it == partitions_.end()) return Status::OK();  // revoked while in flight
+  Partition& p = *it->second;
+  const int64_t offset = msg.offset();
+  if (offset < p.next) return Status::OK();  // already backed up (e.g. refetched after a seek)
+
+  // Headers through the C API: null values and duplicate keys survive, no copies.
+  std::vector<format::HeaderView> headers;
+  rd_kafka_headers_t* hdrs = nullptr;
+  if (rd_kafka_message_headers(msg.c_ptr(), &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs) {
+    const char* name = nullptr;
+    const void* value = nullptr;
+    size_t size = 0;
+    for (size_t i = 0; !rd_kafka_header_get_all(hdrs, i, &name, &value, &size); ++i) {
+      std::optional<std::string_view> v;
+      if (value != nullptr) v = std::string_view(static_cast<const char*>(value), size);
+      headers.push_back({name, v});
+    }
+  }
+  format::RecordView rec;
+  rec.offset = offset;
+  RdKafka::MessageTimestamp ts = msg.timestamp();
+  rec.timestamp = ts.timestamp;
+  rec.timestamp_type = ToFormat(ts.type);
+  if (msg.key_pointer() != nullptr) {
+    rec.key = std::string_view(static_cast<const char*>(msg.key_pointer()), msg.key_len());
+  }
+  if (msg.payload() != nullptr) {
+    rec.value = std::string_view(static_cast<const char*>(msg.payload()), msg.len());
+  }
+  rec.headers = headers;
+
+  if (!p.writer) {
+    KB_ASSIGN_OR_RETURN(format::SegmentWriter w,
+                        format::SegmentWriter::Create(
+                            {cfg_.backup.zstd_level, cfg_.backup.block_bytes, p.id.ToString()}));
+    p.writer.emplace(std::move(w));
+    p.segment_start = p.next;
+    p.opened = Clock::now();
+    p.open_first_timestamp = rec.timestamp;
+  }
+  KB_RETURN_IF_ERROR(p.writer->Add(rec));
+  p.next = offset + 1;
+  size_t now_bytes = p.writer->buffered_bytes();
+  buffered_total_ = buffered_total_ - p.accounted_bytes + now_bytes;
+  p.accounted_bytes = now_bytes;
+  stats_.records++;
+  stats_.payload_bytes += format::PayloadBytes(rec);
+  if (p.accounted_bytes >= cfg_.backup.segment_max_bytes ||
+      p.writer->record_count() >= cfg_.backup.segment_max_records) {
+    return Seal(p);
+  }
+  return Status::OK();
+}
+
+Status BackupEngine::HandleOffsetReset(const PartitionId& id) {
+  auto it = partitions_.find(id);
+  if (it == partitions_.end()) return Status::OK();
+  Partition& p = *it->second;
+  int64_t low = 0, high = 0;
+  RdKafka::ErrorCode ec =
+      consumer_->query_watermark_offsets(id.topic, id.partition, &low, &high, 30000);
+  if (ec != RdKafka::ERR_NO_ERROR) {
+    return FromKafkaError(static_cast<rd_kafka_resp_err_t>(ec), id.ToString(),
+                          "querying watermarks");
+  }
+  if (low <= p.next) {
+    return Status::FailedPrecondition(id.ToString(),
+                                      "offset " + std::to_string(p.next) + " is out of range [" +
+                                          std::to_string(low) + ", " + std::to_string(high) +
+                                          "]: was the topic deleted and re-created?");
+  }
+  KB_RETURN_IF_ERROR(Seal(p));
+  KB_RETURN_IF_ERROR(SubmitGap(p, p.next, low - 1));
+  p.next = low;
+  std::unique_ptr<RdKafka::TopicPartition> tp(
+      RdKafka::TopicPartition::create(id.topic, id.partition, low));
+  ec = consumer_->seek(*tp, 10000);
+  if (ec != RdKafka::ERR_NO_ERROR) {
+    return FromKafkaError(static_cast<rd_kafka_resp_err_t>(ec), id.ToString(), "seek");
+  }
+  return Status::OK();
+}
+
+Status BackupEngine::Seal(Partition& p) {
+  if (!p.writer || p.writer->empty()) return Status::OK();
+  int64_t end = p.writer->last_offset();
+  uint64_t records = p.writer->record_count();
+  KB_ASSIGN_OR_RETURN(std::string bytes, p.writer->Finish());
+  p.writer.reset();
+  buffered_total_ -= p.accounted_bytes;
+  p.accounted_bytes = 0;
+  p.in_flight.emplace_back(end, p.open_first_timestamp);
+  SealedSegment seg{p.id,
+                    p.segment_start,
+                    end,
+                    keys_.Segment(p.id.topic, p.id.partition, p.segment_start, end),
+                    std::move(bytes),
+                    records,
+                    0};
+  uploader_->Submit(std::move(seg));
+  return Status::OK();
+}
+
+Status BackupEngine::SubmitGap(Partition& p, int64_t start, int64_t end) {
+  spdlog::warn(
+      "{}: offsets [{}, {}] were deleted by Kafka's retention before they were backed "
+      "up; recording the gap",
+      p.id.ToString(), start, end);
+  p.in_flight.emplace_back(end, -1);
+  std::string body = layout::EncodeGap({"retention", NowMs()});
+  uploader_->Submit(
+      {p.id, start, end, keys_.Gap(p.id.topic, p.id.partition, start, end), std::move(body), 0, 0});
+  stats_.gaps++;
+  if (observer_) observer_->OnGap(p.id, start, end);
+  return Status::OK();
+}
+
+}  // namespace kb::backup

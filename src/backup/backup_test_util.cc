@@ -1,0 +1,113 @@
+#include "backup/backup_test_util.h"
+
+#include <gtest/gtest.h>
+
+#include "format/segment_decoder.h"
+
+namespace kb::backup::testutil {
+
+RawProducer::RawProducer(const std::string& bootstrap, const kafka::Properties& extra) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  char err[512];
+  auto set = [&](const std::string& k, const std::string& v) {
+    EXPECT_EQ(rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof(err)), RD_KAFKA_CONF_OK)
+        << k << ": " << err;
+  };
+  set("bootstrap.servers", bootstrap);
+  set("enable.idempotence", "true");
+  set("linger.ms", "5");
+  for (const auto& [k, v] : extra) set(k, v);
+  rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+  EXPECT_NE(rk_, nullptr) << err;
+}
+
+RawProducer::~RawProducer() {
+  if (rk_) {
+    rd_kafka_flush(rk_, 30000);
+    rd_kafka_destroy(rk_);
+  }
+}
+
+void RawProducer::Send(const std::string& topic, int32_t partition, const format::Record& r) {
+  rd_kafka_headers_t* hdrs = rd_kafka_headers_new(r.headers.size());
+  for (const format::Header& h : r.headers) {
+    rd_kafka_header_add(hdrs, h.key.data(), static_cast<ssize_t>(h.key.size()),
+                        h.value ? h.value->data() : nullptr, h.value ? h.value->size() : 0);
+  }
+  // An empty (non-null) key or value needs a non-null pointer.
+  static const char kEmpty[1] = {0};
+  const char* key = r.key ? (r.key->empty() ? kEmpty : r.key->data()) : nullptr;
+  const char* value = r.value ? (r.value->empty() ? kEmpty : r.value->data()) : nullptr;
+  const size_t key_len = r.key ? r.key->size() : 0;
+  const size_t value_len = r.value ? r.value->size() : 0;
+  rd_kafka_resp_err_t e;
+  do {
+    e = rd_kafka_producev(rk_, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+                          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key, key_len),
+                          RD_KAFKA_V_VALUE(const_cast<char*>(value), value_len),
+                          RD_KAFKA_V_TIMESTAMP(r.timestamp), RD_KAFKA_V_HEADERS(hdrs),
+                          RD_KAFKA_V_END);
+    if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) rd_kafka_poll(rk_, 100);
+  } while (e == RD_KAFKA_RESP_ERR__QUEUE_FULL);
+  ASSERT_EQ(e, RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_err2str(e);
+}
+
+void RawProducer::Flush() { ASSERT_EQ(rd_kafka_flush(rk_, 60000), RD_KAFKA_RESP_ERR_NO_ERROR); }
+
+Config MakeConfig(const std::string& bootstrap, const std::vector<std::string>& topics,
+                  const std::string& group) {
+  Config cfg;
+  cfg.kafka.properties["bootstrap.servers"] = bootstrap;
+  cfg.storage.prefix = "backups";
+  cfg.backup.group_id = group;
+  cfg.backup.topics = topics;
+  cfg.backup.upload_concurrency = 2;
+  cfg.backup.metadata_interval = std::chrono::milliseconds(500);
+  return cfg;
+}
+
+Status RunOnce(const Config& cfg, storage::ObjectStore* store, EngineStats* stats) {
+  KB_ASSIGN_OR_RETURN(auto engine, BackupEngine::Make(cfg, store, {.once = true}));
+  Status s = engine->Run();
+  if (stats) *stats = engine->stats();
+  return s;
+}
+
+PartitionContents ReadPartition(storage::ObjectStore& store, const Config& cfg,
+                                const std::string& topic, int32_t partition) {
+  PartitionContents out;
+  layout::Keys keys(cfg.storage.prefix);
+  auto ranges = ListPartitionRanges(store, keys, topic, partition);
+  EXPECT_TRUE(ranges.ok()) << ranges.status().ToString();
+  if (!ranges.ok()) return out;
+  out.ranges = *ranges;
+  for (const StoredRange& r : out.ranges) {
+    if (r.is_gap) continue;
+    auto bytes = store.Get(r.key);
+    EXPECT_TRUE(bytes.ok()) << bytes.status().ToString();
+    if (!bytes.ok()) continue;
+    auto seg = format::DecodeSegment(r.key, *bytes);
+    EXPECT_TRUE(seg.ok()) << seg.status().ToString();
+    if (!seg.ok()) continue;
+    for (format::Record& rec : seg->ToRecords()) {
+      EXPECT_GE(rec.offset, r.start) << r.key;
+      EXPECT_LE(rec.offset, r.end) << r.key;
+      out.records.push_back(std::move(rec));
+    }
+  }
+  return out;
+}
+
+::testing::AssertionResult RangesTile(const std::vector<StoredRange>& ranges, int64_t first) {
+  int64_t next = first;
+  for (const StoredRange& r : ranges) {
+    if (r.start != next) {
+      return ::testing::AssertionFailure()
+             << r.key << " starts at " << r.start << ", expected " << next;
+    }
+    next = r.end + 1;
+  }
+  return ::testing::AssertionSuccess();
+}
+
+}  // namespace kb::backup::testutil

@@ -1,0 +1,38 @@
+// BackupEngine's state for one assigned partition. Private to the engine (backup_engine*.cc).
+//
+// Offsets: `next` is the offset the next record is expected at (one past the last record taken,
+// or where consumption started); the open segment covers [segment_start, writer.last_offset()].
+// Segment ranges tile the partition: a segment starts where the previous segment or gap ended, so
+// offsets removed by compaction or taken by transaction markers fall inside some range.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <utility>
+
+#include "backup/backup_engine.h"
+#include "format/segment_writer.h"
+
+namespace kb::backup {
+
+struct BackupEngine::Partition {
+  PartitionId id;
+  int64_t next = 0;
+  int64_t segment_start = 0;
+  // Created for the first record of a segment, destroyed when sealed: an idle partition holds no
+  // compression context or buffer.
+  std::optional<format::SegmentWriter> writer;
+  std::chrono::steady_clock::time_point opened{};
+  int64_t open_first_timestamp = -1;
+  size_t accounted_bytes = 0;  // writer->buffered_bytes() as last added to the engine's total
+  int64_t durable_next = 0;    // one past the last offset durable in the store
+  // Sealed segments not yet durable: (end offset, timestamp of their first record).
+  std::deque<std::pair<int64_t, int64_t>> in_flight;
+  // --once: the high watermark when assigned, and whether the consumer reported the end.
+  int64_t once_target = 0;
+  bool at_end = false;
+};
+
+}  // namespace kb::backup

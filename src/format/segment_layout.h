@@ -1,0 +1,92 @@
+// The constants and index structures of the backup segment format, version 1. docs/format.md is
+// the normative description of every byte; this header mirrors it and the two must agree.
+//
+// A segment is one object holding records of one Kafka partition in offset order:
+//
+//   file header (16) | block 0 | block 1 | ... | footer (48 + 48 per block) | trailer (40)
+//
+// Thread-safety: constants and plain values.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace kb::format {
+
+// "\x89KBSEG\r\n": non-ASCII first byte, then a name, then CR LF to catch text-mode mangling.
+inline constexpr std::string_view kMagic{"\x89KBSEG\r\n", 8};
+
+// The version this code writes, and the newest it reads. Readers accept 1..kFormatVersion.
+inline constexpr uint16_t kFormatVersion = 1;
+
+inline constexpr size_t kFileHeaderSize = 16;
+inline constexpr size_t kBlockHeaderSize = 40;
+inline constexpr size_t kFooterFixedSize = 48;
+inline constexpr size_t kIndexEntrySize = 48;
+inline constexpr size_t kTrailerSize = 40;
+
+// Largest uncompressed block payload (and so the largest single record) a writer produces and a
+// reader accepts; bounds the memory a hostile object can make a reader allocate.
+inline constexpr size_t kMaxBlockBytes = size_t{64} << 20;
+
+// A zstd frame of n bytes never decompresses to more than n * kMaxZstdExpansion bytes (each zstd
+// block has a 3-byte header and yields at most 128 KiB); readers reject blocks claiming more.
+inline constexpr size_t kMaxZstdExpansion = 43691;
+
+// The smallest possible encoded record (length, attributes, offset delta, timestamp delta, key,
+// value, header count: one byte each). Bounds a block's record count by its size.
+inline constexpr size_t kMinRecordBytes = 7;
+
+// Most blocks a segment may have (the footer then takes 48 MiB); bounds the index a reader builds.
+inline constexpr size_t kMaxBlockCount = size_t{1} << 20;
+
+// Most records, and most headers (summed over its records), one block may hold. Bound the memory
+// a reader needs for the views of one decoded block.
+inline constexpr size_t kMaxBlockRecords = size_t{1} << 20;
+inline constexpr size_t kMaxBlockHeaders = size_t{1} << 20;
+
+// A lower bound on the size of any segment: header + one block with a one-byte payload + a
+// one-entry footer + trailer.
+inline constexpr size_t kMinSegmentBytes =
+    kFileHeaderSize + kBlockHeaderSize + 1 + kFooterFixedSize + kIndexEntrySize + kTrailerSize;
+
+// Values of the block header's compression byte.
+enum class Compression : uint8_t { kNone = 0, kZstd = 1 };
+
+// Attributes byte of a record: bits 0-1 timestamp type, bits 2-7 zero.
+inline constexpr uint8_t kTimestampTypeMask = 0x03;
+
+// One footer index entry: where a block is and what it holds.
+struct BlockIndexEntry {
+  int64_t first_offset = 0;
+  int64_t last_offset = 0;
+  int64_t min_timestamp = 0;
+  int64_t max_timestamp = 0;
+  uint64_t position = 0;  // byte position of the block header in the object
+  uint32_t length = 0;    // block header + stored payload, in bytes
+  uint32_t record_count = 0;
+  friend bool operator==(const BlockIndexEntry&, const BlockIndexEntry&) = default;
+};
+
+// The footer: the block index plus segment-wide facts (all checked against the index on parse).
+struct SegmentFooter {
+  int64_t first_offset = 0;
+  int64_t last_offset = 0;
+  uint64_t record_count = 0;
+  int64_t min_timestamp = 0;
+  int64_t max_timestamp = 0;
+  std::vector<BlockIndexEntry> blocks;
+  friend bool operator==(const SegmentFooter&, const SegmentFooter&) = default;
+};
+
+// What the trailer says about the footer.
+struct FooterLocation {
+  uint64_t position = 0;
+  uint64_t length = 0;
+  uint64_t checksum = 0;  // XXH3-64 of the footer bytes
+  uint16_t version = 0;
+};
+
+}  // namespace kb::format

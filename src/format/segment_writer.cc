@@ -1,0 +1,356 @@
+#include "format/segment_writer.h"
+
+#include <xxhash.h>
+#include <zstd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <utility>
+
+namespace kb::format {
+namespace {
+
+using coding::EncodeFixed16;
+using coding::EncodeFixed32;
+using coding::EncodeFixed64;
+using coding::EncodeVarint64;
+using coding::VarintLength;
+
+// Encoded length of a key / value / header value: 0 for null, size + 1 otherwise.
+uint64_t NullableLength(const std::optional<std::string_view>& bytes) {
+  return bytes ? bytes->size() + 1 : 0;
+}
+
+// Bytes of a record body that do not depend on the deltas: key, value and headers.
+size_t FieldsSize(const RecordView& r) {
+  size_t n = VarintLength(NullableLength(r.key)) + (r.key ? r.key->size() : 0) +
+             VarintLength(NullableLength(r.value)) + (r.value ? r.value->size() : 0) +
+             VarintLength(r.headers.size());
+  for (const HeaderView& h : r.headers) {
+    n += VarintLength(h.key.size()) + h.key.size() + VarintLength(NullableLength(h.value)) +
+         (h.value ? h.value->size() : 0);
+  }
+  return n;
+}
+
+char* PutBytes(char* p, std::string_view bytes) {
+  if (!bytes.empty()) std::memcpy(p, bytes.data(), bytes.size());
+  return p + bytes.size();
+}
+
+char* PutNullable(char* p, const std::optional<std::string_view>& bytes) {
+  p = EncodeVarint64(p, NullableLength(bytes));
+  return bytes ? PutBytes(p, *bytes) : p;
+}
+
+}  // namespace
+
+Status ValidateWriterOptions(const WriterOptions& options) {
+  if (options.zstd_level < 0 || options.zstd_level > 19) {
+    return Status::InvalidArgument(options.subject,
+                                   "zstd level " + std::to_string(options.zstd_level) +
+                                       " is out of range; use 0 (no compression) or 1..19");
+  }
+  if (options.block_bytes < 1 || options.block_bytes > kMaxBlockBytes) {
+    return Status::InvalidArgument(
+        options.subject, "block size " + std::to_string(options.block_bytes) +
+                             " bytes is out of range 1.." + std::to_string(kMaxBlockBytes));
+  }
+  return Status::OK();
+}
+
+void AppendFileHeader(std::string* out, uint16_t version) {
+  char header[kFileHeaderSize] = {};
+  std::memcpy(header, kMagic.data(), kMagic.size());
+  EncodeFixed16(header + 8, version);
+  EncodeFixed16(header + 10, static_cast<uint16_t>(~version));
+  EncodeFixed32(header + 12, 0);  // reserved
+  out->append(header, sizeof(header));
+}
+
+namespace {
+
+// Fills the block header at `block` (kBlockHeaderSize bytes, followed by the stored payload),
+// checksum included.
+void EncodeBlockHeader(char* block, uint32_t stored_size, Compression compression,
+                       uint32_t uncompressed_size, uint32_t record_count, int64_t base_offset,
+                       int64_t base_timestamp) {
+  EncodeFixed32(block + 8, stored_size);
+  EncodeFixed32(block + 12, uncompressed_size);
+  EncodeFixed32(block + 16, record_count);
+  block[20] = static_cast<char>(compression);
+  block[21] = block[22] = block[23] = 0;  // reserved
+  EncodeFixed64(block + 24, static_cast<uint64_t>(base_offset));
+  EncodeFixed64(block + 32, static_cast<uint64_t>(base_timestamp));
+  EncodeFixed64(block, XXH3_64bits(block + 8, kBlockHeaderSize - 8 + stored_size));
+}
+
+// Writes the footer and trailer into `dst` (FooterAndTrailerSize bytes).
+size_t FooterAndTrailerSize(const SegmentFooter& footer) {
+  return kFooterFixedSize + kIndexEntrySize * footer.blocks.size() + kTrailerSize;
+}
+
+void EncodeFooterAndTrailer(char* f, uint64_t footer_position, const SegmentFooter& footer,
+                            uint16_t version) {
+  const size_t footer_length = kFooterFixedSize + kIndexEntrySize * footer.blocks.size();
+  EncodeFixed32(f, static_cast<uint32_t>(footer.blocks.size()));
+  EncodeFixed32(f + 4, 0);  // reserved
+  EncodeFixed64(f + 8, static_cast<uint64_t>(footer.first_offset));
+  EncodeFixed64(f + 16, static_cast<uint64_t>(footer.last_offset));
+  EncodeFixed64(f + 24, footer.record_count);
+  EncodeFixed64(f + 32, static_cast<uint64_t>(footer.min_timestamp));
+  EncodeFixed64(f + 40, static_cast<uint64_t>(footer.max_timestamp));
+  char* e = f + kFooterFixedSize;
+  for (const BlockIndexEntry& b : footer.blocks) {
+    EncodeFixed64(e, static_cast<uint64_t>(b.first_offset));
+    EncodeFixed64(e + 8, static_cast<uint64_t>(b.last_offset));
+    EncodeFixed64(e + 16, static_cast<uint64_t>(b.min_timestamp));
+    EncodeFixed64(e + 24, static_cast<uint64_t>(b.max_timestamp));
+    EncodeFixed64(e + 32, b.position);
+    EncodeFixed32(e + 40, b.length);
+    EncodeFixed32(e + 44, b.record_count);
+    e += kIndexEntrySize;
+  }
+  char* t = f + footer_length;
+  EncodeFixed64(t, footer_position);
+  EncodeFixed64(t + 8, footer_length);
+  EncodeFixed64(t + 16, XXH3_64bits(f, footer_length));
+  EncodeFixed32(t + 24, static_cast<uint32_t>(XXH3_64bits(t, 24)));
+  EncodeFixed16(t + 28, version);
+  EncodeFixed16(t + 30, static_cast<uint16_t>(~version));
+  std::memcpy(t + 32, kMagic.data(), kMagic.size());
+}
+
+}  // namespace
+
+void AppendBlock(std::string* out, std::string_view stored_payload, Compression compression,
+                 uint32_t uncompressed_size, uint32_t record_count, int64_t base_offset,
+                 int64_t base_timestamp) {
+  const size_t position = out->size();
+  out->append(kBlockHeaderSize, '\0');
+  out->append(stored_payload);
+  EncodeBlockHeader(out->data() + position, static_cast<uint32_t>(stored_payload.size()),
+                    compression, uncompressed_size, record_count, base_offset, base_timestamp);
+}
+
+void AppendFooterAndTrailer(std::string* out, const SegmentFooter& footer, uint16_t version) {
+  const size_t position = out->size();
+  out->resize(position + FooterAndTrailerSize(footer));
+  EncodeFooterAndTrailer(out->data() + position, position, footer, version);
+}
+
+void SegmentWriter::ZstdContextDeleter::operator()(void* cctx) const {
+  ZSTD_freeCCtx(static_cast<ZSTD_CCtx*>(cctx));
+}
+
+Result<SegmentWriter> SegmentWriter::Create(WriterOptions options) {
+  KB_RETURN_IF_ERROR(ValidateWriterOptions(options));
+  SegmentWriter writer(std::move(options));
+  if (writer.options_.zstd_level > 0) {
+    ZSTD_CCtx* cctx = ZSTD_createCCtx();
+    if (cctx == nullptr) {
+      return Status::Permanent(writer.options_.subject, "cannot allocate a zstd context");
+    }
+    writer.cctx_.reset(cctx);
+    const size_t rc =
+        ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, writer.options_.zstd_level);
+    if (ZSTD_isError(rc)) {
+      return Status::Permanent(writer.options_.subject,
+                               std::string("zstd rejected the level: ") + ZSTD_getErrorName(rc));
+    }
+  }
+  return writer;
+}
+
+SegmentWriter::SegmentWriter(WriterOptions options) : options_(std::move(options)) { Reset(); }
+SegmentWriter::SegmentWriter(SegmentWriter&&) noexcept = default;
+SegmentWriter& SegmentWriter::operator=(SegmentWriter&&) noexcept = default;
+SegmentWriter::~SegmentWriter() = default;
+
+void SegmentWriter::Reset() {
+  out_.Truncate(0);
+  AppendFileHeader(&out_);
+  footer_ = SegmentFooter{};
+  open_ = BlockIndexEntry{};
+  open_header_count_ = 0;
+  record_count_ = 0;
+}
+
+void SegmentWriter::AppendFileHeader(coding::StringBuilder* out) {
+  std::string header;
+  format::AppendFileHeader(&header);
+  std::memcpy(out->Extend(header.size()), header.data(), header.size());
+}
+
+size_t SegmentWriter::buffered_bytes() const {
+  const size_t blocks = footer_.blocks.size() + (open_.record_count > 0 ? 1 : 0);
+  return out_.size() + kFooterFixedSize + kIndexEntrySize * blocks + kTrailerSize;
+}
+
+Status SegmentWriter::Add(const Record& record) { return Add(record.View(&header_scratch_)); }
+
+Status SegmentWriter::Add(const RecordView& r) {
+  const std::string& subject = options_.subject;
+  if (r.offset < 0) {
+    return Status::InvalidArgument(subject,
+                                   "record offset " + std::to_string(r.offset) + " is negative");
+  }
+  if (!empty() && r.offset <= last_offset_) {
+    return Status::InvalidArgument(
+        subject, "record offset " + std::to_string(r.offset) + " is not greater than offset " +
+                     std::to_string(last_offset_) +
+                     " before it; offsets must strictly increase within a segment");
+  }
+  if (static_cast<uint8_t>(r.timestamp_type) >
+      static_cast<uint8_t>(TimestampType::kLogAppendTime)) {
+    return Status::InvalidArgument(subject, "record at offset " + std::to_string(r.offset) +
+                                                " has unknown timestamp type " +
+                                                std::to_string(static_cast<int>(r.timestamp_type)));
+  }
+  const size_t fields = FieldsSize(r);
+  auto body_size = [fields](uint64_t offset_delta, uint64_t timestamp_delta) {
+    return 1 + VarintLength(offset_delta) + VarintLength(timestamp_delta) + fields;
+  };
+  auto encoded_size = [&body_size](uint64_t offset_delta, uint64_t timestamp_delta) {
+    const size_t body = body_size(offset_delta, timestamp_delta);
+    return VarintLength(body) + body;
+  };
+  // A record that opens a block has both deltas 0; that is the size the block limit applies to.
+  if (encoded_size(0, 0) > kMaxBlockBytes) {
+    return Status::InvalidArgument(
+        subject, "record at offset " + std::to_string(r.offset) + " encodes to " +
+                     std::to_string(encoded_size(0, 0)) + " bytes; the format's limit is " +
+                     std::to_string(kMaxBlockBytes));
+  }
+  if (r.headers.size() > kMaxBlockHeaders) {
+    return Status::InvalidArgument(subject, "record at offset " + std::to_string(r.offset) +
+                                                " has " + std::to_string(r.headers.size()) +
+                                                " headers; the format's limit is " +
+                                                std::to_string(kMaxBlockHeaders));
+  }
+  uint64_t offset_delta = 0;
+  uint64_t timestamp_delta = 0;
+  bool close_open_block = false;
+  if (open_.record_count > 0) {
+    offset_delta = static_cast<uint64_t>(r.offset - open_.last_offset);
+    timestamp_delta = coding::ZigZagEncode(static_cast<int64_t>(
+        static_cast<uint64_t>(r.timestamp) - static_cast<uint64_t>(open_base_timestamp_)));
+    const size_t open_bytes = out_.size() - open_position_ - kBlockHeaderSize;
+    close_open_block =
+        open_bytes + encoded_size(offset_delta, timestamp_delta) > options_.block_bytes ||
+        open_.record_count >= kMaxBlockRecords ||
+        open_header_count_ + r.headers.size() > kMaxBlockHeaders;
+  }
+  if (open_.record_count == 0 || close_open_block) {
+    const size_t blocks = footer_.blocks.size() + (open_.record_count > 0 ? 1 : 0);
+    if (blocks >= kMaxBlockCount) {
+      return Status::InvalidArgument(subject, "segment already has " +
+                                                  std::to_string(kMaxBlockCount) +
+                                                  " blocks, the format's limit; finish it first");
+    }
+  }
+  if (close_open_block) {
+    KB_RETURN_IF_ERROR(FlushBlock());
+    offset_delta = 0;
+    timestamp_delta = 0;
+  }
+  if (open_.record_count == 0) {
+    if (record_count_ == 0) out_.Reserve(size_hint_);  // the last segment's size, in one step
+    open_position_ = out_.size();
+    out_.Extend(kBlockHeaderSize);  // filled in by FlushBlock
+    open_.first_offset = r.offset;
+    open_.min_timestamp = r.timestamp;
+    open_.max_timestamp = r.timestamp;
+    open_base_timestamp_ = r.timestamp;
+  }
+
+  char* p = out_.Extend(encoded_size(offset_delta, timestamp_delta));
+  p = EncodeVarint64(p, body_size(offset_delta, timestamp_delta));
+  *p++ = static_cast<char>(r.timestamp_type);
+  p = EncodeVarint64(p, offset_delta);
+  p = EncodeVarint64(p, timestamp_delta);
+  p = PutNullable(p, r.key);
+  p = PutNullable(p, r.value);
+  p = EncodeVarint64(p, r.headers.size());
+  for (const HeaderView& h : r.headers) {
+    p = EncodeVarint64(p, h.key.size());
+    p = PutBytes(p, h.key);
+    p = PutNullable(p, h.value);
+  }
+
+  open_.last_offset = r.offset;
+  open_.min_timestamp = std::min(open_.min_timestamp, r.timestamp);
+  open_.max_timestamp = std::max(open_.max_timestamp, r.timestamp);
+  ++open_.record_count;
+  open_header_count_ += r.headers.size();
+  if (record_count_ == 0) {
+    first_offset_ = r.offset;
+    min_timestamp_ = r.timestamp;
+    max_timestamp_ = r.timestamp;
+  }
+  last_offset_ = r.offset;
+  min_timestamp_ = std::min(min_timestamp_, r.timestamp);
+  max_timestamp_ = std::max(max_timestamp_, r.timestamp);
+  ++record_count_;
+  return Status::OK();
+}
+
+Status SegmentWriter::FlushBlock() {
+  if (open_.record_count == 0) return Status::OK();
+  const uint64_t position = open_position_;
+  const size_t raw_size = out_.size() - position - kBlockHeaderSize;
+  Compression compression = Compression::kNone;
+  size_t stored_size = raw_size;
+  if (cctx_) {
+    auto* cctx = static_cast<ZSTD_CCtx*>(cctx_.get());
+    const size_t bound = ZSTD_compressBound(raw_size);
+    compressed_.clear();
+    compressed_.reserve(bound);
+    const char* raw = out_.data() + position + kBlockHeaderSize;
+    const size_t n = ZSTD_compress2(cctx, compressed_.data(), bound, raw, raw_size);
+    if (ZSTD_isError(n)) {
+      return Status::Permanent(options_.subject,
+                               std::string("zstd compression failed: ") + ZSTD_getErrorName(n));
+    }
+    if (n < raw_size) {  // otherwise keep the block as is: smaller and faster to read
+      compression = Compression::kZstd;
+      stored_size = n;
+      std::memcpy(out_.data() + position + kBlockHeaderSize, compressed_.data(), n);
+      out_.Truncate(position + kBlockHeaderSize + n);
+    }
+  }
+  EncodeBlockHeader(out_.data() + position, static_cast<uint32_t>(stored_size), compression,
+                    static_cast<uint32_t>(raw_size), open_.record_count, open_.first_offset,
+                    open_base_timestamp_);
+
+  open_.position = position;
+  open_.length = static_cast<uint32_t>(kBlockHeaderSize + stored_size);
+  footer_.blocks.push_back(open_);
+  open_ = BlockIndexEntry{};
+  open_header_count_ = 0;
+  return Status::OK();
+}
+
+Result<std::string> SegmentWriter::Finish() {
+  if (empty()) {
+    return Status::InvalidArgument(options_.subject,
+                                   "a segment must hold at least one record; nothing to finish");
+  }
+  KB_RETURN_IF_ERROR(FlushBlock());
+
+  footer_.first_offset = first_offset_;
+  footer_.last_offset = last_offset_;
+  footer_.record_count = record_count_;
+  footer_.min_timestamp = min_timestamp_;
+  footer_.max_timestamp = max_timestamp_;
+  const uint64_t footer_position = out_.size();
+  EncodeFooterAndTrailer(out_.Extend(FooterAndTrailerSize(footer_)), footer_position, footer_,
+                         kFormatVersion);
+  size_hint_ = out_.size();
+  std::string object = out_.Release();
+  Reset();
+  return object;
+}
+
+}  // namespace kb::format

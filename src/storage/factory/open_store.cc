@@ -1,0 +1,23 @@
+#include "storage/factory/open_store.h"
+
+#include "storage/local/local_store.h"
+#include "storage/s3/s3_store.h"
+
+namespace kb::storage {
+
+Result<std::unique_ptr<ObjectStore>> OpenStore(const StorageConfig& cfg,
+                                               const StoreDecorator& decorate, RetryPolicy policy) {
+  std::unique_ptr<ObjectStore> backend;
+  if (cfg.type == StorageConfig::Type::kS3) {
+    KB_ASSIGN_OR_RETURN(auto s3, s3::S3Store::Make(cfg.s3));
+    backend = std::move(s3);
+  } else {
+    auto local = LocalStore::Open(cfg.local.path);
+    if (!local.ok()) return local.status().WithContext("storage.local.path");
+    backend = std::move(local).value();
+  }
+  if (decorate) backend = decorate(std::move(backend));
+  return std::unique_ptr<ObjectStore>(std::make_unique<RetryingStore>(std::move(backend), policy));
+}
+
+}  // namespace kb::storage
