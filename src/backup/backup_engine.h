@@ -62,9 +62,10 @@ struct EngineObserver {
   // Called about once per second with the engine's view of every assigned partition.
   struct PartitionView {
     PartitionId id;
-    int64_t durable_next = -1;       // next offset not yet durable in the store (-1: unknown)
-    int64_t high_watermark = -1;     // as last reported by the consumer (-1: unknown)
-    int64_t oldest_pending_ms = -1;  // timestamp of the oldest record not yet durable
+    int64_t durable_next = -1;    // next offset not yet durable in the store (-1: unknown)
+    int64_t high_watermark = -1;  // as last reported by the consumer (-1: unknown)
+    // When the oldest record not yet durable in the store was consumed; nullopt when none is.
+    std::optional<std::chrono::steady_clock::time_point> oldest_pending;
   };
   virtual void OnTick(const std::vector<PartitionView>&, uint64_t /*buffered_bytes*/) {}
 };

@@ -111,13 +111,13 @@ void BackupEngine::Tick() {
         RdKafka::ERR_NO_ERROR) {
       v.high_watermark = high;
     }
-    for (const auto& [end, ts] : p->in_flight) {
-      if (ts >= 0) {
-        v.oldest_pending_ms = ts;
+    for (const auto& [end, consumed_at] : p->in_flight) {
+      if (consumed_at) {
+        v.oldest_pending = consumed_at;
         break;
       }
     }
-    if (v.oldest_pending_ms < 0 && p->writer) v.oldest_pending_ms = p->open_first_timestamp;
+    if (!v.oldest_pending && p->writer) v.oldest_pending = p->opened;
     views.push_back(v);
   }
   observer_->OnTick(views, buffered_total_);

@@ -161,7 +161,6 @@ Status BackupEngine::HandleMessage(RdKafka::Message& msg) {
     p.writer.emplace(std::move(w));
     p.segment_start = p.next;
     p.opened = Clock::now();
-    p.open_first_timestamp = rec.timestamp;
   }
   KB_RETURN_IF_ERROR(p.writer->Add(rec));
   p.next = offset + 1;
@@ -214,7 +213,7 @@ Status BackupEngine::Seal(Partition& p) {
   p.writer.reset();
   buffered_total_ -= p.accounted_bytes;
   p.accounted_bytes = 0;
-  p.in_flight.emplace_back(end, p.open_first_timestamp);
+  p.in_flight.emplace_back(end, p.opened);
   SealedSegment seg{p.id,
                     p.segment_start,
                     end,
@@ -231,7 +230,7 @@ Status BackupEngine::SubmitGap(Partition& p, int64_t start, int64_t end) {
       "{}: offsets [{}, {}] were deleted by Kafka's retention before they were backed "
       "up; recording the gap",
       p.id.ToString(), start, end);
-  p.in_flight.emplace_back(end, -1);
+  p.in_flight.emplace_back(end, std::nullopt);
   std::string body = layout::EncodeGap({"retention", NowMs()});
   uploader_->Submit(
       {p.id, start, end, keys_.Gap(p.id.topic, p.id.partition, start, end), std::move(body), 0, 0});

@@ -4,8 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <thread>
 
 #include "backup/backup_test_util.h"
+#include "backup/metadata_sync.h"
+#include "layout/metadata.h"
 #include "storage/fault/fault_store.h"
 #include "storage/memory/memory_store.h"
 #include "testing/test_env.h"
@@ -271,6 +274,60 @@ TEST_F(BackupEngineTest, UnreachableBrokerIsOneClearError) {
   EXPECT_NE(e.status().ToString().find("cannot reach the Kafka cluster"), std::string::npos)
       << e.status().ToString();
   EXPECT_LT(std::chrono::steady_clock::now() - start, 60s);
+}
+
+TEST_F(BackupEngineTest, GroupOffsetsAndTopicMetadataAreWritten) {
+  const std::string topic =
+      NewTopic(2, {{"cleanup.policy", "compact"}, {"retention.ms", "123456789"}});
+  const std::string group_a = testing::UniqueName("app-a");
+  const std::string group_b = testing::UniqueName("app-b");
+  ASSERT_TRUE(
+      admin_->AlterConsumerGroupOffsets(group_a, {{{topic, 0}, 0}, {{topic, 1}, 0}}, 30s).ok());
+  {
+    RawProducer producer(bootstrap_);
+    for (int i = 0; i < 20; ++i) producer.Send(topic, i % 2, Rec(std::to_string(i)));
+    producer.Flush();
+  }
+  ASSERT_TRUE(
+      admin_->AlterConsumerGroupOffsets(group_a, {{{topic, 0}, 7}, {{topic, 1}, 3}}, 30s).ok());
+  ASSERT_TRUE(admin_->AlterConsumerGroupOffsets(group_b, {{{topic, 1}, 10}}, 30s).ok());
+
+  Config cfg = Cfg(topic);
+  storage::MemoryStore store;
+  auto sync = MetadataSync::Make(cfg, &store);
+  ASSERT_TRUE(sync.ok()) << sync.status().ToString();
+  Status s = (*sync)->SyncNow();
+  ASSERT_TRUE(s.ok()) << s.ToString();
+
+  layout::Keys keys(cfg.storage.prefix);
+  auto p0 = store.Get(keys.ConsumerOffsets(topic, 0));
+  ASSERT_TRUE(p0.ok()) << p0.status().ToString();
+  auto map0 = layout::DecodeGroupOffsets("p0", *p0);
+  ASSERT_TRUE(map0.ok());
+  EXPECT_EQ(*map0, (layout::GroupOffsets{{group_a, 7}}));
+  auto map1 = layout::DecodeGroupOffsets("p1", *store.Get(keys.ConsumerOffsets(topic, 1)));
+  ASSERT_TRUE(map1.ok());
+  EXPECT_EQ(*map1, (layout::GroupOffsets{{group_a, 3}, {group_b, 10}}));
+  auto history = storage::ListAll(store, keys.ConsumerOffsetsHistoryPrefix(topic, 1));
+  ASSERT_TRUE(history.ok());
+  EXPECT_EQ(history->size(), 1u);
+
+  auto md = layout::DecodeTopicMetadata("t", *store.Get(keys.TopicMetadata(topic)));
+  ASSERT_TRUE(md.ok()) << md.status().ToString();
+  EXPECT_EQ(md->partitions, 2);
+  EXPECT_EQ(md->replication_factor, 1);
+  EXPECT_EQ(md->configs.at("cleanup.policy"), "compact");
+  EXPECT_EQ(md->configs.at("retention.ms"), "123456789");
+
+  // Unchanged offsets write no new history; a moved group does.
+  ASSERT_TRUE((*sync)->SyncNow().ok());
+  EXPECT_EQ(storage::ListAll(store, keys.ConsumerOffsetsHistoryPrefix(topic, 1))->size(), 1u);
+  std::this_thread::sleep_for(5ms);
+  ASSERT_TRUE(admin_->AlterConsumerGroupOffsets(group_b, {{{topic, 1}, 9}}, 30s).ok());
+  ASSERT_TRUE((*sync)->SyncNow().ok());
+  EXPECT_EQ(storage::ListAll(store, keys.ConsumerOffsetsHistoryPrefix(topic, 1))->size(), 2u);
+  map1 = layout::DecodeGroupOffsets("p1", *store.Get(keys.ConsumerOffsets(topic, 1)));
+  EXPECT_EQ(map1->at(group_b), 9);
 }
 
 }  // namespace

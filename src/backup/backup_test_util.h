@@ -2,6 +2,7 @@
 // librdkafka's C API, running the engine, and reading back what the store holds.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 
 #include <chrono>

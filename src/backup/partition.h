@@ -25,11 +25,11 @@ struct BackupEngine::Partition {
   // compression context or buffer.
   std::optional<format::SegmentWriter> writer;
   std::chrono::steady_clock::time_point opened{};
-  int64_t open_first_timestamp = -1;
   size_t accounted_bytes = 0;  // writer->buffered_bytes() as last added to the engine's total
   int64_t durable_next = 0;    // one past the last offset durable in the store
-  // Sealed segments not yet durable: (end offset, timestamp of their first record).
-  std::deque<std::pair<int64_t, int64_t>> in_flight;
+  // Sealed segments and gaps not yet durable: (end offset, when their first record was consumed;
+  // nullopt for gaps).
+  std::deque<std::pair<int64_t, std::optional<std::chrono::steady_clock::time_point>>> in_flight;
   // --once: the high watermark when assigned, and whether the consumer reported the end.
   int64_t once_target = 0;
   bool at_end = false;

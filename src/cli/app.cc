@@ -1,5 +1,6 @@
 #include "cli/app.h"
 
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -7,6 +8,7 @@
 #include <functional>
 #include <optional>
 
+#include "cli/backup_command.h"
 #include "cli/version.h"
 #include "common/status.h"
 #include "config/config.h"
@@ -67,9 +69,14 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
 
   std::optional<std::string> chosen;
+  bool once = false;
   for (const Command& c : kCommands) {
     CLI::App* sub = app.add_subcommand(c.name, c.description);
     sub->callback([&chosen, name = c.name] { chosen = name; });
+    if (std::string_view(c.name) == "backup") {
+      sub->add_flag("--once", once,
+                    "Snapshot: back up to the end offsets seen at start, then exit 0");
+    }
   }
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());
@@ -80,6 +87,10 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
     // --help and --version are successes; every other parse error is a usage error.
     return code == 0 ? kExitOk : kExitUsage;
   }
+  // Logs go to stderr; stdout is for command output (ls, status, --dry-run plans).
+  if (!spdlog::get("kafka-backup")) {
+    spdlog::set_default_logger(spdlog::stderr_color_mt("kafka-backup"));
+  }
   spdlog::set_level(spdlog::level::from_str(g.log_level));
 
   Result<Config> cfg = LoadConfig(g);
@@ -87,9 +98,15 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
     err << "kafka-backup: " << cfg.status().ToString() << "\n";
     return ExitCodeFor(cfg.status());
   }
-  Status s = Status::NotImplemented(*chosen, "this command is not implemented yet");
+  Status s;
+  if (*chosen == "backup") {
+    s = RunBackup(*cfg, once);
+  } else {
+    s = Status::NotImplemented(*chosen, "this command is not implemented yet");
+  }
+  if (s.ok()) return kExitOk;
   err << "kafka-backup: " << s.ToString() << "\n";
-  return kExitFailure;
+  return ExitCodeFor(s);
 }
 
 }  // namespace kb::cli

@@ -1,0 +1,144 @@
+#include "backup/metadata_sync.h"
+
+#include <spdlog/spdlog.h>
+
+namespace kb::backup {
+namespace {
+
+using namespace std::chrono_literals;
+constexpr auto kAdminTimeout = 30s;
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<MetadataSync>> MetadataSync::Make(const Config& cfg,
+                                                         storage::ObjectStore* store) {
+  KB_ASSIGN_OR_RETURN(TopicFilter filter, TopicFilter::Make(cfg.backup));
+  KB_ASSIGN_OR_RETURN(auto admin, kafka::Admin::Make(cfg.kafka.properties));
+  return std::unique_ptr<MetadataSync>(
+      new MetadataSync(cfg, store, std::move(filter), std::move(admin)));
+}
+
+MetadataSync::MetadataSync(const Config& cfg, storage::ObjectStore* store, TopicFilter filter,
+                           std::unique_ptr<kafka::Admin> admin)
+    : cfg_(cfg),
+      store_(store),
+      filter_(std::move(filter)),
+      admin_(std::move(admin)),
+      keys_(cfg.storage.prefix) {}
+
+MetadataSync::~MetadataSync() { Stop(); }
+
+void MetadataSync::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void MetadataSync::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void MetadataSync::Loop() {
+  auto next_offsets = std::chrono::steady_clock::now();
+  auto next_topics = next_offsets;
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stop_) {
+    auto now = std::chrono::steady_clock::now();
+    bool do_offsets = now >= next_offsets, do_topics = now >= next_topics;
+    if (do_offsets || do_topics) {
+      lock.unlock();
+      Result<std::vector<kafka::TopicInfo>> topics = SelectedTopics();
+      Status s = topics.status();
+      if (s.ok() && do_offsets) s = SyncOffsets(*topics);
+      if (s.ok() && do_topics) s = SyncTopics(*topics);
+      if (!s.ok()) spdlog::warn("metadata sync: {} (retrying next round)", s.ToString());
+      lock.lock();
+      if (do_offsets) next_offsets = now + cfg_.backup.offsets_interval;
+      if (do_topics) next_topics = now + cfg_.backup.metadata_interval;
+    }
+    cv_.wait_until(lock, std::min(next_offsets, next_topics), [this] { return stop_; });
+  }
+}
+
+Status MetadataSync::SyncNow() {
+  KB_ASSIGN_OR_RETURN(auto topics, SelectedTopics());
+  KB_RETURN_IF_ERROR(SyncOffsets(topics));
+  return SyncTopics(topics);
+}
+
+Result<std::vector<kafka::TopicInfo>> MetadataSync::SelectedTopics() {
+  KB_ASSIGN_OR_RETURN(auto all, admin_->ListTopics(kAdminTimeout));
+  std::vector<kafka::TopicInfo> out;
+  for (kafka::TopicInfo& t : all) {
+    if (filter_.Matches(t.name)) out.push_back(std::move(t));
+  }
+  return out;
+}
+
+Status MetadataSync::SyncOffsets(const std::vector<kafka::TopicInfo>& topics) {
+  std::map<std::string, int32_t> selected;
+  for (const auto& t : topics) selected[t.name] = t.partitions;
+  std::map<kafka::TopicPartition, layout::GroupOffsets> now;
+  KB_ASSIGN_OR_RETURN(auto groups, admin_->ListConsumerGroups(kAdminTimeout));
+  for (const kafka::GroupListing& g : groups) {
+    if (g.group_id == cfg_.backup.group_id) continue;  // our own progress is in the store
+    Result<kafka::GroupOffsets> offsets =
+        admin_->ListConsumerGroupOffsets(g.group_id, kAdminTimeout);
+    if (!offsets.ok()) {
+      if (offsets.status().IsNotFound()) continue;  // deleted meanwhile
+      return offsets.status();
+    }
+    for (const auto& [tp, offset] : *offsets) {
+      if (selected.count(tp.topic)) now[tp][g.group_id] = offset;
+    }
+  }
+  // Partitions whose groups all went away are written once more, as {}.
+  for (const auto& [tp, old] : written_offsets_) {
+    if (!old.empty() && !now.count(tp) && selected.count(tp.topic)) now[tp] = {};
+  }
+  const int64_t t = NowMs();
+  for (const auto& [tp, offsets] : now) {
+    auto it = written_offsets_.find(tp);
+    if (it != written_offsets_.end() && it->second == offsets) continue;
+    std::string json = layout::EncodeGroupOffsets(offsets);
+    KB_RETURN_IF_ERROR(store_->Put(keys_.ConsumerOffsetsHistory(tp.topic, tp.partition, t), json));
+    KB_RETURN_IF_ERROR(store_->Put(keys_.ConsumerOffsets(tp.topic, tp.partition), json));
+    written_offsets_[tp] = offsets;
+  }
+  return Status::OK();
+}
+
+Status MetadataSync::SyncTopics(const std::vector<kafka::TopicInfo>& topics) {
+  for (const kafka::TopicInfo& t : topics) {
+    layout::TopicMetadata md;
+    md.topic = t.name;
+    md.topic_id = t.topic_id;
+    md.partitions = t.partitions;
+    md.replication_factor = t.replication_factor;
+    Result<kafka::TopicConfigs> configs = admin_->DescribeTopicConfigs(t.name, kAdminTimeout);
+    if (!configs.ok()) {
+      if (configs.status().IsNotFound()) continue;
+      return configs.status();
+    }
+    md.configs = *configs;
+    auto it = written_topics_.find(t.name);
+    if (it != written_topics_.end() && it->second == md) continue;
+    layout::TopicMetadata stamped = md;
+    stamped.updated_at_ms = NowMs();
+    KB_RETURN_IF_ERROR(
+        store_->Put(keys_.TopicMetadata(t.name), layout::EncodeTopicMetadata(stamped)));
+    written_topics_[t.name] = md;
+  }
+  return Status::OK();
+}
+
+}  // namespace kb::backup

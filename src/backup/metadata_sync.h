@@ -1,0 +1,69 @@
+// MetadataSync: the backup daemon's second job (the founding design's "consumer group offsets"
+// plus topic metadata), on its own schedule rather than only when records arrive.
+//
+//   * Every backup.offsets_interval: the committed offsets of every consumer group (except the
+//     backup's own) on the backed-up topics are written per partition to
+//     <prefix>/<topic>/<partition>/offset/consumers_offset (the JSON map group -> offset, always
+//     the latest) and, when they changed, to .../offset/history/<time ms> so a restore to an
+//     earlier time can use the offsets of that time.
+//   * Every backup.metadata_interval: <prefix>/<topic>/topic.json (partition count, replication
+//     factor, the topic's non-default configs) when it changed.
+//
+// Which topics: those matching the topic filter that exist in the cluster. With several backup
+// processes in one group each writes the same objects (identical content); that is harmless.
+//
+// Thread-safety: Start/Stop/SyncNow from one owner thread; the background thread only touches its
+// own state. Errors of one round are logged and retried next round; SyncNow returns them.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "backup/topic_filter.h"
+#include "common/status.h"
+#include "config/config.h"
+#include "kafka/admin.h"
+#include "layout/keys.h"
+#include "layout/metadata.h"
+#include "storage/object_store.h"
+
+namespace kb::backup {
+
+class MetadataSync {
+ public:
+  static Result<std::unique_ptr<MetadataSync>> Make(const Config& cfg, storage::ObjectStore* store);
+  ~MetadataSync();
+
+  void Start();  // background rounds until Stop()
+  void Stop();
+  // One full round now (offsets and metadata), on the caller's thread.
+  Status SyncNow();
+
+ private:
+  MetadataSync(const Config& cfg, storage::ObjectStore* store, TopicFilter filter,
+               std::unique_ptr<kafka::Admin> admin);
+  Status SyncOffsets(const std::vector<kafka::TopicInfo>& topics);
+  Status SyncTopics(const std::vector<kafka::TopicInfo>& topics);
+  Result<std::vector<kafka::TopicInfo>> SelectedTopics();
+  void Loop();
+
+  Config cfg_;
+  storage::ObjectStore* store_;
+  TopicFilter filter_;
+  std::unique_ptr<kafka::Admin> admin_;
+  layout::Keys keys_;
+  std::map<kafka::TopicPartition, layout::GroupOffsets> written_offsets_;
+  std::map<std::string, layout::TopicMetadata> written_topics_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace kb::backup

@@ -1,0 +1,119 @@
+#include "cli/backup_command.h"
+
+#include <prometheus/registry.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <thread>
+
+#include "backup/backup_engine.h"
+#include "backup/metadata_sync.h"
+#include "metrics/backup_metrics.h"
+#include "metrics/metered_store.h"
+#include "metrics/metrics_server.h"
+#include "storage/factory/open_store.h"
+
+namespace kb::cli {
+namespace {
+
+std::atomic<backup::BackupEngine*> g_engine{nullptr};
+std::atomic<int> g_signals{0};
+
+extern "C" void OnSignal(int) {
+  if (g_signals.fetch_add(1) > 0) _exit(1);  // second signal: stop now
+  if (backup::BackupEngine* e = g_engine.load()) e->Stop();
+}
+
+// Feeds the engine's view of its partitions into the Prometheus metrics.
+class MetricsObserver : public backup::EngineObserver {
+ public:
+  explicit MetricsObserver(metrics::BackupMetrics& m) : m_(m) {}
+  void OnAssigned(const backup::PartitionId&) override {}
+  void OnRevoked(const backup::PartitionId& id) override {
+    m_.RemovePartition(id.topic, id.partition);
+  }
+  void OnDurable(const backup::UploadResult& r) override {
+    if (r.records > 0) m_.AddSegment(r.id.topic, r.id.partition, r.records, r.payload_bytes);
+  }
+  void OnGap(const backup::PartitionId& id, int64_t start, int64_t end) override {
+    m_.AddGapRecords(id.topic, id.partition, static_cast<uint64_t>(end - start + 1));
+  }
+  void OnTick(const std::vector<PartitionView>& views, uint64_t buffered) override {
+    for (const PartitionView& v : views) {
+      m_.SetDurableOffset(v.id.topic, v.id.partition, v.durable_next);
+      if (v.high_watermark >= 0) m_.SetHighWatermark(v.id.topic, v.id.partition, v.high_watermark);
+      m_.SetOldestPending(v.id.topic, v.id.partition, v.oldest_pending);
+    }
+    m_.SetAssignedPartitions(static_cast<int64_t>(views.size()));
+    m_.SetBufferedBytes(buffered);
+  }
+
+ private:
+  metrics::BackupMetrics& m_;
+};
+
+}  // namespace
+
+Status RunBackup(const Config& cfg, bool once) {
+  auto registry = std::make_shared<prometheus::Registry>();
+  metrics::BackupMetrics metrics(registry);
+  KB_ASSIGN_OR_RETURN(auto store, storage::OpenStore(cfg.storage, [&](auto inner) {
+                        return std::unique_ptr<storage::ObjectStore>(
+                            std::make_unique<metrics::MeteredStore>(std::move(inner), metrics));
+                      }));
+  spdlog::info("backup store: {}{}", store->Describe(),
+               cfg.storage.prefix.empty() ? "" : " (prefix " + cfg.storage.prefix + ")");
+
+  KB_ASSIGN_OR_RETURN(auto engine, backup::BackupEngine::Make(cfg, store.get(), {.once = once}));
+  MetricsObserver observer(metrics);
+  engine->SetObserver(&observer);
+  KB_ASSIGN_OR_RETURN(auto sync, backup::MetadataSync::Make(cfg, store.get()));
+
+  std::unique_ptr<metrics::MetricsServer> server;
+  if (!cfg.metrics.listen.empty()) {
+    KB_ASSIGN_OR_RETURN(server, metrics::MetricsServer::Start(
+                                    {.listen = cfg.metrics.listen,
+                                     .registry = registry,
+                                     .health = [] { return Status::OK(); },
+                                     .before_scrape = [&] { metrics.RefreshLagSeconds(); }}));
+    spdlog::info("metrics on http://{}/metrics, health on /healthz", server->address());
+  }
+
+  g_engine.store(engine.get());
+  std::signal(SIGTERM, OnSignal);
+  std::signal(SIGINT, OnSignal);
+  // Bounded shutdown: once a signal arrived, the process ends within shutdown_timeout.
+  std::atomic<bool> finished{false};
+  std::thread watchdog([&] {
+    while (!finished.load() && g_signals.load() == 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    auto deadline = std::chrono::steady_clock::now() + cfg.backup.shutdown_timeout;
+    while (!finished.load()) {
+      if (std::chrono::steady_clock::now() >= deadline) {
+        spdlog::error("shutdown did not finish within backup.shutdown_timeout; exiting");
+        _exit(1);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+
+  if (!once) sync->Start();
+  Status s = engine->Run();
+  sync->Stop();
+  if (s.ok()) {
+    // A final round so that the group offsets and topic configs match what was just backed up.
+    Status synced = sync->SyncNow();
+    if (!synced.ok()) s = synced.WithContext("writing consumer group offsets and topic metadata");
+  }
+  g_engine.store(nullptr);
+  finished.store(true);
+  watchdog.join();
+  std::signal(SIGTERM, SIG_DFL);
+  std::signal(SIGINT, SIG_DFL);
+  return s;
+}
+
+}  // namespace kb::cli
