@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "cli/backup_command.h"
+#include "cli/status_command.h"
 #include "cli/version.h"
 #include "common/status.h"
 #include "config/config.h"
@@ -70,12 +71,18 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
 
   std::optional<std::string> chosen;
   bool once = false;
+  std::vector<std::string> status_topics;
+  std::string output = "text";
   for (const Command& c : kCommands) {
     CLI::App* sub = app.add_subcommand(c.name, c.description);
     sub->callback([&chosen, name = c.name] { chosen = name; });
     if (std::string_view(c.name) == "backup") {
       sub->add_flag("--once", once,
                     "Snapshot: back up to the end offsets seen at start, then exit 0");
+    }
+    if (std::string_view(c.name) == "status") {
+      sub->add_option("--topic", status_topics, "Only these topics (repeatable)");
+      sub->add_option("--output", output, "text or json")->check(CLI::IsMember({"text", "json"}));
     }
   }
 
@@ -101,6 +108,8 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   Status s;
   if (*chosen == "backup") {
     s = RunBackup(*cfg, once);
+  } else if (*chosen == "status") {
+    s = RunStatus(*cfg, status_topics, output == "json", out);
   } else {
     s = Status::NotImplemented(*chosen, "this command is not implemented yet");
   }

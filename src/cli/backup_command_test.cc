@@ -112,6 +112,16 @@ TEST(BackupCommandTest, KillNineUnderContinuousProduceLosesNothingAndDuplicatesN
   }
   EXPECT_EQ(total, produced.load());
   EXPECT_GT(total, 1000);
+
+  // `status` agrees: everything is backed up.
+  const std::string status_out = dir.path() + "/status.json";
+  pid_t status = Spawn({KB_BINARY, "--config", config, "status", "--output", "json"}, status_out);
+  ASSERT_EQ(Wait(status), 0);
+  std::ifstream in(status_out);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find(topic), std::string::npos) << text;
+  EXPECT_NE(text.find("\"lag_records\": 0"), std::string::npos) << text;
+  EXPECT_EQ(text.find("\"lag_records\": 1"), std::string::npos) << text;
 }
 
 }  // namespace
