@@ -24,6 +24,10 @@ if ((${#sources[@]})); then
   clang-format --dry-run -Werror "${sources[@]}"
 fi
 
+step "building the Release configuration (the demo's binary and the benchmarks)"
+cmake --preset release >/dev/null
+cmake --build --preset release
+
 step "building (Debug + ASan/UBSan)"
 cmake --preset asan >/dev/null
 cmake --build --preset asan

@@ -119,17 +119,17 @@ Status MetadataSync::SyncOffsets(const std::vector<kafka::TopicInfo>& topics) {
 
 Status MetadataSync::SyncTopics(const std::vector<kafka::TopicInfo>& topics) {
   for (const kafka::TopicInfo& t : topics) {
-    layout::TopicMetadata md;
-    md.topic = t.name;
-    md.topic_id = t.topic_id;
-    md.partitions = t.partitions;
-    md.replication_factor = t.replication_factor;
     Result<kafka::TopicConfigs> configs = admin_->DescribeTopicConfigs(t.name, kAdminTimeout);
     if (!configs.ok()) {
       if (configs.status().IsNotFound()) continue;
       return configs.status();
     }
-    md.configs = *configs;
+    const layout::TopicMetadata md{.topic = t.name,
+                                   .topic_id = t.topic_id,
+                                   .partitions = t.partitions,
+                                   .replication_factor = t.replication_factor,
+                                   .configs = std::move(configs).value(),
+                                   .updated_at_ms = 0};
     auto it = written_topics_.find(t.name);
     if (it != written_topics_.end() && it->second == md) continue;
     layout::TopicMetadata stamped = md;
