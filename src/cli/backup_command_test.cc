@@ -124,5 +124,40 @@ TEST(BackupCommandTest, KillNineUnderContinuousProduceLosesNothingAndDuplicatesN
   EXPECT_EQ(text.find("\"lag_records\": 1"), std::string::npos) << text;
 }
 
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+TEST(BackupCommandTest, WrongS3SecretIsOneClearErrorAndExitCode1) {
+  const std::string bootstrap = testing::RequireEnv("KB_TEST_KAFKA_BOOTSTRAP");
+  const std::string endpoint = testing::RequireEnv("KB_TEST_S3_ENDPOINT");
+  testing::TempDir dir;
+  const std::string config = dir.path() + "/kb.yaml";
+  std::ofstream(config) << "kafka:\n  bootstrap.servers: " << bootstrap << "\n"
+                        << "storage:\n  s3:\n    endpoint: " << endpoint << "\n    bucket: "
+                        << testing::RequireEnv("KB_TEST_S3_BUCKET") << "\n    path_style: true\n"
+                        << "    access_key_id: " << testing::RequireEnv("KB_TEST_S3_ACCESS_KEY")
+                        << "\n    secret_access_key: not-the-secret\n"
+                        << "backup:\n  topics: [\"^.*\"]\n";
+  const std::string log = dir.path() + "/out.log";
+  pid_t pid = Spawn({KB_BINARY, "--config", config, "backup", "--once"}, log);
+  EXPECT_EQ(Wait(pid), 1);
+  std::string out = ReadFile(log);
+  EXPECT_NE(out.find("Permission denied"), std::string::npos) << out;
+  EXPECT_NE(out.find("check the S3 access key and secret"), std::string::npos) << out;
+  EXPECT_NE(out.find("cannot use the backup store"), std::string::npos) << out;
+}
+
+TEST(BackupCommandTest, BadConfigValueIsExitCode2NamingTheKey) {
+  testing::TempDir dir;
+  const std::string config = dir.path() + "/kb.yaml";
+  std::ofstream(config) << "kafka:\n  bootstrap.servers: 127.0.0.1:9\n"
+                        << "backup:\n  topics: [t]\n  segment:\n    max_age: soon\n";
+  const std::string log = dir.path() + "/out.log";
+  EXPECT_EQ(Wait(Spawn({KB_BINARY, "--config", config, "backup"}, log)), 2);
+  EXPECT_NE(ReadFile(log).find("backup.segment.max_age"), std::string::npos) << ReadFile(log);
+}
+
 }  // namespace
 }  // namespace kb::cli
