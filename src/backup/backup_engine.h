@@ -97,6 +97,8 @@ class BackupEngine {
   Status OnRevoke(const std::vector<PartitionId>& ids);
   Status HandleMessage(RdKafka::Message& msg);
   Status HandleOffsetReset(const PartitionId& id);
+  // (low, high) watermarks of a partition, asked of the cluster.
+  Result<std::pair<int64_t, int64_t>> QueryWatermarks(const PartitionId& id);
   Status Seal(Partition& p);
   Status SubmitGap(Partition& p, int64_t start, int64_t end);
   Status EnforceBudget();

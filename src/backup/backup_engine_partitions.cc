@@ -33,17 +33,23 @@ format::TimestampType ToFormat(RdKafka::MessageTimestamp::MessageTimestampType t
 
 }  // namespace
 
+Result<std::pair<int64_t, int64_t>> BackupEngine::QueryWatermarks(const PartitionId& id) {
+  int64_t low = 0, high = 0;
+  RdKafka::ErrorCode ec =
+      consumer_->query_watermark_offsets(id.topic, id.partition, &low, &high, 30000);
+  if (ec != RdKafka::ERR_NO_ERROR) {
+    return FromKafkaError(static_cast<rd_kafka_resp_err_t>(ec), id.ToString(),
+                          "querying watermarks");
+  }
+  return std::make_pair(low, high);
+}
+
 Status BackupEngine::OnAssign(const std::vector<PartitionId>& ids, std::vector<int64_t>* starts) {
   for (const PartitionId& id : ids) {
     KB_ASSIGN_OR_RETURN(std::optional<int64_t> stored,
                         NextOffsetInStore(*store_, keys_, id.topic, id.partition));
-    int64_t low = 0, high = 0;
-    RdKafka::ErrorCode ec =
-        consumer_->query_watermark_offsets(id.topic, id.partition, &low, &high, 30000);
-    if (ec != RdKafka::ERR_NO_ERROR) {
-      return FromKafkaError(static_cast<rd_kafka_resp_err_t>(ec), id.ToString(),
-                            "querying watermarks");
-    }
+    KB_ASSIGN_OR_RETURN(auto marks, QueryWatermarks(id));
+    auto [low, high] = marks;
     auto p = std::make_unique<Partition>();
     p->id = id;
     int64_t start = stored.value_or(low);
@@ -180,13 +186,8 @@ Status BackupEngine::HandleOffsetReset(const PartitionId& id) {
   auto it = partitions_.find(id);
   if (it == partitions_.end()) return Status::OK();
   Partition& p = *it->second;
-  int64_t low = 0, high = 0;
-  RdKafka::ErrorCode ec =
-      consumer_->query_watermark_offsets(id.topic, id.partition, &low, &high, 30000);
-  if (ec != RdKafka::ERR_NO_ERROR) {
-    return FromKafkaError(static_cast<rd_kafka_resp_err_t>(ec), id.ToString(),
-                          "querying watermarks");
-  }
+  KB_ASSIGN_OR_RETURN(auto marks, QueryWatermarks(id));
+  auto [low, high] = marks;
   if (low <= p.next) {
     return Status::FailedPrecondition(id.ToString(),
                                       "offset " + std::to_string(p.next) + " is out of range [" +
@@ -198,7 +199,7 @@ Status BackupEngine::HandleOffsetReset(const PartitionId& id) {
   p.next = low;
   std::unique_ptr<RdKafka::TopicPartition> tp(
       RdKafka::TopicPartition::create(id.topic, id.partition, low));
-  ec = consumer_->seek(*tp, 10000);
+  RdKafka::ErrorCode ec = consumer_->seek(*tp, 10000);
   if (ec != RdKafka::ERR_NO_ERROR) {
     return FromKafkaError(static_cast<rd_kafka_resp_err_t>(ec), id.ToString(), "seek");
   }
