@@ -130,14 +130,17 @@ void S3Client::Release(CURL* h) {
   idle_.push_back(h);
 }
 
-std::string S3Client::Url(const Request& req) const {
+std::string S3Client::Url(const Request& req) const { return UrlFor(req.key, req.query); }
+
+std::string S3Client::UrlFor(const std::string& key,
+                             const std::vector<std::pair<std::string, std::string>>& query) const {
   std::string url = base_url_;
   if (cfg_.path_style) url += "/" + UriEncode(cfg_.bucket, false);
-  if (!req.key.empty() || !cfg_.path_style) url += "/";
-  url += UriEncode(req.key, true);
-  if (!req.query.empty()) {
+  if (!key.empty() || !cfg_.path_style) url += "/";
+  url += UriEncode(key, true);
+  if (!query.empty()) {
     std::vector<std::pair<std::string, std::string>> q;
-    for (const auto& [k, v] : req.query) q.emplace_back(UriEncode(k, false), UriEncode(v, false));
+    for (const auto& [k, v] : query) q.emplace_back(UriEncode(k, false), UriEncode(v, false));
     std::sort(q.begin(), q.end());
     char sep = '?';
     for (const auto& [k, v] : q) {

@@ -64,6 +64,12 @@ class S3Client {
 
   std::string Describe() const { return "s3://" + cfg_.bucket; }
 
+  // The request URL for `key` (empty: the bucket) with `query` (raw names and values, sorted and
+  // AWS-encoded here): path style https://endpoint/bucket/key or virtual-host style
+  // https://bucket.endpoint/key. Public for tests.
+  std::string UrlFor(const std::string& key,
+                     const std::vector<std::pair<std::string, std::string>>& query) const;
+
  private:
   struct Request {
     const char* method = "GET";

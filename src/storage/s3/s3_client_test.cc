@@ -34,6 +34,34 @@ TEST(S3ClientTest, AcceptsEndpointsAndDefaultsToAws) {
   EXPECT_EQ((*aws)->Describe(), "s3://b");
 }
 
+TEST(S3ClientTest, VirtualHostStyleUrls) {
+  S3StoreConfig c = Cfg("");
+  c.bucket = "my-backups";
+  c.region = "eu-west-1";
+  auto client = S3Client::Make(c);
+  ASSERT_TRUE(client.ok());
+  EXPECT_EQ((*client)->UrlFor("prod/orders/0/a b+c", {}),
+            "https://my-backups.s3.eu-west-1.amazonaws.com/prod/orders/0/a%20b%2Bc");
+  EXPECT_EQ((*client)->UrlFor("", {{"prefix", "p/"}, {"list-type", "2"}}),
+            "https://my-backups.s3.eu-west-1.amazonaws.com/?list-type=2&prefix=p%2F");
+  c.endpoint = "https://minio.internal:9000";
+  auto custom = S3Client::Make(c);
+  ASSERT_TRUE(custom.ok());
+  EXPECT_EQ((*custom)->UrlFor("k", {{"uploads", ""}}),
+            "https://my-backups.minio.internal:9000/k?uploads=");
+}
+
+TEST(S3ClientTest, PathStyleUrls) {
+  S3StoreConfig c = Cfg("http://127.0.0.1:9000");
+  c.path_style = true;
+  auto client = S3Client::Make(c);
+  ASSERT_TRUE(client.ok());
+  EXPECT_EQ((*client)->UrlFor("t/0/k", {}), "http://127.0.0.1:9000/b/t/0/k");
+  EXPECT_EQ((*client)->UrlFor("", {{"delete", ""}}), "http://127.0.0.1:9000/b?delete=");
+  EXPECT_EQ((*client)->UrlFor("k", {{"uploadId", "x/y=z"}, {"partNumber", "2"}}),
+            "http://127.0.0.1:9000/b/k?partNumber=2&uploadId=x%2Fy%3Dz");
+}
+
 TEST(S3StoreTest, RejectsTooSmallParts) {
   auto s = S3Store::Make(Cfg("http://127.0.0.1:9"),
                          {.multipart_threshold = 1 << 20, .part_size = 1 << 20});
