@@ -9,7 +9,9 @@
 #include <optional>
 
 #include "cli/backup_command.h"
+#include "cli/ls_command.h"
 #include "cli/status_command.h"
+#include "cli/verify_command.h"
 #include "cli/version.h"
 #include "common/status.h"
 #include "config/config.h"
@@ -73,6 +75,8 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   bool once = false;
   std::vector<std::string> status_topics;
   std::string output = "text";
+  std::vector<std::string> ls_topics;
+  VerifyArgs verify_args;
   for (const Command& c : kCommands) {
     CLI::App* sub = app.add_subcommand(c.name, c.description);
     sub->callback([&chosen, name = c.name] { chosen = name; });
@@ -83,6 +87,23 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
     if (std::string_view(c.name) == "status") {
       sub->add_option("--topic", status_topics, "Only these topics (repeatable)");
       sub->add_option("--output", output, "text or json")->check(CLI::IsMember({"text", "json"}));
+    }
+    if (std::string_view(c.name) == "ls") {
+      sub->add_option("--topic", ls_topics, "Only these topics (repeatable)");
+      sub->add_option("--output", output, "text or json")->check(CLI::IsMember({"text", "json"}));
+    }
+    if (std::string_view(c.name) == "verify") {
+      sub->add_option("--topic", verify_args.topics, "Only these topics (repeatable)");
+      sub->add_option("--sample", verify_args.sample,
+                      "Read at most N segments per partition, evenly spaced from first to last")
+          ->check(CLI::PositiveNumber);
+      sub->add_option("--from", verify_args.from,
+                      "Only segments with records at or after this time: epoch ms or ISO-8601 "
+                      "UTC (2026-11-21T10:00:00Z)");
+      sub->add_option("--to", verify_args.to,
+                      "Only segments with records at or before this time (same forms as --from)");
+      sub->add_option("--parallel", verify_args.parallel, "Segments read at once (default 4)")
+          ->check(CLI::Range(1, 64));
     }
   }
 
@@ -110,6 +131,10 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
     s = RunBackup(*cfg, once);
   } else if (*chosen == "status") {
     s = RunStatus(*cfg, status_topics, output == "json", out);
+  } else if (*chosen == "ls") {
+    s = RunLs(*cfg, ls_topics, output == "json", out);
+  } else if (*chosen == "verify") {
+    s = RunVerify(*cfg, verify_args, out, err);
   } else {
     s = Status::NotImplemented(*chosen, "this command is not implemented yet");
   }

@@ -70,7 +70,7 @@ TEST(CliTest, UnknownKafkaPropertyIsNamedAndRejected) {
 }
 
 TEST(CliTest, UnimplementedCommandSaysSoAndFails) {
-  CliRun r = Cli({"verify"});
+  CliRun r = Cli({"restore"});
   EXPECT_EQ(r.code, kExitFailure);
   EXPECT_NE(r.err.find("not implemented yet"), std::string::npos) << r.err;
 }

@@ -4,37 +4,11 @@
 #include <string>
 #include <vector>
 
+#include "ops/report_text.h"
 #include "ops/status.h"
 
 namespace kb::ops {
 namespace {
-
-std::string Num(int64_t v) { return v < 0 ? "-" : std::to_string(v); }
-
-// Pads cells into columns two spaces apart; columns flagged in `right` are right-aligned.
-std::string Table(const std::vector<std::vector<std::string>>& rows,
-                  const std::vector<bool>& right) {
-  std::vector<size_t> width(right.size(), 0);
-  for (const auto& row : rows) {
-    for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
-  }
-  std::string out;
-  for (const auto& row : rows) {
-    std::string line;
-    for (size_t c = 0; c < row.size(); ++c) {
-      const std::string pad(width[c] - row[c].size(), ' ');
-      if (c > 0) line += "  ";
-      line += right[c] ? pad + row[c] : row[c] + pad;
-    }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    out += line + "\n";
-  }
-  return out;
-}
-
-std::string Plural(int64_t n, const char* what) {
-  return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
-}
 
 std::string TopicLine(const TopicStatus& t) {
   std::string line = t.topic + ": " + t.state + " (" + Plural(t.partitions, "partition");
@@ -43,8 +17,9 @@ std::string TopicLine(const TopicStatus& t) {
   } else if (t.lag_records == 0) {
     line += ", up to date";
   } else {
-    line += ", lag " + Plural(t.lag_records, "record") + ", oldest not backed up " +
-            (t.lag_seconds < 0 ? std::string("of unknown age") : Num(t.lag_seconds) + " s old");
+    line +=
+        ", lag " + Plural(t.lag_records, "record") + ", oldest not backed up " +
+        (t.lag_seconds < 0 ? std::string("of unknown age") : NumOrDash(t.lag_seconds) + " s old");
   }
   return line + ", " + Plural(static_cast<int64_t>(t.gap_records), "gap record") + ")\n";
 }
@@ -60,9 +35,9 @@ std::string FormatStatusText(const StatusReport& report) {
                                                  "HIGH WATERMARK", "LAG RECORDS", "LAG SECONDS",
                                                  "GAPS", "STATE"}};
   for (const PartitionStatus& p : report.partitions) {
-    rows.push_back({p.topic, std::to_string(p.partition), Num(p.backed_up_next),
-                    Num(p.high_watermark), std::to_string(p.lag_records), Num(p.lag_seconds),
-                    std::to_string(p.gap_records), p.state});
+    rows.push_back({p.topic, std::to_string(p.partition), NumOrDash(p.backed_up_next),
+                    NumOrDash(p.high_watermark), std::to_string(p.lag_records),
+                    NumOrDash(p.lag_seconds), std::to_string(p.gap_records), p.state});
   }
   std::string out = Table(rows, {false, true, true, true, true, true, true, false}) + "\n";
   int64_t lag = 0;

@@ -2,6 +2,9 @@
 // offsets its segment and gap keys cover, the sum of its gaps, and the newest record timestamp of
 // its last segment (from the segment's footer).
 //
+// ForEachStoredObject (the paged listing) and ParseListedKey (what a listed key is) are shared
+// with ls and verify (store_catalog.h).
+//
 // ScanStore folds a paged listing into per-partition summaries as the pages come, so memory grows
 // with the partitions, not with the objects; keys that layout::Keys does not classify are skipped.
 // Cost: one List request per 1000 keys under the listed prefixes (the store interface has no
@@ -13,8 +16,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -36,9 +42,29 @@ struct StoredPartition {
   int64_t newest_timestamp_ms = -1;  // set by ReadNewestTimestamps; -1: no segment
 };
 
+// A listed key as layout::Keys classifies it, with the numbers its name holds.
+struct ListedKey {
+  layout::KeyKind kind = layout::KeyKind::kUnknown;
+  std::string topic;
+  int32_t partition = -1;  // -1 for topic.json
+  int64_t start = -1;      // segments and gaps: their offsets
+  int64_t end = -1;
+  int64_t time_ms = -1;  // offset/history snapshots: their time
+};
+
+// nullopt for a key that layout::Keys does not classify (or not under its prefix). The numbers of
+// offsets keys are confirmed by building the key back with layout::Keys.
+std::optional<ListedKey> ParseListedKey(const layout::Keys& keys, std::string_view key);
+
 // topic -> partition -> summary. A topic whose keys are all non-range objects (topic.json,
 // consumer offsets) is present with no partitions.
 using StoreSummary = std::map<std::string, std::map<int32_t, StoredPartition>>;
+
+// Calls `fn` for every object listed under keys.Root(), or, when `topics` is non-null, under each
+// of those topics only, page by page as the listing comes (nothing is kept).
+Status ForEachStoredObject(storage::ObjectStore& store, const layout::Keys& keys,
+                           const std::vector<std::string>* topics,
+                           const std::function<void(const storage::ObjectInfo&)>& fn);
 
 // Lists every key under keys.Root(), or, when `topics` is non-null, under each of those topics
 // only, and summarizes them.

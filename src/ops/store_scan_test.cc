@@ -2,30 +2,15 @@
 
 #include <gtest/gtest.h>
 
-#include "format/segment_writer.h"
 #include "layout/metadata.h"
+#include "ops/ops_test_util.h"
 #include "storage/memory/memory_store.h"
 
 namespace kb::ops {
 namespace {
 
-// A real segment of records [first, last] whose timestamps are base_ts + offset, except the
-// largest, at `newest_ts` (on a middle record: the footer's maximum, not the last record's).
 std::string Segment(int64_t first, int64_t last, int64_t base_ts, int64_t newest_ts) {
-  auto writer = format::SegmentWriter::Create({.zstd_level = 1, .block_bytes = 64});
-  EXPECT_TRUE(writer.ok()) << writer.status().ToString();
-  const int64_t middle = first + (last - first) / 2;
-  for (int64_t o = first; o <= last; ++o) {
-    format::Record r;
-    r.offset = o;
-    r.timestamp = o == middle ? newest_ts : base_ts + o;
-    r.timestamp_type = format::TimestampType::kCreateTime;
-    r.value = "value " + std::to_string(o);
-    EXPECT_TRUE(writer->Add(r).ok());
-  }
-  auto bytes = writer->Finish();
-  EXPECT_TRUE(bytes.ok()) << bytes.status().ToString();
-  return bytes.ok() ? *bytes : std::string();
+  return testing::SegmentBytes(first, last, base_ts, newest_ts);
 }
 
 class StoreScanTest : public ::testing::Test {
@@ -102,6 +87,35 @@ TEST_F(StoreScanTest, FollowsListingPagesAndWorksWithoutAPrefix) {
   EXPECT_EQ(summary->at("t").at(4).next, 25000);
   EXPECT_EQ(summary->at("t").at(0).segments, 500u);
   EXPECT_GE(store_.stats().lists, 3u);
+}
+
+TEST_F(StoreScanTest, ParsesListedKeys) {
+  auto seg = ParseListedKey(keys_, keys_.Segment("t", 3, 10, 19));
+  ASSERT_TRUE(seg.has_value());
+  EXPECT_EQ(seg->kind, layout::KeyKind::kSegment);
+  EXPECT_EQ(seg->topic, "t");
+  EXPECT_EQ(seg->partition, 3);
+  EXPECT_EQ(seg->start, 10);
+  EXPECT_EQ(seg->end, 19);
+  auto gap = ParseListedKey(keys_, keys_.Gap("t", 4, 5, 6));
+  ASSERT_TRUE(gap.has_value());
+  EXPECT_EQ(gap->kind, layout::KeyKind::kGap);
+  EXPECT_EQ(gap->end, 6);
+  auto offsets = ParseListedKey(keys_, keys_.ConsumerOffsets("t", 12));
+  ASSERT_TRUE(offsets.has_value());
+  EXPECT_EQ(offsets->kind, layout::KeyKind::kConsumerOffsets);
+  EXPECT_EQ(offsets->partition, 12);
+  auto snapshot = ParseListedKey(keys_, keys_.ConsumerOffsetsHistory("t", 2, 1700000000000));
+  ASSERT_TRUE(snapshot.has_value());
+  EXPECT_EQ(snapshot->partition, 2);
+  EXPECT_EQ(snapshot->time_ms, 1700000000000);
+  auto md = ParseListedKey(keys_, keys_.TopicMetadata("t"));
+  ASSERT_TRUE(md.has_value());
+  EXPECT_EQ(md->kind, layout::KeyKind::kTopicMetadata);
+  EXPECT_EQ(md->partition, -1);
+  EXPECT_FALSE(ParseListedKey(keys_, "backups/t/007/offset/consumers_offset").has_value());
+  EXPECT_FALSE(ParseListedKey(keys_, "backups/t/0/offset/history/12x").has_value());
+  EXPECT_FALSE(ParseListedKey(keys_, "other/t/topic.json").has_value());
 }
 
 TEST_F(StoreScanTest, ADamagedLastSegmentNamesItsKey) {

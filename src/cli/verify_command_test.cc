@@ -1,0 +1,105 @@
+// `ls` and `verify` through RunCli against a local store in a temp dir: exit codes and output.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli/app.h"
+#include "layout/keys.h"
+#include "layout/metadata.h"
+#include "ops/ops_test_util.h"
+#include "storage/factory/open_store.h"
+#include "testing/test_env.h"
+
+namespace kb::cli {
+namespace {
+
+class StoreCommandTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    config_ = dir_.path() + "/kb.yaml";
+    std::ofstream(config_) << "storage:\n  prefix: backups\n  local:\n    path: " << dir_.path()
+                           << "/store\n";
+    StorageConfig cfg;
+    cfg.prefix = "backups";
+    cfg.local.path = dir_.path() + "/store";
+    auto store = storage::OpenStore(cfg);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(store).value();
+    Put(keys_.TopicMetadata("orders"),
+        layout::EncodeTopicMetadata({.topic = "orders", .partitions = 1, .replication_factor = 1}));
+    Put(keys_.Segment("orders", 0, 0, 49), ops::testing::SegmentBytes(0, 49, 1'700'000'000'000));
+    Put(keys_.Segment("orders", 0, 50, 99), ops::testing::SegmentBytes(50, 99, 1'700'000'000'000));
+  }
+
+  void Put(const std::string& key, const std::string& bytes) {
+    Status s = store_->Put(key, bytes);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+
+  struct Run {
+    int code;
+    std::string out;
+    std::string err;
+  };
+  Run Cli(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--config", config_});
+    std::ostringstream out, err;
+    const int code = RunCli(args, out, err);
+    return {code, out.str(), err.str()};
+  }
+
+  testing::TempDir dir_;
+  std::string config_;
+  layout::Keys keys_{"backups"};
+  std::unique_ptr<storage::ObjectStore> store_;
+};
+
+TEST_F(StoreCommandTest, VerifyOfAGoodStoreExitsZero) {
+  Run r = Cli({"verify", "--parallel", "2"});
+  EXPECT_EQ(r.code, kExitOk) << r.out << r.err;
+  EXPECT_NE(r.out.find("verified 2 of 2 segments"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("no problems"), std::string::npos) << r.out;
+}
+
+TEST_F(StoreCommandTest, VerifyOfACorruptedStoreExitsOneAndNamesTheKey) {
+  const std::string key = keys_.Segment("orders", 0, 50, 99);
+  std::string bytes = ops::testing::SegmentBytes(50, 99, 1'700'000'000'000);
+  bytes[100] ^= 1;
+  Put(key, bytes);
+  Run r = Cli({"verify"});
+  EXPECT_EQ(r.code, kExitFailure) << r.out << r.err;
+  EXPECT_NE(r.out.find(key + " offsets 50..99: "), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("1 problem"), std::string::npos) << r.err;
+}
+
+TEST_F(StoreCommandTest, VerifyRejectsABadTimeAsUsageError) {
+  Run r = Cli({"verify", "--from", "yesterday"});
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_NE(r.err.find("--from"), std::string::npos) << r.err;
+  EXPECT_EQ(Cli({"verify", "--parallel", "0"}).code, kExitUsage);
+  EXPECT_EQ(Cli({"verify", "--from", "2023-11-14T22:13:20Z", "--to", "2023-11-14T22:13:21Z",
+                 "--sample", "1"})
+                .code,
+            kExitOk);
+}
+
+TEST_F(StoreCommandTest, LsShowsTheStoreAsTextOrJson) {
+  Run r = Cli({"ls"});
+  EXPECT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_NE(r.out.find("0..99"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("100 records in 2 segments"), std::string::npos) << r.out;
+
+  r = Cli({"ls", "--topic", "orders", "--output", "json"});
+  EXPECT_EQ(r.code, kExitOk) << r.err;
+  auto json = nlohmann::json::parse(r.out);
+  EXPECT_EQ(json["partitions"][0]["records"], 100);
+
+  r = Cli({"ls", "--topic", "missing"});
+  EXPECT_EQ(r.code, kExitFailure);
+  EXPECT_NE(r.err.find("missing"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace kb::cli

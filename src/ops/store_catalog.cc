@@ -1,0 +1,97 @@
+#include "ops/store_catalog.h"
+
+#include <algorithm>
+#include <optional>
+#include <set>
+#include <tuple>
+
+#include "format/segment_reader.h"
+#include "ops/parallel.h"
+#include "ops/store_scan.h"
+
+namespace kb::ops {
+
+void AddToCatalog(const layout::Keys& keys, const storage::ObjectInfo& object,
+                  StoreCatalog* catalog) {
+  const std::optional<ListedKey> k = ParseListedKey(keys, object.key);
+  if (!k) return;
+  TopicObjects& t = (*catalog)[k->topic];
+  switch (k->kind) {
+    case layout::KeyKind::kTopicMetadata:
+      t.metadata_key = object.key;
+      break;
+    case layout::KeyKind::kSegment:
+    case layout::KeyKind::kGap:
+      t.partitions[k->partition].ranges.push_back(
+          {k->start, k->end, k->kind == layout::KeyKind::kGap, object.key, object.size});
+      break;
+    case layout::KeyKind::kConsumerOffsets:
+      t.partitions[k->partition].consumers_offset_key = object.key;
+      break;
+    case layout::KeyKind::kConsumerOffsetsHistory:
+      t.partitions[k->partition].history.push_back({object.key, k->time_ms});
+      break;
+    case layout::KeyKind::kUnknown:
+      break;
+  }
+}
+
+Result<StoreCatalog> ListCatalog(storage::ObjectStore& store, const layout::Keys& keys,
+                                 const std::vector<std::string>& topics) {
+  const std::set<std::string> named(topics.begin(), topics.end());
+  for (const std::string& t : named) KB_RETURN_IF_ERROR(layout::ValidateTopicName(t));
+  const std::vector<std::string> named_list(named.begin(), named.end());
+  StoreCatalog catalog;
+  KB_RETURN_IF_ERROR(
+      ForEachStoredObject(store, keys, named.empty() ? nullptr : &named_list,
+                          [&](const storage::ObjectInfo& o) { AddToCatalog(keys, o, &catalog); }));
+  for (const std::string& t : named) {
+    if (!catalog.contains(t)) {
+      return Status::NotFound(
+          t, "nothing stored under '" + keys.TopicPrefix(t) + "' in " + store.Describe());
+    }
+  }
+  for (auto& [topic, objects] : catalog) {
+    for (auto& [partition, p] : objects.partitions) {
+      std::sort(p.ranges.begin(), p.ranges.end(),
+                [](const backup::StoredRange& a, const backup::StoredRange& b) {
+                  return std::tie(a.start, a.end, a.is_gap) < std::tie(b.start, b.end, b.is_gap);
+                });
+      std::sort(
+          p.history.begin(), p.history.end(),
+          [](const OffsetSnapshot& a, const OffsetSnapshot& b) { return a.time_ms < b.time_ms; });
+    }
+  }
+  return catalog;
+}
+
+std::vector<const backup::StoredRange*> SegmentsOf(const PartitionObjects& partition) {
+  std::vector<const backup::StoredRange*> out;
+  for (const backup::StoredRange& r : partition.ranges) {
+    if (!r.is_gap) out.push_back(&r);
+  }
+  return out;
+}
+
+Result<std::vector<std::optional<format::SegmentFooter>>> ReadFooters(
+    storage::ObjectStore& store, const std::vector<const backup::StoredRange*>& segments,
+    size_t parallelism, std::vector<StoreProblem>* problems) {
+  std::vector<std::optional<format::SegmentFooter>> footers(segments.size());
+  std::vector<Status> errors(segments.size());
+  ParallelFor(segments.size(), parallelism, [&](size_t i) {
+    auto reader = format::SegmentReader::Open(store, segments[i]->key, segments[i]->size);
+    if (!reader.ok()) {
+      errors[i] = reader.status();
+      return;
+    }
+    footers[i] = reader->footer();
+    footers[i]->blocks = {};  // frees the index: only the segment-wide facts are kept
+  });
+  for (size_t i = 0; i < segments.size(); ++i) {
+    const backup::StoredRange& s = *segments[i];
+    KB_RETURN_IF_ERROR(AddProblemOrFail(s.key, s.start, s.end, errors[i], problems));
+  }
+  return footers;
+}
+
+}  // namespace kb::ops

@@ -1,0 +1,95 @@
+// `kafka-backup verify`: reads back what a backup store holds and checks it, from the store alone
+// (no Kafka needed), reporting every problem with the object key and the offsets at fault:
+//
+//   * segments -- every one, or a sample per partition, or those whose footer time range overlaps
+//     a window: one Get each, format::VerifySegment (every checksum, the block index, every
+//     record; docs/format.md "What a reader must check"), and the key against the footer: no
+//     record before the key's start, and the last record at the key's end offset;
+//   * the tiling of every partition's segment and gap keys (from the listing, whatever segments
+//     are selected): each range starts one past the end of the previous one; a hole or an overlap
+//     is a problem;
+//   * every gap record, consumers_offset and offset/history object, and every topic.json decodes
+//     (layout/metadata.h); a topic with stored partitions but no topic.json is a problem.
+//
+// Cost: one paged listing; one Get per selected segment and per JSON object, `parallelism` at a
+// time; with a time window, first one ranged read of the footer of each segment of the listed
+// partitions. Memory: the catalog (store_catalog.h) plus about `parallelism` segments, each read
+// whole, checked in place and dropped.
+//
+// Failure contract: problems are findings, not errors: VerifyStore returns OK with every problem
+// in the report (the command turns them into a Corruption status). An error reading the store
+// other than NotFound (permissions, or the network after the retry layer gave up) stops the run:
+// no new read starts and the error is returned. Bad options are InvalidArgument naming the flag.
+//
+// Thread-safety: VerifyStore runs up to `parallelism` threads of its own on a thread-safe store;
+// `on_progress` is called from them, one call at a time.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "backup/store_position.h"
+#include "common/status.h"
+#include "layout/keys.h"
+#include "ops/store_problem.h"
+#include "storage/object_store.h"
+
+namespace kb::ops {
+
+struct VerifyProgress {
+  uint64_t segments_done = 0;
+  uint64_t segments_total = 0;  // selected for reading
+  uint64_t bytes_done = 0;      // of segments read
+  uint64_t problems = 0;        // found so far
+  double seconds = 0;           // since the first read
+};
+
+// "verified 120/400 segments, 1.2 GiB, 350.0 MiB/s" (plus ", 2 problems" when there are some).
+std::string FormatVerifyProgress(const VerifyProgress& progress);
+
+struct VerifyOptions {
+  std::vector<std::string> topics;  // only these (each must be stored); empty: every topic
+  size_t parallelism = 4;           // reads in flight, >= 1
+  // 0: every segment. Otherwise at most this many segments per partition (after the time
+  // window), evenly spaced from the first to the last (SampleEvenly).
+  size_t sample = 0;
+  // Only segments whose footer's [min, max] record timestamp overlaps [from_ms, to_ms]; a bound
+  // left out is open.
+  std::optional<int64_t> from_ms;
+  std::optional<int64_t> to_ms;
+  std::function<void(const VerifyProgress&)> on_progress;  // after each segment; may be empty
+};
+
+struct VerifyReport {
+  uint64_t topics = 0;
+  uint64_t partitions = 0;
+  uint64_t segments_listed = 0;    // in the listed partitions
+  uint64_t segments_verified = 0;  // read and checked (the selection)
+  uint64_t bytes_verified = 0;
+  uint64_t records_verified = 0;
+  uint64_t objects_verified = 0;  // JSON objects: topic.json, gap, consumers_offset, history
+  double seconds = 0;
+  std::vector<StoreProblem> problems;  // sorted by key
+};
+
+Result<VerifyReport> VerifyStore(storage::ObjectStore& store, const layout::Keys& keys,
+                                 const VerifyOptions& options);
+
+// Every problem on a line of its own, then a summary line ("verified 3 of 10 segments (...) and
+// 12 other objects of 1 topic, 2 partitions in 0.4 s: 2 problems").
+std::string FormatVerifyText(const VerifyReport& report);
+
+// The pure steps of VerifyStore, for tests.
+//
+// Problems in the tiling of one partition's ranges (sorted by start, as in the catalog): holes
+// (named by the range after them, with the missing offsets) and overlaps (named by the later
+// range, with the offsets it shares with an earlier one).
+std::vector<StoreProblem> CheckTiling(const std::vector<backup::StoredRange>& ranges);
+// Indices of `sample` of `count` segments, evenly spaced and always including the last (and the
+// first when sample >= 2); every index when sample is 0 or >= count.
+std::vector<size_t> SampleEvenly(size_t count, size_t sample);
+
+}  // namespace kb::ops

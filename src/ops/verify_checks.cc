@@ -1,0 +1,76 @@
+// The pure parts of verify.h: tiling, sampling, and the text of the report and of the progress.
+#include <algorithm>
+#include <cstdio>
+
+#include "ops/report_text.h"
+#include "ops/verify.h"
+
+namespace kb::ops {
+namespace {
+
+std::string Seconds(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.1f s", s);
+  return buf;
+}
+
+}  // namespace
+
+std::vector<StoreProblem> CheckTiling(const std::vector<backup::StoredRange>& ranges) {
+  std::vector<StoreProblem> out;
+  const backup::StoredRange* reach = nullptr;  // the range that reaches furthest so far
+  for (const backup::StoredRange& r : ranges) {
+    if (reach != nullptr && r.start - 1 > reach->end) {
+      out.push_back({r.key, reach->end + 1, r.start - 1,
+                     "hole: no segment or gap covers these offsets, which lie between " +
+                         reach->key + " and this object"});
+    } else if (reach != nullptr && r.start <= reach->end) {
+      out.push_back({r.key, r.start, std::min(r.end, reach->end),
+                     "overlap: these offsets are also covered by " + reach->key});
+    }
+    if (reach == nullptr || r.end > reach->end) reach = &r;
+  }
+  return out;
+}
+
+std::vector<size_t> SampleEvenly(size_t count, size_t sample) {
+  std::vector<size_t> out;
+  if (sample == 0 || sample >= count) {
+    for (size_t i = 0; i < count; ++i) out.push_back(i);
+  } else if (sample == 1) {
+    out.push_back(count - 1);
+  } else {
+    // Rounded k * (count - 1) / (sample - 1): steps of at least 1, so no index repeats.
+    for (size_t k = 0; k < sample; ++k) {
+      out.push_back((k * (count - 1) + (sample - 1) / 2) / (sample - 1));
+    }
+  }
+  return out;
+}
+
+std::string FormatVerifyProgress(const VerifyProgress& p) {
+  std::string line = "verified " + std::to_string(p.segments_done) + "/" +
+                     std::to_string(p.segments_total) + " segments, " + FormatBytes(p.bytes_done);
+  if (p.seconds > 0) {
+    line += ", " +
+            FormatBytes(static_cast<uint64_t>(static_cast<double>(p.bytes_done) / p.seconds)) +
+            "/s";
+  }
+  if (p.problems > 0) line += ", " + Count(p.problems, "problem");
+  return line;
+}
+
+std::string FormatVerifyText(const VerifyReport& r) {
+  std::string out;
+  for (const StoreProblem& p : r.problems) out += FormatProblem(p) + "\n";
+  out += "verified " + std::to_string(r.segments_verified) + " of " +
+         Count(r.segments_listed, "segment") + " (" + FormatBytes(r.bytes_verified) + ", " +
+         Count(r.records_verified, "record") + ") and " +
+         Count(r.objects_verified, "other object") + " of " + Count(r.topics, "topic") + ", " +
+         Count(r.partitions, "partition") + " in " + Seconds(r.seconds) + ": " +
+         (r.problems.empty() ? std::string("no problems") : Count(r.problems.size(), "problem")) +
+         "\n";
+  return out;
+}
+
+}  // namespace kb::ops
