@@ -110,12 +110,13 @@ Status BackupEngine::Init() {
 }
 
 Status BackupEngine::RefreshSubscription(bool force) {
-  auto now = Clock::now();
-  if (!force && now < next_metadata_refresh_) return Status::OK();
-  next_metadata_refresh_ = now + cfg_.backup.metadata_interval;
+  if (!force && Clock::now() < next_metadata_refresh_) return Status::OK();
   RdKafka::Metadata* raw = nullptr;
   RdKafka::ErrorCode ec = consumer_->metadata(true, nullptr, &raw, force ? 30000 : 10000);
   std::unique_ptr<RdKafka::Metadata> md(raw);
+  // Counted from the answer: the request waits behind the consumer's long-polling fetch on the
+  // same broker connection (up to fetch.wait.max.ms), and consuming must get the time in between.
+  next_metadata_refresh_ = Clock::now() + cfg_.backup.metadata_interval;
   if (ec != RdKafka::ERR_NO_ERROR) {
     Status s = FromKafkaError(static_cast<rd_kafka_resp_err_t>(ec),
                               cfg_.kafka.properties.at("bootstrap.servers"), "fetching metadata");

@@ -38,6 +38,11 @@ Status BackupEngine::EnforceBudget() {
       // Sealing compresses the open block and hands the bytes to the uploader.
       KB_RETURN_IF_ERROR(Seal(*largest));
       if (buffered_total_ + uploader_->bytes_in_flight() <= budget) break;
+      // Wait only once every upload thread has a segment: waiting on a single upload while the
+      // others sit idle would cap the backup at one segment per store round trip.
+      if (uploader_->segments_in_flight() < static_cast<size_t>(cfg_.backup.upload_concurrency)) {
+        continue;
+      }
     }
     if (uploader_->segments_in_flight() == 0) break;
     // Back-pressure: stop consuming until the store took some of what we hold.

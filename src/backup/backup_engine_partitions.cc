@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <thread>
 
 #include "backup/backup_engine.h"
 #include "backup/partition.h"
@@ -33,15 +34,26 @@ format::TimestampType ToFormat(RdKafka::MessageTimestamp::MessageTimestampType t
 
 }  // namespace
 
+// Leadership moves (elections, broker restarts), and the partitions of a topic created a moment
+// ago may have no leader yet: retryable errors such as NOT_LEADER_FOR_PARTITION are retried for up
+// to 30 s instead of ending the daemon.
 Result<std::pair<int64_t, int64_t>> BackupEngine::QueryWatermarks(const PartitionId& id) {
-  int64_t low = 0, high = 0;
-  RdKafka::ErrorCode ec =
-      consumer_->query_watermark_offsets(id.topic, id.partition, &low, &high, 30000);
-  if (ec != RdKafka::ERR_NO_ERROR) {
-    return FromKafkaError(static_cast<rd_kafka_resp_err_t>(ec), id.ToString(),
-                          "querying watermarks");
+  const auto deadline = Clock::now() + std::chrono::seconds(30);
+  std::chrono::milliseconds backoff(100);
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    int64_t low = 0, high = 0;
+    RdKafka::ErrorCode ec =
+        consumer_->query_watermark_offsets(id.topic, id.partition, &low, &high,
+                                           static_cast<int>(std::max<int64_t>(left.count(), 1000)));
+    if (ec == RdKafka::ERR_NO_ERROR) return std::make_pair(low, high);
+    Status s =
+        FromKafkaError(static_cast<rd_kafka_resp_err_t>(ec), id.ToString(), "querying watermarks");
+    if (!s.IsRetryable() || Clock::now() + backoff >= deadline) return s;
+    spdlog::info("{}; retrying", s.ToString());
+    std::this_thread::sleep_for(backoff);
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
   }
-  return std::make_pair(low, high);
 }
 
 Status BackupEngine::OnAssign(const std::vector<PartitionId>& ids, std::vector<int64_t>* starts) {
@@ -173,8 +185,10 @@ Status BackupEngine::HandleMessage(RdKafka::Message& msg) {
   size_t now_bytes = p.writer->buffered_bytes();
   buffered_total_ = buffered_total_ - p.accounted_bytes + now_bytes;
   p.accounted_bytes = now_bytes;
+  const uint64_t payload = format::PayloadBytes(rec);
   stats_.records++;
-  stats_.payload_bytes += format::PayloadBytes(rec);
+  stats_.payload_bytes += payload;
+  p.segment_payload_bytes += payload;
   if (p.accounted_bytes >= cfg_.backup.segment_max_bytes ||
       p.writer->record_count() >= cfg_.backup.segment_max_records) {
     return Seal(p);
@@ -221,7 +235,8 @@ Status BackupEngine::Seal(Partition& p) {
                     keys_.Segment(p.id.topic, p.id.partition, p.segment_start, end),
                     std::move(bytes),
                     records,
-                    0};
+                    p.segment_payload_bytes};
+  p.segment_payload_bytes = 0;
   uploader_->Submit(std::move(seg));
   return Status::OK();
 }

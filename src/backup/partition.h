@@ -26,7 +26,8 @@ struct BackupEngine::Partition {
   std::optional<format::SegmentWriter> writer;
   std::chrono::steady_clock::time_point opened{};
   size_t accounted_bytes = 0;  // writer->buffered_bytes() as last added to the engine's total
-  int64_t durable_next = 0;    // one past the last offset durable in the store
+  uint64_t segment_payload_bytes = 0;  // payload bytes of the open segment's records
+  int64_t durable_next = 0;            // one past the last offset durable in the store
   // Sealed segments and gaps not yet durable: (end offset, when their first record was consumed;
   // nullopt for gaps).
   std::deque<std::pair<int64_t, std::optional<std::chrono::steady_clock::time_point>>> in_flight;

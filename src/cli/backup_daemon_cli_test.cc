@@ -1,0 +1,173 @@
+// The kafka-backup binary as a daemon with `metrics.listen` set, against the real broker: /healthz
+// answers while it runs, /metrics shows the records backed up and the lag going to 0, and SIGTERM
+// ends it with exit code 0.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <thread>
+
+#include "backup/backup_test_util.h"
+#include "kafka/admin.h"
+#include "metrics/metrics_test_util.h"
+#include "testing/test_env.h"
+
+namespace kb::cli {
+namespace {
+
+using namespace std::chrono_literals;
+using metrics::testing::HttpRequest;
+using metrics::testing::SeriesValue;
+
+// Runs `args` (argv[0] is the binary) with stdout and stderr appended to `log`.
+pid_t SpawnLogged(const std::vector<std::string>& args, const std::string& log) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    std::vector<char*> argv;
+    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+// The exit code (or 128 + signal); -1 when the process did not end within `timeout`.
+int WaitFor(pid_t pid, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    int status = 0;
+    pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    if (r < 0) return -2;
+    if (std::chrono::steady_clock::now() >= deadline) return -1;
+    std::this_thread::sleep_for(50ms);
+  }
+}
+
+// A port nothing listens on right now (bound to port 0, then released).
+uint16_t FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof(addr);
+  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  EXPECT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+TEST(BackupDaemonCliTest, MetricsAndHealthWhileRunningThenSigtermExitsZero) {
+  const std::string bootstrap = testing::RequireEnv("KB_TEST_KAFKA_BOOTSTRAP");
+  ASSERT_FALSE(bootstrap.empty());
+  testing::TempDir dir;
+  const std::string topic = testing::UniqueName("dmn-metrics");
+  constexpr int kPartitions = 3;
+  constexpr int kPerPartition = 100;
+  auto admin = kafka::Admin::Make({{"bootstrap.servers", bootstrap}});
+  ASSERT_TRUE(admin.ok());
+  ASSERT_TRUE((*admin)->CreateTopic({topic, kPartitions, 1, {}}, 30s).ok());
+
+  const std::string address = "127.0.0.1:" + std::to_string(FreePort());
+  const std::string config = dir.path() + "/kb.yaml";
+  std::ofstream(config) << "kafka:\n  bootstrap.servers: " << bootstrap << "\n"
+                        << "storage:\n  prefix: m\n  local:\n    path: " << dir.path() << "/store\n"
+                        << "backup:\n  group_id: " << topic << "-backup\n  topics: [" << topic
+                        << "]\n  segment:\n    max_age: 300ms\n  metadata_interval: 1s\n"
+                        << "metrics:\n  listen: " << address << "\n";
+  const std::string log = dir.path() + "/kafka-backup.log";
+  pid_t pid = SpawnLogged({KB_BINARY, "--config", config, "backup"}, log);
+  ASSERT_GT(pid, 0);
+  struct Reaper {  // never leave the daemon behind on a failed assertion
+    pid_t pid;
+    ~Reaper() {
+      if (pid > 0 && kill(pid, SIGKILL) == 0) waitpid(pid, nullptr, 0);
+    }
+  } reaper{pid};
+
+  // /healthz answers once the daemon is up.
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  metrics::testing::HttpResponse health;
+  while (std::chrono::steady_clock::now() < deadline) {
+    health = HttpRequest(address, "/healthz");
+    if (health.status == 200) break;
+    const int early_exit = WaitFor(pid, 0ms);
+    if (early_exit != -1) {
+      reaper.pid = 0;
+      FAIL() << "kafka-backup exited with " << early_exit << ": " << ReadFile(log);
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_EQ(health.status, 200) << health.error << "; see " << ReadFile(log);
+  EXPECT_EQ(health.body, "ok\n");
+
+  {
+    backup::testutil::RawProducer producer(bootstrap);
+    for (int i = 0; i < kPartitions * kPerPartition; ++i) {
+      format::Record r;
+      r.key = std::to_string(i);
+      r.value = "value-" + std::to_string(i);
+      producer.Send(topic, i % kPartitions, r);
+    }
+    producer.Flush();
+  }
+
+  // Every record is counted, and the lag of every partition drops to 0 once it is durable.
+  auto series = [&](const std::string& name, int partition) {
+    return name + "{partition=\"" + std::to_string(partition) + "\",topic=\"" + topic + "\"}";
+  };
+  std::string exposition;
+  bool caught_up = false;
+  while (!caught_up && std::chrono::steady_clock::now() < deadline + 30s) {
+    std::this_thread::sleep_for(200ms);
+    auto m = HttpRequest(address, "/metrics");
+    ASSERT_EQ(m.status, 200) << m.error;
+    exposition = m.body;
+    caught_up = true;
+    for (int p = 0; p < kPartitions; ++p) {
+      auto records = SeriesValue(exposition, series("kafka_backup_records_total", p));
+      auto durable = SeriesValue(exposition, series("kafka_backup_durable_offset", p));
+      auto lag = SeriesValue(exposition, series("kafka_backup_lag_records", p));
+      caught_up = caught_up && records == kPerPartition && durable == kPerPartition && lag == 0;
+    }
+  }
+  EXPECT_TRUE(caught_up) << exposition;
+  for (int p = 0; p < kPartitions; ++p) {
+    EXPECT_GE(SeriesValue(exposition, series("kafka_backup_segments_total", p)).value_or(0), 1)
+        << exposition;
+    EXPECT_GT(SeriesValue(exposition, series("kafka_backup_bytes_total", p)).value_or(0), 0);
+    EXPECT_EQ(SeriesValue(exposition, series("kafka_backup_lag_seconds", p)), 0);
+  }
+  EXPECT_EQ(SeriesValue(exposition, "kafka_backup_assigned_partitions"), kPartitions);
+  EXPECT_TRUE(
+      SeriesValue(exposition, "kafka_backup_store_request_seconds_count{op=\"put\"}").value_or(0) >=
+      kPartitions)
+      << exposition;
+
+  const auto stop_start = std::chrono::steady_clock::now();
+  ASSERT_EQ(kill(pid, SIGTERM), 0);
+  const int code = WaitFor(pid, 30s);
+  if (code != -1) reaper.pid = 0;
+  EXPECT_EQ(code, 0) << "SIGTERM must flush, commit and exit 0; see " << ReadFile(log);
+  EXPECT_LT(std::chrono::steady_clock::now() - stop_start, 15s);
+  EXPECT_EQ(HttpRequest(address, "/healthz").status, 0) << "the endpoint outlived the daemon";
+}
+
+}  // namespace
+}  // namespace kb::cli
