@@ -135,8 +135,9 @@ TEST(BackupCommandTest, WrongS3SecretIsOneClearErrorAndExitCode1) {
   testing::TempDir dir;
   const std::string config = dir.path() + "/kb.yaml";
   std::ofstream(config) << "kafka:\n  bootstrap.servers: " << bootstrap << "\n"
-                        << "storage:\n  s3:\n    endpoint: " << endpoint << "\n    bucket: "
-                        << testing::RequireEnv("KB_TEST_S3_BUCKET") << "\n    path_style: true\n"
+                        << "storage:\n  s3:\n    endpoint: " << endpoint
+                        << "\n    bucket: " << testing::RequireEnv("KB_TEST_S3_BUCKET")
+                        << "\n    path_style: true\n"
                         << "    access_key_id: " << testing::RequireEnv("KB_TEST_S3_ACCESS_KEY")
                         << "\n    secret_access_key: not-the-secret\n"
                         << "backup:\n  topics: [\"^.*\"]\n";
