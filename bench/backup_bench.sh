@@ -1,0 +1,398 @@
+#!/usr/bin/env bash
+# Backup daemon benchmark (issue 4): `kafka-backup backup --once` throughput as a ratio of raw
+# consume throughput on the same broker, and the daemon's peak memory (max RSS).
+#
+#   bench/backup_bench.sh                                   full run: 2 GiB, 8 partitions
+#   KB_BENCH_BYTES=256MiB KB_BENCH_RUNS=1 bench/backup_bench.sh       quick run (~2 minutes)
+#
+# What it does, from the repository root:
+#  1. builds the Release binary (cmake --preset release; target kafka-backup; incremental, so a
+#     no-op when up to date) unless KB_BENCH_BIN names a binary to use, and copies the binary
+#     aside so that a concurrent rebuild cannot swap it mid-run;
+#  2. starts its own Kafka broker (test/services/kafka.sh, instance "bench") and S3 server
+#     (test/services/s3.sh, versitygw, instance "bench") under KB_RUN_DIR=build/bench-services,
+#     and stops both on exit, whatever happens;
+#  3. creates topic kb-bench (KB_BENCH_PARTITIONS partitions) and loads >= KB_BENCH_BYTES of
+#     KB_BENCH_RECORD_BYTES-byte values with ProducerPerformance: no keys, no headers, producer
+#     compression none (batches stored uncompressed, so no consumer decompresses anything),
+#     acks=1, linger.ms=20, batch.size=512KiB. Payload (KB_BENCH_PAYLOAD):
+#       json    (default) values drawn at random from a file of 16384 distinct JSON-like event
+#               lines (ids, an event name, a timestamp, an amount, a URL, a hex session id, then
+#               words from a 24-word vocabulary and numbers), each exactly KB_BENCH_RECORD_BYTES
+#               long, generated with a fixed seed; zstd compresses it ~4x (like
+#               docs/benchmarks.md's format benchmark data);
+#       letters ProducerPerformance --record-size: every value fresh random letters A-Z, which
+#               zstd only entropy-codes (~1.6x) - the slow, worst case for compression;
+#  4. raw consume: kcat (librdkafka, no consumer group, -e), KB_BENCH_RUNS times with librdkafka
+#     defaults and KB_BENCH_RUNS times with larger fetches; the best of all is the baseline.
+#     ConsumerPerformance (Java client, consumer group) once, for reference;
+#  5. kafka-backup --config <generated yaml> backup --once, for each variant in KB_BENCH_VARIANTS
+#     (store: a local directory under the run dir or the S3 server; zstd level; optional config
+#     overrides), KB_BENCH_RUNS times; each run has a fresh backup.group_id and a fresh
+#     storage.prefix, and its data is deleted afterwards. Every run is checked: exit 0 and the "backup stopped: N records"
+#     log line must match the topic. Wall time, max RSS and CPU come from /usr/bin/time -v (when
+#     missing: VmHWM sampled from /proc every 50 ms);
+#  6. prints a Markdown table on stdout (also saved to build/bench-services/results.md):
+#     MB/s (10^6 record-value bytes per wall-clock second, process start to exit), ratio to the
+#     kcat baseline, max RSS, CPU seconds. Targets (backup >= 0.9 x raw consume, RSS <= 256 MiB)
+#     are reported, not asserted: the exit code is non-zero only when something failed.
+#
+# Environment knobs (sizes take B, KiB, MiB, GiB, KB, MB, GB):
+#   KB_BENCH_BYTES         data to load                        (default 2GiB)
+#   KB_BENCH_PARTITIONS    partitions of the topic             (default 8)
+#   KB_BENCH_RECORD_BYTES  value size of every record          (default 1024)
+#   KB_BENCH_PAYLOAD       json | letters                      (default json)
+#   KB_BENCH_RUNS          repetitions per measured row; best wall time is reported (default 2)
+#   KB_BENCH_VARIANTS      kafka-backup rows, space-separated STORE:LEVEL[:KEY=VALUE[,KEY=VALUE]]
+#                          STORE local|s3, LEVEL backup.segment.zstd_level (3 is the default),
+#                          KEY kafka.<librdkafka property>, backup.<key> or backup.segment.<key>
+#                          (default: local and s3 at levels 3, 1, 0, then three tuning rows:
+#                          local:3 with kafka.queued.max.messages.kbytes=262144, local:3 with
+#                          backup.segment.max_bytes=8MiB, local:1 with both)
+#   KB_BENCH_CONSUMER_PERF 0 skips ConsumerPerformance         (default 1)
+#   KB_BENCH_BIN           use this kafka-backup binary, do not build
+#   KB_BENCH_GNU_TIME      GNU time binary (default /usr/bin/time; empty: sample /proc instead)
+#   KB_BENCH_KEEP          1 keeps broker and S3 data and the logs of every run (default 0)
+#   KB_KAFKA_HEAP_OPTS     broker heap (test/services/kafka.sh; default -Xmx512m -Xms256m)
+# Needs: cmake + ninja + the build dependencies (scripts/install-deps.sh), java 17+, kcat, python3,
+# and the test services' own needs (mvn, go on first use). Disk: about 2.5 x KB_BENCH_BYTES.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+step() { printf '\n==> %s\n' "$*" >&2; }
+log() { printf '    %s\n' "$*" >&2; }
+die() { printf 'backup_bench.sh: error: %s\n' "$*" >&2; exit 1; }
+
+# to_bytes SIZE: "2GiB" -> 2147483648 (powers of 1024 for KiB/MiB/GiB, of 1000 for KB/MB/GB).
+to_bytes() {
+  local s=$1 n unit
+  [[ "$s" =~ ^([0-9]+)[[:space:]]*([KMG]i?B|B)?$ ]] || die "bad size '$s' (e.g. 2GiB, 500MB, 1048576)"
+  n=${BASH_REMATCH[1]} unit=${BASH_REMATCH[2]:-B}
+  case "$unit" in
+    B) echo "$n" ;;
+    KB) echo $((n * 1000)) ;;     KiB) echo $((n << 10)) ;;
+    MB) echo $((n * 1000000)) ;;  MiB) echo $((n << 20)) ;;
+    GB) echo $((n * 1000000000)) ;; GiB) echo $((n << 30)) ;;
+  esac
+}
+
+bytes_total=$(to_bytes "${KB_BENCH_BYTES:-2GiB}")
+partitions=${KB_BENCH_PARTITIONS:-8}
+record_bytes=${KB_BENCH_RECORD_BYTES:-1024}
+payload_kind=${KB_BENCH_PAYLOAD:-json}
+runs=${KB_BENCH_RUNS:-2}
+default_variants="local:3 s3:3 local:1 s3:1 local:0 s3:0
+  local:3:kafka.queued.max.messages.kbytes=262144 local:3:backup.segment.max_bytes=8MiB
+  local:1:kafka.queued.max.messages.kbytes=262144,backup.segment.max_bytes=8MiB"
+variants=${KB_BENCH_VARIANTS:-$default_variants}  # whitespace-separated
+consumer_perf=${KB_BENCH_CONSUMER_PERF:-1}
+keep=${KB_BENCH_KEEP:-0}
+[[ "$partitions" =~ ^[1-9][0-9]*$ ]] || die "KB_BENCH_PARTITIONS must be a positive integer"
+[[ "$record_bytes" =~ ^[1-9][0-9]*$ && "$record_bytes" -ge 64 ]] || die "KB_BENCH_RECORD_BYTES must be >= 64"
+[[ "$runs" =~ ^[1-9][0-9]*$ ]] || die "KB_BENCH_RUNS must be a positive integer"
+[[ "$payload_kind" == json || "$payload_kind" == letters ]] || die "KB_BENCH_PAYLOAD must be json or letters"
+for v in $variants; do
+  [[ "$v" =~ ^(local|s3):[0-9]+(:(kafka|backup)\.[A-Za-z0-9_.]+=[^,:]+(,(kafka|backup)\.[A-Za-z0-9_.]+=[^,:]+)*)?$ ]] ||
+    die "KB_BENCH_VARIANTS: bad variant '$v' (STORE:LEVEL[:kafka.KEY=VALUE,...])"
+done
+num_records=$(((bytes_total + record_bytes - 1) / record_bytes))
+total_bytes=$((num_records * record_bytes))  # record-value bytes in the topic (no keys/headers)
+topic=kb-bench
+
+for tool in java kcat python3; do command -v "$tool" >/dev/null || die "$tool not found"; done
+gnu_time=${KB_BENCH_GNU_TIME-/usr/bin/time}
+[[ -n "$gnu_time" && -x "$gnu_time" ]] || { gnu_time=''; log "no GNU time: sampling VmHWM from /proc instead"; }
+
+export KB_RUN_DIR="$root/build/bench-services"
+work="$KB_RUN_DIR/work"
+mkdir -p "$KB_RUN_DIR"
+rm -rf "$work"
+mkdir -p "$work"
+
+# ------------------------------------------------------------------------------------ 1. build
+if [[ -n "${KB_BENCH_BIN:-}" ]]; then
+  [[ -x "$KB_BENCH_BIN" ]] || die "KB_BENCH_BIN=$KB_BENCH_BIN is not an executable"
+  built_bin=$KB_BENCH_BIN
+else
+  step "building kafka-backup (Release)"
+  [[ -f build/release/build.ninja ]] || cmake --preset release >/dev/null
+  cmake --build --preset release --target kafka-backup >&2
+  built_bin="$root/build/release/src/cli/kafka-backup"
+fi
+bin="$work/kafka-backup"
+cp "$built_bin" "$bin"
+kb_version="$("$bin" --version) (git $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- src CMakeLists.txt 2>/dev/null || echo ', uncommitted changes in src/'))"
+
+# --------------------------------------------------------------------------------- 2. services
+services_started=()
+cleanup() {
+  local rc=$? svc
+  trap - EXIT INT TERM
+  for svc in ${services_started[@]+"${services_started[@]}"}; do
+    test/services/"$svc".sh stop --name bench >/dev/null || rc=1
+  done
+  if [[ "$keep" != 1 ]]; then
+    rm -rf "$work" "$KB_RUN_DIR/kafka-bench/data" "$KB_RUN_DIR/s3-bench/data"
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM  # runs cleanup through the EXIT trap
+
+step "starting the Kafka broker and the S3 server (instance 'bench', $KB_RUN_DIR)"
+test/services/kafka.sh start --name bench >/dev/null
+services_started+=(kafka)
+test/services/s3.sh start --name bench >/dev/null
+services_started+=(s3)
+# shellcheck disable=SC1091
+. "$KB_RUN_DIR/kafka-bench/env"
+# shellcheck disable=SC1091
+. "$KB_RUN_DIR/s3-bench/env"
+bootstrap=$KB_TEST_KAFKA_BOOTSTRAP
+s3_data="$KB_RUN_DIR/s3-bench/data/$KB_TEST_S3_BUCKET"  # versitygw posix backend: key = file path
+kafka_tool() { java -cp "$KB_KAFKA_LIBS/*" "org.apache.kafka.tools.$1" "${@:2}"; }
+
+# ------------------------------------------------------------------------------------- 3. load
+step "creating topic $topic ($partitions partitions) and loading $num_records records of $record_bytes B ($payload_kind)"
+kafka_tool TopicCommand --bootstrap-server "$bootstrap" --create --topic "$topic" \
+  --partitions "$partitions" --replication-factor 1 >/dev/null
+
+payload_args=(--record-size "$record_bytes")
+if [[ "$payload_kind" == json ]]; then
+  python3 - "$record_bytes" 16384 >"$work/payload.txt" <<'PY'
+# JSON-like event lines, each exactly SIZE bytes, no newline inside; fixed seed.
+import random, sys
+size, count = int(sys.argv[1]), int(sys.argv[2])
+rng = random.Random(42)
+events = ["page_view", "add_to_cart", "checkout", "search", "login", "logout", "refund", "rating"]
+words = ["the", "quick", "order", "shipped", "customer", "payment", "failed", "retry", "warehouse",
+         "stock", "delivery", "address", "invoice", "discount", "premium", "account", "session",
+         "mobile", "desktop", "region", "europe", "promo", "cart", "item"]
+ts = 1_700_000_000_000
+out = sys.stdout.buffer
+for _ in range(count):
+    ts += rng.randrange(5)
+    head = ('{"id":%d,"user":"user-%011d","event":"%s","ts":%d,"amount":%d.%02d,'
+            '"url":"/products/%d?ref=campaign_%d","session":"%016x","text":"' % (
+                rng.getrandbits(48), rng.randrange(100_000_000), rng.choice(events), ts,
+                rng.randrange(100000), rng.randrange(100), rng.randrange(50000),
+                rng.randrange(40), rng.getrandbits(64)))
+    parts, length = [head], len(head)
+    while length + 2 < size:
+        w = ("%d " % rng.randrange(1000000)) if rng.randrange(10) == 0 else rng.choice(words) + " "
+        parts.append(w)
+        length += len(w)
+    line = ("".join(parts)[: size - 2] + '"}').encode()
+    assert len(line) == size
+    out.write(line + b"\n")
+PY
+  payload_args=(--payload-file "$work/payload.txt")
+fi
+load_t0=$(date +%s%N)
+kafka_tool ProducerPerformance --bootstrap-server "$bootstrap" --topic "$topic" \
+  --num-records "$num_records" --throughput -1 "${payload_args[@]}" \
+  --command-property acks=1 linger.ms=20 batch.size=524288 compression.type=none \
+  max.request.size=8388608 buffer.memory=268435456 >"$work/produce.log" 2>&1 ||
+  { tail -n 20 "$work/produce.log" >&2; die "ProducerPerformance failed"; }
+load_s=$(awk -v a="$load_t0" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
+log "loaded in ${load_s}s: $(tail -n 1 "$work/produce.log" | cut -d, -f1-2)"
+
+# Warm-up, unmeasured: the first consumer group creates __consumer_offsets; no row should pay that.
+timeout 60 kcat -b "$bootstrap" -G "kb-bench-warmup-$$" -o beginning -c 1 -q -f '' "$topic" >/dev/null ||
+  die "warm-up consumer group failed"
+
+# The topic must hold exactly what was produced (sum of the partitions' end offsets).
+end_offsets=$(kafka_tool GetOffsetShell --bootstrap-server "$bootstrap" --topic "$topic" --time -1)
+in_topic=$(awk -F: '{ s += $NF } END { print s + 0 }' <<<"$end_offsets")
+((in_topic == num_records)) || die "the topic holds $in_topic records, expected $num_records"
+
+# --------------------------------------------------------------------------- measuring helpers
+# measure NAME CMD...: runs CMD (stdout -> $work/NAME.out, stderr -> $work/NAME.log) and sets
+# M_RC, M_WALL (s), M_RSS (KiB, peak resident set), M_CPU (user + system s).
+measure() {
+  local name=$1 t0 t1
+  shift
+  M_RC=0
+  t0=$(date +%s%N)
+  if [[ -n "$gnu_time" ]]; then
+    "$gnu_time" -v -o "$work/$name.time" "$@" >"$work/$name.out" 2>"$work/$name.log" || M_RC=$?
+    t1=$(date +%s%N)
+    M_RSS=$(sed -n 's/^[[:space:]]*Maximum resident set size (kbytes): //p' "$work/$name.time")
+    M_CPU=$(awk -F': ' '/User time \(seconds\)|System time \(seconds\)/ { s += $2 }
+                        END { printf "%.2f", s }' "$work/$name.time")
+  else
+    # Fallback: sample the peak (VmHWM) and CPU ticks from /proc until the process is a zombie.
+    local pid state hwm=0 v ticks=0 tk clk
+    clk=$(getconf CLK_TCK)
+    "$@" >"$work/$name.out" 2>"$work/$name.log" &
+    pid=$!
+    while state=$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null) && [[ "$state" != Z ]]; do
+      v=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2>/dev/null) || v=0
+      ((${v:-0} > hwm)) && hwm=$v
+      tk=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null) || tk=0
+      ((${tk:-0} > ticks)) && ticks=$tk
+      sleep 0.05
+    done
+    wait "$pid" || M_RC=$?
+    t1=$(date +%s%N)
+    M_RSS=$hwm
+    M_CPU=$(awk -v t="$ticks" -v c="$clk" 'BEGIN { printf "%.2f", t / c }')
+  fi
+  M_WALL=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+}
+
+mbps() { awk -v b="$total_bytes" -v s="$1" 'BEGIN { printf "%.0f", b / s / 1e6 }'; }
+mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
+load_avg() { cut -d' ' -f1 /proc/loadavg; }
+faster() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }              # wall $1 < wall $2
+ratio() { awk -v a="$best_raw_wall" -v b="$1" 'BEGIN { printf "%.2f", a / b }'; }  # vs baseline
+
+rows=()  # Markdown table rows
+# add_row WHAT MBPS RATIO RSS_MIB CPU_S WALL_S NOTE
+add_row() { rows+=("| $1 | $2 | $3 | $4 | $5 | $6 | $7 |"); }
+
+# ----------------------------------------------------------------------------- 4. raw consume
+kcat_version=$(kcat -V 2>&1 | sed -n 's/^Version \([^ ]*\) .*librdkafka \([^ ]*\) .*/kcat \1, librdkafka \2/p')
+step "raw consume with $kcat_version"
+# Two librdkafka configurations; the faster one is the baseline every other row is compared with.
+declare -A kcat_args=([default]="" [fetch-8MiB]="-X fetch.message.max.bytes=8388608 -X fetch.max.bytes=67108864")
+declare -A kcat_wall kcat_rss kcat_cpu
+best_raw_wall=
+for variant in default fetch-8MiB; do
+  read -r -a extra <<<"${kcat_args[$variant]}"
+  for ((i = 1; i <= runs; i++)); do
+    name="kcat-$variant-$i"
+    la=$(load_avg)
+    measure "$name" kcat -C -b "$bootstrap" -t "$topic" -o beginning -e -f '' ${extra[@]+"${extra[@]}"}
+    ((M_RC == 0)) || { tail -n 20 "$work/$name.log" >&2; die "kcat failed (exit $M_RC)"; }
+    # Without -q kcat logs "Reached end of topic T [p] at offset N" per partition: check it all.
+    got=$(sed -n 's/.*Reached end of topic .* at offset \([0-9]*\).*/\1/p' "$work/$name.log" |
+      awk '{ s += $1; n++ } END { print n + 0, s + 0 }')
+    [[ "$got" == "$partitions $num_records" ]] ||
+      die "kcat did not read the whole topic (partitions, records: $got)"
+    log "kcat $variant run $i: ${M_WALL}s, $(mbps "$M_WALL") MB/s, RSS $(mib "$M_RSS") MiB, CPU ${M_CPU}s (load $la)"
+    if [[ -z "${kcat_wall[$variant]:-}" ]] || faster "$M_WALL" "${kcat_wall[$variant]}"; then
+      kcat_wall[$variant]=$M_WALL kcat_cpu[$variant]=$M_CPU
+    fi
+    ((M_RSS > ${kcat_rss[$variant]:-0})) && kcat_rss[$variant]=$M_RSS
+  done
+  if [[ -z "$best_raw_wall" ]] || faster "${kcat_wall[$variant]}" "$best_raw_wall"; then
+    best_raw_wall=${kcat_wall[$variant]}
+  fi
+done
+raw_mbps=$(mbps "$best_raw_wall")
+for variant in default fetch-8MiB; do
+  note="librdkafka defaults"
+  [[ -n "${kcat_args[$variant]}" ]] && note="${kcat_args[$variant]}"
+  [[ "${kcat_wall[$variant]}" == "$best_raw_wall" ]] && note="**baseline**; $note"
+  add_row "kcat ($variant)" "$(mbps "${kcat_wall[$variant]}")" "$(ratio "${kcat_wall[$variant]}")" \
+    "$(mib "${kcat_rss[$variant]}")" "${kcat_cpu[$variant]}" "${kcat_wall[$variant]}" "$note"
+done
+
+if [[ "$consumer_perf" == 1 ]]; then
+  step "ConsumerPerformance (Java consumer, for reference)"
+  la=$(load_avg)
+  measure consumer-perf java -cp "$KB_KAFKA_LIBS/*" org.apache.kafka.tools.ConsumerPerformance \
+    --bootstrap-server "$bootstrap" --topic "$topic" --num-records "$num_records" \
+    --group "kb-bench-cp-$$" --timeout 30000 --hide-header
+  ((M_RC == 0)) || { tail -n 20 "$work/consumer-perf.log" >&2; die "ConsumerPerformance failed"; }
+  # CSV: start, end, MiB, MiB/s, records, records/s, rebalance ms, fetch ms, fetch MiB/s, ...
+  cp_line=$(grep -E '^[0-9]{4}-' "$work/consumer-perf.out" | tail -n 1)
+  cp_records=$(cut -d, -f5 <<<"$cp_line" | tr -d ' ')
+  ((cp_records >= num_records)) || die "ConsumerPerformance read $cp_records records, expected $num_records"
+  cp_fetch_mbps=$(awk -F, '{ printf "%.0f", $9 * 1048576 / 1e6 }' <<<"$cp_line")
+  cp_rebalance_ms=$(cut -d, -f7 <<<"$cp_line" | tr -d ' ')
+  log "ConsumerPerformance: ${M_WALL}s incl. JVM start; fetch phase $cp_fetch_mbps MB/s (after a ${cp_rebalance_ms} ms group join; load $la)"
+  add_row "ConsumerPerformance (Java)" "$(mbps "$M_WALL")" "$(ratio "$M_WALL")" "$(mib "$M_RSS")" \
+    "$M_CPU" "$M_WALL" "incl. JVM start; its own fetch-phase figure: $cp_fetch_mbps MB/s"
+fi
+
+# ---------------------------------------------------------------------------- 5. kafka-backup
+# write_config FILE STORE LEVEL PREFIX GROUP OVERRIDES (comma-separated kafka.K=V / backup.K=V)
+write_config() {
+  local file=$1 store=$2 level=$3 prefix=$4 group=$5 overrides=$6 kv
+  local -a kvs=() kafka_lines=() backup_lines=() segment_lines=()
+  IFS=, read -r -a kvs <<<"$overrides"
+  for kv in ${kvs[@]+"${kvs[@]}"}; do
+    case "$kv" in
+      kafka.*) kv=${kv#kafka.}; kafka_lines+=("  ${kv%%=*}: \"${kv#*=}\"") ;;
+      backup.segment.*) kv=${kv#backup.segment.}; segment_lines+=("    ${kv%%=*}: ${kv#*=}") ;;
+      backup.*) kv=${kv#backup.}; backup_lines+=("  ${kv%%=*}: ${kv#*=}") ;;
+    esac
+  done
+  {
+    printf 'kafka:\n  bootstrap.servers: "%s"\n' "$bootstrap"
+    printf '%s\n' ${kafka_lines[@]+"${kafka_lines[@]}"}
+    printf 'storage:\n  prefix: "%s"\n' "$prefix"
+    if [[ "$store" == local ]]; then
+      printf '  local:\n    path: "%s"\n' "$work/store"
+    else
+      printf '  s3:\n    bucket: "%s"\n    region: "%s"\n    endpoint: "%s"\n    path_style: true\n' \
+        "$KB_TEST_S3_BUCKET" "$KB_TEST_S3_REGION" "$KB_TEST_S3_ENDPOINT"
+      printf '    access_key_id: "%s"\n    secret_access_key: "%s"\n' \
+        "$KB_TEST_S3_ACCESS_KEY" "$KB_TEST_S3_SECRET_KEY"
+    fi
+    printf 'backup:\n  group_id: "%s"\n  topics: ["%s"]\n' "$group" "$topic"
+    printf '%s\n' ${backup_lines[@]+"${backup_lines[@]}"}
+    printf '  segment:\n    zstd_level: %s\n' "$level"
+    printf '%s\n' ${segment_lines[@]+"${segment_lines[@]}"}
+  } | grep -v '^$' >"$file"
+}
+
+# Log timestamps ("[2026-01-02 03:04:05.678] ...", local time) -> epoch milliseconds.
+log_ms() { date -d "$(sed -n "$1" | head -n 1 | sed 's/^\[\([^]]*\)\].*/\1/')" +%s%3N; }
+
+run_no=0
+for variant in $variants; do
+  IFS=: read -r store level overrides <<<"$variant"
+  best_wall='' best_rss=0 best_cpu='' best_join='' stored=''
+  step "kafka-backup backup --once -> $store, zstd_level $level${overrides:+, $overrides}"
+  for ((i = 1; i <= runs; i++)); do
+    run_no=$((run_no + 1))
+    name="backup-$run_no-$store-z$level"
+    prefix="bench-$run_no-$(date +%s)"
+    write_config "$work/$name.yaml" "$store" "$level" "$prefix" "kb-bench-$$-$run_no" "$overrides"
+    la=$(load_avg)
+    start_ms=$(date +%s%3N)
+    measure "$name" "$bin" --config "$work/$name.yaml" backup --once
+    if ((M_RC != 0)); then
+      tail -n 20 "$work/$name.log" >&2
+      die "kafka-backup failed (exit $M_RC); config $work/$name.yaml, log $work/$name.log"
+    fi
+    summary=$(sed -n 's/.*backup stopped: \([0-9]*\) records, \([0-9]*\) payload bytes in \([0-9]*\) segments.*/\1 \2 \3/p' "$work/$name.log")
+    read -r got_records got_bytes got_segments <<<"${summary:-0 0 0}"
+    ((got_records == num_records && got_bytes == total_bytes)) ||
+      die "kafka-backup backed up $got_records records / $got_bytes bytes, expected $num_records / $total_bytes (log $work/$name.log)"
+    # Startup: process start until the group handed over the first partition.
+    join_s=$(awk -v a="$start_ms" -v b="$(log_ms '/\] assigned /p' <"$work/$name.log")" \
+      'BEGIN { printf "%.2f", (b - a) / 1e3 }')
+    if [[ "$store" == local ]]; then dir="$work/store/$prefix"; else dir="$s3_data/$prefix"; fi
+    size=$(du -sb "$dir" | cut -f1)
+    log "run $i: ${M_WALL}s ($(mbps "$M_WALL") MB/s; group join ${join_s}s), RSS $(mib "$M_RSS") MiB, CPU ${M_CPU}s, $got_segments segments, stored $((size / 1048576)) MiB (load $la)"
+    rm -rf "$dir"  # each run starts from an empty store prefix; keep the disk free
+    if [[ -z "$best_wall" ]] || faster "$M_WALL" "$best_wall"; then
+      best_wall=$M_WALL best_cpu=$M_CPU best_join=$join_s
+    fi
+    ((M_RSS > best_rss)) && best_rss=$M_RSS
+    stored=$size
+  done
+  level_name=$level
+  [[ "$level" == 3 ]] && level_name="3 (default)"
+  [[ "$level" == 0 ]] && level_name="0 (none)"
+  add_row "kafka-backup -> $store, zstd $level_name${overrides:+, ${overrides//,/, }}" \
+    "$(mbps "$best_wall")" "$(ratio "$best_wall")" "$(mib "$best_rss")" "$best_cpu" "$best_wall" \
+    "group join ${best_join}s; data/stored $(awk -v t="$total_bytes" -v s="$stored" 'BEGIN { printf "%.2f", t / s }')"
+done
+
+# -------------------------------------------------------------------------------------- 6. table
+{
+  echo "kafka-backup: $kb_version; Kafka broker $(basename "$(dirname "$KB_KAFKA_LIBS")" | sed 's/kafka-//') (KRaft, 1 node); $kcat_version"
+  echo "data: $num_records records x $record_bytes B = $((total_bytes / 1048576)) MiB ($payload_kind payload), $partitions partitions; best of $runs run(s) per row"
+  echo
+  echo "| run | MB/s | x raw | max RSS MiB | CPU s | wall s | notes |"
+  echo "|---|--:|--:|--:|--:|--:|---|"
+  printf '%s\n' "${rows[@]}"
+  echo
+  echo "Targets (reported, not asserted): kafka-backup >= 0.9 x raw ($(awk -v r="$raw_mbps" 'BEGIN { printf "%.0f", 0.9 * r }') MB/s), max RSS <= 256 MiB."
+} | tee "$KB_RUN_DIR/results.md"
