@@ -29,9 +29,9 @@
 #  5. kafka-backup --config <generated yaml> backup --once, for each variant in KB_BENCH_VARIANTS
 #     (store: a local directory under the run dir or the S3 server; zstd level; optional config
 #     overrides), KB_BENCH_RUNS times; each run has a fresh backup.group_id and a fresh
-#     storage.prefix, and its data is deleted afterwards. Every run is checked: exit 0 and the "backup stopped: N records"
-#     log line must match the topic. Wall time, max RSS and CPU come from /usr/bin/time -v (when
-#     missing: VmHWM sampled from /proc every 50 ms);
+#     storage.prefix, and its data is deleted afterwards. Every run is checked: exit 0, and the
+#     "backup stopped: N records" log line must match the topic. Wall time, max RSS and CPU come
+#     from /usr/bin/time -v (when missing: VmHWM sampled from /proc every 50 ms);
 #  6. prints a Markdown table on stdout (also saved to build/bench-services/results.md):
 #     MB/s (10^6 record-value bytes per wall-clock second, process start to exit), ratio to the
 #     kcat baseline, max RSS, CPU seconds. Targets (backup >= 0.9 x raw consume, RSS <= 256 MiB)
@@ -92,8 +92,9 @@ keep=${KB_BENCH_KEEP:-0}
 [[ "$record_bytes" =~ ^[1-9][0-9]*$ && "$record_bytes" -ge 64 ]] || die "KB_BENCH_RECORD_BYTES must be >= 64"
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || die "KB_BENCH_RUNS must be a positive integer"
 [[ "$payload_kind" == json || "$payload_kind" == letters ]] || die "KB_BENCH_PAYLOAD must be json or letters"
+override='(kafka|backup)\.[A-Za-z0-9_.]+=[^,:]+'
 for v in $variants; do
-  [[ "$v" =~ ^(local|s3):[0-9]+(:(kafka|backup)\.[A-Za-z0-9_.]+=[^,:]+(,(kafka|backup)\.[A-Za-z0-9_.]+=[^,:]+)*)?$ ]] ||
+  [[ "$v" =~ ^(local|s3):[0-9]+(:$override(,$override)*)?$ ]] ||
     die "KB_BENCH_VARIANTS: bad variant '$v' (STORE:LEVEL[:kafka.KEY=VALUE,...])"
 done
 num_records=$(((bytes_total + record_bytes - 1) / record_bytes))
@@ -122,7 +123,9 @@ else
 fi
 bin="$work/kafka-backup"
 cp "$built_bin" "$bin"
-kb_version="$("$bin" --version) (git $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- src CMakeLists.txt 2>/dev/null || echo ', uncommitted changes in src/'))"
+kb_version="$("$bin" --version) (git $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+git diff --quiet HEAD -- src CMakeLists.txt 2>/dev/null || kb_version+=", uncommitted changes in src/"
+kb_version+=")"
 
 # --------------------------------------------------------------------------------- 2. services
 services_started=()
@@ -154,7 +157,8 @@ s3_data="$KB_RUN_DIR/s3-bench/data/$KB_TEST_S3_BUCKET"  # versitygw posix backen
 kafka_tool() { java -cp "$KB_KAFKA_LIBS/*" "org.apache.kafka.tools.$1" "${@:2}"; }
 
 # ------------------------------------------------------------------------------------- 3. load
-step "creating topic $topic ($partitions partitions) and loading $num_records records of $record_bytes B ($payload_kind)"
+step "creating topic $topic ($partitions partitions), loading $num_records records of" \
+  "$record_bytes B ($payload_kind)"
 kafka_tool TopicCommand --bootstrap-server "$bootstrap" --create --topic "$topic" \
   --partitions "$partitions" --replication-factor 1 >/dev/null
 
@@ -256,7 +260,10 @@ add_row() { rows+=("| $1 | $2 | $3 | $4 | $5 | $6 | $7 |"); }
 kcat_version=$(kcat -V 2>&1 | sed -n 's/^Version \([^ ]*\) .*librdkafka \([^ ]*\) .*/kcat \1, librdkafka \2/p')
 step "raw consume with $kcat_version"
 # Two librdkafka configurations; the faster one is the baseline every other row is compared with.
-declare -A kcat_args=([default]="" [fetch-8MiB]="-X fetch.message.max.bytes=8388608 -X fetch.max.bytes=67108864")
+declare -A kcat_args=(
+  [default]=""
+  [fetch-8MiB]="-X fetch.message.max.bytes=8388608 -X fetch.max.bytes=67108864"
+)
 declare -A kcat_wall kcat_rss kcat_cpu
 best_raw_wall=
 for variant in default fetch-8MiB; do
@@ -271,7 +278,8 @@ for variant in default fetch-8MiB; do
       awk '{ s += $1; n++ } END { print n + 0, s + 0 }')
     [[ "$got" == "$partitions $num_records" ]] ||
       die "kcat did not read the whole topic (partitions, records: $got)"
-    log "kcat $variant run $i: ${M_WALL}s, $(mbps "$M_WALL") MB/s, RSS $(mib "$M_RSS") MiB, CPU ${M_CPU}s (load $la)"
+    log "kcat $variant run $i: ${M_WALL}s, $(mbps "$M_WALL") MB/s, RSS $(mib "$M_RSS") MiB," \
+      "CPU ${M_CPU}s (load $la)"
     if [[ -z "${kcat_wall[$variant]:-}" ]] || faster "$M_WALL" "${kcat_wall[$variant]}"; then
       kcat_wall[$variant]=$M_WALL kcat_cpu[$variant]=$M_CPU
     fi
@@ -303,7 +311,8 @@ if [[ "$consumer_perf" == 1 ]]; then
   ((cp_records >= num_records)) || die "ConsumerPerformance read $cp_records records, expected $num_records"
   cp_fetch_mbps=$(awk -F, '{ printf "%.0f", $9 * 1048576 / 1e6 }' <<<"$cp_line")
   cp_rebalance_ms=$(cut -d, -f7 <<<"$cp_line" | tr -d ' ')
-  log "ConsumerPerformance: ${M_WALL}s incl. JVM start; fetch phase $cp_fetch_mbps MB/s (after a ${cp_rebalance_ms} ms group join; load $la)"
+  log "ConsumerPerformance: ${M_WALL}s incl. JVM start; fetch phase $cp_fetch_mbps MB/s" \
+    "(after a ${cp_rebalance_ms} ms group join; load $la)"
   add_row "ConsumerPerformance (Java)" "$(mbps "$M_WALL")" "$(ratio "$M_WALL")" "$(mib "$M_RSS")" \
     "$M_CPU" "$M_WALL" "incl. JVM start; its own fetch-phase figure: $cp_fetch_mbps MB/s"
 fi
@@ -360,16 +369,20 @@ for variant in $variants; do
       tail -n 20 "$work/$name.log" >&2
       die "kafka-backup failed (exit $M_RC); config $work/$name.yaml, log $work/$name.log"
     fi
-    summary=$(sed -n 's/.*backup stopped: \([0-9]*\) records, \([0-9]*\) payload bytes in \([0-9]*\) segments.*/\1 \2 \3/p' "$work/$name.log")
+    n='\([0-9]*\)'
+    summary=$(sed -n "s/.*backup stopped: $n records, $n payload bytes in $n segments.*/\1 \2 \3/p" \
+      "$work/$name.log")
     read -r got_records got_bytes got_segments <<<"${summary:-0 0 0}"
     ((got_records == num_records && got_bytes == total_bytes)) ||
-      die "kafka-backup backed up $got_records records / $got_bytes bytes, expected $num_records / $total_bytes (log $work/$name.log)"
+      die "kafka-backup backed up $got_records records / $got_bytes bytes, expected" \
+        "$num_records / $total_bytes (log $work/$name.log)"
     # Startup: process start until the group handed over the first partition.
     join_s=$(awk -v a="$start_ms" -v b="$(log_ms '/\] assigned /p' <"$work/$name.log")" \
       'BEGIN { printf "%.2f", (b - a) / 1e3 }')
     if [[ "$store" == local ]]; then dir="$work/store/$prefix"; else dir="$s3_data/$prefix"; fi
     size=$(du -sb "$dir" | cut -f1)
-    log "run $i: ${M_WALL}s ($(mbps "$M_WALL") MB/s; group join ${join_s}s), RSS $(mib "$M_RSS") MiB, CPU ${M_CPU}s, $got_segments segments, stored $((size / 1048576)) MiB (load $la)"
+    log "run $i: ${M_WALL}s ($(mbps "$M_WALL") MB/s; group join ${join_s}s), RSS $(mib "$M_RSS") MiB," \
+      "CPU ${M_CPU}s, $got_segments segments, stored $((size / 1048576)) MiB (load $la)"
     rm -rf "$dir"  # each run starts from an empty store prefix; keep the disk free
     if [[ -z "$best_wall" ]] || faster "$M_WALL" "$best_wall"; then
       best_wall=$M_WALL best_cpu=$M_CPU best_join=$join_s
@@ -382,17 +395,22 @@ for variant in $variants; do
   [[ "$level" == 0 ]] && level_name="0 (none)"
   add_row "kafka-backup -> $store, zstd $level_name${overrides:+, ${overrides//,/, }}" \
     "$(mbps "$best_wall")" "$(ratio "$best_wall")" "$(mib "$best_rss")" "$best_cpu" "$best_wall" \
-    "group join ${best_join}s; data/stored $(awk -v t="$total_bytes" -v s="$stored" 'BEGIN { printf "%.2f", t / s }')"
+    "group join ${best_join}s; data/stored $(awk -v t="$total_bytes" -v s="$stored" \
+      'BEGIN { printf "%.2f", t / s }')"
 done
 
 # -------------------------------------------------------------------------------------- 6. table
 {
-  echo "kafka-backup: $kb_version; Kafka broker $(basename "$(dirname "$KB_KAFKA_LIBS")" | sed 's/kafka-//') (KRaft, 1 node); $kcat_version"
-  echo "data: $num_records records x $record_bytes B = $((total_bytes / 1048576)) MiB ($payload_kind payload), $partitions partitions; best of $runs run(s) per row"
+  kafka_version=$(basename "$(dirname "$KB_KAFKA_LIBS")" | sed 's/kafka-//')
+  echo "kafka-backup: $kb_version; Kafka broker $kafka_version (KRaft, 1 node); $kcat_version"
+  echo "data: $num_records records x $record_bytes B = $((total_bytes / 1048576)) MiB" \
+    "($payload_kind payload), $partitions partitions; best of $runs run(s) per row"
   echo
   echo "| run | MB/s | x raw | max RSS MiB | CPU s | wall s | notes |"
   echo "|---|--:|--:|--:|--:|--:|---|"
   printf '%s\n' "${rows[@]}"
   echo
-  echo "Targets (reported, not asserted): kafka-backup >= 0.9 x raw ($(awk -v r="$raw_mbps" 'BEGIN { printf "%.0f", 0.9 * r }') MB/s), max RSS <= 256 MiB."
+  target=$(awk -v r="$raw_mbps" 'BEGIN { printf "%.0f", 0.9 * r }')
+  echo "Targets (reported, not asserted): kafka-backup >= 0.9 x raw ($target MB/s)," \
+    "max RSS <= 256 MiB."
 } | tee "$KB_RUN_DIR/results.md"
