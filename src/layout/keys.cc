@@ -11,6 +11,10 @@ constexpr std::string_view kConsumersOffset = "offset/consumers_offset";
 constexpr std::string_view kHistoryDir = "offset/history/";
 constexpr std::string_view kGapDir = "gap/";
 constexpr std::string_view kTopicMetadata = "topic.json";
+constexpr std::string_view kRetentionState = "retention.json";
+constexpr std::string_view kGenerationsDir = "@generations/";
+constexpr std::string_view kMovingDir = "moving/";
+constexpr std::string_view kRestoreDir = "restore/";
 constexpr size_t kPadWidth = 20;
 
 bool ParseDigits(std::string_view s, int64_t* out) {
@@ -38,6 +42,22 @@ Status ValidateTopicName(std::string_view topic) {
     if (!ok) {
       return Status::InvalidArgument(topic, std::string("illegal character '") + c +
                                                 "' in topic name (allowed: a-z A-Z 0-9 . _ -)");
+    }
+  }
+  return Status::OK();
+}
+
+Status ValidateClusterId(std::string_view cluster_id) {
+  if (cluster_id.empty() || cluster_id.size() > 64) {
+    return Status::InvalidArgument(cluster_id.empty() ? "<empty cluster id>" : cluster_id,
+                                   "cluster ids are 1 to 64 characters");
+  }
+  for (char c : cluster_id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-';
+    if (!ok) {
+      return Status::InvalidArgument(cluster_id, std::string("illegal character '") + c +
+                                                     "' in cluster id (allowed: A-Z a-z 0-9 _ -)");
     }
   }
   return Status::OK();
@@ -92,6 +112,71 @@ std::string Keys::TopicMetadata(std::string_view topic) const {
   return TopicPrefix(topic) + std::string(kTopicMetadata);
 }
 
+std::string Keys::RestoreOffsetMapPrefix(std::string_view topic, int32_t partition) const {
+  return PartitionPrefix(topic, partition) + std::string(kRestoreDir);
+}
+
+std::string Keys::RestoreOffsetMap(std::string_view topic, int32_t partition,
+                                   std::string_view cluster_id,
+                                   std::string_view target_topic) const {
+  return RestoreOffsetMapPrefix(topic, partition) + std::string(cluster_id) + "/" +
+         std::string(target_topic);
+}
+
+Result<Keys::RestoreMapKey> Keys::ParseRestoreOffsetMap(std::string_view key) const {
+  KB_ASSIGN_OR_RETURN(std::string topic, TopicOf(key));
+  std::string_view rest = key.substr(Root().size() + topic.size() + 1);
+  size_t slash = rest.find('/');
+  int64_t partition = 0;
+  if (slash == std::string_view::npos || !ParseDigits(rest.substr(0, slash), &partition) ||
+      partition > INT32_MAX) {
+    return Status::Corruption(key, "restore key has no valid partition number");
+  }
+  std::string_view leaf = rest.substr(slash + 1);
+  if (!leaf.starts_with(kRestoreDir)) return Status::Corruption(key, "not a restore key");
+  leaf.remove_prefix(kRestoreDir.size());
+  size_t sep = leaf.find('/');
+  if (sep == std::string_view::npos) {
+    return Status::Corruption(key, "restore key is not restore/<cluster id>/<target topic>");
+  }
+  std::string_view cluster = leaf.substr(0, sep);
+  std::string_view target = leaf.substr(sep + 1);
+  if (!ValidateClusterId(cluster).ok() || !ValidateTopicName(target).ok()) {
+    return Status::Corruption(key, "restore key is not restore/<cluster id>/<target topic>");
+  }
+  return RestoreMapKey{std::move(topic), static_cast<int32_t>(partition), std::string(cluster),
+                       std::string(target)};
+}
+
+std::string Keys::RetentionState(std::string_view topic) const {
+  return TopicPrefix(topic) + std::string(kRetentionState);
+}
+
+std::string Keys::GenerationsRoot() const { return Root() + std::string(kGenerationsDir); }
+
+Keys Keys::Generation(int64_t n) const { return Keys(GenerationsRoot() + std::to_string(n)); }
+
+std::string Keys::GenerationMove(std::string_view topic) const {
+  return GenerationsRoot() + std::string(kMovingDir) + std::string(topic) + ".json";
+}
+
+std::optional<Keys::GenerationKey> Keys::ParseGenerationKey(std::string_view key) const {
+  const std::string root = GenerationsRoot();
+  if (!key.starts_with(root)) return std::nullopt;
+  std::string_view rest = key.substr(root.size());
+  const size_t slash = rest.find('/');
+  int64_t n = 0;
+  if (slash == std::string_view::npos || !ParseDigits(rest.substr(0, slash), &n)) {
+    return std::nullopt;
+  }
+  rest.remove_prefix(slash + 1);
+  const size_t topic_end = rest.find('/');
+  if (topic_end == std::string_view::npos) return std::nullopt;
+  std::string topic(rest.substr(0, topic_end));
+  if (!ValidateTopicName(topic).ok()) return std::nullopt;
+  return GenerationKey{n, std::move(topic)};
+}
+
 Result<std::string> Keys::TopicOf(std::string_view key) const {
   std::string root = Root();
   if (!key.starts_with(root))
@@ -109,6 +194,7 @@ KeyKind Keys::Classify(std::string_view key) const {
   if (!topic.ok()) return KeyKind::kUnknown;
   std::string_view rest = key.substr(Root().size() + topic->size() + 1);
   if (rest == kTopicMetadata) return KeyKind::kTopicMetadata;
+  if (rest == kRetentionState) return KeyKind::kRetentionState;
   size_t slash = rest.find('/');
   int64_t partition = 0;
   if (slash == std::string_view::npos || !ParseDigits(rest.substr(0, slash), &partition)) {
@@ -122,6 +208,9 @@ KeyKind Keys::Classify(std::string_view key) const {
                                                             : KeyKind::kUnknown;
   }
   if (leaf.starts_with(kOffsetDir)) return KeyKind::kUnknown;
+  if (leaf.starts_with(kRestoreDir)) {
+    return ParseRestoreOffsetMap(key).ok() ? KeyKind::kRestoreOffsetMap : KeyKind::kUnknown;
+  }
   if (leaf.starts_with(kGapDir)) return ParseGap(key).ok() ? KeyKind::kGap : KeyKind::kUnknown;
   return ParseSegment(key).ok() ? KeyKind::kSegment : KeyKind::kUnknown;
 }

@@ -14,10 +14,16 @@
 // ignored. Topic names must be legal Kafka names ([a-zA-Z0-9._-], 1..249 chars), which is also what
 // keeps every key free of characters a store could misread.
 //
+// Cluster ids in restore keys are Kafka's (base64url: [A-Za-z0-9_-]); ValidateClusterId checks it.
+//
+//   <prefix>/<topic>/retention.json                               retention state
+//   <prefix>/@generations/<n>/<topic>/...                          archived topic generations
+//
 // Thread-safety: immutable after construction.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -40,6 +46,8 @@ enum class KeyKind {
   kConsumerOffsets,
   kConsumerOffsetsHistory,
   kTopicMetadata,
+  kRetentionState,
+  kRestoreOffsetMap,
   kUnknown
 };
 
@@ -60,6 +68,33 @@ class Keys {
   std::string ConsumerOffsetsHistoryPrefix(std::string_view topic, int32_t partition) const;
   std::string Gap(std::string_view topic, int32_t partition, int64_t start, int64_t end) const;
   std::string TopicMetadata(std::string_view topic) const;
+  // What retention propagation remembers of a topic between rounds (layout/retention_state.h):
+  //   <prefix>/<topic>/retention.json
+  std::string RetentionState(std::string_view topic) const;
+
+  // Topic generations (a topic deleted and re-created under the same name). An archived
+  // generation keeps the plain layout under its own prefix, "<prefix>/@generations/<n>" ('@' is
+  // not allowed in topic names, so it never collides with a topic), where <n> is the time the
+  // generation was archived (ms since the epoch): Generation(n) reads it like any store.
+  std::string GenerationsRoot() const;  // "<prefix>/@generations/"
+  Keys Generation(int64_t n) const;
+  // The plan of an archiving move in progress (backup/generations.h):
+  //   <prefix>/@generations/moving/<topic>.json
+  std::string GenerationMove(std::string_view topic) const;
+  struct GenerationKey {
+    int64_t generation = 0;
+    std::string topic;
+  };
+  // The generation and topic of a key under GenerationsRoot() ("<root>@generations/<n>/<topic>/
+  // ..."); nullopt for any other key (including the move plans).
+  std::optional<GenerationKey> ParseGenerationKey(std::string_view key) const;
+  // The offset map and progress of restoring this source partition into `target_topic` of the
+  // cluster whose id is `cluster_id` (restore/offset_map_store.h):
+  //   <prefix>/<topic>/<partition>/restore/<cluster id>/<target topic>
+  std::string RestoreOffsetMap(std::string_view topic, int32_t partition,
+                               std::string_view cluster_id, std::string_view target_topic) const;
+  // "<prefix>/<topic>/<partition>/restore/": where every restore of that partition is recorded.
+  std::string RestoreOffsetMapPrefix(std::string_view topic, int32_t partition) const;
 
   // Classifies a key found in a listing of this store.
   KeyKind Classify(std::string_view key) const;
@@ -67,6 +102,14 @@ class Keys {
   Result<SegmentKey> ParseSegment(std::string_view key) const;
   // Parses a gap key (same fields as a segment key).
   Result<SegmentKey> ParseGap(std::string_view key) const;
+  // Parses a restore offset map key; Corruption naming the key if it is not one.
+  struct RestoreMapKey {
+    std::string topic;
+    int32_t partition = 0;
+    std::string cluster_id;
+    std::string target_topic;
+  };
+  Result<RestoreMapKey> ParseRestoreOffsetMap(std::string_view key) const;
   // The topic name of a key "<prefix>/<topic>/...", or InvalidArgument.
   Result<std::string> TopicOf(std::string_view key) const;
 
@@ -79,6 +122,9 @@ class Keys {
 
 // InvalidArgument naming the topic unless it is a legal Kafka topic name.
 Status ValidateTopicName(std::string_view topic);
+
+// InvalidArgument naming the id unless it is a non-empty base64url string (Kafka's cluster ids).
+Status ValidateClusterId(std::string_view cluster_id);
 
 // 20-digit zero-padded decimal of a non-negative offset.
 std::string PadOffset(int64_t offset);

@@ -103,5 +103,31 @@ TEST(KeysTest, PadOffset) {
   EXPECT_EQ(PadOffset(INT64_MAX), "09223372036854775807");
 }
 
+TEST(KeysTest, RestoreOffsetMapKeysRoundTripAndClassify) {
+  Keys k("p");
+  const std::string key =
+      k.RestoreOffsetMap("orders", 7, "MkU3OEVBNTcwNTJENDM2Qg", "orders-restored");
+  EXPECT_EQ(key, "p/orders/7/restore/MkU3OEVBNTcwNTJENDM2Qg/orders-restored");
+  EXPECT_TRUE(key.starts_with(k.RestoreOffsetMapPrefix("orders", 7)));
+  EXPECT_EQ(k.Classify(key), KeyKind::kRestoreOffsetMap);
+  Result<Keys::RestoreMapKey> parsed = k.ParseRestoreOffsetMap(key);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(parsed->topic, "orders");
+  EXPECT_EQ(parsed->partition, 7);
+  EXPECT_EQ(parsed->cluster_id, "MkU3OEVBNTcwNTJENDM2Qg");
+  EXPECT_EQ(parsed->target_topic, "orders-restored");
+  // Malformed restore keys are named, and never classified as anything else.
+  for (const char* bad : {"p/orders/7/restore/only-cluster", "p/orders/7/restore/c@x/t",
+                          "p/orders/7/restore/c/bad topic", "p/orders/x/restore/c/t"}) {
+    EXPECT_EQ(k.Classify(bad), KeyKind::kUnknown) << bad;
+    Result<Keys::RestoreMapKey> r = k.ParseRestoreOffsetMap(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.status().subject(), bad);
+  }
+  EXPECT_TRUE(ValidateClusterId("abc_DEF-123").ok());
+  EXPECT_TRUE(ValidateClusterId("").IsInvalidArgument());
+  EXPECT_TRUE(ValidateClusterId("a/b").IsInvalidArgument());
+}
+
 }  // namespace
 }  // namespace kb::layout

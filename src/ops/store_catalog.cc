@@ -31,6 +31,7 @@ void AddToCatalog(const layout::Keys& keys, const storage::ObjectInfo& object,
     case layout::KeyKind::kConsumerOffsetsHistory:
       t.partitions[k->partition].history.push_back({object.key, k->time_ms});
       break;
+    case layout::KeyKind::kRestoreOffsetMap:  // restore's records, not part of the backup
     case layout::KeyKind::kUnknown:
       break;
   }
