@@ -15,8 +15,8 @@
 //
 // Several factories may be passed (comma separated) to run the suite against each. To instantiate
 // by hand, use INSTANTIATE_TEST_SUITE_P(Name, kb::storage::StoreConformanceTest,
-// ::testing::Values(factory...), kb::storage::StoreFactoryName): passing StoreFactoryName is what
-// makes the linker keep the suite's object file out of the static library, so do not drop it.
+// ::testing::Values(factory...), kb::storage::StoreFactoryName). The suite is an OBJECT library
+// (store_conformance*.cc), so every part of it is linked into each binary that uses it.
 //
 // Every test works under its own fresh key prefix ("kbconf-<Test>-<pid>-<n>-<salt>/") and deletes
 // what it wrote in TearDown, so stores that share one bucket across tests and runs are fine. Keys
