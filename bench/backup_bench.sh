@@ -46,9 +46,9 @@
 #   KB_BENCH_VARIANTS      kafka-backup rows, space-separated STORE:LEVEL[:KEY=VALUE[,KEY=VALUE]]
 #                          STORE local|s3, LEVEL backup.segment.zstd_level (3 is the default),
 #                          KEY kafka.<librdkafka property>, backup.<key> or backup.segment.<key>
-#                          (default: local and s3 at levels 3, 1, 0, then three tuning rows:
-#                          local:3 with kafka.queued.max.messages.kbytes=262144, local:3 with
-#                          backup.segment.max_bytes=8MiB, local:1 with both)
+#                          (default: local and s3 at levels 3, 1, 0, then local:3 compressing
+#                          on the consume thread (backup.compression_threads=0) and local:3 with
+#                          twice the default memory budget (backup.buffer_memory=256MiB))
 #   KB_BENCH_CONSUMER_PERF 0 skips ConsumerPerformance         (default 1)
 #   KB_BENCH_BIN           use this kafka-backup binary, do not build
 #   KB_BENCH_GNU_TIME      GNU time binary (default /usr/bin/time; empty: sample /proc instead)
@@ -83,8 +83,7 @@ record_bytes=${KB_BENCH_RECORD_BYTES:-1024}
 payload_kind=${KB_BENCH_PAYLOAD:-json}
 runs=${KB_BENCH_RUNS:-2}
 default_variants="local:3 s3:3 local:1 s3:1 local:0 s3:0
-  local:3:kafka.queued.max.messages.kbytes=262144 local:3:backup.segment.max_bytes=8MiB
-  local:1:kafka.queued.max.messages.kbytes=262144,backup.segment.max_bytes=8MiB"
+  local:3:backup.compression_threads=0 local:3:backup.buffer_memory=256MiB"
 variants=${KB_BENCH_VARIANTS:-$default_variants}  # whitespace-separated
 consumer_perf=${KB_BENCH_CONSUMER_PERF:-1}
 keep=${KB_BENCH_KEEP:-0}

@@ -152,7 +152,9 @@ TEST_F(BackupBudgetTest, MemoryBudgetSealsEarlyAndKeepsUploadsParallel) {
   ASSERT_TRUE(marks.ok()) << marks.status().ToString();
   for (const auto& [tp, m] : *marks) ASSERT_EQ(m.high, kRecordsPerPartition) << ToString(tp);
   Config cfg = testutil::MakeConfig(bootstrap_, {topic}, testing::UniqueName("dmn-group"));
-  cfg.backup.buffer_memory = 2 << 20;
+  // The budget counts real memory, librdkafka's queue included (~2 MiB of it here): 8 MiB leaves
+  // ~6 MiB for 64 partitions' buffers and segments, far less than the 20 MiB to back up.
+  cfg.backup.buffer_memory = 8 << 20;
   cfg.backup.segment_max_bytes = 64 << 20;
   cfg.backup.segment_max_age = 60s;
   // Fetches interleave partitions in 64 KiB pieces instead of returning each one whole.

@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <charconv>
+#include <thread>
+
 #include "backup/partition.h"
 #include "common/error_map.h"
 
@@ -63,7 +66,7 @@ Result<std::unique_ptr<BackupEngine>> BackupEngine::Make(const Config& cfg,
   if (!cfg.kafka.properties.count("bootstrap.servers")) {
     return Status::InvalidArgument("kafka.bootstrap.servers", "is required");
   }
-  format::WriterOptions wo{cfg.backup.zstd_level, cfg.backup.block_bytes, "backup"};
+  format::WriterOptions wo{cfg.backup.zstd_level, cfg.backup.block_bytes, "backup", nullptr};
   KB_RETURN_IF_ERROR(format::ValidateWriterOptions(wo));
   std::unique_ptr<BackupEngine> e(new BackupEngine(cfg, store, options, std::move(filter)));
   KB_RETURN_IF_ERROR(e->Init());
@@ -81,7 +84,46 @@ BackupEngine::BackupEngine(const Config& cfg, storage::ObjectStore* store, Engin
 
 BackupEngine::~BackupEngine() {
   uploader_.reset();  // joins upload threads before partitions go away
+  nudger_.reset();
+  partitions_.clear();  // open writers give their block buffers back to the pool
+  pool_.reset();
   consumer_.reset();
+}
+
+EngineStats BackupEngine::stats() const {
+  EngineStats s = stats_;
+  s.peak_buffer_bytes = gauge_.peak();
+  s.fetch_nudges = nudger_ ? nudger_->nudges() : stats_.fetch_nudges;
+  return s;
+}
+
+Status BackupEngine::SizeKafkaQueue(kafka::Properties* props) {
+  auto get = [&](const std::string& key, uint64_t fallback) -> Result<uint64_t> {
+    auto it = props->find(key);
+    if (it == props->end()) return fallback;
+    uint64_t v = 0;
+    const std::string& s = it->second;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || end != s.data() + s.size()) {
+      return Status::InvalidArgument("kafka." + key, "'" + s + "' is not a number");
+    }
+    return v;
+  };
+  const uint64_t budget = cfg_.backup.buffer_memory;
+  // librdkafka's prefetch queue gets 1/8 of the budget (at least 1 MiB); a fetch response (at
+  // most fetch.max.bytes) can come on top of a queue that is just below its limit.
+  const uint64_t default_kb = std::max<uint64_t>(budget / 8 / 1024, 1024);
+  KB_ASSIGN_OR_RETURN(uint64_t queue_kb, get("queued.max.messages.kbytes", default_kb));
+  KB_ASSIGN_OR_RETURN(uint64_t message_max, get("message.max.bytes", 1000000));
+  KB_ASSIGN_OR_RETURN(uint64_t fetch_max,
+                      get("fetch.max.bytes", std::max<uint64_t>(queue_kb * 1024 / 2, message_max)));
+  KB_ASSIGN_OR_RETURN(queue_messages_, get("queued.min.messages", 100000));
+  props->try_emplace("queued.max.messages.kbytes", std::to_string(queue_kb));
+  props->try_emplace("fetch.max.bytes", std::to_string(fetch_max));
+  queue_bytes_ = queue_kb * 1024;
+  kafka_memory_ = queue_bytes_ + fetch_max;
+  segment_memory_ = budget > 2 * kafka_memory_ ? budget - kafka_memory_ : budget / 2;
+  return Status::OK();
 }
 
 Status BackupEngine::Init() {
@@ -98,6 +140,7 @@ Status BackupEngine::Init() {
   props.try_emplace("isolation.level", "read_committed");
   props.try_emplace("partition.assignment.strategy", "cooperative-sticky");
   props.try_emplace("client.id", "kafka-backup");
+  KB_RETURN_IF_ERROR(SizeKafkaQueue(&props));
   KB_ASSIGN_OR_RETURN(auto conf, kafka::MakeConf(props, overrides));
   std::string err;
   if (conf->set("rebalance_cb", rebalancer_.get(), err) != RdKafka::Conf::CONF_OK) {
@@ -105,7 +148,22 @@ Status BackupEngine::Init() {
   }
   consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), err));
   if (!consumer_) return Status::InvalidArgument("kafka", "cannot create consumer: " + err);
-  uploader_ = std::make_unique<Uploader>(store_, cfg_.backup.upload_concurrency);
+  nudger_ = std::make_unique<FetchNudger>(consumer_.get(), queue_bytes_, queue_messages_);
+  int threads = cfg_.backup.compression_threads;
+  if (threads < 0)
+    threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 8u));
+  CompressionPool::Options po;
+  po.threads = threads;
+  po.block_bytes = cfg_.backup.block_bytes;
+  po.max_queued = 2 * static_cast<size_t>(std::max(threads, 1)) + 2;
+  // Idle buffers count against the budget: keep at most 1/16 of it idle.
+  const size_t full = format::kBlockHeaderSize + cfg_.backup.block_bytes;
+  po.max_free = std::clamp<size_t>(segment_memory_ / 16 / full, 1, po.max_queued + 4);
+  pool_ = std::make_unique<CompressionPool>(po, &gauge_);
+  uploader_ = std::make_unique<Uploader>(store_, cfg_.backup.upload_concurrency, &gauge_);
+  spdlog::debug(
+      "memory: {} bytes for librdkafka's queue, {} for segments; {} compression thread(s)",
+      kafka_memory_, segment_memory_, threads);
   return RefreshSubscription(/*force=*/true);
 }
 
@@ -179,11 +237,17 @@ Status BackupEngine::Run() {
   } else {
     uploader_->WaitForAll();
   }
+  if (nudger_) {
+    stats_.fetch_nudges = nudger_->nudges();
+    nudger_.reset();  // its requests use the consumer, which closes next
+  }
   // Leaves the group; the revoke callback finds nothing left to flush after Drain.
   consumer_->close();
   Tick();
   spdlog::info("backup stopped: {} records, {} payload bytes in {} segments, {} gap(s)",
                stats_.records, stats_.payload_bytes, stats_.segments, stats_.gaps);
+  spdlog::debug("peak buffer memory {} bytes (segment budget {}), {} fetch nudge(s)", gauge_.peak(),
+                segment_memory_, stats_.fetch_nudges);
   return result;
 }
 

@@ -4,7 +4,14 @@
 //
 // Per assigned partition, records are appended to an open segment (format/SegmentWriter) that is
 // sealed when it reaches backup.segment.max_bytes, max_records or max_age, or when the memory
-// budget (backup.buffer_memory: open segments + uploads in flight) is exceeded (largest first).
+// budget (backup.buffer_memory) is exceeded (largest first). Closed blocks are compressed on a
+// CompressionPool, off the consume thread; sealed segments are assembled by the upload threads.
+//
+// Memory: backup.buffer_memory bounds real buffer memory, not record sizes: librdkafka's prefetch
+// queue (queued.max.messages.kbytes plus one fetch.max.bytes response, both derived from the
+// budget unless set under kafka:) is set aside, and the rest bounds what the MemoryGauge counts —
+// block buffers (pooled, counted by their allocated size), compressed blocks and assembled
+// segments until the store has them.
 // Sealed segments are uploaded in order by the Uploader; only after the store confirmed a segment
 // durable is offset end+1 committed to Kafka.
 //
@@ -29,6 +36,9 @@
 #include <string>
 #include <vector>
 
+#include "backup/compression_pool.h"
+#include "backup/fetch_nudger.h"
+#include "backup/memory_gauge.h"
 #include "backup/topic_filter.h"
 #include "backup/uploader.h"
 #include "common/status.h"
@@ -40,6 +50,8 @@
 
 namespace kb::backup {
 
+class Generations;
+
 struct EngineOptions {
   bool once = false;  // snapshot mode: stop at the end offsets seen at start
 };
@@ -50,6 +62,8 @@ struct EngineStats {
   uint64_t payload_bytes = 0;
   uint64_t segments = 0;
   uint64_t gaps = 0;
+  uint64_t peak_buffer_bytes = 0;  // most buffer memory counted at once (MemoryGauge)
+  uint64_t fetch_nudges = 0;       // FetchNudger requests
 };
 
 // Hooks the owner may set to observe the engine (metrics); called on the engine's thread.
@@ -80,7 +94,13 @@ class BackupEngine {
   Status Run();
   void Stop() { stop_.store(true); }
   void SetObserver(EngineObserver* observer) { observer_ = observer; }
-  EngineStats stats() const { return stats_; }
+  // Archives a re-created topic's old generation before its partitions are backed up
+  // (generations.h); may be null. Must outlive the engine.
+  void SetGenerations(Generations* generations) { generations_ = generations; }
+  EngineStats stats() const;
+  // The part of backup.buffer_memory set aside for librdkafka's queue, and the rest (segments).
+  uint64_t kafka_memory() const { return kafka_memory_; }
+  uint64_t segment_memory() const { return segment_memory_; }
 
   // The partitions currently assigned to this member (thread-safe snapshot).
   std::vector<PartitionId> Assigned() const;
@@ -99,6 +119,12 @@ class BackupEngine {
   Status HandleOffsetReset(const PartitionId& id);
   // (low, high) watermarks of a partition, asked of the cluster.
   Result<std::pair<int64_t, int64_t>> QueryWatermarks(const PartitionId& id);
+  // The same for many partitions, with two ListOffsets requests per leader broker in total.
+  Result<std::map<PartitionId, std::pair<int64_t, int64_t>>> QueryWatermarks(
+      const std::vector<PartitionId>& ids);
+  // One ListOffsets round (timestamp -2: earliest, -1: end) for `ids` into `out`.
+  Status ListOffsets(const std::vector<PartitionId>& ids, int64_t which,
+                     std::chrono::milliseconds timeout, std::vector<int64_t>* out);
   Status Seal(Partition& p);
   Status SubmitGap(Partition& p, int64_t start, int64_t end);
   Status EnforceBudget();
@@ -108,13 +134,18 @@ class BackupEngine {
   bool OnceDone() const;
   void Tick();
   uint64_t BufferedBytes() const;
+  // Sets librdkafka's queue properties from the budget (unless given) into `props`.
+  Status SizeKafkaQueue(kafka::Properties* props);
 
   Config cfg_;
   storage::ObjectStore* store_;
   EngineOptions options_;
   TopicFilter filter_;
   layout::Keys keys_;
+  MemoryGauge gauge_;
+  std::unique_ptr<CompressionPool> pool_;  // outlives the writers and uploads that use it
   kafka::ConsumerPtr consumer_;
+  std::unique_ptr<FetchNudger> nudger_;
   std::unique_ptr<Rebalancer> rebalancer_;
   std::unique_ptr<Uploader> uploader_;
   std::map<PartitionId, std::unique_ptr<Partition>> partitions_;
@@ -126,11 +157,16 @@ class BackupEngine {
   Status fatal_;  // first fatal error seen inside a librdkafka callback
   std::atomic<bool> stop_{false};
   EngineObserver* observer_ = nullptr;
+  Generations* generations_ = nullptr;
   EngineStats stats_;
   bool once_assigned_ = false;
   size_t expected_partitions_ = 0;  // of the subscribed topics, from the last metadata refresh
   uint64_t buffered_total_ = 0;     // sum of the partitions' accounted_bytes
   std::chrono::steady_clock::time_point next_roll_check_{};
+  uint64_t kafka_memory_ = 0;
+  uint64_t segment_memory_ = 0;
+  uint64_t queue_bytes_ = 0;
+  uint64_t queue_messages_ = 0;
 };
 
 }  // namespace kb::backup

@@ -1,6 +1,10 @@
 // BackupEngine: rolling, the memory budget, completions and commits, --once, ticks.
 #include <spdlog/spdlog.h>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include "backup/backup_engine.h"
 #include "backup/partition.h"
 #include "common/error_map.h"
@@ -17,19 +21,39 @@ Status BackupEngine::RollAged() {
   if (now < next_roll_check_) return Status::OK();
   next_roll_check_ = now + std::chrono::milliseconds(100);
   for (auto& [id, p] : partitions_) {
-    if (p->writer && now - p->opened >= cfg_.backup.segment_max_age) KB_RETURN_IF_ERROR(Seal(*p));
+    if (p->writer && !p->writer->empty() && now - p->opened >= cfg_.backup.segment_max_age) {
+      KB_RETURN_IF_ERROR(Seal(*p));
+    }
   }
   return Status::OK();
 }
 
+// The budget bounds what the gauge counts: block buffers (open and compressing), compressed
+// blocks of open and sealed segments, assembled segments until written.
 Status BackupEngine::EnforceBudget() {
-  const uint64_t budget = cfg_.backup.buffer_memory;
-  while (buffered_total_ + uploader_->bytes_in_flight() > budget) {
+  const uint64_t budget = segment_memory_;
+  // Above 3/4 of the budget, seal the largest segment while an upload thread is free, without
+  // waiting: partitions that grow at the same pace would otherwise all reach the budget together
+  // and consuming would stop while their segments are written.
+  if (gauge_.bytes() > budget / 4 * 3 && gauge_.bytes() <= budget && buffered_total_ > 0 &&
+      uploader_->segments_in_flight() < static_cast<size_t>(cfg_.backup.upload_concurrency)) {
+    Partition* largest = nullptr;
+    for (auto& [id, p] : partitions_) {
+      if (p->accounted_bytes > 0 && (!largest || p->accounted_bytes > largest->accounted_bytes)) {
+        largest = p.get();
+      }
+    }
+    if (largest &&
+        largest->accounted_bytes >= budget / 8 / std::max<size_t>(partitions_.size(), 1)) {
+      return Seal(*largest);
+    }
+  }
+  while (gauge_.bytes() > budget) {
     uint64_t in_flight = uploader_->bytes_in_flight();
     Partition* largest = nullptr;
     if (buffered_total_ > 0) {
       for (auto& [id, p] : partitions_) {
-        if (p->writer && (!largest || p->accounted_bytes > largest->accounted_bytes)) {
+        if (p->accounted_bytes > 0 && (!largest || p->accounted_bytes > largest->accounted_bytes)) {
           largest = p.get();
         }
       }
@@ -37,7 +61,6 @@ Status BackupEngine::EnforceBudget() {
     if (largest && (buffered_total_ >= in_flight || uploader_->segments_in_flight() == 0)) {
       // Sealing compresses the open block and hands the bytes to the uploader.
       KB_RETURN_IF_ERROR(Seal(*largest));
-      if (buffered_total_ + uploader_->bytes_in_flight() <= budget) break;
       // Wait only once every upload thread has a segment: waiting on a single upload while the
       // others sit idle would cap the backup at one segment per store round trip.
       if (uploader_->segments_in_flight() < static_cast<size_t>(cfg_.backup.upload_concurrency)) {
@@ -105,6 +128,16 @@ bool BackupEngine::OnceDone() const {
 
 void BackupEngine::Tick() {
   next_tick_ = Clock::now() + std::chrono::seconds(1);
+#ifdef __GLIBC__
+  // Segments, compressed blocks and fetch responses are allocated and freed on different threads,
+  // so glibc's per-thread arenas keep freed holes resident; hand them back to the kernel.
+  malloc_trim(0);
+#endif
+  if (spdlog::should_log(spdlog::level::trace)) {
+    spdlog::trace("memory: {} counted (segments {}, uploads {}, idle buffers {}), {} blocks queued",
+                  gauge_.bytes(), buffered_total_, uploader_->bytes_in_flight(),
+                  pool_->free_bytes(), pool_->backlog());
+  }
   if (!observer_) return;
   std::vector<EngineObserver::PartitionView> views;
   for (const auto& [id, p] : partitions_) {
@@ -122,7 +155,7 @@ void BackupEngine::Tick() {
         break;
       }
     }
-    if (!v.oldest_pending && p->writer) v.oldest_pending = p->opened;
+    if (!v.oldest_pending && p->writer && !p->writer->empty()) v.oldest_pending = p->opened;
     views.push_back(v);
   }
   observer_->OnTick(views, buffered_total_);

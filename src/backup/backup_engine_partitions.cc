@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "backup/backup_engine.h"
+#include "backup/generations.h"
 #include "backup/partition.h"
 #include "backup/store_position.h"
 #include "common/error_map.h"
@@ -34,21 +35,54 @@ format::TimestampType ToFormat(RdKafka::MessageTimestamp::MessageTimestampType t
 
 }  // namespace
 
+Status BackupEngine::ListOffsets(const std::vector<PartitionId>& ids, int64_t which,
+                                 std::chrono::milliseconds timeout, std::vector<int64_t>* out) {
+  // ListOffsets through the consumer (so at its isolation.level): librdkafka groups the
+  // partitions by leader and sends one request to each.
+  std::vector<RdKafka::TopicPartition*> tps;
+  for (const PartitionId& id : ids) {
+    tps.push_back(RdKafka::TopicPartition::create(id.topic, id.partition, which));
+  }
+  RdKafka::ErrorCode ec = consumer_->offsetsForTimes(tps, static_cast<int>(timeout.count()));
+  Status s;
+  if (ec != RdKafka::ERR_NO_ERROR) {
+    std::string subject = ids.front().ToString();
+    if (ids.size() > 1) subject += " and " + std::to_string(ids.size() - 1) + " more partition(s)";
+    s = FromKafkaError(static_cast<rd_kafka_resp_err_t>(ec), subject, "querying watermarks");
+  } else {
+    out->clear();
+    for (size_t i = 0; i < tps.size() && s.ok(); ++i) {
+      if (tps[i]->err() != RdKafka::ERR_NO_ERROR) {
+        s = FromKafkaError(static_cast<rd_kafka_resp_err_t>(tps[i]->err()), ids[i].ToString(),
+                           "querying watermarks");
+      }
+      out->push_back(tps[i]->offset());
+    }
+  }
+  RdKafka::TopicPartition::destroy(tps);
+  return s;
+}
+
 // Leadership moves (elections, broker restarts), and the partitions of a topic created a moment
 // ago may have no leader yet: retryable errors such as NOT_LEADER_FOR_PARTITION are retried for up
 // to 30 s instead of ending the daemon.
-Result<std::pair<int64_t, int64_t>> BackupEngine::QueryWatermarks(const PartitionId& id) {
+Result<std::map<PartitionId, std::pair<int64_t, int64_t>>> BackupEngine::QueryWatermarks(
+    const std::vector<PartitionId>& ids) {
+  std::map<PartitionId, std::pair<int64_t, int64_t>> marks;
+  if (ids.empty()) return marks;
   const auto deadline = Clock::now() + std::chrono::seconds(30);
   std::chrono::milliseconds backoff(100);
   for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    int64_t low = 0, high = 0;
-    RdKafka::ErrorCode ec =
-        consumer_->query_watermark_offsets(id.topic, id.partition, &low, &high,
-                                           static_cast<int>(std::max<int64_t>(left.count(), 1000)));
-    if (ec == RdKafka::ERR_NO_ERROR) return std::make_pair(low, high);
-    Status s =
-        FromKafkaError(static_cast<rd_kafka_resp_err_t>(ec), id.ToString(), "querying watermarks");
+    auto left =
+        std::max(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()),
+                 std::chrono::milliseconds(1000));
+    std::vector<int64_t> low, high;
+    Status s = ListOffsets(ids, -2, left, &low);        // -2: earliest
+    if (s.ok()) s = ListOffsets(ids, -1, left, &high);  // -1: end (latest)
+    if (s.ok()) {
+      for (size_t i = 0; i < ids.size(); ++i) marks[ids[i]] = {low[i], high[i]};
+      return marks;
+    }
     if (!s.IsRetryable() || Clock::now() + backoff >= deadline) return s;
     spdlog::info("{}; retrying", s.ToString());
     std::this_thread::sleep_for(backoff);
@@ -56,12 +90,18 @@ Result<std::pair<int64_t, int64_t>> BackupEngine::QueryWatermarks(const Partitio
   }
 }
 
+Result<std::pair<int64_t, int64_t>> BackupEngine::QueryWatermarks(const PartitionId& id) {
+  KB_ASSIGN_OR_RETURN(auto marks, QueryWatermarks(std::vector<PartitionId>{id}));
+  return marks.at(id);
+}
+
 Status BackupEngine::OnAssign(const std::vector<PartitionId>& ids, std::vector<int64_t>* starts) {
+  if (generations_) KB_RETURN_IF_ERROR(generations_->BeforeAssign(ids));
+  KB_ASSIGN_OR_RETURN(auto all_marks, QueryWatermarks(ids));
   for (const PartitionId& id : ids) {
     KB_ASSIGN_OR_RETURN(std::optional<int64_t> stored,
                         NextOffsetInStore(*store_, keys_, id.topic, id.partition));
-    KB_ASSIGN_OR_RETURN(auto marks, QueryWatermarks(id));
-    auto [low, high] = marks;
+    auto [low, high] = all_marks.at(id);
     auto p = std::make_unique<Partition>();
     p->id = id;
     int64_t start = stored.value_or(low);
@@ -89,6 +129,7 @@ Status BackupEngine::OnAssign(const std::vector<PartitionId>& ids, std::vector<i
   std::lock_guard<std::mutex> lock(assigned_mu_);
   for (const PartitionId& id : ids) assigned_.push_back(id);
   once_assigned_ = true;
+  if (nudger_) nudger_->SetPartitions(assigned_);
   return Status::OK();
 }
 
@@ -113,6 +154,7 @@ Status BackupEngine::OnRevoke(const std::vector<PartitionId>& ids) {
   std::erase_if(assigned_, [&](const PartitionId& a) {
     return std::find(ids.begin(), ids.end(), a) != ids.end();
   });
+  if (nudger_) nudger_->SetPartitions(assigned_);
   return result;
 }
 
@@ -140,6 +182,7 @@ Status BackupEngine::HandleMessage(RdKafka::Message& msg) {
       return Status::OK();
     }
   }
+  if (nudger_) nudger_->OnMessage(msg.len() + msg.key_len());
   auto it = partitions_.find({msg.topic_name(), msg.partition()});
   if (it == partitions_.end()) return Status::OK();  // revoked while in flight
   Partition& p = *it->second;
@@ -173,10 +216,13 @@ Status BackupEngine::HandleMessage(RdKafka::Message& msg) {
   rec.headers = headers;
 
   if (!p.writer) {
-    KB_ASSIGN_OR_RETURN(format::SegmentWriter w,
-                        format::SegmentWriter::Create(
-                            {cfg_.backup.zstd_level, cfg_.backup.block_bytes, p.id.ToString()}));
+    KB_ASSIGN_OR_RETURN(
+        format::SegmentWriter w,
+        format::SegmentWriter::Create(
+            {cfg_.backup.zstd_level, cfg_.backup.block_bytes, p.id.ToString(), pool_.get()}));
     p.writer.emplace(std::move(w));
+  }
+  if (p.writer->empty()) {
     p.segment_start = p.next;
     p.opened = Clock::now();
   }
@@ -224,18 +270,18 @@ Status BackupEngine::Seal(Partition& p) {
   if (!p.writer || p.writer->empty()) return Status::OK();
   int64_t end = p.writer->last_offset();
   uint64_t records = p.writer->record_count();
-  KB_ASSIGN_OR_RETURN(std::string bytes, p.writer->Finish());
-  p.writer.reset();
+  const uint64_t estimate = p.writer->buffered_bytes();
+  // The writer stays for the partition's next segment (it remembers how large blocks get); in
+  // deferred mode it holds no buffer or compression context between segments.
+  KB_ASSIGN_OR_RETURN(format::PendingSegment pending, p.writer->FinishPending());
   buffered_total_ -= p.accounted_bytes;
   p.accounted_bytes = 0;
   p.in_flight.emplace_back(end, p.opened);
-  SealedSegment seg{p.id,
-                    p.segment_start,
-                    end,
-                    keys_.Segment(p.id.topic, p.id.partition, p.segment_start, end),
-                    std::move(bytes),
-                    records,
-                    p.segment_payload_bytes};
+  SealedSegment seg{p.id,          p.segment_start,
+                    end,           keys_.Segment(p.id.topic, p.id.partition, p.segment_start, end),
+                    std::string(), std::move(pending),
+                    records,       p.segment_payload_bytes,
+                    estimate};
   p.segment_payload_bytes = 0;
   uploader_->Submit(std::move(seg));
   return Status::OK();
@@ -248,8 +294,13 @@ Status BackupEngine::SubmitGap(Partition& p, int64_t start, int64_t end) {
       p.id.ToString(), start, end);
   p.in_flight.emplace_back(end, std::nullopt);
   std::string body = layout::EncodeGap({"retention", NowMs()});
-  uploader_->Submit(
-      {p.id, start, end, keys_.Gap(p.id.topic, p.id.partition, start, end), std::move(body), 0, 0});
+  SealedSegment gap;
+  gap.id = p.id;
+  gap.start = start;
+  gap.end = end;
+  gap.key = keys_.Gap(p.id.topic, p.id.partition, start, end);
+  gap.bytes = std::move(body);
+  uploader_->Submit(std::move(gap));
   stats_.gaps++;
   if (observer_) observer_->OnGap(p.id, start, end);
   return Status::OK();

@@ -37,6 +37,8 @@ class BackupEngineTest : public ::testing::Test {
   }
   std::string NewTopic(int partitions, std::map<std::string, std::string> configs = {}) {
     std::string topic = testing::UniqueName("bk");
+    // The test broker checks retention every second; records with old timestamps must stay.
+    configs.emplace("retention.ms", "-1");
     Status s = admin_->CreateTopic({topic, partitions, 1, configs}, 30s);
     EXPECT_TRUE(s.ok()) << s.ToString();
     return topic;

@@ -21,8 +21,9 @@ struct BackupEngine::Partition {
   PartitionId id;
   int64_t next = 0;
   int64_t segment_start = 0;
-  // Created for the first record of a segment, destroyed when sealed: an idle partition holds no
-  // compression context or buffer.
+  // Created for the partition's first record and kept for its next segments (deferred mode: blocks
+  // are compressed by the engine's CompressionPool, so an idle writer holds no buffer or zstd
+  // context). writer->empty(): no open segment.
   std::optional<format::SegmentWriter> writer;
   std::chrono::steady_clock::time_point opened{};
   size_t accounted_bytes = 0;  // writer->buffered_bytes() as last added to the engine's total

@@ -1,8 +1,13 @@
 #include "backup/uploader.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 namespace kb::backup {
 
-Uploader::Uploader(storage::ObjectStore* store, int threads) : store_(store) {
+Uploader::Uploader(storage::ObjectStore* store, int threads, MemoryGauge* gauge)
+    : store_(store), gauge_(gauge) {
   for (int i = 0; i < std::max(threads, 1); ++i) workers_.emplace_back([this] { Work(); });
 }
 
@@ -18,7 +23,8 @@ Uploader::~Uploader() {
 void Uploader::Submit(SealedSegment segment) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    bytes_in_flight_ += segment.bytes.size();
+    if (!segment.pending) segment.size_estimate = segment.bytes.size();
+    bytes_in_flight_ += segment.size_estimate;
     ++segments_in_flight_;
     queues_[segment.id].pending.push_back(std::move(segment));
   }
@@ -46,15 +52,40 @@ void Uploader::Work() {
     Status failed = queue->failed;
     lock.unlock();
 
-    Status s = failed.ok() ? store_->Put(seg.key, seg.bytes) : failed;
+    Status s = failed;
+    size_t counted = 0;
+    if (s.ok() && seg.pending) {
+      s = seg.pending->WaitForBlocks();
+      if (s.ok()) {
+        // Counted before it is built: while it fills, the blocks it copies are still held.
+        counted = seg.pending->object_size();
+        if (gauge_ != nullptr) {
+          gauge_->Add(counted);
+          gauge_->NotePeak();
+        }
+        seg.bytes = seg.pending->Build();
+      }
+    }
+    seg.pending.reset();
+    if (s.ok()) s = store_->Put(seg.key, seg.bytes);
+    const uint64_t object_bytes = seg.bytes.size();
+    seg.bytes = std::string();
+    if (gauge_ != nullptr && counted > 0) {
+      gauge_->Sub(counted);
+#ifdef __GLIBC__
+      // The segment's blocks were freed on this thread (assembly) and its object now: glibc
+      // keeps such holes in its arenas resident; give them back so RSS follows the gauge.
+      malloc_trim(0);
+#endif
+    }
 
     lock.lock();
     queue->running = false;
     if (!s.ok() && queue->failed.ok()) queue->failed = s;
-    bytes_in_flight_ -= seg.bytes.size();
+    bytes_in_flight_ -= seg.size_estimate;
     --segments_in_flight_;
     completed_.push_back(
-        {seg.id, seg.start, seg.end, seg.key, seg.records, seg.payload_bytes, seg.bytes.size(), s});
+        {seg.id, seg.start, seg.end, seg.key, seg.records, seg.payload_bytes, object_bytes, s});
     if (queue->pending.empty() && queue->failed.ok()) queues_.erase(seg.id);
     done_cv_.notify_all();
     work_cv_.notify_one();  // this partition's next segment may now run

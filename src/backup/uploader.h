@@ -9,6 +9,10 @@
 // After a failed upload (the retry layer below gave up) the partition's later segments are not
 // attempted; they complete with the same error. The owner treats any failure as fatal.
 //
+// A segment may arrive as a format::PendingSegment (blocks still compressing on the
+// CompressionPool): the upload thread assembles it (waiting for its blocks) right before writing
+// it. With a MemoryGauge, assembled objects are counted in it until written.
+//
 // Results are handed back through TakeCompleted()/WaitForCompletion() so that the owner (the
 // consumer thread) commits offsets itself, in order.
 //
@@ -20,11 +24,14 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "backup/memory_gauge.h"
 #include "common/status.h"
+#include "format/segment_writer.h"
 #include "storage/object_store.h"
 
 namespace kb::backup {
@@ -41,9 +48,12 @@ struct SealedSegment {
   int64_t start = 0;  // first offset the segment covers (the previous segment's end + 1)
   int64_t end = 0;    // last record offset, inclusive
   std::string key;
-  std::string bytes;
+  std::string bytes;  // the object; built from `pending` by the upload thread when that is set
+  std::optional<format::PendingSegment> pending;
   uint64_t records = 0;
   uint64_t payload_bytes = 0;
+  // Size counted in bytes_in_flight(): bytes.size(), or an estimate for a pending segment.
+  uint64_t size_estimate = 0;
 };
 
 struct UploadResult {
@@ -59,7 +69,8 @@ struct UploadResult {
 
 class Uploader {
  public:
-  Uploader(storage::ObjectStore* store, int threads);
+  // `gauge` (optional) must outlive the Uploader.
+  Uploader(storage::ObjectStore* store, int threads, MemoryGauge* gauge = nullptr);
   ~Uploader();  // waits for uploads in progress; pending ones are dropped
   Uploader(const Uploader&) = delete;
   Uploader& operator=(const Uploader&) = delete;
@@ -86,6 +97,7 @@ class Uploader {
   bool IdleLocked(const PartitionId& id) const;
 
   storage::ObjectStore* store_;
+  MemoryGauge* gauge_;
   mutable std::mutex mu_;
   std::condition_variable work_cv_;  // workers wait for runnable partitions
   std::condition_variable done_cv_;  // owners wait for completions

@@ -4,6 +4,8 @@
 
 #include <map>
 
+#include "backup/compression_pool.h"
+#include "format/format_testing.h"
 #include "storage/fault/fault_store.h"
 #include "storage/memory/memory_store.h"
 
@@ -11,13 +13,14 @@ namespace kb::backup {
 namespace {
 
 SealedSegment Seg(const std::string& topic, int32_t partition, int64_t start, int64_t end) {
-  return {{topic, partition},
-          start,
-          end,
-          topic + "/" + std::to_string(partition) + "/" + std::to_string(start),
-          std::string(100, 'x'),
-          static_cast<uint64_t>(end - start + 1),
-          0};
+  SealedSegment s;
+  s.id = {topic, partition};
+  s.start = start;
+  s.end = end;
+  s.key = topic + "/" + std::to_string(partition) + "/" + std::to_string(start);
+  s.bytes = std::string(100, 'x');
+  s.records = static_cast<uint64_t>(end - start + 1);
+  return s;
 }
 
 TEST(UploaderTest, UploadsEverythingAndReportsInPartitionOrder) {
@@ -73,6 +76,51 @@ TEST(UploaderTest, WaitForCompletionReturnsFalseWhenIdle) {
   EXPECT_TRUE(up.WaitForCompletion());
   up.WaitForPartition({"t", 0});
   EXPECT_EQ(up.segments_in_flight(), 0u);
+}
+
+TEST(UploaderTest, AssemblesPendingSegmentsAndCountsThemUntilWritten) {
+  storage::MemoryStore store;
+  MemoryGauge gauge;
+  CompressionPool::Options o;
+  o.threads = 2;
+  o.block_bytes = 2048;
+  CompressionPool pool(o, &gauge);
+  std::map<std::string, std::string> expected;
+  {
+    Uploader up(&store, 2, &gauge);
+    auto w = format::SegmentWriter::Create({3, 2048, "t/0", &pool});
+    ASSERT_TRUE(w.ok());
+    for (int i = 0; i < 4; ++i) {
+      std::vector<format::Record> records = format::testing::JsonLikeRecords(i, 200, 400);
+      for (format::Record& r : records) r.offset += 1000 * i;
+      for (const format::Record& r : records) ASSERT_TRUE(w->Add(r).ok());
+      auto in_place = format::testing::BuildSegment(records, {3, 2048, "t/0", nullptr});
+      ASSERT_TRUE(in_place.ok());
+      SealedSegment s;
+      s.id = {"t", 0};
+      s.start = 1000 * i;
+      s.end = records.back().offset;
+      s.key = "t/0/" + std::to_string(i);
+      s.size_estimate = w->buffered_bytes();
+      auto pending = w->FinishPending();
+      ASSERT_TRUE(pending.ok());
+      s.pending.emplace(std::move(pending).value());
+      expected[s.key] = *in_place;
+      up.Submit(std::move(s));
+    }
+    up.WaitForAll();
+    EXPECT_EQ(up.bytes_in_flight(), 0u);
+    for (const UploadResult& r : up.TakeCompleted()) {
+      ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+      EXPECT_EQ(r.object_bytes, expected[r.key].size());
+    }
+  }
+  for (const auto& [key, bytes] : expected) {
+    auto got = store.Get(key);
+    ASSERT_TRUE(got.ok()) << key;
+    EXPECT_EQ(*got, bytes) << key;
+  }
+  EXPECT_EQ(gauge.bytes(), pool.free_bytes()) << "assembled objects are uncounted once written";
 }
 
 }  // namespace

@@ -149,6 +149,23 @@ class StringBuilder {
   void Reserve(size_t n) {
     if (n > s_.size()) s_.resize(n);
   }
+  // Takes over `storage` as the buffer to build in (its size() is the usable space, its contents
+  // are dropped): lets a caller recycle buffers instead of growing a fresh one each time.
+  void Adopt(std::string storage) {
+    s_ = std::move(storage);
+    size_ = 0;
+  }
+  // Hands over the whole buffer (size() is the usable space; the first size() bytes of this
+  // builder are the contents) and leaves the builder empty.
+  std::string TakeStorage() {
+    std::string out = std::move(s_);
+    s_ = std::string();
+    size_ = 0;
+    return out;
+  }
+  bool has_storage() const { return !s_.empty(); }
+  // Bytes the contents may reach before the buffer must grow.
+  size_t capacity() const { return s_.size(); }
   std::string Release() {
     s_.resize(size_);
     std::string out = std::move(s_);

@@ -71,21 +71,6 @@ void AppendFileHeader(std::string* out, uint16_t version) {
 
 namespace {
 
-// Fills the block header at `block` (kBlockHeaderSize bytes, followed by the stored payload),
-// checksum included.
-void EncodeBlockHeader(char* block, uint32_t stored_size, Compression compression,
-                       uint32_t uncompressed_size, uint32_t record_count, int64_t base_offset,
-                       int64_t base_timestamp) {
-  EncodeFixed32(block + 8, stored_size);
-  EncodeFixed32(block + 12, uncompressed_size);
-  EncodeFixed32(block + 16, record_count);
-  block[20] = static_cast<char>(compression);
-  block[21] = block[22] = block[23] = 0;  // reserved
-  EncodeFixed64(block + 24, static_cast<uint64_t>(base_offset));
-  EncodeFixed64(block + 32, static_cast<uint64_t>(base_timestamp));
-  EncodeFixed64(block, XXH3_64bits(block + 8, kBlockHeaderSize - 8 + stored_size));
-}
-
 // Writes the footer and trailer into `dst` (FooterAndTrailerSize bytes).
 size_t FooterAndTrailerSize(const SegmentFooter& footer) {
   return kFooterFixedSize + kIndexEntrySize * footer.blocks.size() + kTrailerSize;
@@ -124,6 +109,19 @@ void EncodeFooterAndTrailer(char* f, uint64_t footer_position, const SegmentFoot
 
 }  // namespace
 
+void EncodeBlockHeader(char* block, uint32_t stored_size, Compression compression,
+                       uint32_t uncompressed_size, uint32_t record_count, int64_t base_offset,
+                       int64_t base_timestamp) {
+  EncodeFixed32(block + 8, stored_size);
+  EncodeFixed32(block + 12, uncompressed_size);
+  EncodeFixed32(block + 16, record_count);
+  block[20] = static_cast<char>(compression);
+  block[21] = block[22] = block[23] = 0;  // reserved
+  EncodeFixed64(block + 24, static_cast<uint64_t>(base_offset));
+  EncodeFixed64(block + 32, static_cast<uint64_t>(base_timestamp));
+  EncodeFixed64(block, XXH3_64bits(block + 8, kBlockHeaderSize - 8 + stored_size));
+}
+
 void AppendBlock(std::string* out, std::string_view stored_payload, Compression compression,
                  uint32_t uncompressed_size, uint32_t record_count, int64_t base_offset,
                  int64_t base_timestamp) {
@@ -147,7 +145,7 @@ void SegmentWriter::ZstdContextDeleter::operator()(void* cctx) const {
 Result<SegmentWriter> SegmentWriter::Create(WriterOptions options) {
   KB_RETURN_IF_ERROR(ValidateWriterOptions(options));
   SegmentWriter writer(std::move(options));
-  if (writer.options_.zstd_level > 0) {
+  if (writer.options_.zstd_level > 0 && !writer.deferred()) {
     ZSTD_CCtx* cctx = ZSTD_createCCtx();
     if (cctx == nullptr) {
       return Status::Permanent(writer.options_.subject, "cannot allocate a zstd context");
@@ -170,7 +168,12 @@ SegmentWriter::~SegmentWriter() = default;
 
 void SegmentWriter::Reset() {
   out_.Truncate(0);
-  AppendFileHeader(&out_);
+  if (deferred()) {  // the file header is laid out by PendingSegment::Assemble
+    pending_.clear();
+    settled_ = settled_bytes_ = unsettled_raw_bytes_ = 0;
+  } else {
+    AppendFileHeader(&out_);
+  }
   footer_ = SegmentFooter{};
   open_ = BlockIndexEntry{};
   open_header_count_ = 0;
@@ -185,7 +188,17 @@ void SegmentWriter::AppendFileHeader(coding::StringBuilder* out) {
 
 size_t SegmentWriter::buffered_bytes() const {
   const size_t blocks = footer_.blocks.size() + (open_.record_count > 0 ? 1 : 0);
-  return out_.size() + kFooterFixedSize + kIndexEntrySize * blocks + kTrailerSize;
+  size_t closed = 0;
+  if (deferred()) {
+    // Blocks finish compressing roughly in order: move the done ones to the settled total.
+    while (settled_ < pending_.size() && pending_[settled_]->done()) {
+      settled_bytes_ += pending_[settled_]->size_estimate();
+      unsettled_raw_bytes_ -= pending_[settled_]->raw_size;
+      ++settled_;
+    }
+    closed = kFileHeaderSize + settled_bytes_ + unsettled_raw_bytes_;
+  }
+  return closed + out_.size() + kFooterFixedSize + kIndexEntrySize * blocks + kTrailerSize;
 }
 
 Status SegmentWriter::Add(const Record& record) { return Add(record.View(&header_scratch_)); }
@@ -256,16 +269,23 @@ Status SegmentWriter::Add(const RecordView& r) {
     timestamp_delta = 0;
   }
   if (open_.record_count == 0) {
-    if (record_count_ == 0) out_.Reserve(size_hint_);  // the last segment's size, in one step
+    if (deferred()) {
+      if (!out_.has_storage()) {
+        out_.Adopt(options_.compressor->TakeBuffer(
+            std::max(last_block_bytes_, kBlockHeaderSize + encoded_size(0, 0))));
+      }
+    } else if (record_count_ == 0) {
+      out_.Reserve(size_hint_);  // the last segment's size, in one step
+    }
     open_position_ = out_.size();
-    out_.Extend(kBlockHeaderSize);  // filled in by FlushBlock
+    ExtendOpen(kBlockHeaderSize);  // filled in by FlushBlock
     open_.first_offset = r.offset;
     open_.min_timestamp = r.timestamp;
     open_.max_timestamp = r.timestamp;
     open_base_timestamp_ = r.timestamp;
   }
 
-  char* p = out_.Extend(encoded_size(offset_delta, timestamp_delta));
+  char* p = ExtendOpen(encoded_size(offset_delta, timestamp_delta));
   p = EncodeVarint64(p, body_size(offset_delta, timestamp_delta));
   *p++ = static_cast<char>(r.timestamp_type);
   p = EncodeVarint64(p, offset_delta);
@@ -298,6 +318,24 @@ Status SegmentWriter::Add(const RecordView& r) {
 
 Status SegmentWriter::FlushBlock() {
   if (open_.record_count == 0) return Status::OK();
+  if (deferred()) {
+    auto block = std::make_shared<PendingBlock>(options_.compressor);
+    block->raw_size = out_.size();
+    last_block_bytes_ = out_.size();
+    block->raw = out_.TakeStorage();
+    block->level = options_.zstd_level;
+    block->record_count = open_.record_count;
+    block->base_offset = open_.first_offset;
+    block->base_timestamp = open_base_timestamp_;
+    block->subject = options_.subject;
+    unsettled_raw_bytes_ += block->raw_size;
+    footer_.blocks.push_back(open_);  // position and length are set by Assemble
+    pending_.push_back(block);
+    open_ = BlockIndexEntry{};
+    open_header_count_ = 0;
+    options_.compressor->Submit(std::move(block));
+    return Status::OK();
+  }
   const uint64_t position = open_position_;
   const size_t raw_size = out_.size() - position - kBlockHeaderSize;
   Compression compression = Compression::kNone;
@@ -333,6 +371,10 @@ Status SegmentWriter::FlushBlock() {
 }
 
 Result<std::string> SegmentWriter::Finish() {
+  if (deferred()) {
+    KB_ASSIGN_OR_RETURN(PendingSegment segment, FinishPending());
+    return segment.Assemble();
+  }
   if (empty()) {
     return Status::InvalidArgument(options_.subject,
                                    "a segment must hold at least one record; nothing to finish");
@@ -351,6 +393,41 @@ Result<std::string> SegmentWriter::Finish() {
   std::string object = out_.Release();
   Reset();
   return object;
+}
+
+char* SegmentWriter::ExtendOpen(size_t n) {
+  if (deferred() && out_.size() + n > out_.capacity()) {
+    std::string bigger = options_.compressor->TakeBuffer(out_.size() + n);
+    if (out_.size() > 0) std::memcpy(bigger.data(), out_.data(), out_.size());
+    const size_t used = out_.size();
+    options_.compressor->Release(out_.TakeStorage(), 0);
+    out_.Adopt(std::move(bigger));
+    out_.Extend(used);
+  }
+  return out_.Extend(n);
+}
+
+Result<PendingSegment> SegmentWriter::FinishPending() {
+  if (!deferred()) {
+    return Status::InvalidArgument(options_.subject, "FinishPending needs a block compressor");
+  }
+  if (empty()) {
+    return Status::InvalidArgument(options_.subject,
+                                   "a segment must hold at least one record; nothing to finish");
+  }
+  KB_RETURN_IF_ERROR(FlushBlock());
+  PendingSegment segment;
+  segment.subject = options_.subject;
+  segment.blocks = std::move(pending_);
+  segment.footer = std::move(footer_);
+  segment.footer.first_offset = first_offset_;
+  segment.footer.last_offset = last_offset_;
+  segment.footer.record_count = record_count_;
+  segment.footer.min_timestamp = min_timestamp_;
+  segment.footer.max_timestamp = max_timestamp_;
+  pending_ = {};
+  Reset();
+  return segment;
 }
 
 }  // namespace kb::format

@@ -18,11 +18,19 @@
 // segment without records (the format has no empty segments); an internal zstd failure is
 // Permanent. The subject of every error is WriterOptions::subject.
 //
-// Thread-safety: none; one writer per thread.
+// Deferred compression (WriterOptions::compressor set): Add only encodes records; each closed
+// block goes to the BlockCompressor (e.g. a pool of threads) in its own buffer, and the segment is
+// finished with FinishPending, whose PendingSegment::Assemble (on any thread) waits for the blocks
+// and lays out the object. The bytes are exactly those the in-place mode writes.
+//
+// Thread-safety: none; one writer per thread. A PendingSegment may move to another thread.
 #pragma once
 
+#include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,10 +42,88 @@
 
 namespace kb::format {
 
+class BlockCompressor;
+
 struct WriterOptions {
   int zstd_level = 3;                      // 0 = store blocks uncompressed; 1..19 = zstd level
   size_t block_bytes = size_t{256} << 10;  // target uncompressed block size, 1..kMaxBlockBytes
   std::string subject = "segment";         // names the segment in errors, e.g. "orders/3"
+  // Deferred compression (see above) when set; must outlive the writer and its PendingSegments.
+  BlockCompressor* compressor = nullptr;
+};
+
+// A closed block on its way through a BlockCompressor. The writer fills the input fields and
+// submits it; the compressor calls Compress (any thread) and then Done. Destroying the block gives
+// its buffers back to the compressor (BlockCompressor::Release).
+class PendingBlock {
+ public:
+  explicit PendingBlock(BlockCompressor* owner) : owner_(owner) {}
+  ~PendingBlock();
+  PendingBlock(const PendingBlock&) = delete;
+  PendingBlock& operator=(const PendingBlock&) = delete;
+
+  // Input. raw[0, kBlockHeaderSize) is room for the block header, raw[kBlockHeaderSize, raw_size)
+  // the encoded records; raw.size() may be larger (a recycled buffer).
+  std::string raw;
+  size_t raw_size = 0;
+  int level = 0;  // zstd level; 0 = store as is
+  uint32_t record_count = 0;
+  int64_t base_offset = 0;
+  int64_t base_timestamp = 0;
+  std::string subject;
+
+  // Compresses (zstd with `cctx`, a ZSTD_CCtx*, at `level`; unused at level 0) and writes the
+  // block header. A block zstd cannot shrink stays in `raw`; otherwise `raw` is given back to the
+  // owner at once. `scratch` is the caller's reusable output space.
+  Status Compress(void* cctx, coding::Buffer* scratch);
+  // Publishes the result of Compress (or a failure) to Wait and stored_size.
+  void Done(Status status);
+  // Blocks until Done; returns its status.
+  Status Wait();
+  bool done() const { return done_flag_.load(std::memory_order_acquire); }
+  // Header + stored payload; valid after a successful Done.
+  std::string_view stored() const;
+  // Bytes of stored() once done, else raw_size.
+  size_t size_estimate() const { return done() ? stored().size() : raw_size; }
+  // Bytes held beyond `raw` (the compressed copy).
+  size_t stored_capacity() const { return compressed_.capacity(); }
+
+ private:
+  BlockCompressor* owner_;
+  std::string compressed_;  // header + zstd payload; empty when the block is stored as is
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::atomic<bool> done_flag_{false};
+  Status status_;
+};
+
+// Where a deferred-mode SegmentWriter gets block buffers and sends closed blocks.
+// Thread-safety: implementations must accept calls from any thread.
+class BlockCompressor {
+ public:
+  virtual ~BlockCompressor() = default;
+  // A buffer for an open block with room for at least `min_bytes`: its size() is the usable
+  // space, contents unspecified.
+  virtual std::string TakeBuffer(size_t min_bytes) = 0;
+  // Takes the closed block; compresses it now or later on another thread, then calls Done.
+  virtual void Submit(std::shared_ptr<PendingBlock> block) = 0;
+  // From ~PendingBlock and PendingBlock::Compress: `raw` (possibly empty) comes back, and a
+  // compressed copy of `stored_capacity` bytes (0 if none) was freed.
+  virtual void Release(std::string raw, size_t stored_capacity) = 0;
+};
+
+// A finished segment whose blocks may still be compressing. Movable; Assemble on any thread.
+struct PendingSegment {
+  std::string subject;
+  std::vector<std::shared_ptr<PendingBlock>> blocks;
+  SegmentFooter footer;  // segment facts set; the blocks' position and length set by Assemble
+  // Waits for every block, then returns the whole object (as SegmentWriter::Finish would) and
+  // drops the blocks. A block's compression failure is returned. Assemble = WaitForBlocks, then
+  // Build; a caller that counts memory can read object_size() in between.
+  Result<std::string> Assemble();
+  Status WaitForBlocks();
+  size_t object_size() const;  // after WaitForBlocks
+  std::string Build();         // after a successful WaitForBlocks
 };
 
 // Checks the ranges documented in WriterOptions.
@@ -50,6 +136,11 @@ void AppendFileHeader(std::string* out, uint16_t version = kFormatVersion);
 void AppendBlock(std::string* out, std::string_view stored_payload, Compression compression,
                  uint32_t uncompressed_size, uint32_t record_count, int64_t base_offset,
                  int64_t base_timestamp);
+// Fills the block header at `block` (kBlockHeaderSize bytes, followed by `stored_size` bytes of
+// stored payload), checksum included.
+void EncodeBlockHeader(char* block, uint32_t stored_size, Compression compression,
+                       uint32_t uncompressed_size, uint32_t record_count, int64_t base_offset,
+                       int64_t base_timestamp);
 // The footer for `footer` (its position is out->size()) followed by the trailer.
 void AppendFooterAndTrailer(std::string* out, const SegmentFooter& footer,
                             uint16_t version = kFormatVersion);
@@ -76,8 +167,11 @@ class SegmentWriter {
   int64_t last_offset() const { return empty() ? -1 : last_offset_; }
 
   // Closes the last block, appends footer and trailer, and returns the whole object. The writer is
-  // then empty and ready for the next segment.
+  // then empty and ready for the next segment. In deferred mode this waits for the compressor.
   Result<std::string> Finish();
+  // Deferred mode only (InvalidArgument otherwise): closes the last block and returns the segment
+  // without waiting for its blocks; the writer is then empty and ready for the next segment.
+  Result<PendingSegment> FinishPending();
 
  private:
   struct ZstdContextDeleter {
@@ -87,14 +181,27 @@ class SegmentWriter {
   explicit SegmentWriter(WriterOptions options);
   Status FlushBlock();
   void Reset();
+  // out_.Extend, except that in deferred mode a full buffer is swapped for a larger one from the
+  // compressor (buffers are recycled, never regrown in place).
+  char* ExtendOpen(size_t n);
   static void AppendFileHeader(coding::StringBuilder* out);
 
   WriterOptions options_;
   std::unique_ptr<void, ZstdContextDeleter> cctx_;  // ZSTD_CCtx; null when zstd_level == 0
 
+  bool deferred() const { return options_.compressor != nullptr; }
+
   // The object so far: file header, closed blocks and the open block (its header space, then its
-  // records uncompressed). A closed block is compressed in place.
+  // records uncompressed). A closed block is compressed in place. Deferred mode: only the open
+  // block, in a buffer from the compressor.
   coding::StringBuilder out_;
+  // Deferred mode: the closed blocks, and a running total of their sizes (stored size for the
+  // first `settled_` blocks, which are done; raw size for the rest).
+  std::vector<std::shared_ptr<PendingBlock>> pending_;
+  mutable size_t settled_ = 0;
+  mutable size_t settled_bytes_ = 0;
+  mutable size_t unsettled_raw_bytes_ = 0;
+  size_t last_block_bytes_ = 0;  // raw size of the previous block: the next one starts that big
   size_t size_hint_ = 0;        // size of the last finished segment; reserved up front for the next
   SegmentFooter footer_;        // index of the closed blocks; segment facts are set by Finish
   uint64_t open_position_ = 0;  // where the open block's header goes

@@ -1,0 +1,80 @@
+// CompressionPool: compresses closed segment blocks on worker threads so that the consume thread
+// only encodes records (format::BlockCompressor for SegmentWriter's deferred mode), and recycles
+// the blocks' raw buffers so that no segment regrows (and zero-fills) its buffers.
+//
+// Memory: every buffer the pool hands out or keeps, and every compressed copy of a block while it
+// lives, is counted in the MemoryGauge given at construction (added when allocated, subtracted
+// when freed), so the gauge is the real size of that memory, not a sum of record sizes.
+// Buffers come in size classes: powers of two from 8 KiB up to a full block (block_bytes plus the
+// block header), so a quiet partition's open block holds a small buffer and a busy one's a full
+// one; a record larger than a block gets a buffer of its own size, freed after use. Idle buffers
+// are kept for reuse up to `max_free` full blocks' worth, the rest freed. Submit blocks while
+// `max_queued` blocks wait for a worker: consuming cannot run ahead of compression by more.
+//
+// threads == 0 compresses on the caller's thread inside Submit. Level-0 blocks (no compression)
+// are always finished inside Submit: there is nothing to hand off.
+//
+// Failure contract: a compression error is delivered through the block (PendingBlock::Wait, so
+// PendingSegment::Assemble); blocks still queued at destruction fail with Aborted.
+//
+// Thread-safety: all methods may be called from any thread. Destroy the pool only after every
+// PendingSegment it served was assembled or dropped.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "backup/memory_gauge.h"
+#include "format/segment_writer.h"
+
+namespace kb::backup {
+
+class CompressionPool : public format::BlockCompressor {
+ public:
+  struct Options {
+    int threads = 2;
+    size_t block_bytes = size_t{256} << 10;  // backup.segment.block_bytes
+    size_t max_queued = 8;                   // blocks waiting for a worker before Submit blocks
+    size_t max_free = 8;                     // idle buffers kept for reuse
+  };
+  CompressionPool(Options options, MemoryGauge* gauge);
+  ~CompressionPool() override;
+  CompressionPool(const CompressionPool&) = delete;
+  CompressionPool& operator=(const CompressionPool&) = delete;
+
+  std::string TakeBuffer(size_t min_bytes) override;
+  void Submit(std::shared_ptr<format::PendingBlock> block) override;
+  void Release(std::string raw, size_t stored_capacity) override;
+
+  // Blocks queued or being compressed.
+  size_t backlog() const;
+  // The size of a full block buffer, and of the buffer TakeBuffer returns for `min_bytes`.
+  size_t buffer_bytes() const { return buffer_bytes_; }
+  size_t ClassSize(size_t min_bytes) const;
+  // Idle buffers kept for reuse, in bytes.
+  size_t free_bytes() const;
+
+ private:
+  void Work();
+
+  const Options options_;
+  const size_t buffer_bytes_;
+  MemoryGauge* gauge_;
+  mutable std::mutex mu_;
+  std::condition_variable work_cv_;   // workers wait for blocks
+  std::condition_variable space_cv_;  // Submit waits for room in the queue
+  std::deque<std::shared_ptr<format::PendingBlock>> queue_;
+  size_t running_ = 0;
+  std::vector<std::vector<std::string>> free_;  // by size class, smallest first
+  size_t free_bytes_ = 0;
+  bool stopping_ = false;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace kb::backup

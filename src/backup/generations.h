@@ -1,0 +1,83 @@
+// Generations: keeps the backups of a topic that was deleted and re-created under the same name
+// apart. librdkafka 2.0.2 reports no topic ids, so a new generation is recognised from what is
+// observable:
+//
+//   * the topic was seen missing from the cluster (MarkMissing: the daemon's topic watch, or a
+//     retention round) -- persisted as `missing_since_ms` in <prefix>/<topic>/retention.json
+//     (layout/retention_state.h), so a restart does not forget it -- and exists again; or
+//   * a partition's high watermark is below the next offset the store holds for it (the new
+//     topic has fewer records than the old one had).
+//
+// BeforeAssign (called by the engine before it computes where assigned partitions start) then
+// archives the old generation: every object under <prefix>/<topic>/ is moved to
+// <prefix>/@generations/<n>/<topic>/ (topic.json is copied and left in place for the new
+// generation, which is the same topic to a restore; n = the archive time in ms;
+// layout::Keys::Generation(n) reads it like any store: `ls/verify/restore --generation n`), so the
+// new generation starts at the plain layout from its log start offset, as a new topic would.
+//
+// The move is crash-safe: first the plan (every object to move) is written to
+// <prefix>/@generations/moving/<topic>.json; then each object is copied, read back and compared;
+// then the originals are deleted; then the plan. FinishPendingMoves (at start) and BeforeAssign
+// finish a plan left by a crash; an object whose original is gone must already be in the archive
+// (else Corruption naming it: never silently dropped).
+//
+// Limits: a topic deleted and re-created between two topic watches whose new generation already
+// has more records than the store holds is not recognised (no observable difference without topic
+// ids); the engine then fails on an out-of-range offset only if the new topic has fewer records.
+// Several daemons of one group may race to archive the same topic: the plan written last wins and
+// every mover follows the plan it reads back, so the objects moved are one consistent set.
+//
+// Ownership: the store and admin must outlive it. Thread-safety: the methods may be called from
+// several threads (the engine's and the maintenance thread); moves of one topic are serialized by
+// a mutex. Failure contract: errors name the key or topic; an archive that fails part-way leaves
+// its plan, and the next call finishes it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "backup/uploader.h"
+#include "common/status.h"
+#include "kafka/admin.h"
+#include "layout/keys.h"
+#include "storage/object_store.h"
+
+namespace kb::backup {
+
+class Generations {
+ public:
+  Generations(storage::ObjectStore* store, layout::Keys keys, kafka::Admin* admin,
+              std::chrono::milliseconds kafka_timeout = std::chrono::seconds(30));
+
+  // Finishes every move a crash left unfinished.
+  Status FinishPendingMoves();
+
+  // Archives the stored backup of each topic among `ids` that the cluster now holds a new
+  // generation of (see above). Call before the partitions' start offsets are read from the store.
+  Status BeforeAssign(const std::vector<PartitionId>& ids);
+
+  // Records that `topic` was seen missing from the cluster (if its backup exists and no earlier
+  // sighting is recorded).
+  Status MarkMissing(const std::string& topic, int64_t now_ms);
+
+  // Moves every object of `topic` to a new archived generation; returns its number, or -1 when
+  // nothing was stored.
+  Result<int64_t> Archive(const std::string& topic, const std::string& reason);
+
+ private:
+  // The reason to archive `topic` before backing up `partitions` of it, or "" for none.
+  Result<std::string> NewGenerationReason(const std::string& topic,
+                                          const std::vector<int32_t>& partitions);
+  Status FinishMove(const std::string& plan_key);
+
+  storage::ObjectStore* store_;
+  const layout::Keys keys_;
+  kafka::Admin* admin_;
+  const std::chrono::milliseconds timeout_;
+  std::mutex mu_;  // one move at a time
+};
+
+}  // namespace kb::backup

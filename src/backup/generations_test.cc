@@ -1,0 +1,124 @@
+// Generations::Archive and the crash-safe move, on an in-memory store (BeforeAssign's detection
+// against a real broker is in generations_integration_test.cc).
+#include "backup/generations.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "layout/retention_state.h"
+#include "storage/fault/fault_store.h"
+#include "storage/memory/memory_store.h"
+
+namespace kb::backup {
+namespace {
+
+class GenerationsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Put(keys_.TopicMetadata("orders"), "{}");
+    for (int p = 0; p < 2; ++p) {
+      for (int64_t s = 0; s < 30; s += 10) Put(keys_.Segment("orders", p, s, s + 9), "seg");
+    }
+    Put(keys_.ConsumerOffsets("orders", 0), "{\"g\": 5}");
+    Put(keys_.Segment("orders2", 0, 0, 9), "other");  // a topic whose name extends it
+  }
+  void Put(const std::string& key, const std::string& data) {
+    ASSERT_TRUE(memory_.Put(key, data).ok());
+    contents_[key] = data;
+  }
+  std::map<std::string, std::string> Under(const std::string& prefix) {
+    std::map<std::string, std::string> out;
+    auto all = storage::ListAll(memory_, prefix);
+    EXPECT_TRUE(all.ok());
+    for (const auto& o : *all) out[o.key.substr(prefix.size())] = *memory_.Get(o.key);
+    return out;
+  }
+  // The objects of "orders" as they were, relative to its prefix.
+  std::map<std::string, std::string> Original() {
+    std::map<std::string, std::string> out;
+    const std::string prefix = keys_.TopicPrefix("orders");
+    for (const auto& [k, v] : contents_) {
+      if (k.starts_with(prefix)) out[k.substr(prefix.size())] = v;
+    }
+    return out;
+  }
+
+  storage::MemoryStore memory_;
+  layout::Keys keys_{"bk"};
+  std::map<std::string, std::string> contents_;
+};
+
+TEST_F(GenerationsTest, ArchiveMovesEveryObjectOfTheTopicAndNothingElse) {
+  Generations g(&memory_, keys_, nullptr);
+  auto n = g.Archive("orders", "test");
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  ASSERT_GT(*n, 0);
+  // Only topic.json stays (copied, for the new generation).
+  EXPECT_EQ(Under(keys_.TopicPrefix("orders")),
+            (std::map<std::string, std::string>{{"topic.json", "{}"}}));
+  EXPECT_EQ(Under(keys_.Generation(*n).TopicPrefix("orders")), Original());
+  EXPECT_EQ(Under(keys_.TopicPrefix("orders2")).size(), 1u);
+  EXPECT_TRUE(Under(keys_.GenerationsRoot() + "moving/").empty());  // the plan is gone
+  // Nothing left to archive.
+  ASSERT_TRUE(memory_.Delete({keys_.TopicMetadata("orders")}).ok());
+  auto again = g.Archive("orders", "test");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, -1);
+}
+
+TEST_F(GenerationsTest, ACrashMidMoveIsFinishedOnRestart) {
+  storage::FaultInjectingStore faulty(&memory_);
+  // The 4th copy fails as if the process died there: some objects copied, none deleted.
+  faulty.AddRule({.op = storage::StoreOp::kPut,
+                  .key_prefix = keys_.GenerationsRoot() + "1",
+                  .nth = 4,
+                  .code = Status::Code::kPermanent});
+  Generations crashing(&faulty, keys_, nullptr);
+  auto n = crashing.Archive("orders", "test");
+  ASSERT_FALSE(n.ok());
+  EXPECT_EQ(Under(keys_.TopicPrefix("orders")), Original());  // originals all there
+  ASSERT_EQ(Under(keys_.GenerationsRoot() + "moving/").size(), 1u);
+
+  // Then a crash after some deletions: simulate it by deleting an original whose copy exists.
+  auto plan_json = memory_.Get(keys_.GenerationMove("orders"));
+  ASSERT_TRUE(plan_json.ok());
+  auto plan = layout::DecodeGenerationMove("k", *plan_json);
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  const layout::Keys archive = keys_.Generation(plan->generation);
+  const std::string first = plan->objects.front();
+  ASSERT_TRUE(memory_.Get(archive.TopicPrefix("orders") + first).ok());
+  ASSERT_TRUE(memory_.Delete({keys_.TopicPrefix("orders") + first}).ok());
+
+  Generations restarted(&memory_, keys_, nullptr);
+  ASSERT_TRUE(restarted.FinishPendingMoves().ok());
+  EXPECT_EQ(Under(keys_.TopicPrefix("orders")),  // topic.json stays for the new generation
+            (std::map<std::string, std::string>{{"topic.json", "{}"}}));
+  EXPECT_EQ(Under(archive.TopicPrefix("orders")), Original());
+  EXPECT_TRUE(Under(keys_.GenerationsRoot() + "moving/").empty());
+}
+
+TEST_F(GenerationsTest, AnObjectWithNeitherOriginalNorCopyIsCorruptionNamingIt) {
+  layout::GenerationMove plan{
+      .topic = "orders", .generation = 5, .reason = "t", .started_at_ms = 5, .objects = {"0/lost"}};
+  Put(keys_.GenerationMove("orders"), layout::EncodeGenerationMove(plan));
+  Generations g(&memory_, keys_, nullptr);
+  Status s = g.FinishPendingMoves();
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_EQ(s.subject(), keys_.TopicPrefix("orders") + "0/lost");
+  EXPECT_EQ(Under(keys_.TopicPrefix("orders")), Original());  // nothing deleted
+}
+
+TEST_F(GenerationsTest, MarkMissingRecordsTheFirstSightingOnlyForStoredTopics) {
+  Generations g(&memory_, keys_, nullptr);
+  ASSERT_TRUE(g.MarkMissing("orders", 100).ok());
+  ASSERT_TRUE(g.MarkMissing("orders", 200).ok());
+  auto state = layout::DecodeRetentionState("k", *memory_.Get(keys_.RetentionState("orders")));
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(state->missing_since_ms, 100);
+  ASSERT_TRUE(g.MarkMissing("never-backed-up", 100).ok());
+  EXPECT_TRUE(memory_.Get(keys_.RetentionState("never-backed-up")).status().IsNotFound());
+}
+
+}  // namespace
+}  // namespace kb::backup

@@ -1,0 +1,100 @@
+// PendingBlock and PendingSegment: SegmentWriter's deferred-compression mode (segment_writer.h).
+#include <zstd.h>
+
+#include <string>
+#include <utility>
+
+#include "format/segment_writer.h"
+
+namespace kb::format {
+
+PendingBlock::~PendingBlock() {
+  if (owner_ != nullptr) owner_->Release(std::move(raw), compressed_.capacity());
+}
+
+Status PendingBlock::Compress(void* cctx, coding::Buffer* scratch) {
+  const size_t payload = raw_size - kBlockHeaderSize;
+  if (level > 0) {
+    auto* zcctx = static_cast<ZSTD_CCtx*>(cctx);
+    size_t rc = ZSTD_CCtx_setParameter(zcctx, ZSTD_c_compressionLevel, level);
+    if (ZSTD_isError(rc)) {
+      return Status::Permanent(subject,
+                               std::string("zstd rejected the level: ") + ZSTD_getErrorName(rc));
+    }
+    const size_t bound = ZSTD_compressBound(payload);
+    scratch->clear();
+    char* out = scratch->Extend(kBlockHeaderSize + bound);
+    const size_t n = ZSTD_compress2(zcctx, out + kBlockHeaderSize, bound,
+                                    raw.data() + kBlockHeaderSize, payload);
+    if (ZSTD_isError(n)) {
+      return Status::Permanent(subject,
+                               std::string("zstd compression failed: ") + ZSTD_getErrorName(n));
+    }
+    if (n < payload) {  // otherwise keep the block as is: smaller and faster to read
+      EncodeBlockHeader(out, static_cast<uint32_t>(n), Compression::kZstd,
+                        static_cast<uint32_t>(payload), record_count, base_offset, base_timestamp);
+      compressed_.assign(out, kBlockHeaderSize + n);
+      if (owner_ != nullptr) owner_->Release(std::move(raw), 0);
+      raw = std::string();
+      return Status::OK();
+    }
+  }
+  EncodeBlockHeader(raw.data(), static_cast<uint32_t>(payload), Compression::kNone,
+                    static_cast<uint32_t>(payload), record_count, base_offset, base_timestamp);
+  return Status::OK();
+}
+
+void PendingBlock::Done(Status status) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    status_ = std::move(status);
+    done_flag_.store(true, std::memory_order_release);
+  }
+  cv_.notify_all();
+}
+
+Status PendingBlock::Wait() {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [this] { return done_flag_.load(std::memory_order_acquire); });
+  return status_;
+}
+
+std::string_view PendingBlock::stored() const {
+  if (!compressed_.empty()) return compressed_;
+  return std::string_view(raw.data(), raw_size);
+}
+
+Result<std::string> PendingSegment::Assemble() {
+  KB_RETURN_IF_ERROR(WaitForBlocks());
+  return Build();
+}
+
+Status PendingSegment::WaitForBlocks() {
+  for (const auto& block : blocks) KB_RETURN_IF_ERROR(block->Wait());
+  return Status::OK();
+}
+
+size_t PendingSegment::object_size() const {
+  size_t total =
+      kFileHeaderSize + kFooterFixedSize + kIndexEntrySize * footer.blocks.size() + kTrailerSize;
+  for (const auto& block : blocks) total += block->stored().size();
+  return total;
+}
+
+std::string PendingSegment::Build() {
+  std::string object;
+  object.reserve(object_size());
+  format::AppendFileHeader(&object);
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    const std::string_view stored = blocks[i]->stored();
+    footer.blocks[i].position = object.size();
+    footer.blocks[i].length = static_cast<uint32_t>(stored.size());
+    object.append(stored);
+    blocks[i].reset();  // gives its buffers back early
+  }
+  blocks.clear();
+  AppendFooterAndTrailer(&object, footer);
+  return object;
+}
+
+}  // namespace kb::format
