@@ -46,7 +46,9 @@ trap cleanup EXIT INT TERM
 step "starting the S3 server and the Kafka broker"
 test/services/s3.sh start --name test >/dev/null
 services_started+=(s3)
-test/services/kafka.sh start --name test >/dev/null
+# Retention checks every second, so that tests whose topics have a short retention.ms see Kafka
+# delete data within seconds (src/cli/retention_daemon_test.cc).
+test/services/kafka.sh start --name test --set log.retention.check.interval.ms=1000 >/dev/null
 services_started+=(kafka)
 set -a
 # shellcheck disable=SC1091

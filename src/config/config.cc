@@ -6,6 +6,7 @@
 #include <regex>
 #include <sstream>
 
+#include "config/units.h"
 #include "config/yaml_reader.h"
 
 namespace kb {
@@ -121,12 +122,26 @@ Status ParseBackup(YamlMapReader& r, BackupConfig* out) {
   out->buffer_memory = memory.value_or(out->buffer_memory);
   KB_ASSIGN_OR_RETURN(auto uploads, r.GetInt("upload_concurrency", 1, 256));
   if (uploads) out->upload_concurrency = static_cast<int>(*uploads);
+  KB_ASSIGN_OR_RETURN(auto compressors, r.GetInt("compression_threads", 0, 64));
+  if (compressors) out->compression_threads = static_cast<int>(*compressors);
   KB_ASSIGN_OR_RETURN(auto offsets, r.GetDuration("offsets_interval", milliseconds(100), kDay));
   out->offsets_interval = offsets.value_or(out->offsets_interval);
   KB_ASSIGN_OR_RETURN(auto metadata, r.GetDuration("metadata_interval", milliseconds(100), kDay));
   out->metadata_interval = metadata.value_or(out->metadata_interval);
   KB_ASSIGN_OR_RETURN(auto shutdown, r.GetDuration("shutdown_timeout", milliseconds(1000), kDay));
   out->shutdown_timeout = shutdown.value_or(out->shutdown_timeout);
+  return r.Finish();
+}
+
+Status ParseRestore(YamlMapReader& r, RestoreConfig* out) {
+  using std::chrono::milliseconds;
+  constexpr milliseconds kDay{86'400'000};
+  KB_ASSIGN_OR_RETURN(auto parallelism, r.GetInt("parallelism", 1, 256));
+  if (parallelism) out->parallelism = static_cast<int>(*parallelism);
+  KB_ASSIGN_OR_RETURN(auto rate, r.GetBytes("max_bytes_per_second", 0, 1ull << 40));
+  out->max_bytes_per_second = rate.value_or(out->max_bytes_per_second);
+  KB_ASSIGN_OR_RETURN(auto interval, r.GetDuration("checkpoint_interval", milliseconds(100), kDay));
+  out->checkpoint_interval = interval.value_or(out->checkpoint_interval);
   return r.Finish();
 }
 
@@ -137,6 +152,39 @@ Status ParseMetrics(YamlMapReader& r, MetricsConfig* out) {
     return Status::InvalidArgument(r.PathOf("listen"),
                                    "expected host:port, got '" + out->listen + "'");
   }
+  return r.Finish();
+}
+
+Status ParseRetention(YamlMapReader& r, RetentionConfig* out) {
+  using std::chrono::milliseconds;
+  constexpr milliseconds kYear{365LL * 86'400'000};
+  KB_ASSIGN_OR_RETURN(auto enabled, r.GetBool("enabled"));
+  out->enabled = enabled.value_or(out->enabled);
+  KB_ASSIGN_OR_RETURN(auto interval, r.GetDuration("interval", milliseconds(100), kYear));
+  out->interval = interval.value_or(out->interval);
+  KB_ASSIGN_OR_RETURN(auto grace, r.GetDuration("grace", milliseconds(0), 10 * kYear));
+  out->grace = grace.value_or(out->grace);
+  // "never" (the default) or a duration.
+  KB_ASSIGN_OR_RETURN(auto max_age, r.GetString("deleted_topic_max_age"));
+  if (max_age && *max_age != "never") {
+    const std::string path = r.PathOf("deleted_topic_max_age");
+    KB_ASSIGN_OR_RETURN(milliseconds age, ParseDuration(*max_age, path));
+    if (age > 100 * kYear) return Status::InvalidArgument(path, "is more than 100 years");
+    out->deleted_topic_max_age = age;
+  }
+  return r.Finish();
+}
+
+Status ParseVerifySchedule(YamlMapReader& r, VerifyScheduleConfig* out) {
+  using std::chrono::milliseconds;
+  KB_ASSIGN_OR_RETURN(auto interval,
+                      r.GetDuration("interval", milliseconds(0), milliseconds(365LL * 86'400'000)));
+  out->interval = interval.value_or(out->interval);
+  if (out->interval.count() > 0 && out->interval < milliseconds(100)) {
+    return Status::InvalidArgument(r.PathOf("interval"), "must be 0 (off) or at least 100ms");
+  }
+  KB_ASSIGN_OR_RETURN(auto sample, r.GetInt("sample", 1, 1'000'000));
+  if (sample) out->sample = static_cast<uint64_t>(*sample);
   return r.Finish();
 }
 
@@ -159,8 +207,14 @@ Result<Config> ParseConfig(std::string_view yaml_text, std::string_view source,
   KB_RETURN_IF_ERROR(ParseStorage(storage, env, &cfg.storage));
   KB_ASSIGN_OR_RETURN(YamlMapReader backup, top.GetMap("backup"));
   KB_RETURN_IF_ERROR(ParseBackup(backup, &cfg.backup));
+  KB_ASSIGN_OR_RETURN(YamlMapReader restore, top.GetMap("restore"));
+  KB_RETURN_IF_ERROR(ParseRestore(restore, &cfg.restore));
   KB_ASSIGN_OR_RETURN(YamlMapReader metrics, top.GetMap("metrics"));
   KB_RETURN_IF_ERROR(ParseMetrics(metrics, &cfg.metrics));
+  KB_ASSIGN_OR_RETURN(YamlMapReader retention, top.GetMap("retention"));
+  KB_RETURN_IF_ERROR(ParseRetention(retention, &cfg.retention));
+  KB_ASSIGN_OR_RETURN(YamlMapReader verify, top.GetMap("verify"));
+  KB_RETURN_IF_ERROR(ParseVerifySchedule(verify, &cfg.verify));
   KB_RETURN_IF_ERROR(top.Finish());
   return cfg;
 }

@@ -63,22 +63,50 @@ struct BackupConfig {
   std::chrono::milliseconds segment_max_age{60'000};
   int zstd_level = 3;  // 0 = no compression
   uint64_t block_bytes = 256 << 10;
-  uint64_t buffer_memory = 256ull << 20;  // all partitions' buffers and uploads in flight
+  uint64_t buffer_memory = 128ull << 20;  // all partitions' buffers and uploads in flight
   int upload_concurrency = 4;
+  // Threads compressing segment blocks; -1 (default) = one per CPU, up to 8; 0 = compress on the
+  // consume thread.
+  int compression_threads = -1;
   std::chrono::milliseconds offsets_interval{60'000};   // consumer group offsets sync
   std::chrono::milliseconds metadata_interval{30'000};  // topic discovery and topic.json
   std::chrono::milliseconds shutdown_timeout{60'000};
+};
+
+// `kafka-backup restore`; command-line flags override these. See docs/configuration.md.
+struct RestoreConfig {
+  int parallelism = 4;                // partitions restored at once
+  uint64_t max_bytes_per_second = 0;  // record payload bytes; 0 = unlimited
+  std::chrono::milliseconds checkpoint_interval{5'000};
 };
 
 struct MetricsConfig {
   std::string listen;  // "host:port" of /metrics and /healthz; empty = off
 };
 
+// Retention propagation inside the backup daemon (ops/retention.h); docs/configuration.md.
+struct RetentionConfig {
+  bool enabled = true;
+  std::chrono::milliseconds interval{600'000};        // between rounds
+  std::chrono::milliseconds grace{7 * 86'400'000LL};  // from first seen expired to deletion
+  // From first seen missing from the cluster to deleting the topic's backup; nullopt: never.
+  std::optional<std::chrono::milliseconds> deleted_topic_max_age;
+};
+
+// The backup daemon's scheduled, sampled verify (ops/verify.h), exported as metrics.
+struct VerifyScheduleConfig {
+  std::chrono::milliseconds interval{6 * 3'600'000LL};  // 0: off
+  uint64_t sample = 1;  // segments read per partition (evenly spaced, always the newest)
+};
+
 struct Config {
   KafkaConfig kafka;
   StorageConfig storage;
   BackupConfig backup;
+  RestoreConfig restore;
   MetricsConfig metrics;
+  RetentionConfig retention;
+  VerifyScheduleConfig verify;
 };
 
 // The directory used when no storage section is given.

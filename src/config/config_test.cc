@@ -49,6 +49,26 @@ kafka:
   EXPECT_EQ(p.size(), 8u);
 }
 
+TEST(ConfigTest, RestoreSectionWithDefaultsAndLimits) {
+  auto defaults = ParseConfig("", "test.yaml", FakeEnv());
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->restore.parallelism, 4);
+  EXPECT_EQ(defaults->restore.max_bytes_per_second, 0u);
+  EXPECT_EQ(defaults->restore.checkpoint_interval, std::chrono::milliseconds(5000));
+  auto cfg = ParseConfig(
+      "restore:\n  parallelism: 8\n  max_bytes_per_second: 50MiB\n  checkpoint_interval: 2s\n",
+      "test.yaml", FakeEnv());
+  ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
+  EXPECT_EQ(cfg->restore.parallelism, 8);
+  EXPECT_EQ(cfg->restore.max_bytes_per_second, 50ull << 20);
+  EXPECT_EQ(cfg->restore.checkpoint_interval, std::chrono::milliseconds(2000));
+  auto bad = ParseConfig("restore:\n  paralelism: 8\n", "test.yaml", FakeEnv());
+  EXPECT_TRUE(bad.status().IsInvalidArgument());
+  EXPECT_NE(bad.status().ToString().find("restore.paralelism"), std::string::npos);
+  EXPECT_TRUE(
+      ParseConfig("restore:\n  parallelism: 0\n", "t", FakeEnv()).status().IsInvalidArgument());
+}
+
 TEST(ConfigTest, UnknownTopLevelKeyIsNamed) {
   auto cfg = ParseConfig("kafka: {}\nstorge: {}\n", "t.yaml", FakeEnv());
   ASSERT_FALSE(cfg.ok());
@@ -195,6 +215,7 @@ backup:
     block_bytes: 64KiB
   buffer_memory: 1GiB
   upload_concurrency: 8
+  compression_threads: 3
   offsets_interval: 10s
   metadata_interval: 5s
   shutdown_timeout: 2m
@@ -215,6 +236,7 @@ metrics:
   EXPECT_EQ(b.block_bytes, 64u << 10);
   EXPECT_EQ(b.buffer_memory, 1ull << 30);
   EXPECT_EQ(b.upload_concurrency, 8);
+  EXPECT_EQ(b.compression_threads, 3);
   EXPECT_EQ(b.offsets_interval, std::chrono::milliseconds(10'000));
   EXPECT_EQ(b.metadata_interval, std::chrono::milliseconds(5'000));
   EXPECT_EQ(b.shutdown_timeout, std::chrono::milliseconds(120'000));
@@ -234,6 +256,8 @@ TEST(ConfigBackupTest, ErrorsNameTheKey) {
       {"backup: {segment: {zstd_level: 22}}", "backup.segment.zstd_level"},
       {"backup: {segment: {max_recrods: 1}}", "backup.segment.max_recrods"},
       {"backup: {upload_concurrency: 0}", "backup.upload_concurrency"},
+      {"backup: {compression_threads: 65}", "backup.compression_threads"},
+      {"backup: {compression_threads: -1}", "backup.compression_threads"},
       {"backup: {topics: {a: b}}", "backup.topics"},
       {"backup: {group_id: \"\"}", "backup.group_id"},
       {"metrics: {listen: nonsense}", "metrics.listen"},

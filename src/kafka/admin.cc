@@ -175,7 +175,8 @@ Result<int64_t> Admin::DeleteRecords(const std::string& topic, int32_t partition
 }
 
 Result<TopicConfigs> Admin::DescribeTopicConfigs(const std::string& topic,
-                                                 std::chrono::milliseconds timeout) {
+                                                 std::chrono::milliseconds timeout,
+                                                 ConfigScope scope) {
   KB_RETURN_IF_ERROR(internal::CheckTopic(topic));
   rd_kafka_t* rk = handle_->c_ptr();
   KB_ASSIGN_OR_RETURN(auto opts,
@@ -209,7 +210,10 @@ Result<TopicConfigs> Admin::DescribeTopicConfigs(const std::string& topic,
           .is_default = rd_kafka_ConfigEntry_is_default(e) != 0,
           .is_sensitive = rd_kafka_ConfigEntry_is_sensitive(e) != 0,
       };
-      if (internal::IsRestorableTopicConfig(view)) configs.emplace(view.name, view.value);
+      const bool wanted = scope == ConfigScope::kEffective
+                              ? !view.is_sensitive && view.value != nullptr && !view.name.empty()
+                              : internal::IsRestorableTopicConfig(view);
+      if (wanted) configs.emplace(view.name, view.value);
     }
     return configs;
   }

@@ -132,8 +132,13 @@ class Admin {
   // The configs set on `topic` itself (source DYNAMIC_TOPIC_CONFIG), without defaults, broker-level
   // settings or sensitive values: what restore passes to CreateTopic to recreate the topic.
   // NotFound when the topic does not exist.
+  // With ConfigScope::kEffective: every non-sensitive config of the topic with the value in force,
+  // whatever its source (topic override, broker setting or default), e.g. to tell whether
+  // cleanup.policy includes compact.
+  enum class ConfigScope { kOverrides, kEffective };
   Result<TopicConfigs> DescribeTopicConfigs(const std::string& topic,
-                                            std::chrono::milliseconds timeout);
+                                            std::chrono::milliseconds timeout,
+                                            ConfigScope scope = ConfigScope::kOverrides);
 
   // ---- metadata
   // Every topic of the cluster (internal ones included, see TopicInfo::internal), by name. A topic
@@ -144,6 +149,9 @@ class Admin {
   Result<TopicInfo> DescribeTopic(const std::string& topic, std::chrono::milliseconds timeout);
   // Partition count of `topic`, or NotFound.
   Result<int> PartitionCount(const std::string& topic, std::chrono::milliseconds timeout);
+  // The cluster's id (Kafka's base64url cluster id, as in the Metadata response); Retryable when no
+  // broker answered in time.
+  Result<std::string> ClusterId(std::chrono::milliseconds timeout);
 
   // ---- offsets
   // Low and high watermark of one partition (two ListOffsets requests to its leader).

@@ -88,8 +88,12 @@ Result<std::map<std::string, layout::TopicMetadata>> ReadTopicMetadata(
 
 Result<LsReport> ListStore(storage::ObjectStore& store, const layout::Keys& keys,
                            const LsOptions& options) {
-  KB_ASSIGN_OR_RETURN(StoreCatalog catalog, ListCatalog(store, keys, options.topics));
+  ArchivedGenerations archived;
+  KB_ASSIGN_OR_RETURN(StoreCatalog catalog, ListCatalog(store, keys, options.topics, &archived));
   LsReport report;
+  for (const auto& [id, objects] : archived) {
+    report.generations.push_back({id.first, id.second, objects});
+  }
   std::vector<const backup::StoredRange*> segments;
   for (const auto& [topic, objects] : catalog) {
     for (const auto& [partition, p] : objects.partitions) {

@@ -68,11 +68,20 @@ struct LsTopic {
   LsTotals totals;
 };
 
+// An archived generation of a re-created topic (layout::Keys::Generation): read it with
+// `--generation <generation>`.
+struct LsGeneration {
+  std::string topic;
+  int64_t generation = 0;
+  uint64_t objects = 0;
+};
+
 struct LsReport {
-  std::vector<LsTopic> topics;          // by topic
-  std::vector<LsPartition> partitions;  // by topic, then partition
-  std::vector<StoreProblem> problems;   // unreadable footers and topic.json, sorted
-  LsTotals totals;                      // of every topic shown
+  std::vector<LsTopic> topics;            // by topic
+  std::vector<LsGeneration> generations;  // by topic, then generation; only when no topic named
+  std::vector<LsPartition> partitions;    // by topic, then partition
+  std::vector<StoreProblem> problems;     // unreadable footers and topic.json, sorted
+  LsTotals totals;                        // of every topic shown
 };
 
 struct LsOptions {

@@ -120,6 +120,11 @@ std::string FormatLsText(const LsReport& report) {
     out += "total: " + Count(report.topics.size(), "topic") + ", " +
            Count(report.partitions.size(), "partition") + ", " + TotalsText(report.totals) + "\n";
   }
+  for (const LsGeneration& g : report.generations) {
+    out += "archived generation " + std::to_string(g.generation) + " of " + g.topic + " (" +
+           Count(g.objects, "object") + ", archived " + FormatTimeMs(g.generation) +
+           "): read it with --generation " + std::to_string(g.generation) + "\n";
+  }
   if (!report.problems.empty()) {
     out += "\n" + Count(report.problems.size(), "problem") + ":\n";
     for (const StoreProblem& p : report.problems) out += "  " + FormatProblem(p) + "\n";
@@ -156,7 +161,13 @@ std::string FormatLsJson(const LsReport& report) {
   }
   ordered_json totals = ordered_json::object();
   AddTotalsJson(report.totals, &totals);
+  ordered_json generations = ordered_json::array();
+  for (const LsGeneration& g : report.generations) {
+    generations.push_back(
+        {{"topic", g.topic}, {"generation", g.generation}, {"objects", g.objects}});
+  }
   ordered_json doc = {{"topics", std::move(topics)},
+                      {"generations", std::move(generations)},
                       {"partitions", std::move(partitions)},
                       {"problems", std::move(problems)},
                       {"totals", std::move(totals)}};

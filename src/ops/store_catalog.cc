@@ -12,13 +12,24 @@
 namespace kb::ops {
 
 void AddToCatalog(const layout::Keys& keys, const storage::ObjectInfo& object,
-                  StoreCatalog* catalog) {
+                  StoreCatalog* catalog, ArchivedGenerations* archived) {
   const std::optional<ListedKey> k = ParseListedKey(keys, object.key);
-  if (!k) return;
+  if (!k) {
+    // An archived generation's object (a store of its own, layout::Keys::Generation): counted
+    // so that ls can point at it, never mixed with the current generation.
+    if (archived == nullptr) return;
+    if (const auto g = keys.ParseGenerationKey(object.key)) {
+      ++(*archived)[{g->topic, g->generation}];
+    }
+    return;
+  }
   TopicObjects& t = (*catalog)[k->topic];
   switch (k->kind) {
     case layout::KeyKind::kTopicMetadata:
       t.metadata_key = object.key;
+      break;
+    case layout::KeyKind::kRetentionState:
+      t.retention_state_key = object.key;
       break;
     case layout::KeyKind::kSegment:
     case layout::KeyKind::kGap:
@@ -38,14 +49,15 @@ void AddToCatalog(const layout::Keys& keys, const storage::ObjectInfo& object,
 }
 
 Result<StoreCatalog> ListCatalog(storage::ObjectStore& store, const layout::Keys& keys,
-                                 const std::vector<std::string>& topics) {
+                                 const std::vector<std::string>& topics,
+                                 ArchivedGenerations* archived) {
   const std::set<std::string> named(topics.begin(), topics.end());
   for (const std::string& t : named) KB_RETURN_IF_ERROR(layout::ValidateTopicName(t));
   const std::vector<std::string> named_list(named.begin(), named.end());
   StoreCatalog catalog;
-  KB_RETURN_IF_ERROR(
-      ForEachStoredObject(store, keys, named.empty() ? nullptr : &named_list,
-                          [&](const storage::ObjectInfo& o) { AddToCatalog(keys, o, &catalog); }));
+  KB_RETURN_IF_ERROR(ForEachStoredObject(
+      store, keys, named.empty() ? nullptr : &named_list,
+      [&](const storage::ObjectInfo& o) { AddToCatalog(keys, o, &catalog, archived); }));
   for (const std::string& t : named) {
     if (!catalog.contains(t)) {
       return Status::NotFound(

@@ -19,6 +19,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "backup/store_position.h"
@@ -43,17 +44,24 @@ struct PartitionObjects {
 };
 
 struct TopicObjects {
-  std::string metadata_key;  // topic.json; empty when absent
+  std::string metadata_key;         // topic.json; empty when absent
+  std::string retention_state_key;  // retention.json; empty when absent
   std::map<int32_t, PartitionObjects> partitions;
 };
 
 // topic -> its objects.
 using StoreCatalog = std::map<std::string, TopicObjects>;
 
+// (topic, generation) -> objects of an archived generation (layout::Keys::Generation) seen in the
+// listing; only a listing of the whole store (no topics named) sees them.
+using ArchivedGenerations = std::map<std::pair<std::string, int64_t>, uint64_t>;
+
 // Lists the whole store under keys.Root(), or only `topics` when non-empty (each must have
-// objects).
+// objects). When `archived` is non-null, the archived generations met in the listing are counted
+// into it.
 Result<StoreCatalog> ListCatalog(storage::ObjectStore& store, const layout::Keys& keys,
-                                 const std::vector<std::string>& topics);
+                                 const std::vector<std::string>& topics,
+                                 ArchivedGenerations* archived = nullptr);
 
 // The segments (not the gaps) among a partition's ranges, in offset order.
 std::vector<const backup::StoredRange*> SegmentsOf(const PartitionObjects& partition);
@@ -69,6 +77,6 @@ Result<std::vector<std::optional<format::SegmentFooter>>> ReadFooters(
 // Adds one listed object to `catalog` (what ListCatalog does for each key); ranges and history are
 // appended unsorted.
 void AddToCatalog(const layout::Keys& keys, const storage::ObjectInfo& object,
-                  StoreCatalog* catalog);
+                  StoreCatalog* catalog, ArchivedGenerations* archived = nullptr);
 
 }  // namespace kb::ops

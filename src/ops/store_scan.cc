@@ -50,7 +50,8 @@ std::optional<ListedKey> ParseListedKey(const layout::Keys& keys, std::string_vi
     k.partition = range->partition;
     k.start = range->start_offset;
     k.end = range->end_offset;
-  } else if (k.kind != layout::KeyKind::kTopicMetadata && !ParseOffsetsKey(keys, key, &k)) {
+  } else if (k.kind != layout::KeyKind::kTopicMetadata &&
+             k.kind != layout::KeyKind::kRetentionState && !ParseOffsetsKey(keys, key, &k)) {
     return std::nullopt;
   }
   return k;

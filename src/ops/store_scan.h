@@ -46,7 +46,7 @@ struct StoredPartition {
 struct ListedKey {
   layout::KeyKind kind = layout::KeyKind::kUnknown;
   std::string topic;
-  int32_t partition = -1;  // -1 for topic.json
+  int32_t partition = -1;  // -1 for topic.json and retention.json
   int64_t start = -1;      // segments and gaps: their offsets
   int64_t end = -1;
   int64_t time_ms = -1;  // offset/history snapshots: their time

@@ -7,6 +7,7 @@
 
 #include "format/segment_decoder.h"
 #include "layout/metadata.h"
+#include "layout/retention_state.h"
 #include "ops/parallel.h"
 #include "ops/store_catalog.h"
 
@@ -15,7 +16,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-enum class ObjectKind { kSegment, kTopicMetadata, kGroupOffsets, kGap };
+enum class ObjectKind { kSegment, kTopicMetadata, kGroupOffsets, kGap, kRetentionState };
 
 // One object to read and check; points into the catalog.
 struct Task {
@@ -67,6 +68,8 @@ Status CheckJson(const Task& t, std::string_view json) {
       return layout::DecodeGroupOffsets(*t.key, json).status();
     case ObjectKind::kGap:
       return layout::DecodeGap(*t.key, json).status();
+    case ObjectKind::kRetentionState:
+      return layout::DecodeRetentionState(*t.key, json).status();
     case ObjectKind::kSegment:
       break;
   }
@@ -189,6 +192,9 @@ Result<VerifyReport> VerifyStore(storage::ObjectStore& store, const layout::Keys
       report.problems.push_back({keys.TopicMetadata(topic), -1, -1,
                                  "missing: the topic has stored partitions but no topic.json, so "
                                  "a restore cannot recreate it"});
+    }
+    if (!objects.retention_state_key.empty()) {
+      tasks.push_back({ObjectKind::kRetentionState, &objects.retention_state_key});
     }
     for (const auto& [partition, p] : objects.partitions) {
       ++report.partitions;

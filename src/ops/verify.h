@@ -8,8 +8,13 @@
 //   * the tiling of every partition's segment and gap keys (from the listing, whatever segments
 //     are selected): each range starts one past the end of the previous one; a hole or an overlap
 //     is a problem;
-//   * every gap record, consumers_offset and offset/history object, and every topic.json decodes
-//     (layout/metadata.h); a topic with stored partitions but no topic.json is a problem.
+//   * every gap record, consumers_offset and offset/history object, every topic.json and every
+//     retention.json decodes (layout/metadata.h, layout/retention_state.h); a topic with stored
+//     partitions but no topic.json is a problem.
+//   * The first offset of a partition may be anything: retention (ops/retention.h) deletes the
+//     oldest ranges of a partition, and a backup starts at the log start offset it found.
+//     Archived generations (layout::Keys::Generation) are not part of the listed layout; verify
+//     one with a Keys of its own (`--generation N`).
 //
 // Cost: one paged listing; one Get per selected segment and per JSON object, `parallelism` at a
 // time; with a time window, first one ranged read of the footer of each segment of the listed
@@ -70,7 +75,7 @@ struct VerifyReport {
   uint64_t segments_verified = 0;  // read and checked (the selection)
   uint64_t bytes_verified = 0;
   uint64_t records_verified = 0;
-  uint64_t objects_verified = 0;  // JSON objects: topic.json, gap, consumers_offset, history
+  uint64_t objects_verified = 0;  // JSON objects: topic.json, retention.json, gap, offsets
   double seconds = 0;
   std::vector<StoreProblem> problems;  // sorted by key
 };

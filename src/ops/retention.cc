@@ -1,0 +1,328 @@
+#include "ops/retention.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <set>
+
+#include "layout/retention_state.h"
+#include "ops/report_text.h"
+#include "ops/store_catalog.h"
+#include "ops/store_scan.h"
+
+namespace kb::ops {
+namespace {
+
+constexpr size_t kDeleteBatch = 1000;
+
+int64_t SystemNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool IsCompacted(const kafka::TopicConfigs& configs) {
+  auto it = configs.find("cleanup.policy");
+  return it != configs.end() && it->second.find("compact") != std::string::npos;
+}
+
+std::string Duration(std::chrono::milliseconds d) {
+  const int64_t ms = d.count();
+  if (ms == 0) return "0s";
+  if (ms % 86'400'000 == 0) return std::to_string(ms / 86'400'000) + "d";
+  if (ms % 3'600'000 == 0) return std::to_string(ms / 3'600'000) + "h";
+  if (ms % 60'000 == 0) return std::to_string(ms / 60'000) + "m";
+  if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+  return std::to_string(ms) + "ms";
+}
+
+Result<layout::RetentionState> LoadState(storage::ObjectStore& store, const std::string& key) {
+  if (key.empty()) return layout::RetentionState{};
+  Result<std::string> json = store.Get(key);
+  if (json.status().IsNotFound()) return layout::RetentionState{};  // listed, then deleted
+  if (!json.ok()) return json.status();
+  return layout::DecodeRetentionState(key, *json);
+}
+
+// Deletes `actions` (logging each first) in batches.
+Status DeleteAll(storage::ObjectStore& store, const std::vector<PruneAction>& actions) {
+  for (size_t i = 0; i < actions.size(); i += kDeleteBatch) {
+    std::vector<std::string> batch;
+    for (size_t j = i; j < std::min(actions.size(), i + kDeleteBatch); ++j) {
+      spdlog::info("retention: deleting {} ({})", actions[j].key, actions[j].reason);
+      batch.push_back(actions[j].key);
+    }
+    KB_RETURN_IF_ERROR(store.Delete(batch));
+  }
+  return Status::OK();
+}
+
+// Every object under the topic's prefix, data first and topic.json / retention.json last.
+Result<std::vector<PruneAction>> WholeTopic(storage::ObjectStore& store, const layout::Keys& keys,
+                                            const std::string& topic, const std::string& reason) {
+  std::vector<PruneAction> data, last;
+  const std::vector<std::string> only = {topic};
+  KB_RETURN_IF_ERROR(ForEachStoredObject(store, keys, &only, [&](const storage::ObjectInfo& o) {
+    PruneAction a{.key = o.key, .topic = topic, .size = o.size, .reason = reason};
+    const std::optional<ListedKey> k = ParseListedKey(keys, o.key);
+    if (k) {
+      a.partition = k->partition;
+      a.start = k->start;
+      a.end = k->end;
+      a.is_segment = k->kind == layout::KeyKind::kSegment;
+    }
+    const bool topic_level = k && (k->kind == layout::KeyKind::kTopicMetadata ||
+                                   k->kind == layout::KeyKind::kRetentionState);
+    (topic_level ? last : data).push_back(std::move(a));
+  }));
+  data.insert(data.end(), last.begin(), last.end());
+  return data;
+}
+
+void CountDeleted(RetentionReport* report, const std::vector<PruneAction>& actions) {
+  for (const PruneAction& a : actions) {
+    if (!a.is_segment) continue;
+    ++report->segments_deleted;
+    report->bytes_deleted += a.size;
+  }
+  report->deleted.insert(report->deleted.end(), actions.begin(), actions.end());
+}
+
+// What one round decides for a topic that exists and is not compacted: the expired ranges to
+// delete (in offset order per partition) and the new state.
+struct TopicPlan {
+  std::vector<PruneAction> deletions;
+  layout::RetentionState state;
+};
+
+TopicPlan PlanPartitions(const std::string& topic, const TopicObjects& objects,
+                         const std::map<kafka::TopicPartition, kafka::Watermarks>& marks,
+                         const layout::RetentionState& old, const RetentionOptions& options,
+                         int64_t now, std::vector<PendingRange>* pending) {
+  TopicPlan plan;
+  for (const auto& [partition, p] : objects.partitions) {
+    auto mark = marks.find({topic, partition});
+    if (mark == marks.end()) continue;  // the cluster no longer has it: kept
+    const int64_t low = mark->second.low;
+    std::map<std::pair<int64_t, int64_t>, int64_t> seen;
+    if (auto it = old.expired.find(partition); it != old.expired.end()) {
+      for (const auto& e : it->second) seen[{e.start, e.end}] = e.first_seen_ms;
+    }
+    std::vector<layout::RetentionState::Expired> still;
+    bool unbroken = true;  // every range before this one is deleted this round
+    for (const backup::StoredRange& r : p.ranges) {
+      if (r.end >= low) break;  // holds offsets Kafka still has, and so does every later range
+      auto s = seen.find({r.start, r.end});
+      const int64_t first_seen = s == seen.end() ? now : s->second;
+      const int64_t due = first_seen + options.grace.count();
+      if (unbroken && now >= due) {
+        plan.deletions.push_back({.key = r.key,
+                                  .topic = topic,
+                                  .partition = partition,
+                                  .start = r.start,
+                                  .end = r.end,
+                                  .is_segment = !r.is_gap,
+                                  .size = r.size,
+                                  .reason = "expired: every offset is below the log start offset " +
+                                            std::to_string(low) + " of " + topic + "/" +
+                                            std::to_string(partition) + ", first seen " +
+                                            FormatTimeMs(first_seen) + ", grace " +
+                                            Duration(options.grace) + " passed"});
+        continue;
+      }
+      unbroken = false;
+      still.push_back({r.start, r.end, first_seen});
+      pending->push_back(
+          {r.key, topic, partition, r.start, r.end, !r.is_gap, r.size, first_seen, due});
+    }
+    if (!still.empty()) plan.state.expired[partition] = std::move(still);
+  }
+  return plan;
+}
+
+// Whether a partition's store holds offsets at or beyond its high watermark: the cluster's topic is
+// a new generation, with fewer records than the backed-up one.
+bool HoldsMoreThanTheCluster(const std::string& topic, const TopicObjects& objects,
+                             const std::map<kafka::TopicPartition, kafka::Watermarks>& marks) {
+  for (const auto& [partition, p] : objects.partitions) {
+    auto mark = marks.find({topic, partition});
+    if (mark == marks.end() || p.ranges.empty()) continue;
+    int64_t next = 0;
+    for (const backup::StoredRange& r : p.ranges) next = std::max(next, r.end + 1);
+    if (next > mark->second.high) return true;
+  }
+  return false;
+}
+
+// The oldest record timestamp of each topic's first remaining segments.
+Status ReadOldest(storage::ObjectStore& store, const StoreCatalog& catalog,
+                  const std::set<std::string>& deleted_keys, size_t parallelism,
+                  std::map<std::string, TopicRetention*>& topics) {
+  std::vector<const backup::StoredRange*> firsts;
+  std::vector<std::string> owners;
+  for (const auto& [topic, objects] : catalog) {
+    if (!topics.contains(topic)) continue;
+    for (const auto& [partition, p] : objects.partitions) {
+      for (const backup::StoredRange& r : p.ranges) {
+        if (r.is_gap || deleted_keys.contains(r.key)) continue;
+        firsts.push_back(&r);
+        owners.push_back(topic);
+        break;
+      }
+    }
+  }
+  std::vector<StoreProblem> problems;
+  KB_ASSIGN_OR_RETURN(auto footers, ReadFooters(store, firsts, parallelism, &problems));
+  for (const StoreProblem& p : problems) {
+    spdlog::warn("retention: cannot read the oldest record time: {}", FormatProblem(p));
+  }
+  for (size_t i = 0; i < firsts.size(); ++i) {
+    if (!footers[i]) continue;
+    std::optional<int64_t>& oldest = topics[owners[i]]->oldest_timestamp_ms;
+    oldest = std::min(oldest.value_or(footers[i]->min_timestamp), footers[i]->min_timestamp);
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+const char* TopicStateName(TopicRetention::State state) {
+  switch (state) {
+    case TopicRetention::State::kInCluster:
+      return "in cluster";
+    case TopicRetention::State::kCompacted:
+      return "compacted";
+    case TopicRetention::State::kMissing:
+      return "missing from cluster";
+    case TopicRetention::State::kDeleted:
+      return "deleted";
+    case TopicRetention::State::kRecreated:
+      return "re-created, old generation not archived yet";
+  }
+  return "?";
+}
+
+Result<RetentionReport> RunRetention(storage::ObjectStore& store, const layout::Keys& keys,
+                                     kafka::Admin& admin, const RetentionOptions& options) {
+  const int64_t now = options.now_ms != 0 ? options.now_ms : SystemNowMs();
+  RetentionReport report{.executed = options.execute, .now_ms = now};
+  KB_ASSIGN_OR_RETURN(StoreCatalog catalog, ListCatalog(store, keys, options.topics));
+  KB_ASSIGN_OR_RETURN(std::vector<kafka::TopicInfo> cluster,
+                      admin.ListTopics(options.kafka_timeout));
+  std::map<std::string, int32_t> present;
+  for (const kafka::TopicInfo& t : cluster) present[t.name] = t.partitions;
+
+  std::set<std::string> deleted_keys;
+  for (const auto& [topic, objects] : catalog) {
+    TopicRetention tr{.topic = topic};
+    KB_ASSIGN_OR_RETURN(layout::RetentionState old, LoadState(store, objects.retention_state_key));
+    layout::RetentionState next;
+    std::vector<PruneAction> deletions;
+    auto in_cluster = present.find(topic);
+    if (in_cluster == present.end()) {
+      next.missing_since_ms = old.missing_since_ms.value_or(now);
+      tr.state = TopicRetention::State::kMissing;
+      tr.missing_since_ms = next.missing_since_ms;
+      if (options.deleted_topic_max_age) {
+        tr.delete_due_ms = *next.missing_since_ms + options.deleted_topic_max_age->count();
+        if (now >= *tr.delete_due_ms) {
+          tr.state = TopicRetention::State::kDeleted;
+          KB_ASSIGN_OR_RETURN(deletions,
+                              WholeTopic(store, keys, topic,
+                                         "topic missing from the cluster since " +
+                                             FormatTimeMs(*next.missing_since_ms) +
+                                             ", retention.deleted_topic_max_age " +
+                                             Duration(*options.deleted_topic_max_age) + " passed"));
+        }
+      }
+    } else {
+      Result<kafka::TopicConfigs> configs = admin.DescribeTopicConfigs(
+          topic, options.kafka_timeout, kafka::Admin::ConfigScope::kEffective);
+      if (configs.status().IsNotFound()) {
+        spdlog::info("retention: {} was deleted during the round; next round decides", topic);
+        continue;
+      }
+      if (!configs.ok()) return configs.status();
+      if (old.missing_since_ms) {
+        // Re-created: the marker stays for backup/generations.h to act on.
+        tr.state = TopicRetention::State::kRecreated;
+        tr.missing_since_ms = old.missing_since_ms;
+        next = old;
+      } else if (IsCompacted(*configs)) {
+        tr.state = TopicRetention::State::kCompacted;
+      } else {
+        std::vector<kafka::TopicPartition> tps;
+        for (const auto& [partition, p] : objects.partitions) {
+          if (partition < in_cluster->second && !p.ranges.empty())
+            tps.push_back({topic, partition});
+        }
+        std::map<kafka::TopicPartition, kafka::Watermarks> marks;
+        if (!tps.empty()) {
+          Result<std::map<kafka::TopicPartition, kafka::Watermarks>> got =
+              admin.QueryWatermarks(tps, options.kafka_timeout);
+          if (got.status().IsNotFound()) {
+            spdlog::info("retention: {} changed during the round ({}); next round decides", topic,
+                         got.status().ToString());
+            continue;
+          }
+          if (!got.ok()) return got.status();
+          marks = std::move(got).value();
+        }
+        if (HoldsMoreThanTheCluster(topic, objects, marks)) {
+          tr.state = TopicRetention::State::kRecreated;
+          next = old;
+        } else {
+          TopicPlan plan =
+              PlanPartitions(topic, objects, marks, old, options, now, &report.pending);
+          deletions = std::move(plan.deletions);
+          next = std::move(plan.state);
+        }
+      }
+    }
+    if (options.execute) {
+      KB_RETURN_IF_ERROR(DeleteAll(store, deletions));
+      if (tr.state != TopicRetention::State::kDeleted && next != old) {
+        KB_RETURN_IF_ERROR(
+            store.Put(keys.RetentionState(topic), layout::EncodeRetentionState(next)));
+      }
+    }
+    for (const PruneAction& a : deletions) deleted_keys.insert(a.key);
+    for (const auto& [partition, p] : objects.partitions) {
+      for (const backup::StoredRange& r : p.ranges) {
+        if (r.is_gap || deleted_keys.contains(r.key)) continue;
+        ++tr.segments_kept;
+        tr.bytes_kept += r.size;
+      }
+    }
+    CountDeleted(&report, deletions);
+    report.topics.push_back(std::move(tr));
+  }
+  if (options.read_oldest) {
+    std::map<std::string, TopicRetention*> by_name;
+    for (TopicRetention& t : report.topics) by_name[t.topic] = &t;
+    KB_RETURN_IF_ERROR(ReadOldest(store, catalog, deleted_keys, options.parallelism, by_name));
+  }
+  std::sort(report.pending.begin(), report.pending.end(),
+            [](const PendingRange& a, const PendingRange& b) { return a.key < b.key; });
+  return report;
+}
+
+Result<RetentionReport> PruneTopic(storage::ObjectStore& store, const layout::Keys& keys,
+                                   const std::string& topic, bool execute,
+                                   const std::string& reason) {
+  KB_RETURN_IF_ERROR(layout::ValidateTopicName(topic));
+  RetentionReport report{.executed = execute, .now_ms = SystemNowMs()};
+  KB_ASSIGN_OR_RETURN(std::vector<PruneAction> actions, WholeTopic(store, keys, topic, reason));
+  if (actions.empty()) {
+    return Status::NotFound(
+        topic, "nothing stored under '" + keys.TopicPrefix(topic) + "' in " + store.Describe());
+  }
+  if (execute) KB_RETURN_IF_ERROR(DeleteAll(store, actions));
+  report.topics.push_back({.topic = topic, .state = TopicRetention::State::kDeleted});
+  CountDeleted(&report, actions);
+  return report;
+}
+
+}  // namespace kb::ops
