@@ -10,12 +10,16 @@
 
 #include "cli/backup_command.h"
 #include "cli/ls_command.h"
+#include "cli/offsets_command.h"
+#include "cli/prune_command.h"
+#include "cli/restore_command.h"
 #include "cli/status_command.h"
 #include "cli/verify_command.h"
 #include "cli/version.h"
 #include "common/status.h"
 #include "config/config.h"
 #include "kafka/client.h"
+#include "layout/keys.h"
 
 namespace kb::cli {
 namespace {
@@ -55,7 +59,44 @@ constexpr Command kCommands[] = {
     {"verify", "Read back segments and check checksums, indexes and offset continuity"},
     {"status", "Show the backup lag per topic and partition"},
     {"offsets", "Query and export the offset map of a restore"},
+    {"prune", "Delete from the store what Kafka's retention deleted (plan unless --execute)"},
 };
+
+void AddRestoreOptions(CLI::App* sub, RestoreArgs& a) {
+  sub->add_option("--topic", a.topics,
+                  "Topic to restore (repeatable); a regular expression when it starts with ^. "
+                  "Default: every topic in the store");
+  sub->add_option("--from", a.from,
+                  "Only records with a timestamp at or after this time: epoch ms or ISO-8601 UTC");
+  sub->add_option("--to", a.to, "Only records with a timestamp at or before this time");
+  sub->add_option("--offsets", a.offsets,
+                  "<partition>=<first>-<last>: only these source offsets of that partition "
+                  "(repeatable; one --topic)");
+  sub->add_option("--rename", a.rename, "src=dst: restore topic src into dst (repeatable)");
+  sub->add_option("--target-prefix", a.target_prefix,
+                  "Prefix of the target topic names (topics not renamed)");
+  sub->add_flag("--require-target-exists", a.require_target_exists,
+                "Fail instead of creating a missing target topic");
+  sub->add_option("--replication-factor", a.replication_factor,
+                  "Replication factor of created topics (default: the backed-up one)")
+      ->check(CLI::Range(1, 32767));
+  sub->add_option("--parallel", a.parallel, "Partitions restored at once (restore.parallelism)")
+      ->check(CLI::Range(1, 256));
+  sub->add_option("--max-bytes-per-second", a.max_bytes_per_second,
+                  "Byte rate limit of the records sent, e.g. 50MiB (restore.max_bytes_per_second)");
+  sub->add_option("--checkpoint-interval", a.checkpoint_interval,
+                  "How often the offset maps are saved, e.g. 5s (restore.checkpoint_interval)");
+  sub->add_flag("--dry-run", a.dry_run,
+                "Print the plan and the groups' new offsets; write nothing");
+  sub->add_flag("--skip-corrupt", a.skip_corrupt,
+                "Skip corrupt blocks/segments and report their offsets as gaps");
+  sub->add_option("--groups", a.groups, "Only these consumer groups (repeatable; ^regex allowed)");
+  sub->add_option("--exclude-groups", a.exclude_groups,
+                  "Leave these consumer groups out (repeatable; ^regex allowed)");
+  sub->add_flag("--no-groups", a.no_groups, "Do not move consumer group offsets");
+  sub->add_flag("--fail-on-active-groups", a.fail_on_active_groups,
+                "Fail instead of skipping groups that have active members");
+}
 
 }  // namespace
 
@@ -77,6 +118,10 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   std::string output = "text";
   std::vector<std::string> ls_topics;
   VerifyArgs verify_args;
+  PruneArgs prune_args;
+  std::optional<int64_t> generation;  // ls, verify, restore: an archived generation
+  RestoreArgs restore_args;
+  OffsetsArgs offsets_args;
   for (const Command& c : kCommands) {
     CLI::App* sub = app.add_subcommand(c.name, c.description);
     sub->callback([&chosen, name = c.name] { chosen = name; });
@@ -91,6 +136,26 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
     if (std::string_view(c.name) == "ls") {
       sub->add_option("--topic", ls_topics, "Only these topics (repeatable)");
       sub->add_option("--output", output, "text or json")->check(CLI::IsMember({"text", "json"}));
+    }
+    if (std::string_view(c.name) == "restore") AddRestoreOptions(sub, restore_args);
+    if (std::string_view(c.name) == "offsets") AddOffsetsCommands(sub, &offsets_args);
+    if (std::string_view(c.name) == "prune") {
+      sub->add_option("--topic", prune_args.topic,
+                      "Delete this topic's whole backup (refused while it exists in the cluster)");
+      sub->add_option("--generation", prune_args.generation,
+                      "With --topic: an archived generation of it (see ls)")
+          ->check(CLI::NonNegativeNumber);
+      sub->add_flag("--force", prune_args.force,
+                    "With --topic: delete the backup even though the topic exists in the cluster");
+      sub->add_flag("--execute", prune_args.execute, "Delete; without it only the plan is shown");
+      sub->add_option("--output", output, "text or json")->check(CLI::IsMember({"text", "json"}));
+    }
+    for (const char* name : {"ls", "verify", "restore"}) {
+      if (std::string_view(c.name) != name) continue;
+      sub->add_option("--generation", generation,
+                      "Read archived generation N of re-created topics (listed by ls) instead of "
+                      "the current one")
+          ->check(CLI::NonNegativeNumber);
     }
     if (std::string_view(c.name) == "verify") {
       sub->add_option("--topic", verify_args.topics, "Only these topics (repeatable)");
@@ -126,6 +191,10 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
     err << "kafka-backup: " << cfg.status().ToString() << "\n";
     return ExitCodeFor(cfg.status());
   }
+  if (generation) {
+    // An archived generation is a store of its own under <prefix>/@generations/<n>.
+    cfg->storage.prefix = layout::Keys(cfg->storage.prefix).Generation(*generation).prefix();
+  }
   Status s;
   if (*chosen == "backup") {
     s = RunBackup(*cfg, once);
@@ -135,6 +204,13 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
     s = RunLs(*cfg, ls_topics, output == "json", out);
   } else if (*chosen == "verify") {
     s = RunVerify(*cfg, verify_args, out, err);
+  } else if (*chosen == "prune") {
+    prune_args.json = output == "json";
+    s = RunPrune(*cfg, prune_args, out);
+  } else if (*chosen == "restore") {
+    s = RunRestoreCommand(*cfg, restore_args, out, err);
+  } else if (*chosen == "offsets") {
+    s = RunOffsets(*cfg, offsets_args, out);
   } else {
     s = Status::NotImplemented(*chosen, "this command is not implemented yet");
   }

@@ -69,10 +69,14 @@ TEST(CliTest, UnknownKafkaPropertyIsNamedAndRejected) {
   EXPECT_NE(r.err.find("kafka.no.such.property"), std::string::npos) << r.err;
 }
 
-TEST(CliTest, UnimplementedCommandSaysSoAndFails) {
-  CliRun r = Cli({"restore"});
-  EXPECT_EQ(r.code, kExitFailure);
-  EXPECT_NE(r.err.find("not implemented yet"), std::string::npos) << r.err;
+TEST(CliTest, RestoreBadSelectionIsUsageErrorNamingTheFlag) {
+  // Every planned command is wired now; restore checks its flags before touching store or cluster.
+  CliRun r = Cli({"restore", "--topic", "t", "--offsets", "0=5-1"});
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_NE(r.err.find("--offsets"), std::string::npos) << r.err;
+  r = Cli({"restore", "--from", "2026-11-21T10:00:00Z", "--to", "2026-11-20T10:00:00Z"});
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_NE(r.err.find("--from"), std::string::npos) << r.err;
 }
 
 }  // namespace

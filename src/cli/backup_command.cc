@@ -10,9 +10,11 @@
 
 #include "backup/backup_engine.h"
 #include "backup/metadata_sync.h"
+#include "cli/maintenance.h"
 #include "metrics/backup_metrics.h"
 #include "metrics/metered_store.h"
 #include "metrics/metrics_server.h"
+#include "metrics/retention_metrics.h"
 #include "storage/factory/open_store.h"
 
 namespace kb::cli {
@@ -70,6 +72,18 @@ Status RunBackup(const Config& cfg, bool once) {
   MetricsObserver observer(metrics);
   engine->SetObserver(&observer);
   KB_ASSIGN_OR_RETURN(auto sync, backup::MetadataSync::Make(cfg, store.get()));
+  // Retention propagation and the scheduled verify (not in --once snapshots).
+  metrics::RetentionMetrics retention_metrics(registry);
+  KB_ASSIGN_OR_RETURN(auto maintenance, Maintenance::Make(cfg, store.get(), &retention_metrics));
+  // A re-created topic's old generation is archived before its new one is backed up; a move a
+  // crash interrupted is finished first.
+  KB_RETURN_IF_ERROR(maintenance->generations()->FinishPendingMoves());
+  engine->SetGenerations(maintenance->generations());
+  maintenance->SetAssignedTopics([e = engine.get()] {
+    std::vector<std::string> topics;
+    for (const backup::PartitionId& id : e->Assigned()) topics.push_back(id.topic);
+    return topics;
+  });
 
   std::unique_ptr<metrics::MetricsServer> server;
   if (!cfg.metrics.listen.empty()) {
@@ -84,24 +98,39 @@ Status RunBackup(const Config& cfg, bool once) {
   g_engine.store(engine.get());
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGINT, OnSignal);
-  // Bounded shutdown: once a signal arrived, the process ends within shutdown_timeout.
+  // Bounded shutdown: once a signal arrived, or once the engine returned, the process ends within
+  // shutdown_timeout. After the engine returned, what is left is the final metadata sync and
+  // closing the Kafka handles; librdkafka 2.0.2 can hang destroying a consumer whose topic was
+  // deleted (a broker thread never finishes), and that must not keep a daemon from exiting: when
+  // everything up to that point succeeded, the exit code is still 0 (the backup is durable and
+  // committed by then).
   std::atomic<bool> finished{false};
+  std::atomic<bool> engine_returned{false};
+  std::atomic<int> exit_code_if_stuck{1};
   std::thread watchdog([&] {
-    while (!finished.load() && g_signals.load() == 0) {
+    while (!finished.load() && !engine_returned.load() && g_signals.load() == 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     auto deadline = std::chrono::steady_clock::now() + cfg.backup.shutdown_timeout;
     while (!finished.load()) {
       if (std::chrono::steady_clock::now() >= deadline) {
-        spdlog::error("shutdown did not finish within backup.shutdown_timeout; exiting");
-        _exit(1);
+        spdlog::error("shutdown did not finish within backup.shutdown_timeout ({} ms){}; exiting",
+                      cfg.backup.shutdown_timeout.count(),
+                      exit_code_if_stuck.load() == 0
+                          ? " while closing the Kafka client (everything was "
+                            "backed up and committed)"
+                          : "");
+        _exit(exit_code_if_stuck.load());
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   });
 
   if (!once) sync->Start();
+  if (!once) maintenance->Start();
   Status s = engine->Run();
+  engine_returned.store(true);
+  maintenance->Stop();
   sync->Stop();
   if (s.ok()) {
     // A final round so that the group offsets and topic configs match what was just backed up.
@@ -109,6 +138,10 @@ Status RunBackup(const Config& cfg, bool once) {
     if (!synced.ok()) s = synced.WithContext("writing consumer group offsets and topic metadata");
   }
   g_engine.store(nullptr);
+  if (s.ok()) exit_code_if_stuck.store(0);
+  // Closing the consumer (and the engine's other handles) is part of the bounded shutdown.
+  engine.reset();
+  maintenance.reset();
   finished.store(true);
   watchdog.join();
   std::signal(SIGTERM, SIG_DFL);

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "backup/backup_test_util.h"
+#include "cli/cli_test_util.h"
 #include "kafka/admin.h"
 #include "storage/local/local_store.h"
 #include "testing/test_env.h"
@@ -21,39 +22,24 @@ namespace kb::cli {
 namespace {
 
 using namespace std::chrono_literals;
-
-pid_t Spawn(const std::vector<std::string>& args, const std::string& log) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    std::vector<char*> argv;
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-int Wait(pid_t pid) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
+using cli::testing::ReadFile;
+using cli::testing::SpawnLogged;
+using cli::testing::WaitFor;
 
 TEST(BackupCommandTest, KillNineUnderContinuousProduceLosesNothingAndDuplicatesNothing) {
-  const std::string bootstrap = testing::RequireEnv("KB_TEST_KAFKA_BOOTSTRAP");
+  const std::string bootstrap = kb::testing::RequireEnv("KB_TEST_KAFKA_BOOTSTRAP");
   ASSERT_FALSE(bootstrap.empty());
-  testing::TempDir dir;
-  const std::string topic = testing::UniqueName("kill9");
+  kb::testing::TempDir dir;
+  const std::string topic = kb::testing::UniqueName("kill9");
   auto admin = kafka::Admin::Make({{"bootstrap.servers", bootstrap}});
   ASSERT_TRUE(admin.ok());
   ASSERT_TRUE((*admin)->CreateTopic({topic, 3, 1, {}}, 30s).ok());
 
   const std::string config = dir.path() + "/kb.yaml";
+  // A killed member holds its partitions until the group's session times out: the broker's
+  // minimum (group.min.session.timeout.ms, 6 s) instead of librdkafka's 45 s keeps the test short.
   std::ofstream(config) << "kafka:\n  bootstrap.servers: " << bootstrap << "\n"
+                        << "  session.timeout.ms: 6000\n  heartbeat.interval.ms: 1000\n"
                         << "storage:\n  prefix: kill9\n  local:\n    path: " << dir.path()
                         << "/store\n"
                         << "backup:\n  group_id: " << topic << "-backup\n  topics: [" << topic
@@ -79,21 +65,21 @@ TEST(BackupCommandTest, KillNineUnderContinuousProduceLosesNothingAndDuplicatesN
 
   std::mt19937 rng(7);
   for (int round = 0; round < 4; ++round) {
-    pid_t pid = Spawn({KB_BINARY, "--config", config, "backup"}, log);
+    pid_t pid = SpawnLogged({KB_BINARY, "--config", config, "backup"}, log);
     ASSERT_GT(pid, 0);
     std::this_thread::sleep_for(std::chrono::milliseconds(1500 + rng() % 2000));
     ASSERT_EQ(kill(pid, SIGKILL), 0);
-    EXPECT_EQ(Wait(pid), 128 + SIGKILL);
+    EXPECT_EQ(WaitFor(pid, 10min), 128 + SIGKILL);
   }
   producing.store(false);
   producer.join();
   // One clean run to the end, then a graceful daemon stop with SIGTERM.
-  pid_t once = Spawn({KB_BINARY, "--config", config, "backup", "--once"}, log);
-  ASSERT_EQ(Wait(once), 0) << "see " << log;
-  pid_t daemon = Spawn({KB_BINARY, "--config", config, "backup"}, log);
+  pid_t once = SpawnLogged({KB_BINARY, "--config", config, "backup", "--once"}, log);
+  ASSERT_EQ(WaitFor(once, 10min), 0) << "see " << log;
+  pid_t daemon = SpawnLogged({KB_BINARY, "--config", config, "backup"}, log);
   std::this_thread::sleep_for(3s);
   ASSERT_EQ(kill(daemon, SIGTERM), 0);
-  EXPECT_EQ(Wait(daemon), 0) << "SIGTERM must flush, commit and exit 0; see " << log;
+  EXPECT_EQ(WaitFor(daemon, 10min), 0) << "SIGTERM must flush, commit and exit 0; see " << log;
 
   auto store = storage::LocalStore::Open(dir.path() + "/store");
   ASSERT_TRUE(store.ok());
@@ -115,8 +101,9 @@ TEST(BackupCommandTest, KillNineUnderContinuousProduceLosesNothingAndDuplicatesN
 
   // `status` agrees: everything is backed up.
   const std::string status_out = dir.path() + "/status.json";
-  pid_t status = Spawn({KB_BINARY, "--config", config, "status", "--output", "json"}, status_out);
-  ASSERT_EQ(Wait(status), 0);
+  pid_t status =
+      SpawnLogged({KB_BINARY, "--config", config, "status", "--output", "json"}, status_out);
+  ASSERT_EQ(WaitFor(status, 10min), 0);
   std::ifstream in(status_out);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_NE(text.find(topic), std::string::npos) << text;
@@ -124,26 +111,21 @@ TEST(BackupCommandTest, KillNineUnderContinuousProduceLosesNothingAndDuplicatesN
   EXPECT_EQ(text.find("\"lag_records\": 1"), std::string::npos) << text;
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
 TEST(BackupCommandTest, WrongS3SecretIsOneClearErrorAndExitCode1) {
-  const std::string bootstrap = testing::RequireEnv("KB_TEST_KAFKA_BOOTSTRAP");
-  const std::string endpoint = testing::RequireEnv("KB_TEST_S3_ENDPOINT");
-  testing::TempDir dir;
+  const std::string bootstrap = kb::testing::RequireEnv("KB_TEST_KAFKA_BOOTSTRAP");
+  const std::string endpoint = kb::testing::RequireEnv("KB_TEST_S3_ENDPOINT");
+  kb::testing::TempDir dir;
   const std::string config = dir.path() + "/kb.yaml";
   std::ofstream(config) << "kafka:\n  bootstrap.servers: " << bootstrap << "\n"
                         << "storage:\n  s3:\n    endpoint: " << endpoint
-                        << "\n    bucket: " << testing::RequireEnv("KB_TEST_S3_BUCKET")
+                        << "\n    bucket: " << kb::testing::RequireEnv("KB_TEST_S3_BUCKET")
                         << "\n    path_style: true\n"
-                        << "    access_key_id: " << testing::RequireEnv("KB_TEST_S3_ACCESS_KEY")
+                        << "    access_key_id: " << kb::testing::RequireEnv("KB_TEST_S3_ACCESS_KEY")
                         << "\n    secret_access_key: not-the-secret\n"
                         << "backup:\n  topics: [\"^.*\"]\n";
   const std::string log = dir.path() + "/out.log";
-  pid_t pid = Spawn({KB_BINARY, "--config", config, "backup", "--once"}, log);
-  EXPECT_EQ(Wait(pid), 1);
+  pid_t pid = SpawnLogged({KB_BINARY, "--config", config, "backup", "--once"}, log);
+  EXPECT_EQ(WaitFor(pid, 10min), 1);
   std::string out = ReadFile(log);
   EXPECT_NE(out.find("Permission denied"), std::string::npos) << out;
   EXPECT_NE(out.find("check the S3 access key and secret"), std::string::npos) << out;
@@ -151,12 +133,12 @@ TEST(BackupCommandTest, WrongS3SecretIsOneClearErrorAndExitCode1) {
 }
 
 TEST(BackupCommandTest, BadConfigValueIsExitCode2NamingTheKey) {
-  testing::TempDir dir;
+  kb::testing::TempDir dir;
   const std::string config = dir.path() + "/kb.yaml";
   std::ofstream(config) << "kafka:\n  bootstrap.servers: 127.0.0.1:9\n"
                         << "backup:\n  topics: [t]\n  segment:\n    max_age: soon\n";
   const std::string log = dir.path() + "/out.log";
-  EXPECT_EQ(Wait(Spawn({KB_BINARY, "--config", config, "backup"}, log)), 2);
+  EXPECT_EQ(WaitFor(SpawnLogged({KB_BINARY, "--config", config, "backup"}, log), 10min), 2);
   EXPECT_NE(ReadFile(log).find("backup.segment.max_age"), std::string::npos) << ReadFile(log);
 }
 

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "backup/backup_test_util.h"
+#include "cli/cli_test_util.h"
 #include "kafka/admin.h"
 #include "metrics/metrics_test_util.h"
 #include "testing/test_env.h"
@@ -22,62 +23,18 @@ namespace kb::cli {
 namespace {
 
 using namespace std::chrono_literals;
+using cli::testing::FreePort;
+using cli::testing::ReadFile;
+using cli::testing::SpawnLogged;
+using cli::testing::WaitFor;
 using metrics::testing::HttpRequest;
 using metrics::testing::SeriesValue;
 
-// Runs `args` (argv[0] is the binary) with stdout and stderr appended to `log`.
-pid_t SpawnLogged(const std::vector<std::string>& args, const std::string& log) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    std::vector<char*> argv;
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-// The exit code (or 128 + signal); -1 when the process did not end within `timeout`.
-int WaitFor(pid_t pid, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    int status = 0;
-    pid_t r = waitpid(pid, &status, WNOHANG);
-    if (r == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    if (r < 0) return -2;
-    if (std::chrono::steady_clock::now() >= deadline) return -1;
-    std::this_thread::sleep_for(50ms);
-  }
-}
-
-// A port nothing listens on right now (bound to port 0, then released).
-uint16_t FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof(addr);
-  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  EXPECT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
 TEST(BackupDaemonCliTest, MetricsAndHealthWhileRunningThenSigtermExitsZero) {
-  const std::string bootstrap = testing::RequireEnv("KB_TEST_KAFKA_BOOTSTRAP");
+  const std::string bootstrap = kb::testing::RequireEnv("KB_TEST_KAFKA_BOOTSTRAP");
   ASSERT_FALSE(bootstrap.empty());
-  testing::TempDir dir;
-  const std::string topic = testing::UniqueName("dmn-metrics");
+  kb::testing::TempDir dir;
+  const std::string topic = kb::testing::UniqueName("dmn-metrics");
   constexpr int kPartitions = 3;
   constexpr int kPerPartition = 100;
   auto admin = kafka::Admin::Make({{"bootstrap.servers", bootstrap}});

@@ -30,6 +30,13 @@ Status OffsetMap::Append(int64_t source, int64_t target) {
   return Status::OK();
 }
 
+Status OffsetMap::AppendRun(int64_t source, int64_t target, int64_t count) {
+  if (count < 1) return Status::InvalidArgument("offset map", "a run needs at least one record");
+  KB_RETURN_IF_ERROR(Append(source, target));
+  runs_.back().count += count - 1;
+  return Status::OK();
+}
+
 std::optional<int64_t> OffsetMap::Lookup(int64_t source) const {
   auto it = std::upper_bound(runs_.begin(), runs_.end(), source,
                              [](int64_t s, const OffsetRun& r) { return s < r.source_start; });

@@ -46,6 +46,8 @@ class OffsetMap {
   // Records one restored record. Both offsets must be greater than the previous ones;
   // InvalidArgument otherwise.
   Status Append(int64_t source, int64_t target);
+  // Records `count` (>= 1) records with consecutive offsets on both sides; same rules as Append.
+  Status AppendRun(int64_t source, int64_t target, int64_t count);
 
   // The target offset of the record restored from `source`; nullopt if none was.
   std::optional<int64_t> Lookup(int64_t source) const;

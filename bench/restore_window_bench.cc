@@ -1,0 +1,145 @@
+// Bytes a time-window restore reads (issue 5 target: a window reads <= 2x the bytes of the records
+// it restores plus one footer per segment).
+//
+// Writes a synthetic 24-hour backup of one partition into a local directory (JSON-like records,
+// timestamps evenly spread over 24 h, zstd level 3, the daemon's default 256 KiB blocks, segments
+// of --segment-mib), then plans and reads a 1-hour window with the restore's own code
+// (restore::PlanRestore + PartitionReader) through a store wrapper that counts every byte read.
+// Prints one Markdown table row.
+//
+//   restore_window_bench [--records N] [--value-bytes B] [--segment-mib M] [--dir D]
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "format/format_testing.h"
+#include "format/segment_writer.h"
+#include "layout/keys.h"
+#include "restore/partition_reader.h"
+#include "restore/plan.h"
+#include "storage/local/local_store.h"
+
+namespace {
+
+using namespace kb;
+
+class CountingStore : public storage::ObjectStore {
+ public:
+  explicit CountingStore(storage::ObjectStore* inner) : inner_(inner) {}
+  Status Put(const std::string& k, std::string_view d) override { return inner_->Put(k, d); }
+  Result<std::string> Get(const std::string& k) override {
+    auto r = inner_->Get(k);
+    if (r.ok()) bytes += r->size();
+    return r;
+  }
+  Result<std::string> GetRange(const std::string& k, uint64_t o, uint64_t l) override {
+    auto r = inner_->GetRange(k, o, l);
+    if (r.ok()) bytes += r->size();
+    return r;
+  }
+  Result<uint64_t> Head(const std::string& k) override { return inner_->Head(k); }
+  Result<storage::ListPage> List(const std::string& p, const std::string& t, size_t m) override {
+    return inner_->List(p, t, m);
+  }
+  Status Delete(const std::vector<std::string>& k) override { return inner_->Delete(k); }
+  std::string Describe() const override { return inner_->Describe(); }
+  std::atomic<uint64_t> bytes{0};
+
+ private:
+  storage::ObjectStore* inner_;
+};
+
+int Fail(const Status& s) {
+  std::fprintf(stderr, "restore_window_bench: %s\n", s.ToString().c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  size_t records = 2'000'000;
+  size_t value_bytes = 512;
+  size_t segment_mib = 64;
+  std::string dir = "/tmp/kb-restore-window-bench";
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i];
+    if (flag == "--records") records = std::strtoull(argv[i + 1], nullptr, 10);
+    if (flag == "--value-bytes") value_bytes = std::strtoull(argv[i + 1], nullptr, 10);
+    if (flag == "--segment-mib") segment_mib = std::strtoull(argv[i + 1], nullptr, 10);
+    if (flag == "--dir") dir = argv[i + 1];
+  }
+  std::filesystem::remove_all(dir);
+  auto local = storage::LocalStore::Open(dir);
+  if (!local.ok()) return Fail(local.status());
+  const layout::Keys keys("bench");
+  constexpr int64_t kDayMs = 86'400'000;
+  constexpr int64_t kStart = 1'700'000'000'000;
+  const std::string topic = "window";
+
+  // Segments of about segment_mib of stored bytes, records generated in chunks.
+  std::vector<format::Record> chunk;
+  uint64_t segments = 0, stored = 0;
+  size_t next = 0;
+  while (next < records) {
+    auto writer = format::SegmentWriter::Create({.zstd_level = 3, .subject = topic + "/0"});
+    if (!writer.ok()) return Fail(writer.status());
+    const int64_t first = static_cast<int64_t>(next);
+    while (next < records && writer->buffered_bytes() < segment_mib << 20) {
+      chunk = format::testing::JsonLikeRecords(next, std::min<size_t>(10'000, records - next),
+                                               value_bytes);
+      for (format::Record& r : chunk) {
+        r.offset = static_cast<int64_t>(next);
+        r.timestamp = kStart + static_cast<int64_t>(next) * kDayMs / static_cast<int64_t>(records);
+        std::vector<format::HeaderView> h;
+        Status s = writer->Add(r.View(&h));
+        if (!s.ok()) return Fail(s);
+        ++next;
+      }
+    }
+    auto bytes = writer->Finish();
+    if (!bytes.ok()) return Fail(bytes.status());
+    Status s = (*local)->Put(keys.Segment(topic, 0, first, static_cast<int64_t>(next) - 1), *bytes);
+    if (!s.ok()) return Fail(s);
+    ++segments;
+    stored += bytes->size();
+  }
+
+  CountingStore counting(local->get());
+  restore::RestoreSelection sel;
+  sel.topics = {topic};
+  sel.from_ms = kStart + 12 * kDayMs / 24;  // hour 12
+  sel.to_ms = kStart + 13 * kDayMs / 24 - 1;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto plan = restore::PlanRestore(counting, keys, sel, {});
+  if (!plan.ok()) return Fail(plan.status());
+  const uint64_t footer_bytes = counting.bytes.load();
+  restore::PartitionReader reader(plan->topics[0].partitions[0], sel, false);
+  uint64_t restored = 0, payload = 0;
+  for (;;) {
+    auto r = reader.Next();
+    if (!r.ok()) return Fail(r.status());
+    if (*r == nullptr) break;
+    ++restored;
+    payload += format::PayloadBytes(**r);
+  }
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const uint64_t block_bytes = counting.bytes.load() - footer_bytes;
+  const double ratio = static_cast<double>(block_bytes) / static_cast<double>(payload);
+  std::printf(
+      "| records | backup (stored) | segments | window records | records in blocks read | window "
+      "payload | blocks read | footers read | blocks/payload | time |\n"
+      "|---|---|---|---|---|---|---|---|---|---|\n");
+  std::printf(
+      "| %zu | %.1f MiB | %llu | %llu | %llu | %.2f MiB | %.2f MiB | %.1f KiB (%.1f KiB/segment) "
+      "| %.2fx | %.2f s |\n",
+      records, stored / 1048576.0, static_cast<unsigned long long>(segments),
+      static_cast<unsigned long long>(restored),
+      static_cast<unsigned long long>(plan->topics[0].partitions[0].records), payload / 1048576.0,
+      block_bytes / 1048576.0, footer_bytes / 1024.0, footer_bytes / 1024.0 / segments, ratio,
+      secs);
+  std::filesystem::remove_all(dir);
+  return ratio <= 2.0 ? 0 : 2;
+}

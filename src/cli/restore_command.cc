@@ -1,0 +1,168 @@
+#include "cli/restore_command.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <map>
+#include <mutex>
+
+#include "cli/progress_line.h"
+#include "config/units.h"
+#include "kafka/admin.h"
+#include "layout/keys.h"
+#include "ops/report_text.h"
+#include "restore/group_restore.h"
+#include "restore/plan.h"
+#include "restore/restore_report.h"
+#include "restore/restorer.h"
+#include "storage/factory/open_store.h"
+
+namespace kb::cli {
+namespace {
+
+Result<restore::RestoreSelection> SelectionOf(const RestoreArgs& args) {
+  restore::RestoreSelection sel;
+  sel.topics = args.topics;
+  if (!args.from.empty()) {
+    KB_ASSIGN_OR_RETURN(sel.from_ms, ops::ParseTimeArg(args.from, "--from"));
+  }
+  if (!args.to.empty()) {
+    KB_ASSIGN_OR_RETURN(sel.to_ms, ops::ParseTimeArg(args.to, "--to"));
+  }
+  for (const std::string& o : args.offsets) {
+    KB_RETURN_IF_ERROR(restore::ParseOffsetsArg(o, &sel.offsets));
+  }
+  for (const std::string& r : args.rename) {
+    KB_RETURN_IF_ERROR(restore::ParseRenameArg(r, &sel.rename));
+  }
+  sel.target_prefix = args.target_prefix;
+  KB_RETURN_IF_ERROR(sel.Check());
+  return sel;
+}
+
+restore::GroupRestoreOptions GroupOptions(const RestoreArgs& args,
+                                          const restore::RestoreSelection& sel, bool dry_run) {
+  return {.at_ms = sel.to_ms,
+          .include = args.groups,
+          .exclude = args.exclude_groups,
+          .fail_on_active = args.fail_on_active_groups,
+          .dry_run = dry_run};
+}
+
+// --dry-run: the plan, the target checks and the groups' new offsets where they can be predicted.
+Status DryRun(const Config& cfg, const RestoreArgs& args, const restore::RestoreSelection& sel,
+              storage::ObjectStore& store, const layout::Keys& keys,
+              const restore::RestorePlan& plan, const restore::RestoreOptions& options,
+              std::ostream& out) {
+  Result<restore::TargetCheck> targets = restore::CheckTargets(cfg.kafka.properties, plan, options);
+  out << restore::FormatPlan(plan, targets.ok() ? &*targets : nullptr);
+  if (!targets.ok()) {
+    out << "target check failed: " << targets.status().ToString() << "\n";
+    return targets.status();
+  }
+  if (args.no_groups) return Status::OK();
+  KB_ASSIGN_OR_RETURN(auto admin, kafka::Admin::Make(cfg.kafka.properties));
+  std::map<std::pair<std::string, int32_t>, int64_t> ends;
+  for (const restore::TopicPlan& t : plan.topics) {
+    if (std::find(targets->existing.begin(), targets->existing.end(), t.target_topic) ==
+        targets->existing.end()) {
+      continue;
+    }
+    std::vector<kafka::TopicPartition> tps;
+    for (const restore::PartitionPlan& p : t.partitions)
+      tps.push_back({t.target_topic, p.partition});
+    KB_ASSIGN_OR_RETURN(auto wm, admin->QueryWatermarks(tps, options.timeout));
+    for (const auto& [tp, w] : wm) ends[{tp.topic, tp.partition}] = w.high;
+  }
+  std::vector<restore::RestoredPartition> predicted;
+  for (restore::PredictedMap& m : restore::PredictMaps(plan, ends)) {
+    predicted.push_back({.source_topic = m.partition->source_topic,
+                         .partition = m.partition->partition,
+                         .target_topic = m.partition->target_topic,
+                         .map = std::move(m.map),
+                         .complete = true});
+  }
+  out << "consumer groups (new offsets predicted for " << predicted.size()
+      << " partitions with contiguous offsets; the others are known only after the restore):\n";
+  KB_ASSIGN_OR_RETURN(restore::GroupRestoreReport groups,
+                      restore::RestoreGroupOffsets(store, keys, *admin, predicted,
+                                                   GroupOptions(args, sel, /*dry_run=*/true)));
+  out << restore::FormatGroupReport(groups);
+  return Status::OK();
+}
+
+}  // namespace
+
+Status RunRestoreCommand(const Config& cfg, const RestoreArgs& args, std::ostream& out,
+                         std::ostream& err) {
+  KB_ASSIGN_OR_RETURN(restore::RestoreSelection sel, SelectionOf(args));
+  restore::RestoreOptions options;
+  options.skip_corrupt = args.skip_corrupt;
+  options.require_target_exists = args.require_target_exists;
+  options.replication_factor = args.replication_factor;
+  options.parallelism = static_cast<size_t>(args.parallel.value_or(cfg.restore.parallelism));
+  options.max_bytes_per_second = cfg.restore.max_bytes_per_second;
+  if (!args.max_bytes_per_second.empty()) {
+    KB_ASSIGN_OR_RETURN(options.max_bytes_per_second,
+                        ParseBytes(args.max_bytes_per_second, "--max-bytes-per-second"));
+  }
+  options.checkpoint_interval = cfg.restore.checkpoint_interval;
+  if (!args.checkpoint_interval.empty()) {
+    KB_ASSIGN_OR_RETURN(options.checkpoint_interval,
+                        ParseDuration(args.checkpoint_interval, "--checkpoint-interval"));
+  }
+
+  KB_ASSIGN_OR_RETURN(auto store, storage::OpenStore(cfg.storage));
+  const layout::Keys keys(cfg.storage.prefix);
+  KB_ASSIGN_OR_RETURN(restore::RestorePlan plan,
+                      restore::PlanRestore(*store, keys, sel,
+                                           {.skip_corrupt = args.skip_corrupt,
+                                            .parallelism = options.parallelism * 2}));
+  if (args.dry_run) return DryRun(cfg, args, sel, *store, keys, plan, options, out);
+
+  ProgressLine progress(err, isatty(STDERR_FILENO) == 1);
+  std::mutex progress_mu;
+  options.on_progress = [&](const restore::RestoreProgress& p) {
+    std::lock_guard lock(progress_mu);
+    progress.Show(restore::FormatProgress(p), p.partitions_done == p.partitions_total);
+  };
+  Result<restore::RestoreReport> report =
+      restore::RunRestore(*store, keys, cfg.kafka.properties, plan, sel, options);
+  progress.Done();
+  KB_RETURN_IF_ERROR(report.status());
+  out << restore::FormatSummary(*report);
+
+  size_t failed = 0;
+  for (const restore::PartitionResult& p : report->partitions) failed += p.error.ok() ? 0 : 1;
+  Status groups_status;
+  if (!args.no_groups) {
+    std::vector<restore::RestoredPartition> restored;
+    for (const restore::PartitionResult& p : report->partitions) {
+      restored.push_back({.source_topic = p.source_topic,
+                          .partition = p.partition,
+                          .target_topic = p.target_topic,
+                          .map = p.map,
+                          .complete = p.complete});
+    }
+    KB_ASSIGN_OR_RETURN(auto admin, kafka::Admin::Make(cfg.kafka.properties));
+    Result<restore::GroupRestoreReport> groups = restore::RestoreGroupOffsets(
+        *store, keys, *admin, restored, GroupOptions(args, sel, /*dry_run=*/false));
+    if (!groups.ok()) {
+      groups_status = groups.status();
+    } else {
+      out << restore::FormatGroupReport(*groups);
+      if (!groups->ok()) {
+        groups_status = Status::Permanent(
+            "consumer groups", ops::Count(groups->errors.size(), "group commit") + " failed");
+      }
+    }
+  }
+  if (failed > 0) {
+    return Status::Permanent("restore",
+                             ops::Count(failed, "partition") + " failed (see the summary above)");
+  }
+  return groups_status;
+}
+
+}  // namespace kb::cli

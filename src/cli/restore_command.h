@@ -1,0 +1,45 @@
+// `kafka-backup restore`: brings topics (all data, a time window or offset ranges) back from the
+// store into the cluster of the config's `kafka:` section, then moves the consumer groups' offsets
+// through the offset map (restore/restorer.h, restore/group_restore.h; docs/operations.md).
+//
+// Output: the --dry-run plan or the summary on stdout; progress on stderr (a line rewritten in
+// place on a terminal, a log line every 10 seconds otherwise).
+//
+// Failure contract: bad flags are InvalidArgument (exit 2); a restore where any partition failed,
+// or a group commit failed, returns an error naming how many (exit 1) after every other partition
+// finished; store and cluster errors pass through.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "config/config.h"
+
+namespace kb::cli {
+
+struct RestoreArgs {
+  std::vector<std::string> topics;
+  std::string from, to;              // epoch ms or ISO-8601 UTC; empty: open
+  std::vector<std::string> offsets;  // <partition>=<first>-<last>
+  std::vector<std::string> rename;   // src=dst
+  std::string target_prefix;
+  bool require_target_exists = false;
+  std::optional<int32_t> replication_factor;
+  std::optional<int> parallel;       // default: restore.parallelism
+  std::string max_bytes_per_second;  // default: restore.max_bytes_per_second
+  std::string checkpoint_interval;   // default: restore.checkpoint_interval
+  bool dry_run = false;
+  bool skip_corrupt = false;
+  std::vector<std::string> groups, exclude_groups;
+  bool no_groups = false;
+  bool fail_on_active_groups = false;
+};
+
+Status RunRestoreCommand(const Config& cfg, const RestoreArgs& args, std::ostream& out,
+                         std::ostream& err);
+
+}  // namespace kb::cli

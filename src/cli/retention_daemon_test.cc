@@ -1,0 +1,365 @@
+// Retention propagation, deleted-topic protection, prune and topic generations through the
+// kafka-backup binary against the real broker, whose own retention deletes data: topics with tiny
+// log segments (internal.segment.bytes) and a short retention.ms; the broker of scripts/test.sh
+// checks retention every second when started with log.retention.check.interval.ms=1000 (without
+// it these tests wait up to the broker's default 5 minutes, and time out).
+#include <gtest/gtest.h>
+
+#include <map>
+#include <thread>
+
+#include "backup/backup_test_util.h"
+#include "cli/cli_test_util.h"
+#include "kafka/admin.h"
+#include "layout/keys.h"
+#include "layout/retention_state.h"
+#include "metrics/metrics_test_util.h"
+#include "storage/local/local_store.h"
+#include "testing/test_env.h"
+
+namespace kb::cli {
+namespace {
+
+using namespace std::chrono_literals;
+using metrics::testing::HttpRequest;
+using metrics::testing::SeriesValue;
+using testing::ReadFile;
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kPrefix = "r";
+
+class RetentionDaemonTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    bootstrap_ = kb::testing::RequireEnv("KB_TEST_KAFKA_BOOTSTRAP");
+    ASSERT_FALSE(bootstrap_.empty());
+    auto admin = kafka::Admin::Make({{"bootstrap.servers", bootstrap_}});
+    ASSERT_TRUE(admin.ok());
+    admin_ = std::move(admin).value();
+    auto store = storage::LocalStore::Open(dir_.path() + "/store");
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(store).value();
+    address_ = "127.0.0.1:" + std::to_string(testing::FreePort());
+  }
+
+  // A topic whose broker segments roll every ~2 KiB and are deleted 2 s after their newest record.
+  std::string KafkaRetainedTopic(const std::string& name) {
+    const std::string topic = kb::testing::UniqueName(name);
+    Status s = admin_->CreateTopic(
+        {topic,
+         1,
+         1,
+         {{"internal.segment.bytes", "2048"}, {"retention.ms", "2000"}, {"segment.ms", "500"}}},
+        30s);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return topic;
+  }
+  std::string PlainTopic(const std::string& name) {
+    const std::string topic = kb::testing::UniqueName(name);
+    Status s = admin_->CreateTopic({topic, 1, 1, {}}, 30s);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return topic;
+  }
+
+  void Produce(const std::string& topic, int n) {
+    // Small batches: the broker rejects a batch larger than the topic's segment size.
+    backup::testutil::RawProducer producer(bootstrap_, {{"batch.size", "800"}});
+    for (int i = 0; i < n; ++i) {
+      format::Record r;
+      r.key = std::to_string(i);
+      r.value = std::string(100, 'v');
+      producer.Send(topic, 0, r);
+    }
+    producer.Flush();
+  }
+
+  std::string WriteConfig(const std::vector<std::string>& topics, const std::string& retention) {
+    const std::string config = dir_.path() + "/kb.yaml";
+    std::string list;
+    for (const std::string& t : topics) list += (list.empty() ? "" : ", ") + t;
+    std::ofstream(config) << "kafka:\n  bootstrap.servers: " << bootstrap_ << "\n"
+                          << "storage:\n  prefix: " << kPrefix
+                          << "\n  local:\n    path: " << dir_.path() << "/store\n"
+                          << "backup:\n  group_id: " << kb::testing::UniqueName("ret-group")
+                          << "\n  topics: [" << list
+                          << "]\n  segment:\n    max_age: 200ms\n  metadata_interval: 500ms\n"
+                          << "  offsets_interval: 1s\n  shutdown_timeout: 5s\n"
+                          << "retention:\n"
+                          << retention << "verify:\n  interval: 1s\n  sample: 2\n"
+                          << "metrics:\n  listen: " << address_ << "\n";
+    return config;
+  }
+
+  // Starts the daemon and waits for /healthz.
+  void StartDaemon(const std::string& config) {
+    log_ = dir_.path() + "/daemon.log";
+    reaper_.pid = testing::SpawnLogged({KB_BINARY, "--config", config, "backup"}, log_);
+    ASSERT_GT(reaper_.pid, 0);
+    const auto deadline = Clock::now() + 30s;
+    while (Clock::now() < deadline) {
+      if (HttpRequest(address_, "/healthz").status == 200) return;
+      ASSERT_EQ(testing::WaitFor(reaper_.pid, 0ms), -1) << "daemon exited: " << ReadFile(log_);
+      std::this_thread::sleep_for(100ms);
+    }
+    FAIL() << "no /healthz: " << ReadFile(log_);
+  }
+  // SIGTERM must end the daemon with 0 within backup.shutdown_timeout (5 s here), also after a
+  // topic it backed up was deleted (librdkafka 2.0.2 can hang closing that consumer: the
+  // shutdown watchdog covers closing the client too).
+  void StopDaemon() {
+    ASSERT_EQ(kill(reaper_.pid, SIGTERM), 0);
+    const int code = testing::WaitFor(reaper_.pid, 30s);
+    EXPECT_EQ(code, 0) << ReadFile(log_);
+    if (code != -1) reaper_.pid = 0;  // else the Reaper kills it
+  }
+
+  std::string Metrics() {
+    auto m = HttpRequest(address_, "/metrics");
+    EXPECT_EQ(m.status, 200) << m.error;
+    return m.body;
+  }
+
+  // The ranges (segments and gaps) stored for partition 0 of `topic` under `keys`.
+  std::vector<backup::StoredRange> Ranges(const std::string& topic, const layout::Keys& keys) {
+    auto r = backup::ListPartitionRanges(*store_, keys, topic, 0);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : std::vector<backup::StoredRange>{};
+  }
+  int64_t StoredNext(const std::string& topic, const layout::Keys& keys) {
+    int64_t next = -1;
+    for (const auto& r : Ranges(topic, keys)) next = std::max(next, r.end + 1);
+    return next;
+  }
+  // Polls `done` every 200 ms for up to `timeout`; the daemon must stay up meanwhile.
+  template <typename F>
+  bool Eventually(F done, std::chrono::milliseconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    while (Clock::now() < deadline) {
+      if (done()) return true;
+      if (testing::WaitFor(reaper_.pid, 0ms) != -1) {
+        ADD_FAILURE() << "daemon exited: " << ReadFile(log_);
+        reaper_.pid = 0;
+        return false;
+      }
+      std::this_thread::sleep_for(200ms);
+    }
+    return false;
+  }
+  testing::Ran Cli(const std::string& config, std::vector<std::string> args) {
+    args.insert(args.begin(), {"--config", config});
+    return testing::Run(KB_BINARY, args, dir_.path() + "/cli.log", 60s);
+  }
+  size_t Objects(const std::string& prefix) {
+    auto all = storage::ListAll(*store_, prefix);
+    EXPECT_TRUE(all.ok());
+    return all.ok() ? all->size() : 0;
+  }
+
+  std::string bootstrap_;
+  std::unique_ptr<kafka::Admin> admin_;
+  kb::testing::TempDir dir_;
+  std::unique_ptr<storage::LocalStore> store_;
+  std::string address_;
+  std::string log_;
+  testing::Reaper reaper_{0};
+  const layout::Keys keys_{kPrefix};
+};
+
+TEST_F(RetentionDaemonTest, WithGraceZeroWhatKafkaDeletedGoesTheRestStaysAndDeletedTopicsStay) {
+  const std::string topic = KafkaRetainedTopic("ret0");
+  const std::string doomed = PlainTopic("ret0-del");
+  Produce(doomed, 50);
+  const std::string config = WriteConfig({topic, doomed}, "  interval: 1s\n  grace: 0s\n");
+  StartDaemon(config);
+  // Several rounds of records, so that the broker rolls and then deletes old log segments while
+  // the backup keeps everything it took.
+  int64_t produced = 0;
+  for (int round = 0; round < 4; ++round) {
+    Produce(topic, 40);
+    produced += 40;
+    ASSERT_TRUE(Eventually([&] { return StoredNext(topic, keys_) == produced; }, 30s))
+        << "backed up to " << StoredNext(topic, keys_) << " of " << produced << ": "
+        << ReadFile(log_);
+    std::this_thread::sleep_for(1s);
+  }
+  ASSERT_TRUE(Eventually([&] { return StoredNext(doomed, keys_) == 50; }, 30s));
+  ASSERT_TRUE(admin_->DeleteTopic(doomed, 30s).ok());
+  const size_t doomed_objects = Objects(keys_.TopicPrefix(doomed));
+
+  // Kafka's retention raises the log start offset; the daemon deletes the segments below it.
+  int64_t low = 0;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        Produce(topic, 1);  // a new record rolls the active segment so the broker can delete it
+        ++produced;
+        auto w = admin_->QueryWatermarks(topic, 0, 10s);
+        if (!w.ok()) return false;
+        low = w->low;
+        const auto ranges = Ranges(topic, keys_);
+        return low > 0 && !ranges.empty() && ranges.front().start > 0;
+      },
+      90s))
+      << "log start " << low << "; " << ReadFile(log_);
+
+  // Nothing at or above the log start offset was deleted, the rest still tiles, and the backup
+  // keeps up with what is produced.
+  const auto w = admin_->QueryWatermarks(topic, 0, 10s);
+  ASSERT_TRUE(w.ok());
+  const auto ranges = Ranges(topic, keys_);
+  ASSERT_FALSE(ranges.empty());
+  EXPECT_LE(ranges.front().start, w->low);
+  EXPECT_TRUE(backup::testutil::RangesTile(ranges, ranges.front().start));
+  EXPECT_NE(ReadFile(log_).find("retention: deleting " + keys_.TopicPrefix(topic)),
+            std::string::npos);
+
+  // Metrics: what was pruned, the oldest data kept, and the scheduled verify.
+  std::string m;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        m = Metrics();
+        return SeriesValue(m, R"(kafka_backup_verify_runs_total{result="ok"})").value_or(0) >= 1 &&
+               SeriesValue(m,
+                           "kafka_backup_oldest_record_timestamp_seconds{topic=\"" + topic + "\"}")
+                   .has_value() &&
+               SeriesValue(m, "kafka_backup_topic_missing_since_timestamp_seconds{topic=\"" +
+                                  doomed + "\"}")
+                   .has_value();
+      },
+      20s))
+      << m;
+  EXPECT_GE(SeriesValue(m, "kafka_backup_retention_pruned_segments_total{topic=\"" + topic + "\"}")
+                .value_or(0),
+            1)
+      << m;
+  EXPECT_GT(SeriesValue(m, "kafka_backup_retention_pruned_bytes_total{topic=\"" + topic + "\"}")
+                .value_or(0),
+            0);
+  EXPECT_EQ(SeriesValue(m, "kafka_backup_verify_problems"), 0) << m;
+  EXPECT_GE(SeriesValue(m, R"(kafka_backup_retention_runs_total{result="ok"})").value_or(0), 1);
+
+  // The deleted topic's backup is untouched (plus its retention.json recording the sighting).
+  EXPECT_EQ(StoredNext(doomed, keys_), 50);
+  EXPECT_GE(Objects(keys_.TopicPrefix(doomed)), doomed_objects);
+  StopDaemon();
+
+  // prune --topic: refused for a live topic, a plan by default, deletion with --execute.
+  testing::Ran live = Cli(config, {"prune", "--topic", topic});
+  EXPECT_EQ(live.code, 1) << live.output;
+  EXPECT_NE(live.output.find("exists in the cluster"), std::string::npos) << live.output;
+  const size_t before = Objects(keys_.TopicPrefix(doomed));
+  testing::Ran plan = Cli(config, {"prune", "--topic", doomed});
+  EXPECT_EQ(plan.code, 0) << plan.output;
+  EXPECT_NE(plan.output.find("would delete " + keys_.Segment(doomed, 0, 0, 49)), std::string::npos)
+      << plan.output;
+  EXPECT_EQ(Objects(keys_.TopicPrefix(doomed)), before);
+  testing::Ran done = Cli(config, {"prune", "--topic", doomed, "--execute", "--output", "json"});
+  EXPECT_EQ(done.code, 0) << done.output;
+  EXPECT_NE(done.output.find("\"executed\": true"), std::string::npos) << done.output;
+  EXPECT_EQ(Objects(keys_.TopicPrefix(doomed)), 0u);
+  EXPECT_GT(Objects(keys_.TopicPrefix(topic)), 0u);
+
+  testing::Ran verify = Cli(config, {"verify"});
+  EXPECT_EQ(verify.code, 0) << verify.output;
+}
+
+TEST_F(RetentionDaemonTest, WithAGracePeriodNothingGoesYet) {
+  const std::string topic = KafkaRetainedTopic("ret1h");
+  const std::string config = WriteConfig({topic}, "  interval: 1s\n  grace: 1h\n");
+  StartDaemon(config);
+  Produce(topic, 40);
+  ASSERT_TRUE(Eventually([&] { return StoredNext(topic, keys_) == 40; }, 30s));
+  const auto before = Ranges(topic, keys_);
+  std::this_thread::sleep_for(2500ms);
+  int64_t produced = 40;
+  // Wait until Kafka deleted data and a round saw segments expired.
+  std::string m;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        Produce(topic, 1);
+        ++produced;
+        m = Metrics();
+        return SeriesValue(m, "kafka_backup_retention_expired_segments{topic=\"" + topic + "\"}")
+                   .value_or(0) >= 1;
+      },
+      90s))
+      << m;
+  auto w = admin_->QueryWatermarks(topic, 0, 10s);
+  ASSERT_TRUE(w.ok());
+  EXPECT_GT(w->low, 0);
+  // Every segment is still there, and retention.json records when each was first seen expired.
+  const auto after = Ranges(topic, keys_);
+  ASSERT_GE(after.size(), before.size());
+  for (size_t i = 0; i < before.size(); ++i) EXPECT_EQ(after[i].key, before[i].key);
+  auto json = store_->Get(keys_.RetentionState(topic));
+  ASSERT_TRUE(json.ok()) << json.status().ToString();
+  auto state = layout::DecodeRetentionState(keys_.RetentionState(topic), *json);
+  ASSERT_TRUE(state.ok()) << state.status().ToString();
+  ASSERT_TRUE(state->expired.contains(0));
+  EXPECT_EQ(state->expired.at(0).front().start, 0);
+  EXPECT_EQ(SeriesValue(m, "kafka_backup_retention_pruned_segments_total{topic=\"" + topic + "\"}")
+                .value_or(0),
+            0);
+  // The plan shows them as expired, kept until the grace period ends.
+  testing::Ran plan = Cli(WriteConfig({topic}, "  grace: 1h\n"), {"prune"});
+  EXPECT_EQ(plan.code, 0) << plan.output;
+  EXPECT_NE(plan.output.find("expired, kept until"), std::string::npos) << plan.output;
+  StopDaemon();
+}
+
+TEST_F(RetentionDaemonTest, ATopicReCreatedWhileTheDaemonRunsStartsANewGeneration) {
+  const std::string topic = PlainTopic("gen");
+  Produce(topic, 50);
+  const std::string config = WriteConfig({topic}, "  interval: 1s\n  grace: 0s\n");
+  StartDaemon(config);
+  ASSERT_TRUE(Eventually([&] { return StoredNext(topic, keys_) == 50; }, 30s));
+
+  ASSERT_TRUE(admin_->DeleteTopic(topic, 30s).ok());
+  // The daemon's topic watch records the deletion.
+  ASSERT_TRUE(Eventually(
+      [&] {
+        auto json = store_->Get(keys_.RetentionState(topic));
+        if (!json.ok()) return false;
+        auto state = layout::DecodeRetentionState("k", *json);
+        return state.ok() && state->missing_since_ms.has_value();
+      },
+      30s))
+      << ReadFile(log_);
+  ASSERT_TRUE(admin_->CreateTopic({topic, 1, 1, {}}, 30s).ok());
+  Produce(topic, 70);  // more than the old generation had: only the sighting tells them apart
+
+  // The old generation is archived, the new one backed up from offset 0 at the plain layout.
+  int64_t generation = -1;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        auto all = storage::ListAll(*store_, keys_.GenerationsRoot());
+        if (!all.ok()) return false;
+        for (const auto& o : *all) {
+          if (auto g = keys_.ParseGenerationKey(o.key)) generation = g->generation;
+        }
+        return generation > 0 && StoredNext(topic, keys_) == 70;
+      },
+      60s))
+      << ReadFile(log_);
+  const layout::Keys old = keys_.Generation(generation);
+  EXPECT_EQ(StoredNext(topic, old), 50);
+  EXPECT_TRUE(backup::testutil::RangesTile(Ranges(topic, old), 0));
+  EXPECT_TRUE(backup::testutil::RangesTile(Ranges(topic, keys_), 0));
+  EXPECT_EQ(Objects(keys_.GenerationsRoot() + "moving/"), 0u);
+  StopDaemon();
+
+  // Both generations are readable: ls names the archive, --generation reads it.
+  testing::Ran ls = Cli(config, {"ls"});
+  EXPECT_EQ(ls.code, 0) << ls.output;
+  EXPECT_NE(ls.output.find("--generation " + std::to_string(generation)), std::string::npos)
+      << ls.output;
+  testing::Ran ls_old =
+      Cli(config, {"ls", "--generation", std::to_string(generation), "--output", "json"});
+  EXPECT_EQ(ls_old.code, 0) << ls_old.output;
+  EXPECT_NE(ls_old.output.find("\"last_offset\": 49"), std::string::npos) << ls_old.output;
+  EXPECT_EQ(Cli(config, {"verify", "--generation", std::to_string(generation)}).code, 0);
+  testing::Ran verify = Cli(config, {"verify"});
+  EXPECT_EQ(verify.code, 0) << verify.output;
+}
+
+}  // namespace
+}  // namespace kb::cli

@@ -1,0 +1,305 @@
+#include "restore/group_restore.h"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <regex>
+#include <set>
+#include <thread>
+#include <tuple>
+
+#include "layout/metadata.h"
+#include "ops/report_text.h"
+#include "ops/store_scan.h"
+
+namespace kb::restore {
+namespace {
+
+constexpr std::chrono::seconds kAdminTimeout(30);
+// How long a Retryable answer (NOT_COORDINATOR while a fresh cluster creates __consumer_offsets or
+// a coordinator moves, timeouts) is retried before the call gives up with it.
+constexpr std::chrono::seconds kRetryFor(90);
+
+const Status& StatusOf(const Status& s) { return s; }
+template <typename T>
+const Status& StatusOf(const Result<T>& r) {
+  return r.status();
+}
+
+// Calls `fn` until it returns anything but Retryable, or kRetryFor passed (then its last error).
+// Both calls retried here are idempotent: a description, and setting offsets to fixed values.
+template <typename Fn>
+auto RetryTransient(Fn fn) -> decltype(fn()) {
+  const auto deadline = std::chrono::steady_clock::now() + kRetryFor;
+  auto backoff = std::chrono::milliseconds(100);
+  while (true) {
+    auto result = fn();
+    if (!StatusOf(result).IsRetryable() || std::chrono::steady_clock::now() + backoff > deadline) {
+      return result;
+    }
+    std::this_thread::sleep_for(backoff);
+    backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(2));
+  }
+}
+
+std::string PartitionName(const std::string& topic, int32_t partition) {
+  return topic + "/" + std::to_string(partition);
+}
+
+std::string Join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& s : items) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+// A group filter entry: an exact id, or a regex over the whole id when it starts with '^'.
+struct GroupRule {
+  std::string id;
+  std::regex pattern;
+  bool is_regex = false;
+  bool Matches(const std::string& group) const {
+    return is_regex ? std::regex_match(group, pattern) : group == id;
+  }
+};
+
+Result<std::vector<GroupRule>> CompileRules(const std::vector<std::string>& entries,
+                                            const char* what) {
+  std::vector<GroupRule> rules;
+  for (const std::string& e : entries) {
+    if (e.empty()) return Status::InvalidArgument(what, "an empty group id or pattern");
+    GroupRule r{.id = e};
+    if (e.front() == '^') {
+      try {
+        r.pattern = std::regex(e, std::regex::ECMAScript);
+      } catch (const std::regex_error& err) {
+        return Status::InvalidArgument(
+            e, std::string("not a valid regular expression for ") + what + ": " + err.what());
+      }
+      r.is_regex = true;
+    }
+    rules.push_back(std::move(r));
+  }
+  return rules;
+}
+
+bool AnyMatches(const std::vector<GroupRule>& rules, const std::string& group) {
+  return std::any_of(rules.begin(), rules.end(),
+                     [&](const GroupRule& r) { return r.Matches(group); });
+}
+
+// Picks the snapshot whose offsets apply to `src` and reads it into *offsets; leaves *offsets
+// empty and sets src->note when there is none. Store and decode errors are returned.
+Status ReadSnapshot(storage::ObjectStore& store, const layout::Keys& keys,
+                    const std::optional<int64_t>& at_ms, PartitionGroupSource* src,
+                    std::optional<layout::GroupOffsets>* offsets) {
+  std::string key;
+  if (!at_ms) {
+    key = keys.ConsumerOffsets(src->source_topic, src->partition);
+  } else {
+    const std::string prefix = keys.ConsumerOffsetsHistoryPrefix(src->source_topic, src->partition);
+    KB_ASSIGN_OR_RETURN(std::vector<storage::ObjectInfo> listed, storage::ListAll(store, prefix));
+    int64_t best = -1, earliest = -1;
+    for (const storage::ObjectInfo& o : listed) {
+      const std::optional<ops::ListedKey> k = ops::ParseListedKey(keys, o.key);
+      if (!k || k->kind != layout::KeyKind::kConsumerOffsetsHistory ||
+          k->topic != src->source_topic || k->partition != src->partition) {
+        continue;
+      }
+      if (earliest < 0 || k->time_ms < earliest) earliest = k->time_ms;
+      if (k->time_ms <= *at_ms && k->time_ms > best) {
+        best = k->time_ms;
+        key = o.key;
+      }
+    }
+    if (best < 0) {
+      src->note =
+          earliest < 0
+              ? "no consumer group offset history under " + prefix + ": the groups' offsets at " +
+                    ops::FormatTimeMs(*at_ms) + " are unknown, none moved"
+              : "the earliest consumer group offset snapshot (" + ops::FormatTimeMs(earliest) +
+                    ") is after " + ops::FormatTimeMs(*at_ms) + ": none moved";
+      return Status::OK();
+    }
+    src->snapshot_time_ms = best;
+  }
+  Result<std::string> text = store.Get(key);
+  if (!at_ms && text.status().IsNotFound()) {
+    src->note = "no consumer group offsets in the backup (" + key + " does not exist)";
+    return Status::OK();
+  }
+  KB_RETURN_IF_ERROR(text.status());
+  KB_ASSIGN_OR_RETURN(layout::GroupOffsets decoded, layout::DecodeGroupOffsets(key, *text));
+  src->snapshot_key = key;
+  src->groups = static_cast<int>(decoded.size());
+  *offsets = std::move(decoded);
+  return Status::OK();
+}
+
+std::string ActiveMessage(const kafka::GroupDescription& d) {
+  std::string members = d.members == kafka::GroupDescription::kMembersUnknown
+                            ? "members unknown (consumer protocol)"
+                            : ops::Plural(d.members, "member");
+  return "group " + d.group_id + " may have active members on the target cluster (state " +
+         kafka::GroupStateName(d.state) + ", " + members +
+         "): its offsets were not moved; stop its consumers and run the restore again";
+}
+
+}  // namespace
+
+const char* GroupOutcomeName(GroupOutcome outcome) {
+  switch (outcome) {
+    case GroupOutcome::kCommitted:
+      return "committed";
+    case GroupOutcome::kSkippedActive:
+      return "skipped-active";
+    case GroupOutcome::kSkippedFiltered:
+      return "skipped-filtered";
+    case GroupOutcome::kNothingToDo:
+      return "nothing-to-do";
+    case GroupOutcome::kFailed:
+      break;
+  }
+  return "failed";
+}
+
+int GroupRestoreReport::Count(GroupOutcome outcome) const {
+  return static_cast<int>(std::count_if(
+      groups.begin(), groups.end(), [&](const GroupResult& g) { return g.outcome == outcome; }));
+}
+
+Result<GroupRestoreReport> PlanGroupRestore(storage::ObjectStore& store, const layout::Keys& keys,
+                                            const std::vector<RestoredPartition>& partitions,
+                                            const GroupRestoreOptions& options) {
+  KB_ASSIGN_OR_RETURN(std::vector<GroupRule> include,
+                      CompileRules(options.include, "the groups to include"));
+  KB_ASSIGN_OR_RETURN(std::vector<GroupRule> exclude,
+                      CompileRules(options.exclude, "the groups to exclude"));
+  if (options.at_ms && *options.at_ms < 0) {
+    return Status::InvalidArgument("at_ms", "a time must be >= 0");
+  }
+  GroupRestoreReport report{.dry_run = options.dry_run, .at_ms = options.at_ms};
+  std::set<std::pair<std::string, int32_t>> targets;
+  std::map<std::string, GroupResult> groups;
+  std::map<std::string, std::vector<std::string>> incomplete;  // group -> source partitions
+  for (const RestoredPartition& rp : partitions) {
+    KB_RETURN_IF_ERROR(layout::ValidateTopicName(rp.source_topic));
+    KB_RETURN_IF_ERROR(layout::ValidateTopicName(rp.target_topic));
+    if (rp.partition < 0) {
+      return Status::InvalidArgument(PartitionName(rp.source_topic, rp.partition),
+                                     "partition numbers are >= 0");
+    }
+    if (!targets.insert({rp.target_topic, rp.partition}).second) {
+      return Status::InvalidArgument(PartitionName(rp.target_topic, rp.partition),
+                                     "two restored partitions have the same target partition");
+    }
+    PartitionGroupSource src{.source_topic = rp.source_topic,
+                             .partition = rp.partition,
+                             .target_topic = rp.target_topic};
+    std::optional<layout::GroupOffsets> offsets;
+    KB_RETURN_IF_ERROR(ReadSnapshot(store, keys, options.at_ms, &src, &offsets));
+    if (offsets && !rp.complete) {
+      src.note =
+          "the restore of this partition is not complete: its groups' offsets were not "
+          "moved (run the restore again to finish it)";
+    }
+    const std::string name = PartitionName(rp.source_topic, rp.partition);
+    for (const auto& [group, committed] : offsets.value_or(layout::GroupOffsets{})) {
+      GroupResult& g = groups[group];
+      g.group_id = group;
+      if (!rp.complete) {
+        incomplete[group].push_back(name);
+        continue;
+      }
+      g.offsets.push_back({.source_topic = rp.source_topic,
+                           .partition = rp.partition,
+                           .target_topic = rp.target_topic,
+                           .source_offset = committed,
+                           .new_offset = rp.map.TranslateCommitted(committed),
+                           .record_restored = rp.map.Lookup(committed).has_value()});
+    }
+    report.partitions.push_back(std::move(src));
+  }
+  for (auto& [id, g] : groups) {
+    std::sort(g.offsets.begin(), g.offsets.end(),
+              [](const TranslatedOffset& a, const TranslatedOffset& b) {
+                return std::tie(a.target_topic, a.partition) <
+                       std::tie(b.target_topic, b.partition);
+              });
+    auto inc = incomplete.find(id);
+    const std::string not_complete =
+        inc == incomplete.end() ? ""
+                                : "not moved on " + Join(inc->second) + " (restore not complete)";
+    if ((!include.empty() && !AnyMatches(include, id)) || AnyMatches(exclude, id)) {
+      g.outcome = GroupOutcome::kSkippedFiltered;
+      g.message = "left out by the group filters";
+    } else if (g.offsets.empty()) {
+      g.outcome = GroupOutcome::kNothingToDo;
+      g.message = "offsets only on partitions whose restore is not complete: " + Join(inc->second);
+    } else {
+      g.outcome = GroupOutcome::kCommitted;
+      g.message = not_complete;
+    }
+    report.groups.push_back(std::move(g));
+  }
+  return report;
+}
+
+Result<GroupRestoreReport> RestoreGroupOffsets(storage::ObjectStore& store,
+                                               const layout::Keys& keys, kafka::Admin& admin,
+                                               const std::vector<RestoredPartition>& partitions,
+                                               const GroupRestoreOptions& options) {
+  KB_ASSIGN_OR_RETURN(GroupRestoreReport report,
+                      PlanGroupRestore(store, keys, partitions, options));
+  std::vector<std::string> candidates;
+  for (const GroupResult& g : report.groups) {
+    if (g.outcome == GroupOutcome::kCommitted) candidates.push_back(g.group_id);
+  }
+  if (candidates.empty()) return report;
+  KB_ASSIGN_OR_RETURN(std::vector<kafka::GroupDescription> described, RetryTransient([&] {
+                        return admin.DescribeConsumerGroups(candidates, kAdminTimeout);
+                      }));
+  std::map<std::string, const kafka::GroupDescription*> by_id;
+  for (const kafka::GroupDescription& d : described) by_id[d.group_id] = &d;
+  std::vector<std::string> active;
+  for (GroupResult& g : report.groups) {
+    if (g.outcome != GroupOutcome::kCommitted) continue;
+    auto it = by_id.find(g.group_id);
+    if (it == by_id.end() || !it->second->MayHaveActiveMembers()) continue;
+    g.outcome = GroupOutcome::kSkippedActive;
+    g.message = ActiveMessage(*it->second);
+    active.push_back(g.group_id);
+  }
+  if (!active.empty() && options.fail_on_active && !options.dry_run) {
+    return Status::FailedPrecondition(
+        "group " + Join(active),
+        "may have active members on the target cluster; no group offsets were moved: stop the "
+        "group's consumers and run the restore again");
+  }
+  if (options.dry_run) return report;
+  for (GroupResult& g : report.groups) {
+    if (g.outcome != GroupOutcome::kCommitted) continue;
+    kafka::GroupOffsets commit;
+    for (const TranslatedOffset& o : g.offsets) {
+      commit[{o.target_topic, o.partition}] = o.new_offset;
+    }
+    Status s = RetryTransient(
+        [&] { return admin.AlterConsumerGroupOffsets(g.group_id, commit, kAdminTimeout); });
+    if (s.ok()) continue;
+    if (s.code() == Status::Code::kFailedPrecondition) {
+      // A member joined after the check.
+      if (options.fail_on_active) return s;
+      g.outcome = GroupOutcome::kSkippedActive;
+      g.message = "group " + g.group_id +
+                  " got active members on the target cluster: its offsets were not moved; stop "
+                  "its consumers and run the restore again (" +
+                  s.ToString() + ")";
+      continue;
+    }
+    g.outcome = GroupOutcome::kFailed;
+    g.message = s.ToString();
+    report.errors.push_back(s.ToString());
+  }
+  return report;
+}
+
+}  // namespace kb::restore

@@ -1,0 +1,102 @@
+// FormatGroupReport / FormatGroupReportJson (restore/group_restore.h).
+#include <nlohmann/json.hpp>
+
+#include "ops/report_text.h"
+#include "restore/group_restore.h"
+
+namespace kb::restore {
+namespace {
+
+std::string OutcomeLabel(const GroupRestoreReport& report, const GroupResult& g) {
+  if (report.dry_run && g.outcome == GroupOutcome::kCommitted) return "would-commit";
+  return GroupOutcomeName(g.outcome);
+}
+
+std::string Arrow(const std::string& source_topic, int32_t partition,
+                  const std::string& target_topic) {
+  return source_topic + "/" + std::to_string(partition) + " -> " + target_topic + "/" +
+         std::to_string(partition);
+}
+
+}  // namespace
+
+std::string FormatGroupReport(const GroupRestoreReport& report) {
+  std::string out = "Consumer group offsets (";
+  out += report.at_ms ? "snapshot in force at " + ops::FormatTimeMs(*report.at_ms)
+                      : std::string("latest snapshot");
+  out += report.dry_run ? "; dry run, nothing written):\n" : "):\n";
+  for (const PartitionGroupSource& p : report.partitions) {
+    out += "  " + Arrow(p.source_topic, p.partition, p.target_topic) + ": ";
+    if (!p.snapshot_key.empty()) {
+      out += ops::Plural(p.groups, "group") + " in " + p.snapshot_key;
+      if (p.snapshot_time_ms >= 0) out += " (" + ops::FormatTimeMs(p.snapshot_time_ms) + ")";
+      if (!p.note.empty()) out += "; ";
+    }
+    out += p.note + "\n";
+  }
+  for (const GroupResult& g : report.groups) {
+    out += "group " + g.group_id + ": " + OutcomeLabel(report, g);
+    if (!g.message.empty()) out += ": " + g.message;
+    out += "\n";
+    if (g.outcome != GroupOutcome::kCommitted && g.outcome != GroupOutcome::kFailed) continue;
+    std::vector<std::vector<std::string>> rows;
+    for (const TranslatedOffset& o : g.offsets) {
+      rows.push_back({"    " + Arrow(o.source_topic, o.partition, o.target_topic),
+                      std::to_string(o.source_offset), "->", std::to_string(o.new_offset),
+                      o.record_restored
+                          ? ""
+                          : "(record " + std::to_string(o.source_offset) + " not restored)"});
+    }
+    out += ops::Table(rows, {false, true, false, true, false});
+  }
+  for (const std::string& e : report.errors) out += "error: " + e + "\n";
+  const std::string committed = report.dry_run ? " to commit, " : " committed, ";
+  out += ops::Plural(static_cast<int64_t>(report.groups.size()), "group") + ": " +
+         std::to_string(report.Count(GroupOutcome::kCommitted)) + committed +
+         std::to_string(report.Count(GroupOutcome::kSkippedActive)) + " skipped (active), " +
+         std::to_string(report.Count(GroupOutcome::kSkippedFiltered)) + " filtered out, " +
+         std::to_string(report.Count(GroupOutcome::kNothingToDo)) + " with nothing to do, " +
+         std::to_string(report.Count(GroupOutcome::kFailed)) + " failed\n";
+  return out;
+}
+
+std::string FormatGroupReportJson(const GroupRestoreReport& report) {
+  nlohmann::json partitions = nlohmann::json::array();
+  for (const PartitionGroupSource& p : report.partitions) {
+    partitions.push_back(
+        {{"source_topic", p.source_topic},
+         {"partition", p.partition},
+         {"target_topic", p.target_topic},
+         {"snapshot_key", p.snapshot_key},
+         {"snapshot_time_ms",
+          p.snapshot_time_ms >= 0 ? nlohmann::json(p.snapshot_time_ms) : nlohmann::json(nullptr)},
+         {"groups", p.groups},
+         {"note", p.note}});
+  }
+  nlohmann::json groups = nlohmann::json::array();
+  for (const GroupResult& g : report.groups) {
+    nlohmann::json offsets = nlohmann::json::array();
+    for (const TranslatedOffset& o : g.offsets) {
+      offsets.push_back({{"source_topic", o.source_topic},
+                         {"partition", o.partition},
+                         {"target_topic", o.target_topic},
+                         {"source_offset", o.source_offset},
+                         {"new_offset", o.new_offset},
+                         {"record_restored", o.record_restored}});
+    }
+    groups.push_back({{"group_id", g.group_id},
+                      {"outcome", OutcomeLabel(report, g)},
+                      {"message", g.message},
+                      {"offsets", offsets}});
+  }
+  nlohmann::json j = {
+      {"dry_run", report.dry_run},
+      {"at_ms", report.at_ms ? nlohmann::json(*report.at_ms) : nlohmann::json(nullptr)},
+      {"partitions", partitions},
+      {"groups", groups},
+      {"errors", report.errors},
+      {"ok", report.ok()}};
+  return j.dump(2) + "\n";
+}
+
+}  // namespace kb::restore

@@ -1,0 +1,171 @@
+#include "restore/plan.h"
+
+#include <algorithm>
+#include <set>
+
+#include "ops/parallel.h"
+#include "ops/store_catalog.h"
+#include "ops/store_problem.h"
+
+namespace kb::restore {
+namespace {
+
+bool AllPlainNames(const std::vector<std::string>& topics) {
+  return std::none_of(topics.begin(), topics.end(),
+                      [](const std::string& t) { return t.starts_with("^"); });
+}
+
+// The offsets of `partition` the selection allows.
+OffsetRange AllowedOffsets(const RestoreSelection& sel, int32_t partition) {
+  return sel.RangeOf(partition).value_or(OffsetRange{0, INT64_MAX});
+}
+
+// Picks the blocks of one opened segment and adds their counts to the partition.
+void ChooseBlocks(const RestoreSelection& sel, OffsetRange allowed, SegmentPlan* seg,
+                  PartitionPlan* p) {
+  const format::SegmentReader& r = *seg->reader;
+  const format::BlockRange by_offset = r.BlocksForOffsets(allowed.first, allowed.last);
+  std::vector<size_t> candidates;
+  if (sel.has_time()) {
+    for (size_t b : r.BlocksForTimes(sel.from_or_min(), sel.to_or_max())) {
+      if (b >= by_offset.begin && b < by_offset.end) candidates.push_back(b);
+    }
+  } else {
+    for (size_t b = by_offset.begin; b < by_offset.end; ++b) candidates.push_back(b);
+  }
+  for (size_t b : candidates) {
+    const format::BlockIndexEntry& e = r.footer().blocks[b];
+    const bool block_contiguous =
+        static_cast<int64_t>(e.record_count) == e.last_offset - e.first_offset + 1;
+    const int64_t first = std::max(e.first_offset, allowed.first);
+    const int64_t last = std::min(e.last_offset, allowed.last);
+    if (first > last) continue;
+    const bool time_cut = sel.has_time() && (e.min_timestamp < sel.from_or_min() ||
+                                             e.max_timestamp > sel.to_or_max());
+    const bool offset_cut = first != e.first_offset || last != e.last_offset;
+    if (offset_cut && block_contiguous) {
+      p->records += static_cast<uint64_t>(last - first + 1);
+    } else {
+      p->records += e.record_count;
+      if (offset_cut) p->count_exact = false;
+    }
+    if (time_cut) p->count_exact = false;
+    if (time_cut || !block_contiguous || (p->last_offset >= 0 && first != p->last_offset + 1)) {
+      p->contiguous = false;
+    }
+    if (p->first_offset < 0) p->first_offset = first;
+    p->last_offset = last;
+    p->stored_bytes += e.length;
+    p->min_timestamp = std::min(p->min_timestamp, e.min_timestamp);
+    p->max_timestamp = std::max(p->max_timestamp, e.max_timestamp);
+    seg->blocks.push_back(b);
+  }
+}
+
+}  // namespace
+
+Result<RestorePlan> PlanRestore(storage::ObjectStore& store, const layout::Keys& keys,
+                                const RestoreSelection& sel, const PlanOptions& options) {
+  KB_RETURN_IF_ERROR(sel.Check());
+  const bool named = !sel.topics.empty() && AllPlainNames(sel.topics);
+  KB_ASSIGN_OR_RETURN(
+      ops::StoreCatalog catalog,
+      ops::ListCatalog(store, keys, named ? sel.topics : std::vector<std::string>{}));
+  RestorePlan plan;
+  std::set<std::string> targets;
+  for (auto& [topic, objects] : catalog) {
+    if (!sel.MatchesTopic(topic)) continue;
+    TopicPlan t{.source_topic = topic, .target_topic = sel.TargetTopic(topic)};
+    KB_RETURN_IF_ERROR(layout::ValidateTopicName(t.target_topic));
+    if (!targets.insert(t.target_topic).second) {
+      return Status::InvalidArgument(t.target_topic,
+                                     "two source topics would be restored into this topic");
+    }
+    if (!objects.metadata_key.empty()) {
+      KB_ASSIGN_OR_RETURN(std::string json, store.Get(objects.metadata_key));
+      KB_ASSIGN_OR_RETURN(t.metadata, layout::DecodeTopicMetadata(objects.metadata_key, json));
+    }
+    std::set<int32_t> partitions;
+    for (int32_t p = 0; t.metadata && p < t.metadata->partitions; ++p) partitions.insert(p);
+    for (const auto& [p, _] : objects.partitions) partitions.insert(p);
+    t.partition_count = partitions.empty() ? 0 : *partitions.rbegin() + 1;
+    for (const auto& [p, range] : sel.offsets) {
+      if (!partitions.contains(p)) {
+        return Status::InvalidArgument("--offsets", "partition " + std::to_string(p) + " of '" +
+                                                        topic + "' is not in the backup");
+      }
+    }
+    for (int32_t p : partitions) {
+      if (!sel.PartitionSelected(p)) continue;
+      PartitionPlan pp{.source_topic = topic,
+                       .partition = p,
+                       .target_topic = t.target_topic,
+                       .selection = sel.Describe(p)};
+      const OffsetRange allowed = AllowedOffsets(sel, p);
+      auto it = objects.partitions.find(p);
+      if (it != objects.partitions.end()) {
+        for (const backup::StoredRange& r : it->second.ranges) {
+          if (r.end < allowed.first || r.start > allowed.last) continue;
+          if (r.is_gap) {
+            pp.gaps.push_back({std::max(r.start, allowed.first), std::min(r.end, allowed.last)});
+          } else {
+            pp.segments.push_back({.key = r.key, .size = r.size, .start = r.start, .end = r.end});
+          }
+        }
+      }
+      t.partitions.push_back(std::move(pp));
+    }
+    plan.topics.push_back(std::move(t));
+  }
+  if (plan.topics.empty()) {
+    return Status::NotFound("--topic",
+                            "no topic in " + store.Describe() + " matches the selection");
+  }
+
+  // Every footer, read in parallel.
+  std::vector<std::pair<PartitionPlan*, SegmentPlan*>> all;
+  for (TopicPlan& t : plan.topics) {
+    for (PartitionPlan& p : t.partitions) {
+      for (SegmentPlan& s : p.segments) all.push_back({&p, &s});
+    }
+  }
+  std::vector<Status> errors(all.size());
+  ops::ParallelFor(all.size(), options.parallelism, [&](size_t i) {
+    SegmentPlan& s = *all[i].second;
+    auto reader = format::SegmentReader::Open(store, s.key, s.size, options.footer_read_bytes);
+    if (!reader.ok()) {
+      errors[i] = reader.status();
+      return;
+    }
+    s.reader = std::make_shared<const format::SegmentReader>(std::move(*reader));
+  });
+  for (size_t i = 0; i < all.size(); ++i) {
+    plan.footer_bytes += std::min<uint64_t>(all[i].second->size, options.footer_read_bytes);
+    if (errors[i].ok()) continue;
+    if (!ops::IsDataProblem(errors[i])) return errors[i];
+    PartitionPlan& p = *all[i].first;
+    const SegmentPlan& s = *all[i].second;
+    if (options.skip_corrupt) {
+      p.skipped.push_back({s.start, s.end, s.key, errors[i].ToString()});
+    } else if (p.error.ok()) {
+      p.error = Status::Corruption(s.key, "segment of offsets " + std::to_string(s.start) + "-" +
+                                              std::to_string(s.end) + " of " + p.source_topic +
+                                              "/" + std::to_string(p.partition) +
+                                              " cannot be read: " + errors[i].ToString());
+    }
+  }
+  for (TopicPlan& t : plan.topics) {
+    for (PartitionPlan& p : t.partitions) {
+      std::vector<SegmentPlan> kept;
+      for (SegmentPlan& s : p.segments) {
+        if (!s.reader) continue;
+        ChooseBlocks(sel, AllowedOffsets(sel, p.partition), &s, &p);
+        if (!s.blocks.empty()) kept.push_back(std::move(s));
+      }
+      p.segments = std::move(kept);
+    }
+  }
+  return plan;
+}
+
+}  // namespace kb::restore

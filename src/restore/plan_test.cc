@@ -1,0 +1,311 @@
+// Planning and reading of a restore over hand-made fixtures in a memory store: which segments and
+// blocks a selection reads (and how many bytes), records in order with the filters applied,
+// resume skipping, empty partitions, corrupt footers and blocks.
+#include "restore/plan.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+
+#include "format/format_testing.h"
+#include "format/segment_writer.h"
+#include "layout/metadata.h"
+#include "restore/partition_reader.h"
+#include "restore/restore_report.h"
+#include "storage/memory/memory_store.h"
+
+namespace kb::restore {
+namespace {
+
+using format::Record;
+
+// Counts the bytes returned by GetRange / Get (what a restore reads).
+class CountingStore : public storage::ObjectStore {
+ public:
+  explicit CountingStore(storage::ObjectStore* inner) : inner_(inner) {}
+  Status Put(const std::string& k, std::string_view d) override { return inner_->Put(k, d); }
+  Result<std::string> Get(const std::string& k) override {
+    auto r = inner_->Get(k);
+    if (r.ok()) bytes += r->size();
+    return r;
+  }
+  Result<std::string> GetRange(const std::string& k, uint64_t o, uint64_t l) override {
+    auto r = inner_->GetRange(k, o, l);
+    if (r.ok()) bytes += r->size();
+    return r;
+  }
+  Result<uint64_t> Head(const std::string& k) override { return inner_->Head(k); }
+  Result<storage::ListPage> List(const std::string& p, const std::string& t, size_t m) override {
+    return inner_->List(p, t, m);
+  }
+  Status Delete(const std::vector<std::string>& k) override { return inner_->Delete(k); }
+  std::string Describe() const override { return "counting"; }
+  std::atomic<uint64_t> bytes{0};
+
+ private:
+  storage::ObjectStore* inner_;
+};
+
+class RestorePlanTest : public ::testing::Test {
+ protected:
+  // Records first..last, value of `value_bytes`, timestamp base + 1000 * (offset - first).
+  static std::vector<Record> Records(int64_t first, int64_t last, int64_t base_ts,
+                                     size_t value_bytes = 100) {
+    std::vector<Record> out;
+    for (int64_t o = first; o <= last; ++o) {
+      Record r;
+      r.offset = o;
+      r.timestamp = base_ts + 1000 * (o - first);
+      r.timestamp_type = format::TimestampType::kCreateTime;
+      r.key = "k" + std::to_string(o);
+      r.value = std::string(value_bytes, static_cast<char>('a' + o % 26));
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
+  std::string AddSegment(const std::string& topic, int32_t p, const std::vector<Record>& recs,
+                         size_t block_bytes = 1024) {
+    auto bytes = format::testing::BuildSegment(recs, {.zstd_level = 0, .block_bytes = block_bytes});
+    EXPECT_TRUE(bytes.ok());
+    const std::string key = keys_.Segment(topic, p, recs.front().offset, recs.back().offset);
+    EXPECT_TRUE(mem_.Put(key, *bytes).ok());
+    return key;
+  }
+  void AddTopic(const std::string& topic, int32_t partitions) {
+    layout::TopicMetadata md{.topic = topic,
+                             .partitions = partitions,
+                             .replication_factor = 1,
+                             .configs = {{"cleanup.policy", "delete"}}};
+    ASSERT_TRUE(mem_.Put(keys_.TopicMetadata(topic), layout::EncodeTopicMetadata(md)).ok());
+  }
+  // Every record the reader yields, as owned records.
+  static Result<std::vector<Record>> ReadAll(PartitionReader& reader) {
+    std::vector<Record> out;
+    for (;;) {
+      KB_ASSIGN_OR_RETURN(const format::RecordView* r, reader.Next());
+      if (r == nullptr) return out;
+      out.push_back(Record::FromView(*r));
+    }
+  }
+
+  storage::MemoryStore mem_;
+  layout::Keys keys_{"backups"};
+};
+
+TEST_F(RestorePlanTest, AllDataInOrderWithEmptyPartitionAndGap) {
+  AddTopic("orders", 3);
+  auto a = Records(0, 99, 1'700'000'000'000);
+  auto b = Records(150, 199, 1'700'000'200'000);
+  AddSegment("orders", 0, a);
+  ASSERT_TRUE(mem_.Put(keys_.Gap("orders", 0, 100, 149), layout::EncodeGap({"retention", 1})).ok());
+  AddSegment("orders", 0, b);
+  AddSegment("orders", 2, Records(0, 9, 1'700'000'000'000));
+  RestoreSelection sel;
+  sel.rename["orders"] = "orders-copy";
+  auto plan = PlanRestore(mem_, keys_, sel, {});
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  ASSERT_EQ(plan->topics.size(), 1u);
+  const TopicPlan& t = plan->topics[0];
+  EXPECT_EQ(t.target_topic, "orders-copy");
+  EXPECT_EQ(t.partition_count, 3);
+  ASSERT_TRUE(t.metadata.has_value());
+  ASSERT_EQ(t.partitions.size(), 3u);  // partition 1 has nothing stored: planned as empty
+  const PartitionPlan& p0 = t.partitions[0];
+  EXPECT_EQ(p0.segments.size(), 2u);
+  EXPECT_EQ(p0.records, 150u);
+  EXPECT_TRUE(p0.count_exact);
+  EXPECT_FALSE(p0.contiguous);  // the gap
+  ASSERT_EQ(p0.gaps.size(), 1u);
+  EXPECT_EQ(p0.gaps[0], (OffsetRange{100, 149}));
+  EXPECT_EQ(t.partitions[1].segments.size(), 0u);
+  EXPECT_EQ(t.partitions[1].records, 0u);
+  EXPECT_TRUE(t.partitions[2].contiguous);
+
+  PartitionReader reader(p0, sel, false);
+  auto got = ReadAll(reader);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  std::vector<Record> want = a;
+  want.insert(want.end(), b.begin(), b.end());
+  ASSERT_EQ(got->size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ((*got)[i], want[i]) << i;
+
+  PartitionReader empty(t.partitions[1], sel, false);
+  auto none = ReadAll(empty);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+
+  // The prediction of a fresh restore: one run for the contiguous partition, none for p0.
+  auto predicted = PredictMaps(*plan, {{{"orders-copy", 2}, 7}});
+  ASSERT_EQ(predicted.size(), 2u);  // partitions 1 (empty) and 2
+  EXPECT_EQ(predicted[1].partition->partition, 2);
+  EXPECT_EQ(predicted[1].map.target_start(), 7);
+  EXPECT_EQ(predicted[1].map.Lookup(9), 16);
+  EXPECT_EQ(predicted[1].map.TranslateCommitted(10), 17);
+}
+
+TEST_F(RestorePlanTest, EdgeCaseRecordsComeBackExactly) {
+  auto recs = format::testing::RandomRecords(7, 300, 500);
+  AddSegment("edge", 0, recs, 4096);
+  RestoreSelection sel;
+  auto plan = PlanRestore(mem_, keys_, sel, {});
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  EXPECT_FALSE(plan->topics[0].metadata.has_value());
+  PartitionReader reader(plan->topics[0].partitions[0], sel, false);
+  auto got = ReadAll(reader);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_EQ(*got, recs);
+}
+
+TEST_F(RestorePlanTest, OffsetRangeReadsOnlyItsBlocksAndResumeSkipsBlocks) {
+  AddTopic("t", 2);
+  AddSegment("t", 1, Records(0, 999, 1'700'000'000'000));
+  AddSegment("t", 1, Records(1000, 1999, 1'700'001'000'000));
+  CountingStore counting(&mem_);
+  RestoreSelection sel;
+  sel.topics = {"t"};
+  sel.offsets[1] = {1500, 1599};
+  auto plan = PlanRestore(counting, keys_, sel, {});
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  ASSERT_EQ(plan->topics[0].partitions.size(), 1u);
+  const PartitionPlan& p = plan->topics[0].partitions[0];
+  EXPECT_EQ(p.selection, "offsets:1500-1599");
+  ASSERT_EQ(p.segments.size(), 1u);  // the first segment is not even opened
+  EXPECT_EQ(p.records, 100u);
+  EXPECT_TRUE(p.count_exact);
+  const uint64_t after_plan = counting.bytes.load();
+  PartitionReader reader(p, sel, false);
+  reader.SkipThrough(1549);
+  auto got = ReadAll(reader);
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->size(), 50u);
+  EXPECT_EQ(got->front().offset, 1550);
+  EXPECT_EQ(got->back().offset, 1599);
+  // About 9 records of ~110 bytes per 1 KiB block: 50 records span 6-7 blocks.
+  EXPECT_EQ(reader.bytes_read(), counting.bytes.load() - after_plan);
+  EXPECT_LT(reader.bytes_read(), 2 * 50 * 120 + 2 * 1100u);
+  sel.offsets[5] = {0, 1};
+  EXPECT_TRUE(PlanRestore(mem_, keys_, sel, {}).status().IsInvalidArgument());
+}
+
+TEST_F(RestorePlanTest, TimeWindowReadsOnlyTheBlocksItNeeds) {
+  // 24 "hours" of records, one per 1000 ms; six segments of four hours; window = one hour.
+  constexpr int64_t kBase = 1'700'000'000'000;
+  constexpr int64_t kPerHour = 360;  // records per "hour" (1000 ms apart)
+  for (int s = 0; s < 6; ++s) {
+    const int64_t first = s * 4 * kPerHour;
+    AddSegment("w", 0, Records(first, first + 4 * kPerHour - 1, kBase + first * 1000), 8192);
+  }
+  CountingStore counting(&mem_);
+  RestoreSelection sel;
+  sel.from_ms = kBase + 10 * kPerHour * 1000;
+  sel.to_ms = kBase + 11 * kPerHour * 1000 - 1;
+  auto plan = PlanRestore(counting, keys_, sel, {});
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  const uint64_t footer_bytes = counting.bytes.load();
+  EXPECT_EQ(footer_bytes, plan->footer_bytes);
+  const PartitionPlan& p = plan->topics[0].partitions[0];
+  EXPECT_EQ(p.segments.size(), 1u);
+  EXPECT_FALSE(p.count_exact);
+  PartitionReader reader(p, sel, false);
+  auto got = ReadAll(reader);
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->size(), static_cast<size_t>(kPerHour));
+  uint64_t record_bytes = 0;
+  for (size_t i = 0; i < got->size(); ++i) {
+    EXPECT_EQ((*got)[i].offset, 10 * kPerHour + static_cast<int64_t>(i));
+    EXPECT_GE((*got)[i].timestamp, *sel.from_ms);
+    EXPECT_LE((*got)[i].timestamp, *sel.to_ms);
+    std::vector<format::HeaderView> h;
+    record_bytes += format::PayloadBytes((*got)[i].View(&h));
+  }
+  const uint64_t block_bytes = counting.bytes.load() - footer_bytes;
+  EXPECT_EQ(block_bytes, reader.bytes_read());
+  EXPECT_LE(block_bytes, 2 * record_bytes) << "read " << block_bytes << " for " << record_bytes;
+  // One footer read per segment, each at most the tail read.
+  EXPECT_LE(footer_bytes, 6u * PlanOptions{}.footer_read_bytes);
+}
+
+TEST_F(RestorePlanTest, CorruptFooterFailsThePartitionOrIsSkipped) {
+  AddTopic("c", 2);
+  const std::string bad = AddSegment("c", 0, Records(0, 49, 1'700'000'000'000));
+  AddSegment("c", 0, Records(50, 99, 1'700'000'100'000));
+  AddSegment("c", 1, Records(0, 9, 1'700'000'000'000));
+  std::string bytes = *mem_.Get(bad);
+  bytes[bytes.size() - 60] ^= 0x55;  // inside the footer
+  ASSERT_TRUE(mem_.Put(bad, bytes).ok());
+  RestoreSelection sel;
+  auto plan = PlanRestore(mem_, keys_, sel, {});
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  const PartitionPlan& p0 = plan->topics[0].partitions[0];
+  EXPECT_TRUE(p0.error.IsCorruption());
+  EXPECT_EQ(p0.error.subject(), bad);
+  EXPECT_NE(p0.error.message().find("offsets 0-49"), std::string::npos) << p0.error.ToString();
+  EXPECT_TRUE(plan->topics[0].partitions[1].error.ok());
+
+  auto skipping = PlanRestore(mem_, keys_, sel, {.skip_corrupt = true});
+  ASSERT_TRUE(skipping.ok());
+  const PartitionPlan& s0 = skipping->topics[0].partitions[0];
+  EXPECT_TRUE(s0.error.ok());
+  ASSERT_EQ(s0.skipped.size(), 1u);
+  EXPECT_EQ(s0.skipped[0].first, 0);
+  EXPECT_EQ(s0.skipped[0].last, 49);
+  EXPECT_EQ(s0.skipped[0].key, bad);
+  PartitionReader reader(s0, sel, true);
+  auto got = ReadAll(reader);
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->size(), 50u);
+  EXPECT_EQ(got->front().offset, 50);
+}
+
+TEST_F(RestorePlanTest, CorruptBlockStopsTheReaderOrIsSkipped) {
+  const std::string key = AddSegment("b", 0, Records(0, 99, 1'700'000'000'000));
+  RestoreSelection sel;
+  auto plan = PlanRestore(mem_, keys_, sel, {});
+  ASSERT_TRUE(plan.ok());
+  const PartitionPlan& p = plan->topics[0].partitions[0];
+  const format::BlockIndexEntry block = p.segments[0].reader->footer().blocks[2];
+  std::string bytes = *mem_.Get(key);
+  bytes[block.position + block.length - 5] ^= 0x01;  // a payload byte of block 2
+  ASSERT_TRUE(mem_.Put(key, bytes).ok());
+
+  PartitionReader strict(p, sel, false);
+  auto failed = ReadAll(strict);
+  ASSERT_TRUE(failed.status().IsCorruption());
+  EXPECT_EQ(failed.status().subject(), key);
+  const std::string range =
+      std::to_string(block.first_offset) + "-" + std::to_string(block.last_offset);
+  EXPECT_NE(failed.status().message().find(range), std::string::npos) << failed.status().ToString();
+
+  PartitionReader skipping(p, sel, true);
+  auto got = ReadAll(skipping);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->size(), 100u - block.record_count);
+  ASSERT_EQ(skipping.skipped().size(), 1u);
+  EXPECT_EQ(skipping.skipped()[0].first, block.first_offset);
+  EXPECT_EQ(skipping.skipped()[0].last, block.last_offset);
+  for (size_t i = 1; i < got->size(); ++i) EXPECT_LT((*got)[i - 1].offset, (*got)[i].offset);
+}
+
+TEST_F(RestorePlanTest, TopicsByRegexAndMissingNames) {
+  AddSegment("pay-1", 0, Records(0, 1, 1));
+  AddSegment("pay-2", 0, Records(0, 1, 1));
+  AddSegment("orders", 0, Records(0, 1, 1));
+  RestoreSelection sel;
+  sel.topics = {"^pay-.*"};
+  sel.target_prefix = "r.";
+  auto plan = PlanRestore(mem_, keys_, sel, {});
+  ASSERT_TRUE(plan.ok());
+  ASSERT_EQ(plan->topics.size(), 2u);
+  EXPECT_EQ(plan->topics[0].target_topic, "r.pay-1");
+  sel.topics = {"nope"};
+  EXPECT_TRUE(PlanRestore(mem_, keys_, sel, {}).status().IsNotFound());
+  sel.topics = {"^nope.*"};
+  EXPECT_TRUE(PlanRestore(mem_, keys_, sel, {}).status().IsNotFound());
+  sel.topics = {"pay-1", "pay-2"};
+  sel.target_prefix.clear();
+  sel.rename = {{"pay-1", "same"}, {"pay-2", "same"}};
+  EXPECT_TRUE(PlanRestore(mem_, keys_, sel, {}).status().IsInvalidArgument());
+}
+
+}  // namespace
+}  // namespace kb::restore

@@ -1,0 +1,289 @@
+// Restore against the real broker (and one test against the real S3 server): backups written by
+// the backup engine or by hand, restored through the library, read back from the target.
+#include <gtest/gtest.h>
+#include <librdkafka/rdkafka.h>
+
+#include "backup/backup_test_util.h"
+#include "backup/metadata_sync.h"
+#include "format/format_testing.h"
+#include "kafka/admin.h"
+#include "layout/metadata.h"
+#include "restore/offset_map_store.h"
+#include "restore/restore_report.h"
+#include "restore/restore_test_util.h"
+#include "storage/memory/memory_store.h"
+#include "storage/s3/s3_store.h"
+#include "testing/test_env.h"
+
+namespace kb::restore {
+namespace {
+
+using namespace std::chrono_literals;
+using backup::testutil::RawProducer;
+using format::Header;
+using format::Record;
+using format::TimestampType;
+using testutil::Find;
+using testutil::ReadAll;
+
+class RestoreIntegrationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    bootstrap_ = testing::RequireEnv("KB_TEST_KAFKA_BOOTSTRAP");
+    ASSERT_FALSE(bootstrap_.empty());
+    auto admin = kafka::Admin::Make({{"bootstrap.servers", bootstrap_}});
+    ASSERT_TRUE(admin.ok());
+    admin_ = std::move(*admin);
+  }
+  // Old record timestamps are the point of several tests: no time retention on test topics (the
+  // test broker checks retention every 5 s), carried to the targets by topic.json.
+  std::string NewTopic(int partitions, std::map<std::string, std::string> configs = {}) {
+    configs.emplace("retention.ms", "-1");
+    const std::string topic = testing::UniqueName("rst");
+    Status s = admin_->CreateTopic({topic, partitions, 1, configs}, 30s);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return topic;
+  }
+  // Backs `topic` up (--once) into store_.
+  void Backup(const std::string& topic) {
+    Config cfg = backup::testutil::MakeConfig(bootstrap_, {topic}, testing::UniqueName("g"));
+    Status s = backup::testutil::RunOnce(cfg, &store_);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    auto sync = backup::MetadataSync::Make(cfg, &store_);  // topic.json, as backup --once does
+    ASSERT_TRUE(sync.ok());
+    s = (*sync)->SyncNow();
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+  static Record Rec(std::optional<std::string> key, std::optional<std::string> value, int64_t ts,
+                    std::vector<Header> headers = {}) {
+    Record r;
+    r.key = std::move(key);
+    r.value = std::move(value);
+    r.timestamp = ts;
+    r.headers = std::move(headers);
+    return r;
+  }
+  static void ExpectSame(const std::vector<Record>& got, const std::vector<Record>& want,
+                         bool timestamps = true) {
+    ASSERT_EQ(got.size(), want.size());
+    for (size_t i = 0; i < want.size(); ++i) {
+      EXPECT_EQ(got[i].key, want[i].key) << i;
+      EXPECT_EQ(got[i].value, want[i].value) << i;
+      EXPECT_EQ(got[i].headers, want[i].headers) << i;
+      if (timestamps) {
+        EXPECT_EQ(got[i].timestamp, want[i].timestamp) << i;
+      }
+    }
+  }
+
+  std::string bootstrap_;
+  std::unique_ptr<kafka::Admin> admin_;
+  storage::MemoryStore store_;
+  layout::Keys keys_{"backups"};
+};
+
+TEST_F(RestoreIntegrationTest, EdgeCaseRecordsRoundTripAndEmptyPartitionStaysEmpty) {
+  const std::string topic = NewTopic(2, {{"max.message.bytes", "4194304"}});
+  std::vector<Record> sent = {
+      Rec(std::nullopt, "null key", 1700000000000),
+      Rec("", "empty key", 1700000000001),
+      Rec("tombstone", std::nullopt, 1700000000002),
+      Rec("empty value", "", 1700000000003),
+      Rec("headers", "v", 1700000000004,
+          {{"dup", "1"}, {"nullval", std::nullopt}, {"dup", "2"}, {"", "empty key"}, {"e", ""}}),
+      Rec(std::string("bin\0ary", 7), std::string("\0\xff\x01", 3), 1),
+      Rec("old", "1970", 86400000),
+      Rec("large", std::string(2 << 20, 'L'), 1700000000005),
+  };
+  {
+    RawProducer producer(bootstrap_, {{"message.max.bytes", "4194304"}});
+    for (const Record& r : sent) producer.Send(topic, 0, r);
+    producer.Flush();
+  }
+  Backup(topic);
+  RestoreSelection sel;
+  sel.topics = {topic};
+  sel.target_prefix = "copy-";
+  auto report = testutil::Restore(store_, keys_, bootstrap_, sel);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_TRUE(report->ok()) << FormatSummary(*report);
+  EXPECT_EQ(report->created_topics, std::vector<std::string>{"copy-" + topic});
+  ExpectSame(ReadAll(bootstrap_, "copy-" + topic, 0), sent);
+  EXPECT_TRUE(ReadAll(bootstrap_, "copy-" + topic, 1).empty());
+  const PartitionResult* p1 = Find(*report, topic, 1);
+  ASSERT_NE(p1, nullptr);
+  EXPECT_TRUE(p1->complete);
+  EXPECT_EQ(p1->map.record_count(), 0);
+  // Configs came from topic.json.
+  auto configs = admin_->DescribeTopicConfigs("copy-" + topic, 30s);
+  ASSERT_TRUE(configs.ok());
+  EXPECT_EQ(configs->at("max.message.bytes"), "4194304");
+
+  // The maps are stored; a second run has nothing to do.
+  OffsetMapStore maps(&store_, keys_);
+  auto rec = maps.Load(topic, 0, report->cluster_id, "copy-" + topic);
+  ASSERT_TRUE(rec.ok() && rec->has_value());
+  EXPECT_TRUE((*rec)->complete);
+  EXPECT_EQ((*rec)->map.runs(), (std::vector<OffsetRun>{{0, 0, 8}}));
+  auto again = testutil::Restore(store_, keys_, bootstrap_, sel);
+  ASSERT_TRUE(again.ok() && again->ok());
+  EXPECT_EQ(Find(*again, topic, 0)->outcome, PartitionOutcome::kAlreadyComplete);
+  EXPECT_EQ(ReadAll(bootstrap_, "copy-" + topic, 0).size(), sent.size());
+}
+
+TEST_F(RestoreIntegrationTest, LogAppendTimeSourceKeepsTimesInACreateTimeTarget) {
+  const std::string topic = NewTopic(1, {{"message.timestamp.type", "LogAppendTime"}});
+  {
+    RawProducer producer(bootstrap_);
+    for (int i = 0; i < 5; ++i) producer.Send(topic, 0, Rec("k", std::to_string(i), 1000));
+    producer.Flush();
+  }
+  Backup(topic);
+  const std::vector<Record> source = ReadAll(bootstrap_, topic, 0);
+  ASSERT_EQ(source.size(), 5u);
+  ASSERT_EQ(source[0].timestamp_type, TimestampType::kLogAppendTime);
+  // A CreateTime target keeps the broker-assigned times of the source.
+  const std::string target = NewTopic(1);
+  RestoreSelection sel;
+  sel.topics = {topic};
+  sel.rename[topic] = target;
+  auto report = testutil::Restore(store_, keys_, bootstrap_, sel, {.require_target_exists = true});
+  ASSERT_TRUE(report.ok() && report->ok()) << report.status().ToString();
+  const std::vector<Record> got = ReadAll(bootstrap_, target, 0);
+  ExpectSame(got, source);
+  EXPECT_EQ(got[0].timestamp_type, TimestampType::kCreateTime);
+  // A target created from topic.json is LogAppendTime too: the broker sets new times.
+  sel.rename[topic] = target + "-lat";
+  report = testutil::Restore(store_, keys_, bootstrap_, sel);
+  ASSERT_TRUE(report.ok() && report->ok());
+  const std::vector<Record> lat = ReadAll(bootstrap_, target + "-lat", 0);
+  ExpectSame(lat, source, /*timestamps=*/false);
+  EXPECT_EQ(lat[0].timestamp_type, TimestampType::kLogAppendTime);
+}
+
+TEST_F(RestoreIntegrationTest, TransactionalSourceRestoresCommittedRecordsWithExactMap) {
+  const std::string topic = NewTopic(1);
+  {
+    char err[512];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap_.c_str(), err, sizeof(err));
+    rd_kafka_conf_set(conf, "transactional.id", testing::UniqueName("tx").c_str(), err,
+                      sizeof(err));
+    rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+    ASSERT_NE(rk, nullptr) << err;
+    ASSERT_EQ(rd_kafka_init_transactions(rk, 30000), nullptr);
+    for (int txn = 0; txn < 4; ++txn) {
+      ASSERT_EQ(rd_kafka_begin_transaction(rk), nullptr);
+      for (int i = 0; i < 3; ++i) {
+        const std::string v = "t" + std::to_string(txn) + "-" + std::to_string(i);
+        ASSERT_EQ(rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(0),
+                                    RD_KAFKA_V_VALUE(const_cast<char*>(v.data()), v.size()),
+                                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
+                  RD_KAFKA_RESP_ERR_NO_ERROR);
+      }
+      ASSERT_EQ(rd_kafka_flush(rk, 30000),
+                RD_KAFKA_RESP_ERR_NO_ERROR);  // aborted ones are in the log
+      rd_kafka_error_t* e = txn % 2 == 1 ? rd_kafka_abort_transaction(rk, 30000)
+                                         : rd_kafka_commit_transaction(rk, 30000);
+      ASSERT_EQ(e, nullptr) << rd_kafka_error_string(e);
+    }
+    rd_kafka_destroy(rk);
+  }
+  Backup(topic);
+  RestoreSelection sel;
+  sel.topics = {topic};
+  sel.target_prefix = "copy-";
+  auto report = testutil::Restore(store_, keys_, bootstrap_, sel);
+  ASSERT_TRUE(report.ok() && report->ok()) << report.status().ToString();
+  const std::vector<Record> got = ReadAll(bootstrap_, "copy-" + topic, 0);
+  ASSERT_EQ(got.size(), 6u);  // the committed transactions 0 and 2
+  EXPECT_EQ(got[0].value, "t0-0");
+  EXPECT_EQ(got[3].value, "t2-0");
+  // Source: t0 at 0-2, marker 3, t1 (aborted) 4-6, marker 7, t2 at 8-10. Target: 0-5.
+  const OffsetMap& map = Find(*report, topic, 0)->map;
+  EXPECT_EQ(map.runs(), (std::vector<OffsetRun>{{0, 0, 3}, {8, 3, 3}}));
+  EXPECT_EQ(map.TranslateCommitted(5), 3);  // into the aborted transaction
+  EXPECT_EQ(map.TranslateCommitted(11), 6);
+}
+
+TEST_F(RestoreIntegrationTest, HandMadeBackupWithHolesTimeWindowAndOffsetRange) {
+  // A compacted-looking partition: offsets with holes, timestamps 1 s apart.
+  std::vector<Record> recs;
+  for (int64_t o = 0, i = 0; i < 200; ++i, o += 1 + (i % 3 == 0 ? 2 : 0)) {
+    recs.push_back(
+        Rec("k" + std::to_string(i % 17), "v" + std::to_string(o), 1'700'000'000'000 + 1000 * i));
+    recs.back().offset = o;
+    recs.back().timestamp_type = TimestampType::kCreateTime;
+  }
+  const std::string topic = testing::UniqueName("rst-fix");
+  auto bytes = format::testing::BuildSegment(recs, {.zstd_level = 3, .block_bytes = 512});
+  ASSERT_TRUE(bytes.ok());
+  ASSERT_TRUE(
+      store_.Put(keys_.Segment(topic, 0, recs.front().offset, recs.back().offset), *bytes).ok());
+  layout::TopicMetadata md{
+      .topic = topic,
+      .partitions = 1,
+      .replication_factor = 1,
+      .configs = {
+          {"cleanup.policy", "compact"}, {"retention.ms", "-1"}, {"segment.ms", "3600000"}}};
+  ASSERT_TRUE(store_.Put(keys_.TopicMetadata(topic), layout::EncodeTopicMetadata(md)).ok());
+
+  RestoreSelection sel;
+  sel.topics = {topic};
+  sel.from_ms = 1'700'000'000'000 + 50'000;
+  sel.to_ms = 1'700'000'000'000 + 99'000;
+  sel.rename[topic] = topic + "-window";
+  auto report = testutil::Restore(store_, keys_, bootstrap_, sel);
+  ASSERT_TRUE(report.ok() && report->ok()) << report.status().ToString();
+  std::vector<Record> want(recs.begin() + 50, recs.begin() + 100);
+  ExpectSame(ReadAll(bootstrap_, topic + "-window", 0), want);
+  const OffsetMap& map = Find(*report, topic, 0)->map;
+  for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(map.Lookup(want[i].offset), int64_t(i));
+  auto configs = admin_->DescribeTopicConfigs(topic + "-window", 30s);
+  ASSERT_TRUE(configs.ok());
+  EXPECT_EQ(configs->at("cleanup.policy"), "compact");
+  EXPECT_EQ(configs->at("segment.ms"), "3600000");
+
+  RestoreSelection range;
+  range.topics = {topic};
+  range.offsets[0] = {recs[10].offset, recs[19].offset};
+  range.rename[topic] = topic + "-range";
+  report = testutil::Restore(store_, keys_, bootstrap_, range);
+  ASSERT_TRUE(report.ok() && report->ok());
+  ExpectSame(ReadAll(bootstrap_, topic + "-range", 0),
+             std::vector<Record>(recs.begin() + 10, recs.begin() + 20));
+}
+
+TEST_F(RestoreIntegrationTest, FewerTargetPartitionsIsRefusedBeforeAnythingIsWritten) {
+  const std::string topic = NewTopic(3);
+  {
+    RawProducer producer(bootstrap_);
+    for (int p = 0; p < 3; ++p) producer.Send(topic, p, Rec("k", "v", 1700000000000));
+    producer.Flush();
+  }
+  Backup(topic);
+  const std::string target = NewTopic(2);
+  RestoreSelection sel;
+  sel.topics = {topic};
+  sel.rename[topic] = target;
+  auto report = testutil::Restore(store_, keys_, bootstrap_, sel);
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.status().subject(), target);
+  EXPECT_NE(report.status().message().find("has 2 partitions"), std::string::npos);
+  EXPECT_NE(report.status().message().find("has 3"), std::string::npos);
+  for (int p = 0; p < 2; ++p) EXPECT_TRUE(ReadAll(bootstrap_, target, p).empty());
+  OffsetMapStore maps(&store_, keys_);
+  EXPECT_TRUE(maps.List(topic, 0)->empty());
+  // And a missing target with --require-target-exists.
+  sel.rename[topic] = target + "-missing";
+  report = testutil::Restore(store_, keys_, bootstrap_, sel, {.require_target_exists = true});
+  EXPECT_TRUE(report.status().IsNotFound()) << report.status().ToString();
+  // A replication factor the cluster cannot give is a clear error.
+  report = testutil::Restore(store_, keys_, bootstrap_, sel, {.replication_factor = 3});
+  ASSERT_FALSE(report.ok());
+  EXPECT_NE(report.status().message().find("--replication-factor"), std::string::npos)
+      << report.status().ToString();
+}
+
+}  // namespace
+}  // namespace kb::restore

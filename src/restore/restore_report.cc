@@ -1,0 +1,193 @@
+#include "restore/restore_report.h"
+
+#include <cstdio>
+
+#include "ops/report_text.h"
+
+namespace kb::restore {
+namespace {
+
+std::string Ranges(const std::vector<OffsetRange>& ranges) {
+  std::string out;
+  for (const OffsetRange& r : ranges) {
+    if (!out.empty()) out += ",";
+    out += std::to_string(r.first) + "-" + std::to_string(r.last);
+  }
+  return out.empty() ? "-" : out;
+}
+
+std::string Skipped(const std::vector<SkippedRange>& ranges) {
+  std::vector<OffsetRange> r;
+  for (const SkippedRange& s : ranges) r.push_back({s.first, s.last});
+  return Ranges(r);
+}
+
+std::string Duration(double seconds) {
+  if (seconds < 0 || seconds > 360000) return "-";
+  const int64_t s = static_cast<int64_t>(seconds + 0.5);
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%lld:%02lld:%02lld", static_cast<long long>(s / 3600),
+                static_cast<long long>(s / 60 % 60), static_cast<long long>(s % 60));
+  return buf;
+}
+
+std::string Number(uint64_t n) {
+  char buf[32];
+  if (n >= 10'000'000) {
+    std::snprintf(buf, sizeof(buf), "%.1fM", n / 1e6);
+  } else if (n >= 10'000) {
+    std::snprintf(buf, sizeof(buf), "%.1fk", n / 1e3);
+  } else {
+    std::snprintf(buf, sizeof(buf), "%llu", static_cast<unsigned long long>(n));
+  }
+  return buf;
+}
+
+}  // namespace
+
+std::string FormatPlan(const RestorePlan& plan, const TargetCheck* targets) {
+  std::vector<std::vector<std::string>> rows = {{"SOURCE", "TARGET", "SELECTION", "SEGMENTS",
+                                                 "BLOCKS", "RECORDS", "BYTES", "FROM", "TO", "GAPS",
+                                                 "SKIPPED", "PROBLEM"}};
+  uint64_t records = 0, bytes = 0, segments = 0;
+  bool exact = true;
+  for (const TopicPlan& t : plan.topics) {
+    for (const PartitionPlan& p : t.partitions) {
+      size_t blocks = 0;
+      for (const SegmentPlan& s : p.segments) blocks += s.blocks.size();
+      const bool any = p.min_timestamp <= p.max_timestamp;
+      rows.push_back({p.source_topic + "/" + std::to_string(p.partition),
+                      p.target_topic + "/" + std::to_string(p.partition), p.selection,
+                      std::to_string(p.segments.size()), std::to_string(blocks),
+                      (p.count_exact ? "" : "<=") + std::to_string(p.records),
+                      ops::FormatBytes(p.stored_bytes),
+                      any ? ops::FormatTimeMs(p.min_timestamp) : "-",
+                      any ? ops::FormatTimeMs(p.max_timestamp) : "-", Ranges(p.gaps),
+                      Skipped(p.skipped), p.error.ok() ? "" : p.error.ToString()});
+      records += p.records;
+      bytes += p.stored_bytes;
+      segments += p.segments.size();
+      exact = exact && p.count_exact;
+    }
+  }
+  std::string out = ops::Table(
+      rows, {false, false, false, true, true, true, true, false, false, false, false, false});
+  out += "plan: " + std::string(exact ? "" : "at most ") + ops::Plural(records, "record") + " in " +
+         ops::Plural(segments, "segment") + ", " + ops::FormatBytes(bytes) + " to read; " +
+         ops::FormatBytes(plan.footer_bytes) + " of footers read to plan\n";
+  if (targets != nullptr) {
+    for (const TopicPlan& t : plan.topics) {
+      const bool create = std::find(targets->to_create.begin(), targets->to_create.end(),
+                                    t.target_topic) != targets->to_create.end();
+      if (!create) {
+        out += "target " + t.target_topic + " exists\n";
+        continue;
+      }
+      out += "target " + t.target_topic + " would be created with " +
+             std::to_string(std::max(t.partition_count, 1)) + " partitions";
+      if (t.metadata) {
+        out += ", replication factor " + std::to_string(t.metadata->replication_factor) +
+               " and configs {";
+        bool first = true;
+        for (const auto& [k, v] : t.metadata->configs) {
+          out += (first ? "" : ", ") + k + "=" + v;
+          first = false;
+        }
+        out += "}";
+      } else {
+        out += " (no topic.json in the backup: broker defaults)";
+      }
+      out += "\n";
+    }
+  }
+  return out;
+}
+
+std::string FormatProgress(const RestoreProgress& p) {
+  const double secs = std::chrono::duration<double>(p.elapsed).count();
+  const double rate = secs > 0 ? p.bytes_sent / secs : 0;
+  const double rec_rate = secs > 0 ? p.records_sent / secs : 0;
+  std::string eta = "-";
+  if (rec_rate > 0 && p.records_planned > p.records_sent) {
+    eta = Duration((p.records_planned - p.records_sent) / rec_rate);
+  } else if (p.records_planned <= p.records_sent) {
+    eta = Duration(0);
+  }
+  return "restored " + Number(p.records_sent) + "/" + Number(p.records_planned) + " records, " +
+         ops::FormatBytes(p.bytes_sent) + ", " + ops::FormatBytes(static_cast<uint64_t>(rate)) +
+         "/s, " + std::to_string(p.partitions_done) + "/" + std::to_string(p.partitions_total) +
+         " partitions, ETA " + eta;
+}
+
+std::string FormatSummary(const RestoreReport& report) {
+  std::vector<std::vector<std::string>> rows = {{"SOURCE", "TARGET", "OUTCOME", "SENT", "VERIFIED",
+                                                 "TARGET OFFSETS", "RUNS", "GAPS", "SKIPPED",
+                                                 "NOTE"}};
+  uint64_t sent = 0, bytes = 0;
+  size_t failed = 0;
+  for (const PartitionResult& p : report.partitions) {
+    const OffsetMap& m = p.map;
+    const std::string offsets = m.record_count() == 0
+                                    ? "-"
+                                    : std::to_string(m.runs().front().target_start) + "-" +
+                                          std::to_string(m.target_end() - 1);
+    std::string note = p.error.ok() ? p.note : p.error.ToString();
+    rows.push_back({p.source_topic + "/" + std::to_string(p.partition),
+                    p.target_topic + "/" + std::to_string(p.partition),
+                    PartitionOutcomeName(p.outcome), std::to_string(p.records_sent),
+                    std::to_string(p.records_verified), offsets, std::to_string(m.runs().size()),
+                    Ranges(p.gaps), Skipped(p.skipped), note});
+    sent += p.records_sent;
+    bytes += p.bytes_sent;
+    if (!p.error.ok()) ++failed;
+  }
+  std::string out =
+      ops::Table(rows, {false, false, false, true, true, true, true, false, false, false});
+  for (const PartitionResult& p : report.partitions) {
+    for (const SkippedRange& s : p.skipped) {
+      out += "skipped " + p.source_topic + "/" + std::to_string(p.partition) + " offsets " +
+             std::to_string(s.first) + "-" + std::to_string(s.last) + " (" + s.key +
+             "): " + s.reason + "\n";
+    }
+  }
+  if (!report.created_topics.empty()) {
+    out += "created topics:";
+    for (const std::string& t : report.created_topics) out += " " + t;
+    out += "\n";
+  }
+  if (report.zero_timestamps > 0) {
+    out += "note: " + ops::Plural(static_cast<int64_t>(report.zero_timestamps), "record") +
+           " had timestamp 0, which librdkafka sends as the produce time\n";
+  }
+  const double secs = std::chrono::duration<double>(report.elapsed).count();
+  out += "restore: " + ops::Plural(static_cast<int64_t>(sent), "record") + ", " +
+         ops::FormatBytes(bytes) + " sent in " + Duration(secs) + " (" +
+         ops::FormatBytes(secs > 0 ? static_cast<uint64_t>(bytes / secs) : 0) + "/s), " +
+         ops::FormatBytes(report.bytes_read) + " read from the store; " +
+         std::to_string(report.partitions.size() - failed) + "/" +
+         std::to_string(report.partitions.size()) + " partitions ok\n";
+  return out;
+}
+
+std::vector<PredictedMap> PredictMaps(
+    const RestorePlan& plan,
+    const std::map<std::pair<std::string, int32_t>, int64_t>& target_ends) {
+  std::vector<PredictedMap> out;
+  for (const TopicPlan& t : plan.topics) {
+    for (const PartitionPlan& p : t.partitions) {
+      if (!p.contiguous || !p.count_exact || !p.error.ok() || !p.skipped.empty()) continue;
+      auto it = target_ends.find({p.target_topic, p.partition});
+      const int64_t start = it == target_ends.end() ? 0 : it->second;
+      OffsetMap map(start);
+      // Contiguous source offsets land on contiguous target offsets: one run.
+      if (p.records > 0 &&
+          !map.AppendRun(p.first_offset, start, static_cast<int64_t>(p.records)).ok()) {
+        continue;
+      }
+      out.push_back({&p, std::move(map)});
+    }
+  }
+  return out;
+}
+
+}  // namespace kb::restore

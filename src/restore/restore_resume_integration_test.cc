@@ -1,0 +1,278 @@
+// Resume and refusal paths of restore against the real broker: records that reached the target
+// after the last checkpoint are verified, not sent again; a target written by someone else, a
+// changed target or another selection stop the partition; corrupt data is named or skipped; and a
+// restore from the real S3 server.
+#include <gtest/gtest.h>
+
+#include "backup/backup_test_util.h"
+#include "format/format_testing.h"
+#include "kafka/admin.h"
+#include "layout/metadata.h"
+#include "restore/offset_map_store.h"
+#include "restore/restore_report.h"
+#include "restore/restore_test_util.h"
+#include "storage/memory/memory_store.h"
+#include "storage/s3/s3_store.h"
+#include "testing/test_env.h"
+
+namespace kb::restore {
+namespace {
+
+using namespace std::chrono_literals;
+using backup::testutil::RawProducer;
+using format::Record;
+using testutil::Find;
+using testutil::ReadAll;
+
+class RestoreResumeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    bootstrap_ = testing::RequireEnv("KB_TEST_KAFKA_BOOTSTRAP");
+    ASSERT_FALSE(bootstrap_.empty());
+    auto admin = kafka::Admin::Make({{"bootstrap.servers", bootstrap_}});
+    ASSERT_TRUE(admin.ok());
+    admin_ = std::move(*admin);
+    auto id = admin_->ClusterId(30s);
+    ASSERT_TRUE(id.ok()) << id.status().ToString();
+    cluster_id_ = *id;
+  }
+  // A hand-made backup of `topic`: `count` records per partition, 2 segments per partition.
+  std::string Fixture(int partitions, int count) {
+    const std::string topic = testing::UniqueName("rst-res");
+    for (int p = 0; p < partitions; ++p) {
+      auto recs = format::testing::JsonLikeRecords(p + 1, count, 200);
+      const size_t half = recs.size() / 2;
+      for (auto part : {std::vector<Record>(recs.begin(), recs.begin() + half),
+                        std::vector<Record>(recs.begin() + half, recs.end())}) {
+        auto bytes = format::testing::BuildSegment(part, {.zstd_level = 1, .block_bytes = 4096});
+        EXPECT_TRUE(bytes.ok());
+        const std::string key = keys_.Segment(topic, p, part.front().offset, part.back().offset);
+        EXPECT_TRUE(store_.Put(key, *bytes).ok());
+        segment_keys_.push_back(key);
+      }
+      source_[p] = recs;
+    }
+    // No time retention on the targets (the records' timestamps may be old).
+    layout::TopicMetadata md{.topic = topic,
+                             .partitions = partitions,
+                             .replication_factor = 1,
+                             .configs = {{"retention.ms", "-1"}}};
+    EXPECT_TRUE(store_.Put(keys_.TopicMetadata(topic), layout::EncodeTopicMetadata(md)).ok());
+    return topic;
+  }
+  RestoreSelection Sel(const std::string& topic, const std::string& target) {
+    RestoreSelection sel;
+    sel.topics = {topic};
+    sel.rename[topic] = target;
+    return sel;
+  }
+  void ExpectTargetIs(const std::string& target, int32_t p, const std::vector<Record>& want) {
+    const std::vector<Record> got = ReadAll(bootstrap_, target, p);
+    ASSERT_EQ(got.size(), want.size());
+    for (size_t i = 0; i < want.size(); ++i) {
+      EXPECT_EQ(got[i].value, want[i].value) << i;
+      EXPECT_EQ(got[i].timestamp, want[i].timestamp) << i;
+      EXPECT_EQ(got[i].headers, want[i].headers) << i;
+    }
+  }
+
+  std::string bootstrap_;
+  std::string cluster_id_;
+  std::unique_ptr<kafka::Admin> admin_;
+  storage::MemoryStore store_;
+  layout::Keys keys_{"backups"};
+  std::map<int32_t, std::vector<Record>> source_;
+  std::vector<std::string> segment_keys_;
+};
+
+TEST_F(RestoreResumeTest, RecordsAfterTheLastCheckpointAreVerifiedNotSentAgain) {
+  const std::string topic = Fixture(1, 300);
+  const std::string target = topic + "-t";
+  auto report = testutil::Restore(store_, keys_, bootstrap_, Sel(topic, target));
+  ASSERT_TRUE(report.ok() && report->ok()) << report.status().ToString();
+  OffsetMapStore maps(&store_, keys_);
+  auto full = maps.Load(topic, 0, cluster_id_, target);
+  ASSERT_TRUE(full.ok() && full->has_value());
+  // As if killed with the last checkpoint at 120 records: the map lags the target.
+  PartitionRestoreRecord lagging = **full;
+  lagging.complete = false;
+  lagging.map = OffsetMap(0);
+  ASSERT_TRUE(lagging.map.AppendRun(0, 0, 120).ok());
+  ASSERT_TRUE(maps.Save(lagging).ok());
+
+  report = testutil::Restore(store_, keys_, bootstrap_, Sel(topic, target));
+  ASSERT_TRUE(report.ok() && report->ok()) << report.status().ToString();
+  const PartitionResult* r = Find(*report, topic, 0);
+  EXPECT_EQ(r->records_verified, 180u);
+  EXPECT_EQ(r->records_sent, 0u);
+  EXPECT_TRUE(r->complete);
+  EXPECT_EQ(r->map, (*full)->map);
+  ExpectTargetIs(target, 0, source_[0]);
+
+  // The same with records still to send after the verified ones.
+  const std::string target2 = topic + "-t2";
+  ASSERT_TRUE(admin_->CreateTopic({target2, 1, 1, {{"retention.ms", "-1"}}}, 30s).ok());
+  {
+    RawProducer producer(bootstrap_);
+    for (int i = 0; i < 50; ++i) producer.Send(target2, 0, source_[0][i]);
+    producer.Flush();
+  }
+  PartitionRestoreRecord started{.source_topic = topic,
+                                 .partition = 0,
+                                 .cluster_id = cluster_id_,
+                                 .target_topic = target2,
+                                 .selection = "all",
+                                 .map = OffsetMap(0)};
+  ASSERT_TRUE(maps.Save(started).ok());
+  report = testutil::Restore(store_, keys_, bootstrap_, Sel(topic, target2));
+  ASSERT_TRUE(report.ok() && report->ok()) << report.status().ToString();
+  r = Find(*report, topic, 0);
+  EXPECT_EQ(r->records_verified, 50u);
+  EXPECT_EQ(r->records_sent, 250u);
+  EXPECT_EQ(r->map.runs(), (std::vector<OffsetRun>{{0, 0, 300}}));
+  ExpectTargetIs(target2, 0, source_[0]);
+}
+
+TEST_F(RestoreResumeTest, TargetWrittenBySomeoneElseOrChangedIsRefused) {
+  const std::string topic = Fixture(1, 20);
+  const std::string target = topic + "-t";
+  ASSERT_TRUE(admin_->CreateTopic({target, 1, 1, {{"retention.ms", "-1"}}}, 30s).ok());
+  OffsetMapStore maps(&store_, keys_);
+  PartitionRestoreRecord started{.source_topic = topic,
+                                 .partition = 0,
+                                 .cluster_id = cluster_id_,
+                                 .target_topic = target,
+                                 .selection = "all",
+                                 .map = OffsetMap(0)};
+  ASSERT_TRUE(maps.Save(started).ok());
+  {
+    RawProducer producer(bootstrap_);
+    Record foreign;
+    foreign.key = "someone";
+    foreign.value = "else";
+    foreign.timestamp = 1700000000000;
+    producer.Send(target, 0, foreign);
+    producer.Flush();
+  }
+  auto report = testutil::Restore(store_, keys_, bootstrap_, Sel(topic, target));
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  const PartitionResult* r = Find(*report, topic, 0);
+  EXPECT_FALSE(report->ok());
+  EXPECT_EQ(r->outcome, PartitionOutcome::kFailed);
+  EXPECT_EQ(r->error.code(), Status::Code::kFailedPrecondition);
+  EXPECT_NE(r->error.message().find("written by someone else"), std::string::npos)
+      << r->error.ToString();
+  EXPECT_EQ(ReadAll(bootstrap_, target, 0).size(), 1u);  // nothing added
+
+  // A map that goes further than the target: the target was recreated.
+  const std::string fresh = topic + "-fresh";
+  ASSERT_TRUE(admin_->CreateTopic({fresh, 1, 1, {{"retention.ms", "-1"}}}, 30s).ok());
+  PartitionRestoreRecord ahead = started;
+  ahead.target_topic = fresh;
+  ASSERT_TRUE(ahead.map.AppendRun(0, 0, 10).ok());
+  ASSERT_TRUE(maps.Save(ahead).ok());
+  report = testutil::Restore(store_, keys_, bootstrap_, Sel(topic, fresh));
+  ASSERT_TRUE(report.ok());
+  r = Find(*report, topic, 0);
+  EXPECT_EQ(r->error.code(), Status::Code::kFailedPrecondition);
+  EXPECT_NE(r->error.message().find("changed"), std::string::npos) << r->error.ToString();
+
+  // Another selection into the same target.
+  RestoreSelection windowed = Sel(topic, target);
+  windowed.from_ms = 0;
+  report = testutil::Restore(store_, keys_, bootstrap_, windowed);
+  ASSERT_TRUE(report.ok());
+  r = Find(*report, topic, 0);
+  EXPECT_EQ(r->error.code(), Status::Code::kFailedPrecondition);
+  EXPECT_NE(r->error.message().find("selected 'all'"), std::string::npos) << r->error.ToString();
+}
+
+TEST_F(RestoreResumeTest, NonEmptyTargetWithoutRecordGetsRecordsAfterItsOwn) {
+  const std::string topic = Fixture(1, 10);
+  const std::string target = topic + "-t";
+  ASSERT_TRUE(admin_->CreateTopic({target, 1, 1, {{"retention.ms", "-1"}}}, 30s).ok());
+  {
+    RawProducer producer(bootstrap_);
+    Record r;
+    r.value = "already there";
+    r.timestamp = 1700000000000;
+    producer.Send(target, 0, r);
+    producer.Send(target, 0, r);
+    producer.Flush();
+  }
+  auto report = testutil::Restore(store_, keys_, bootstrap_, Sel(topic, target));
+  ASSERT_TRUE(report.ok() && report->ok());
+  const PartitionResult* r = Find(*report, topic, 0);
+  EXPECT_EQ(r->map.target_start(), 2);
+  EXPECT_EQ(r->map.runs(), (std::vector<OffsetRun>{{0, 2, 10}}));
+  EXPECT_NE(r->note.find("already held"), std::string::npos);
+  EXPECT_EQ(ReadAll(bootstrap_, target, 0).size(), 12u);
+}
+
+TEST_F(RestoreResumeTest, CorruptSegmentIsNamedOthersFinishOrSkipped) {
+  const std::string topic = Fixture(2, 400);
+  // Damage one block in the second segment of partition 0.
+  const std::string bad = segment_keys_[1];
+  std::string bytes = *store_.Get(bad);
+  bytes[300] ^= 0x20;
+  ASSERT_TRUE(store_.Put(bad, bytes).ok());
+  auto report = testutil::Restore(store_, keys_, bootstrap_, Sel(topic, topic + "-t"));
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_FALSE(report->ok());
+  const PartitionResult* p0 = Find(*report, topic, 0);
+  EXPECT_TRUE(p0->error.IsCorruption()) << p0->error.ToString();
+  EXPECT_EQ(p0->error.subject(), bad);
+  EXPECT_NE(p0->error.message().find("block of offsets 200-"), std::string::npos)
+      << p0->error.ToString();
+  EXPECT_FALSE(p0->complete);
+  const PartitionResult* p1 = Find(*report, topic, 1);
+  EXPECT_TRUE(p1->complete);
+  ExpectTargetIs(topic + "-t", 1, source_[1]);
+
+  RestoreOptions skip;
+  skip.skip_corrupt = true;
+  report = testutil::Restore(store_, keys_, bootstrap_, Sel(topic, topic + "-skip"), skip);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_TRUE(report->ok()) << FormatSummary(*report);
+  p0 = Find(*report, topic, 0);
+  ASSERT_EQ(p0->skipped.size(), 1u);
+  EXPECT_EQ(p0->skipped[0].first, 200);
+  EXPECT_EQ(p0->skipped[0].key, bad);
+  const int64_t lost = p0->skipped[0].last - p0->skipped[0].first + 1;
+  EXPECT_EQ(p0->map.record_count(), 400 - lost);
+  EXPECT_EQ(ReadAll(bootstrap_, topic + "-skip", 0).size(), static_cast<size_t>(400 - lost));
+}
+
+TEST_F(RestoreResumeTest, FromRealS3BackupWrittenByTheEngine) {
+  S3StoreConfig c;
+  c.endpoint = testing::RequireEnv("KB_TEST_S3_ENDPOINT");
+  c.bucket = testing::RequireEnv("KB_TEST_S3_BUCKET");
+  c.region = testing::RequireEnv("KB_TEST_S3_REGION");
+  c.access_key_id = testing::RequireEnv("KB_TEST_S3_ACCESS_KEY");
+  c.secret_access_key = testing::RequireEnv("KB_TEST_S3_SECRET_KEY");
+  c.path_style = true;
+  auto s3 = storage::s3::S3Store::Make(c);
+  ASSERT_TRUE(s3.ok()) << s3.status().ToString();
+  const std::string topic = testing::UniqueName("rst-s3");
+  ASSERT_TRUE(admin_->CreateTopic({topic, 2, 1, {{"retention.ms", "-1"}}}, 30s).ok());
+  std::vector<Record> sent = format::testing::JsonLikeRecords(9, 500, 300);
+  {
+    RawProducer producer(bootstrap_);
+    for (size_t i = 0; i < sent.size(); ++i) producer.Send(topic, i % 2, sent[i]);
+    producer.Flush();
+  }
+  Config cfg = backup::testutil::MakeConfig(bootstrap_, {topic}, testing::UniqueName("g"));
+  const layout::Keys keys(testing::UniqueName("s3restore"));
+  cfg.storage.prefix = keys.prefix();
+  ASSERT_TRUE(backup::testutil::RunOnce(cfg, s3->get()).ok());
+  auto report = testutil::Restore(**s3, keys, bootstrap_, Sel(topic, topic + "-t"));
+  ASSERT_TRUE(report.ok() && report->ok()) << report.status().ToString();
+  for (int p = 0; p < 2; ++p) {
+    std::vector<Record> want;
+    for (size_t i = p; i < sent.size(); i += 2) want.push_back(sent[i]);
+    ExpectTargetIs(topic + "-t", p, want);
+  }
+}
+
+}  // namespace
+}  // namespace kb::restore

@@ -1,0 +1,411 @@
+#include "restore/restorer.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "kafka/admin.h"
+#include "ops/parallel.h"
+#include "restore/offset_map_store.h"
+#include "restore/partition_reader.h"
+#include "restore/restore_producer.h"
+#include "restore/target_reader.h"
+
+namespace kb::restore {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string Name(const std::string& topic, int32_t partition) {
+  return topic + "/" + std::to_string(partition);
+}
+
+// A partition being restored, as the checkpointer sees it.
+struct Active {
+  PartitionRestoreRecord record;  // identity and selection; map/complete filled at save time
+  PartitionSink* sink = nullptr;
+  std::mutex save_mu;  // one save at a time; the final save sets `finished`
+  bool finished = false;
+};
+
+class Run {
+ public:
+  Run(storage::ObjectStore& store, const layout::Keys& keys, const kafka::Properties& props,
+      const RestoreSelection& selection, const RestoreOptions& options, kafka::Admin& admin,
+      RestoreProducer& producer, std::string cluster_id)
+      : records_(&store, keys),
+        keys_(keys),
+        props_(props),
+        selection_(selection),
+        options_(options),
+        admin_(admin),
+        producer_(producer),
+        cluster_id_(std::move(cluster_id)) {}
+
+  PartitionResult RestorePartition(const PartitionPlan& plan);
+  void CheckpointLoop();
+  void Stop() {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+    cv_.notify_all();
+  }
+  std::atomic<uint64_t> records_sent{0};
+  std::atomic<uint64_t> bytes_sent{0};
+  std::atomic<uint64_t> bytes_read{0};
+
+ private:
+  Status Restore(const PartitionPlan& plan, PartitionResult* result);
+  Status Save(Active& a, const OffsetMap& map, bool complete, bool final_save);
+
+  OffsetMapStore records_;
+  const layout::Keys& keys_;
+  const kafka::Properties& props_;
+  const RestoreSelection& selection_;
+  const RestoreOptions& options_;
+  kafka::Admin& admin_;
+  RestoreProducer& producer_;
+  const std::string cluster_id_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::vector<Active*> active_;
+};
+
+Status Run::Save(Active& a, const OffsetMap& map, bool complete, bool final_save) {
+  std::lock_guard lock(a.save_mu);
+  if (a.finished) return Status::OK();
+  a.record.map = map;
+  a.record.complete = complete;
+  a.record.updated_at_ms = NowMs();
+  if (final_save) a.finished = true;
+  return records_.Save(a.record);
+}
+
+void Run::CheckpointLoop() {
+  // The pass holds mu_: a worker unregisters its Active (and then destroys it) only between passes.
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    cv_.wait_for(lock, options_.checkpoint_interval, [&] { return stop_; });
+    if (stop_) break;
+    for (Active* a : active_) {
+      if (!a->sink->TakeDirty()) continue;
+      Status s = Save(*a, a->sink->map(), false, false);
+      if (!s.ok()) {
+        spdlog::warn("checkpoint of {} failed (retried at the next one): {}",
+                     Name(a->record.source_topic, a->record.partition), s.ToString());
+      }
+    }
+  }
+}
+
+PartitionResult Run::RestorePartition(const PartitionPlan& plan) {
+  PartitionResult r{.source_topic = plan.source_topic,
+                    .partition = plan.partition,
+                    .target_topic = plan.target_topic,
+                    .selection = plan.selection,
+                    .map = OffsetMap(0),
+                    .skipped = plan.skipped,
+                    .gaps = plan.gaps};
+  r.error = plan.error.ok() ? Restore(plan, &r) : plan.error;
+  if (!r.error.ok()) {
+    r.outcome = PartitionOutcome::kFailed;
+    spdlog::error("restore of {} into {} failed: {}", Name(plan.source_topic, plan.partition),
+                  Name(plan.target_topic, plan.partition), r.error.ToString());
+  }
+  return r;
+}
+
+Status Run::Restore(const PartitionPlan& plan, PartitionResult* result) {
+  const std::string source = Name(plan.source_topic, plan.partition);
+  const std::string target = Name(plan.target_topic, plan.partition);
+  const std::string key =
+      keys_.RestoreOffsetMap(plan.source_topic, plan.partition, cluster_id_, plan.target_topic);
+  KB_ASSIGN_OR_RETURN(auto existing, records_.Load(plan.source_topic, plan.partition, cluster_id_,
+                                                   plan.target_topic));
+  // Right after a topic is created its leaders may still be elected: retry what is transient.
+  Result<kafka::Watermarks> queried = Status::Retryable(target, "not queried");
+  for (const auto deadline = Clock::now() + options_.timeout;;) {
+    queried = admin_.QueryWatermarks(plan.target_topic, plan.partition, options_.timeout);
+    if (queried.ok() || !queried.status().IsRetryable() || Clock::now() > deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  KB_ASSIGN_OR_RETURN(kafka::Watermarks wm, std::move(queried));
+  const int64_t end = wm.high;
+
+  Active active;
+  active.record = {.source_topic = plan.source_topic,
+                   .partition = plan.partition,
+                   .cluster_id = cluster_id_,
+                   .target_topic = plan.target_topic,
+                   .selection = plan.selection,
+                   .map = OffsetMap(0)};
+  OffsetMap map(end);
+  PartitionReader reader(plan, selection_, options_.skip_corrupt);
+  if (!existing) {
+    if (end > 0) {
+      result->note = "target partition already held offsets up to " + std::to_string(end) +
+                     "; restored records follow them";
+      spdlog::info("{}: target {} is not empty (end offset {}); restored records start at {}",
+                   source, target, end, end);
+    }
+    KB_RETURN_IF_ERROR(Save(active, map, false, false));
+  } else {
+    if (existing->selection != plan.selection) {
+      return Status::FailedPrecondition(
+          key, "an earlier restore of " + source + " into " + target + " selected '" +
+                   existing->selection + "', this one selects '" + plan.selection +
+                   "': restore into another topic, or delete this record to start over");
+    }
+    map = existing->map;
+    const int64_t mapped_end = map.target_end();
+    if (end < mapped_end) {
+      return Status::FailedPrecondition(
+          target, "the target ends at offset " + std::to_string(end) + " but the restore record " +
+                      key + " has records restored up to offset " + std::to_string(mapped_end - 1) +
+                      ": the target was changed (deleted, recreated or truncated) since; "
+                      "stopping rather than guessing");
+    }
+    if (existing->complete) {
+      result->outcome = PartitionOutcome::kAlreadyComplete;
+      result->map = map;
+      result->complete = true;
+      if (end > mapped_end) {
+        result->note = std::to_string(end - mapped_end) +
+                       " records were written to the target after the restore completed";
+      }
+      return Status::OK();
+    }
+    if (!map.runs().empty()) {
+      const OffsetRun& last = map.runs().back();
+      reader.SkipThrough(last.source_start + last.count - 1);
+    }
+    if (end > mapped_end) {
+      // Records that reached the target after the last checkpoint: they must be ours.
+      Status s = ReadTargetRange(
+          props_, plan.target_topic, plan.partition, mapped_end, end,
+          [&](const format::RecordView& t) -> Status {
+            KB_ASSIGN_OR_RETURN(const format::RecordView* src, reader.Next());
+            if (src == nullptr) {
+              return Status::FailedPrecondition(
+                  target, "offset " + std::to_string(t.offset) +
+                              " holds a record but every selected record of " + source +
+                              " is already in the target: the target was written by someone "
+                              "else; stopping");
+            }
+            std::string why;
+            if (!SameRecord(t, *src, &why)) {
+              return Status::FailedPrecondition(
+                  target, "offset " + std::to_string(t.offset) + " differs (" + why +
+                              ") from the next record to restore (" + source + " offset " +
+                              std::to_string(src->offset) +
+                              "): the target was written by someone else since the last "
+                              "checkpoint; stopping rather than guessing");
+            }
+            KB_RETURN_IF_ERROR(map.Append(src->offset, t.offset));
+            reader.SkipThrough(src->offset);
+            ++result->records_verified;
+            return Status::OK();
+          },
+          options_.timeout);
+      KB_RETURN_IF_ERROR(s);
+      spdlog::info("{}: {} records already in {} after the last checkpoint verified", source,
+                   result->records_verified, target);
+      KB_RETURN_IF_ERROR(Save(active, map, false, false));
+    }
+  }
+
+  PartitionSink sink(map);
+  active.sink = &sink;
+  KB_ASSIGN_OR_RETURN(RestoreProducer::Target out,
+                      producer_.Bind(plan.target_topic, plan.partition, &sink));
+  {
+    std::lock_guard lock(mu_);
+    active_.push_back(&active);
+  }
+  Status status;
+  uint64_t last_read = 0;
+  for (;;) {
+    Result<const format::RecordView*> rec = reader.Next();
+    bytes_read += reader.bytes_read() - last_read;
+    last_read = reader.bytes_read();
+    if (!rec.ok()) {
+      status = rec.status();
+      break;
+    }
+    if (*rec == nullptr) break;
+    status = producer_.Send(out, **rec, reader.block());
+    if (!status.ok()) break;
+    const uint64_t bytes = format::PayloadBytes(**rec);
+    ++result->records_sent;
+    result->bytes_sent += bytes;
+    ++records_sent;
+    bytes_sent += bytes;
+  }
+  Status delivered = producer_.Drain(&sink);
+  if (status.ok()) status = delivered;
+  {
+    std::lock_guard lock(mu_);
+    std::erase(active_, &active);
+  }
+  result->map = sink.map();
+  result->skipped = plan.skipped;
+  result->skipped.insert(result->skipped.end(), reader.skipped().begin(), reader.skipped().end());
+  result->complete = status.ok();
+  Status saved = Save(active, result->map, result->complete, true);
+  KB_RETURN_IF_ERROR(status);
+  KB_RETURN_IF_ERROR(saved);
+  result->outcome = PartitionOutcome::kRestored;
+  return Status::OK();
+}
+
+}  // namespace
+
+const char* PartitionOutcomeName(PartitionOutcome outcome) {
+  switch (outcome) {
+    case PartitionOutcome::kRestored:
+      return "restored";
+    case PartitionOutcome::kAlreadyComplete:
+      return "already-complete";
+    case PartitionOutcome::kFailed:
+      return "failed";
+  }
+  return "?";
+}
+
+bool RestoreReport::ok() const {
+  for (const PartitionResult& p : partitions) {
+    if (!p.error.ok()) return false;
+  }
+  return true;
+}
+
+Result<TargetCheck> CheckTargets(const kafka::Properties& props, const RestorePlan& plan,
+                                 const RestoreOptions& options) {
+  KB_ASSIGN_OR_RETURN(auto admin, kafka::Admin::Make(props));
+  TargetCheck check;
+  for (const TopicPlan& t : plan.topics) {
+    Result<kafka::TopicInfo> info = admin->DescribeTopic(t.target_topic, options.timeout);
+    if (info.ok()) {
+      if (info->partitions < t.partition_count) {
+        return Status::FailedPrecondition(
+            t.target_topic, "the target topic has " + std::to_string(info->partitions) +
+                                " partitions but the backup of '" + t.source_topic + "' has " +
+                                std::to_string(t.partition_count) +
+                                " (each record goes to the partition with the same number); "
+                                "add partitions or restore into another topic");
+      }
+      check.existing.push_back(t.target_topic);
+      continue;
+    }
+    if (!info.status().IsNotFound()) return info.status();
+    if (options.require_target_exists) {
+      return Status::NotFound(t.target_topic,
+                              "the target topic does not exist (--require-target-exists)");
+    }
+    check.to_create.push_back(t.target_topic);
+  }
+  return check;
+}
+
+Result<RestoreReport> RunRestore(storage::ObjectStore& store, const layout::Keys& keys,
+                                 const kafka::Properties& props, const RestorePlan& plan,
+                                 const RestoreSelection& selection, const RestoreOptions& options) {
+  const auto started = Clock::now();
+  RestoreReport report;
+  KB_ASSIGN_OR_RETURN(auto admin, kafka::Admin::Make(props));
+  // Made first so that its connection and idempotent producer id are set up while the target
+  // topics are checked and created (it sends nothing before the partitions start).
+  KB_ASSIGN_OR_RETURN(
+      auto producer,
+      RestoreProducer::Make(props, {.max_bytes_per_second = options.max_bytes_per_second}));
+  KB_ASSIGN_OR_RETURN(report.cluster_id, admin->ClusterId(options.timeout));
+  KB_ASSIGN_OR_RETURN(TargetCheck check, CheckTargets(props, plan, options));
+  for (const TopicPlan& t : plan.topics) {
+    if (std::find(check.to_create.begin(), check.to_create.end(), t.target_topic) ==
+        check.to_create.end()) {
+      continue;
+    }
+    kafka::TopicSpec spec{.name = t.target_topic, .partitions = std::max(t.partition_count, 1)};
+    if (t.metadata) {
+      spec.replication_factor =
+          t.metadata->replication_factor > 0 ? t.metadata->replication_factor : -1;
+      spec.configs = t.metadata->configs;
+    } else {
+      spdlog::warn("{}: no topic.json in the backup: creating {} with the broker's default configs",
+                   t.source_topic, t.target_topic);
+    }
+    if (options.replication_factor) spec.replication_factor = *options.replication_factor;
+    Status s = admin->CreateTopic(spec, options.timeout);
+    if (!s.ok()) {
+      const std::string what =
+          "cannot create the target topic with " + std::to_string(spec.partitions) +
+          " partitions, replication factor " +
+          (spec.replication_factor > 0 ? std::to_string(spec.replication_factor)
+                                       : std::string("(broker default)")) +
+          " and " + std::to_string(spec.configs.size()) + " configs from the backup";
+      if (s.message().find("eplication") != std::string::npos) {
+        return Status::FailedPrecondition(
+            t.target_topic,
+            what + ": " + s.message() + " (give --replication-factor N for this cluster)");
+      }
+      return s.WithContext(what);
+    }
+    spdlog::info("created topic {} ({} partitions)", t.target_topic, spec.partitions);
+    report.created_topics.push_back(t.target_topic);
+  }
+
+  Run run(store, keys, props, selection, options, *admin, *producer, report.cluster_id);
+  std::vector<const PartitionPlan*> partitions;
+  RestoreProgress progress;
+  for (const TopicPlan& t : plan.topics) {
+    for (const PartitionPlan& p : t.partitions) {
+      partitions.push_back(&p);
+      progress.records_planned += p.records;
+    }
+  }
+  progress.partitions_total = partitions.size();
+  report.partitions.resize(partitions.size());
+  std::atomic<size_t> done{0};
+  std::thread checkpointer([&] { run.CheckpointLoop(); });
+  std::atomic<bool> finished{false};
+  std::thread reporter;
+  auto snapshot = [&] {
+    progress.records_sent = run.records_sent.load();
+    progress.bytes_sent = run.bytes_sent.load();
+    progress.partitions_done = done.load();
+    progress.elapsed = Clock::now() - started;
+    return progress;
+  };
+  if (options.on_progress) {
+    reporter = std::thread([&] {
+      while (!finished.load()) {
+        std::this_thread::sleep_for(options.progress_interval);
+        if (!finished.load()) options.on_progress(snapshot());
+      }
+    });
+  }
+  ops::ParallelFor(partitions.size(), options.parallelism, [&](size_t i) {
+    report.partitions[i] = run.RestorePartition(*partitions[i]);
+    ++done;
+  });
+  finished = true;
+  if (reporter.joinable()) reporter.join();
+  if (options.on_progress) options.on_progress(snapshot());
+  run.Stop();
+  checkpointer.join();
+  report.bytes_read = run.bytes_read.load();
+  report.zero_timestamps = producer->zero_timestamps();
+  report.elapsed = Clock::now() - started;
+  return report;
+}
+
+}  // namespace kb::restore

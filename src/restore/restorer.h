@@ -1,0 +1,114 @@
+// Restorer: executes a RestorePlan against the target cluster (the `kafka-backup restore` data
+// path): target topics checked and created, then every planned partition restored by a pool of
+// workers (one PartitionReader each, one shared idempotent RestoreProducer), with its offset map
+// built from delivery reports and checkpointed in the store so that a killed restore resumes
+// exactly (restore/offset_map_store.h).
+//
+// Before anything is written: the target cluster's id is read, every target topic is described; a
+// target with fewer partitions than the backup fails the whole restore naming both counts; a
+// missing one fails with require_target_exists, else it is created with the backed-up partition
+// count, configs and replication factor (or RestoreOptions::replication_factor).
+//
+// Per partition (source partition, target cluster id, target topic), with the target's end
+// offset E:
+//   - no restore record: a record with an empty map starting at E is saved before the first record
+//     is sent (a non-empty target is allowed: the restored records follow its records; logged);
+//   - a record with another selection: FailedPrecondition (never mix two restores in one map);
+//   - complete: nothing to send when E >= the map's end (records after it are someone else's);
+//   - in progress with map end M: E < M means the target changed (FailedPrecondition); records in
+//     [M, E) are read back and must equal the next selected source records (restore/
+//     target_reader.h), which extends the map; any difference is FailedPrecondition ("written by
+//     someone else"); then restoring continues after them.
+// The map is saved every checkpoint_interval while records are delivered, and at the end with
+// complete=true. A partition that fails (corrupt data, delivery error, changed target) stops with
+// its error in the report; the others go on.
+//
+// Ownership: borrows the store, keys and plan for the call. Thread-safety: Run is called once.
+// Failure contract: Run returns an error only for what stops the whole restore before any record
+// is sent (cluster unreachable, target checks, topic creation); per-partition failures are in the
+// report (RestoreReport::ok()).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "kafka/client.h"
+#include "layout/keys.h"
+#include "restore/offset_map.h"
+#include "restore/plan.h"
+#include "storage/object_store.h"
+
+namespace kb::restore {
+
+struct RestoreProgress {
+  uint64_t records_sent = 0;
+  uint64_t bytes_sent = 0;       // record payload bytes
+  uint64_t records_planned = 0;  // upper bound over every partition to restore
+  size_t partitions_done = 0;
+  size_t partitions_total = 0;
+  std::chrono::steady_clock::duration elapsed{};
+};
+
+struct RestoreOptions {
+  bool skip_corrupt = false;
+  bool require_target_exists = false;
+  std::optional<int32_t> replication_factor;  // for created topics; default: the backed-up one
+  size_t parallelism = 4;                     // partitions restored at once
+  uint64_t max_bytes_per_second = 0;          // 0: unlimited
+  std::chrono::milliseconds checkpoint_interval{5000};
+  std::chrono::milliseconds timeout{30000};  // each cluster request, and a read-back
+  // Called from one thread, about every progress_interval, and once at the end.
+  std::function<void(const RestoreProgress&)> on_progress;
+  std::chrono::milliseconds progress_interval{200};
+};
+
+enum class PartitionOutcome { kRestored, kAlreadyComplete, kFailed };
+const char* PartitionOutcomeName(PartitionOutcome outcome);
+
+struct PartitionResult {
+  std::string source_topic;
+  int32_t partition = 0;
+  std::string target_topic;
+  std::string selection;
+  PartitionOutcome outcome = PartitionOutcome::kFailed;
+  uint64_t records_sent = 0;      // by this run
+  uint64_t records_verified = 0;  // read back from the target on resume
+  uint64_t bytes_sent = 0;
+  OffsetMap map;  // as saved (complete or as far as it got)
+  bool complete = false;
+  Status error;
+  std::vector<SkippedRange> skipped;  // corrupt data skipped (skip_corrupt)
+  std::vector<OffsetRange> gaps;      // retention gaps of the backup in the selection
+  std::string note;                   // e.g. "target already held 5 records"
+};
+
+struct RestoreReport {
+  std::string cluster_id;
+  std::vector<std::string> created_topics;
+  std::vector<PartitionResult> partitions;
+  uint64_t bytes_read = 0;  // block bytes read from the store (footers not included)
+  uint64_t zero_timestamps = 0;
+  std::chrono::steady_clock::duration elapsed{};
+  bool ok() const;
+};
+
+// The checks RunRestore does on the target topics before writing anything (--dry-run reports
+// them): which exist (with enough partitions, else FailedPrecondition naming both counts) and
+// which would be created (NotFound instead with require_target_exists).
+struct TargetCheck {
+  std::vector<std::string> existing;
+  std::vector<std::string> to_create;
+};
+Result<TargetCheck> CheckTargets(const kafka::Properties& props, const RestorePlan& plan,
+                                 const RestoreOptions& options);
+
+Result<RestoreReport> RunRestore(storage::ObjectStore& store, const layout::Keys& keys,
+                                 const kafka::Properties& props, const RestorePlan& plan,
+                                 const RestoreSelection& selection, const RestoreOptions& options);
+
+}  // namespace kb::restore
