@@ -8,6 +8,7 @@
 #include "backup/generations.h"
 #include "backup/partition.h"
 #include "backup/store_position.h"
+#include "common/clock.h"
 #include "common/error_map.h"
 #include "layout/metadata.h"
 
@@ -15,12 +16,6 @@ namespace kb::backup {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 format::TimestampType ToFormat(RdKafka::MessageTimestamp::MessageTimestampType t) {
   switch (t) {

@@ -5,18 +5,13 @@
 #include <map>
 
 #include "backup/store_position.h"
+#include "common/clock.h"
 #include "layout/retention_state.h"
 
 namespace kb::backup {
 namespace {
 
 constexpr size_t kDeleteBatch = 1000;
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // The retention state of `topic`, or an empty one when there is none.
 Result<layout::RetentionState> LoadState(storage::ObjectStore& store, const std::string& key) {

@@ -2,17 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/clock.h"
+
 namespace kb::backup {
 namespace {
 
 using namespace std::chrono_literals;
 constexpr auto kAdminTimeout = 30s;
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 }  // namespace
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "common/clock.h"
 #include "ops/report_text.h"
 #include "ops/verify.h"
 
@@ -11,12 +12,6 @@ namespace kb::cli {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::vector<metrics::TopicRetentionSample> Samples(const ops::RetentionReport& r) {
   std::map<std::string, metrics::TopicRetentionSample> by_topic;

@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "common/clock.h"
 #include "layout/retention_state.h"
 #include "ops/report_text.h"
 #include "ops/store_catalog.h"
@@ -16,12 +17,6 @@ namespace kb::ops {
 namespace {
 
 constexpr size_t kDeleteBatch = 1000;
-
-int64_t SystemNowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 bool IsCompacted(const kafka::TopicConfigs& configs) {
   auto it = configs.find("cleanup.policy");
@@ -206,7 +201,7 @@ const char* TopicStateName(TopicRetention::State state) {
 
 Result<RetentionReport> RunRetention(storage::ObjectStore& store, const layout::Keys& keys,
                                      kafka::Admin& admin, const RetentionOptions& options) {
-  const int64_t now = options.now_ms != 0 ? options.now_ms : SystemNowMs();
+  const int64_t now = options.now_ms != 0 ? options.now_ms : NowMs();
   RetentionReport report{.executed = options.execute, .now_ms = now};
   KB_ASSIGN_OR_RETURN(StoreCatalog catalog, ListCatalog(store, keys, options.topics));
   KB_ASSIGN_OR_RETURN(std::vector<kafka::TopicInfo> cluster,
@@ -313,7 +308,7 @@ Result<RetentionReport> PruneTopic(storage::ObjectStore& store, const layout::Ke
                                    const std::string& topic, bool execute,
                                    const std::string& reason) {
   KB_RETURN_IF_ERROR(layout::ValidateTopicName(topic));
-  RetentionReport report{.executed = execute, .now_ms = SystemNowMs()};
+  RetentionReport report{.executed = execute, .now_ms = NowMs()};
   KB_ASSIGN_OR_RETURN(std::vector<PruneAction> actions, WholeTopic(store, keys, topic, reason));
   if (actions.empty()) {
     return Status::NotFound(

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "backup/topic_filter.h"
+#include "common/clock.h"
 #include "ops/lag_probe.h"
 #include "ops/status_internal.h"
 #include "ops/store_scan.h"
@@ -109,12 +110,6 @@ std::vector<TopicStatus> SummarizeTopics(const std::vector<PartitionStatus>& par
 namespace {
 
 using internal::TopicFacts;
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // The topics to show (see status.h) with what is known about each.
 Result<std::map<std::string, TopicFacts>> ChooseTopics(

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <thread>
 
+#include "common/clock.h"
 #include "kafka/admin.h"
 #include "ops/parallel.h"
 #include "restore/offset_map_store.h"
@@ -18,12 +19,6 @@ namespace kb::restore {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string Name(const std::string& topic, int32_t partition) {
   return topic + "/" + std::to_string(partition);
