@@ -10,23 +10,13 @@
 #include "backup/store_position.h"
 #include "common/clock.h"
 #include "common/error_map.h"
+#include "kafka/message_view.h"
 #include "layout/metadata.h"
 
 namespace kb::backup {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-format::TimestampType ToFormat(RdKafka::MessageTimestamp::MessageTimestampType t) {
-  switch (t) {
-    case RdKafka::MessageTimestamp::MSG_TIMESTAMP_CREATE_TIME:
-      return format::TimestampType::kCreateTime;
-    case RdKafka::MessageTimestamp::MSG_TIMESTAMP_LOG_APPEND_TIME:
-      return format::TimestampType::kLogAppendTime;
-    default:
-      return format::TimestampType::kNotAvailable;
-  }
-}
 
 }  // namespace
 
@@ -184,31 +174,8 @@ Status BackupEngine::HandleMessage(RdKafka::Message& msg) {
   const int64_t offset = msg.offset();
   if (offset < p.next) return Status::OK();  // already backed up (e.g. refetched after a seek)
 
-  // Headers through the C API: null values and duplicate keys survive, no copies.
   std::vector<format::HeaderView> headers;
-  rd_kafka_headers_t* hdrs = nullptr;
-  if (rd_kafka_message_headers(msg.c_ptr(), &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs) {
-    const char* name = nullptr;
-    const void* value = nullptr;
-    size_t size = 0;
-    for (size_t i = 0; !rd_kafka_header_get_all(hdrs, i, &name, &value, &size); ++i) {
-      std::optional<std::string_view> v;
-      if (value != nullptr) v = std::string_view(static_cast<const char*>(value), size);
-      headers.push_back({name, v});
-    }
-  }
-  format::RecordView rec;
-  rec.offset = offset;
-  RdKafka::MessageTimestamp ts = msg.timestamp();
-  rec.timestamp = ts.timestamp;
-  rec.timestamp_type = ToFormat(ts.type);
-  if (msg.key_pointer() != nullptr) {
-    rec.key = std::string_view(static_cast<const char*>(msg.key_pointer()), msg.key_len());
-  }
-  if (msg.payload() != nullptr) {
-    rec.value = std::string_view(static_cast<const char*>(msg.payload()), msg.len());
-  }
-  rec.headers = headers;
+  const format::RecordView rec = kafka::ViewOf(msg, &headers);
 
   if (!p.writer) {
     KB_ASSIGN_OR_RETURN(

@@ -7,23 +7,9 @@
 #include <vector>
 
 #include "common/error_map.h"
+#include "kafka/message_view.h"
 
 namespace kb::restore {
-namespace {
-
-format::TimestampType ToFormat(RdKafka::MessageTimestamp::MessageTimestampType t) {
-  switch (t) {
-    case RdKafka::MessageTimestamp::MSG_TIMESTAMP_CREATE_TIME:
-      return format::TimestampType::kCreateTime;
-    case RdKafka::MessageTimestamp::MSG_TIMESTAMP_LOG_APPEND_TIME:
-      return format::TimestampType::kLogAppendTime;
-    default:
-      return format::TimestampType::kNotAvailable;
-  }
-}
-
-}  // namespace
-
 Status ReadTargetRange(const kafka::Properties& props, const std::string& topic, int32_t partition,
                        int64_t from, int64_t end,
                        const std::function<Status(const format::RecordView&)>& fn,
@@ -72,28 +58,7 @@ Status ReadTargetRange(const kafka::Properties& props, const std::string& topic,
     }
     if (msg->offset() >= end) break;
     std::vector<format::HeaderView> headers;
-    rd_kafka_headers_t* hdrs = nullptr;
-    if (rd_kafka_message_headers(msg->c_ptr(), &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs) {
-      const char* hname = nullptr;
-      const void* value = nullptr;
-      size_t size = 0;
-      for (size_t i = 0; !rd_kafka_header_get_all(hdrs, i, &hname, &value, &size); ++i) {
-        std::optional<std::string_view> v;
-        if (value != nullptr) v = std::string_view(static_cast<const char*>(value), size);
-        headers.push_back({hname, v});
-      }
-    }
-    format::RecordView r;
-    r.offset = msg->offset();
-    r.timestamp = msg->timestamp().timestamp;
-    r.timestamp_type = ToFormat(msg->timestamp().type);
-    if (msg->key_pointer() != nullptr) {
-      r.key = std::string_view(static_cast<const char*>(msg->key_pointer()), msg->key_len());
-    }
-    if (msg->payload() != nullptr) {
-      r.value = std::string_view(static_cast<const char*>(msg->payload()), msg->len());
-    }
-    r.headers = headers;
+    const format::RecordView r = kafka::ViewOf(*msg, &headers);
     KB_RETURN_IF_ERROR(fn(r));
     position = msg->offset() + 1;
   }
