@@ -8,6 +8,7 @@
 #include "format/format_testing.h"
 #include "kafka/admin.h"
 #include "layout/metadata.h"
+#include "restore/group_restore.h"
 #include "restore/offset_map_store.h"
 #include "restore/restore_report.h"
 #include "restore/restore_test_util.h"
@@ -189,7 +190,16 @@ TEST_F(RestoreIntegrationTest, TransactionalSourceRestoresCommittedRecordsWithEx
     }
     rd_kafka_destroy(rk);
   }
-  Backup(topic);
+  // Two consumer groups of the source: one stopped inside the aborted transaction, one at the end
+  // of the log (after the last, aborted, transaction and its marker).
+  const kafka::TopicPartition tp{topic, 0};
+  const std::string in_gap = testing::UniqueName("g-in-gap");
+  const std::string at_end = testing::UniqueName("g-at-end");
+  ASSERT_TRUE(admin_->AlterConsumerGroupOffsets(in_gap, {{tp, 5}}, 30s).ok());
+  auto end = admin_->QueryWatermarks(topic, 0, 30s);
+  ASSERT_TRUE(end.ok()) << end.status().ToString();
+  ASSERT_TRUE(admin_->AlterConsumerGroupOffsets(at_end, {{tp, end->high}}, 30s).ok());
+  Backup(topic);  // also writes the groups' consumers_offset
   RestoreSelection sel;
   sel.topics = {topic};
   sel.target_prefix = "copy-";
@@ -204,6 +214,26 @@ TEST_F(RestoreIntegrationTest, TransactionalSourceRestoresCommittedRecordsWithEx
   EXPECT_EQ(map.runs(), (std::vector<OffsetRun>{{0, 0, 3}, {8, 3, 3}}));
   EXPECT_EQ(map.TranslateCommitted(5), 3);  // into the aborted transaction
   EXPECT_EQ(map.TranslateCommitted(11), 6);
+
+  // The groups, moved through the map from the backup's consumers_offset, land exactly: the one in
+  // the aborted transaction at the first committed record after it, the other at the end.
+  auto groups = RestoreGroupOffsets(store_, keys_, *admin_,
+                                    {{.source_topic = topic,
+                                      .partition = 0,
+                                      .target_topic = "copy-" + topic,
+                                      .map = map,
+                                      .complete = true}},
+                                    {.include = {in_gap, at_end}});
+  ASSERT_TRUE(groups.ok()) << groups.status().ToString();
+  EXPECT_TRUE(groups->ok()) << FormatGroupReport(*groups);
+  EXPECT_EQ(groups->Count(GroupOutcome::kCommitted), 2) << FormatGroupReport(*groups);
+  const kafka::TopicPartition target{"copy-" + topic, 0};
+  auto moved = admin_->ListConsumerGroupOffsets(in_gap, 30s);
+  ASSERT_TRUE(moved.ok()) << moved.status().ToString();
+  EXPECT_EQ(moved->at(target), 3);
+  moved = admin_->ListConsumerGroupOffsets(at_end, 30s);
+  ASSERT_TRUE(moved.ok()) << moved.status().ToString();
+  EXPECT_EQ(moved->at(target), 6);
 }
 
 TEST_F(RestoreIntegrationTest, HandMadeBackupWithHolesTimeWindowAndOffsetRange) {
