@@ -123,16 +123,22 @@ std::string Keys::RestoreOffsetMap(std::string_view topic, int32_t partition,
          std::string(target_topic);
 }
 
-Result<Keys::RestoreMapKey> Keys::ParseRestoreOffsetMap(std::string_view key) const {
+Result<Keys::PartitionLeaf> Keys::SplitPartitionKey(std::string_view key,
+                                                    std::string_view what) const {
   KB_ASSIGN_OR_RETURN(std::string topic, TopicOf(key));
   std::string_view rest = key.substr(Root().size() + topic.size() + 1);
   size_t slash = rest.find('/');
   int64_t partition = 0;
   if (slash == std::string_view::npos || !ParseDigits(rest.substr(0, slash), &partition) ||
       partition > INT32_MAX) {
-    return Status::Corruption(key, "restore key has no valid partition number");
+    return Status::Corruption(key, std::string(what) + " key has no valid partition number");
   }
-  std::string_view leaf = rest.substr(slash + 1);
+  return PartitionLeaf{std::move(topic), static_cast<int32_t>(partition), rest.substr(slash + 1)};
+}
+
+Result<Keys::RestoreMapKey> Keys::ParseRestoreOffsetMap(std::string_view key) const {
+  KB_ASSIGN_OR_RETURN(PartitionLeaf split, SplitPartitionKey(key, "restore"));
+  std::string_view leaf = split.leaf;
   if (!leaf.starts_with(kRestoreDir)) return Status::Corruption(key, "not a restore key");
   leaf.remove_prefix(kRestoreDir.size());
   size_t sep = leaf.find('/');
@@ -144,7 +150,7 @@ Result<Keys::RestoreMapKey> Keys::ParseRestoreOffsetMap(std::string_view key) co
   if (!ValidateClusterId(cluster).ok() || !ValidateTopicName(target).ok()) {
     return Status::Corruption(key, "restore key is not restore/<cluster id>/<target topic>");
   }
-  return RestoreMapKey{std::move(topic), static_cast<int32_t>(partition), std::string(cluster),
+  return RestoreMapKey{std::move(split.topic), split.partition, std::string(cluster),
                        std::string(target)};
 }
 
@@ -220,15 +226,8 @@ Result<SegmentKey> Keys::ParseSegment(std::string_view key) const { return Parse
 Result<SegmentKey> Keys::ParseGap(std::string_view key) const { return ParseRange(key, kGapDir); }
 
 Result<SegmentKey> Keys::ParseRange(std::string_view key, std::string_view dir) const {
-  KB_ASSIGN_OR_RETURN(std::string topic, TopicOf(key));
-  std::string_view rest = key.substr(Root().size() + topic.size() + 1);
-  size_t slash = rest.find('/');
-  int64_t partition = 0;
-  if (slash == std::string_view::npos || !ParseDigits(rest.substr(0, slash), &partition) ||
-      partition > INT32_MAX) {
-    return Status::Corruption(key, "segment key has no valid partition number");
-  }
-  std::string_view name = rest.substr(slash + 1);
+  KB_ASSIGN_OR_RETURN(PartitionLeaf split, SplitPartitionKey(key, "segment"));
+  std::string_view name = split.leaf;
   if (!name.starts_with(dir)) return Status::Corruption(key, "not a " + std::string(dir) + " key");
   name.remove_prefix(dir.size());
   int64_t start = 0, end = 0;
@@ -238,7 +237,7 @@ Result<SegmentKey> Keys::ParseRange(std::string_view key, std::string_view dir) 
     return Status::Corruption(key, "name is not <20-digit start>-<20-digit end>");
   }
   if (end < start) return Status::Corruption(key, "end offset is below the start offset");
-  return SegmentKey{std::move(topic), static_cast<int32_t>(partition), start, end};
+  return SegmentKey{std::move(split.topic), split.partition, start, end};
 }
 
 }  // namespace kb::layout

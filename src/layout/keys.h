@@ -114,6 +114,14 @@ class Keys {
   Result<std::string> TopicOf(std::string_view key) const;
 
  private:
+  // "<prefix>/<topic>/<partition>/<leaf>" split; Corruption naming the key (a `what` key) when
+  // the topic or partition is not valid. `leaf` points into `key`.
+  struct PartitionLeaf {
+    std::string topic;
+    int32_t partition = 0;
+    std::string_view leaf;
+  };
+  Result<PartitionLeaf> SplitPartitionKey(std::string_view key, std::string_view what) const;
   // Parses "<prefix>/<topic>/<partition>/<dir><start>-<end>" with dir "" or "gap/".
   Result<SegmentKey> ParseRange(std::string_view key, std::string_view dir) const;
 
