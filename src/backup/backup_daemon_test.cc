@@ -80,6 +80,24 @@ bool StoreHolds(storage::ObjectStore& store, const Config& cfg, const std::strin
   return true;
 }
 
+// Per partition: what the store holds, Kafka's end offset and what was sent — the message of a
+// failed wait, telling a stalled consumer from a record that never reached Kafka.
+std::string Progress(storage::ObjectStore& store, const Config& cfg, kafka::Admin& admin,
+                     const std::string& topic, const std::vector<int64_t>& counts) {
+  layout::Keys keys(cfg.storage.prefix);
+  std::string out;
+  for (size_t p = 0; p < counts.size(); ++p) {
+    const auto partition = static_cast<int32_t>(p);
+    auto next = NextOffsetInStore(store, keys, topic, partition);
+    auto marks = admin.QueryWatermarks(topic, partition, 10s);
+    out += "\n  " + topic + "/" + std::to_string(p) + ": store next " +
+           (next.ok() ? std::to_string(next->value_or(0)) : next.status().ToString()) +
+           ", kafka end " + (marks.ok() ? std::to_string(marks->high) : marks.status().ToString()) +
+           ", sent " + std::to_string(counts[p]);
+  }
+  return out;
+}
+
 // Every partition of `topic` tiles from 0 and holds exactly the values sent to it, in order.
 void ExpectExactly(storage::ObjectStore& store, const Config& cfg, const std::string& topic,
                    const std::vector<std::vector<std::string>>& sent) {
@@ -146,6 +164,7 @@ TEST_F(BackupDaemonTest, NewTopicsAndNewPartitionsArePickedUpWhileRunning) {
 
   RunningEngine engine(cfg, &store);
   ASSERT_TRUE(WaitUntil([&] { return StoreHolds(store, cfg, first, Counts(sent_first)); }, 60s))
+      << Progress(store, cfg, *admin_, first, Counts(sent_first))
       << "the records present at start were not backed up";
 
   CreateTopic(second, 2);
@@ -235,7 +254,8 @@ TEST_F(BackupDaemonTest, TwoMembersShareThePartitionsAndTheSurvivorTakesOver) {
   producing.store(false);
   producer_thread.join();
 
-  EXPECT_TRUE(WaitUntil([&] { return StoreHolds(store, cfg, topic, Counts(sent)); }, 30s));
+  EXPECT_TRUE(WaitUntil([&] { return StoreHolds(store, cfg, topic, Counts(sent)); }, 30s))
+      << Progress(store, cfg, *admin_, topic, Counts(sent));
   s = two.StopAndJoin();
   ASSERT_TRUE(s.ok()) << s.ToString();
   ExpectExactly(store, cfg, topic, sent);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include "format/segment_decoder.h"
 
 namespace kb::backup::testutil {
@@ -17,6 +19,12 @@ RawProducer::RawProducer(const std::string& bootstrap, const kafka::Properties& 
   set("enable.idempotence", "true");
   set("linger.ms", "5");
   for (const auto& [k, v] : extra) set(k, v);
+  // librdkafka's debug contexts for chasing a flaky test, e.g. KB_TEST_PRODUCER_DEBUG=msg,eos.
+  if (const char* debug = std::getenv("KB_TEST_PRODUCER_DEBUG"); debug && *debug) {
+    set("debug", debug);
+  }
+  rd_kafka_conf_set_dr_msg_cb(conf, &RawProducer::OnDelivery);
+  rd_kafka_conf_set_opaque(conf, this);
   rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
   EXPECT_NE(rk_, nullptr) << err;
 }
@@ -52,7 +60,20 @@ void RawProducer::Send(const std::string& topic, int32_t partition, const format
   ASSERT_EQ(e, RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_err2str(e);
 }
 
-void RawProducer::Flush() { ASSERT_EQ(rd_kafka_flush(rk_, 60000), RD_KAFKA_RESP_ERR_NO_ERROR); }
+void RawProducer::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+  if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) return;
+  auto* self = static_cast<RawProducer*>(opaque);
+  std::lock_guard<std::mutex> lock(self->mu_);
+  self->failures_.push_back(std::string(rd_kafka_topic_name(m->rkt)) + "/" +
+                            std::to_string(m->partition) + ": " + rd_kafka_err2str(m->err));
+}
+
+void RawProducer::Flush() {
+  ASSERT_EQ(rd_kafka_flush(rk_, 60000), RD_KAFKA_RESP_ERR_NO_ERROR);
+  std::lock_guard<std::mutex> lock(mu_);
+  EXPECT_TRUE(failures_.empty()) << failures_.size() << " record(s) not delivered, first "
+                                 << failures_.front();
+}
 
 Config MakeConfig(const std::string& bootstrap, const std::vector<std::string>& topics,
                   const std::string& group) {
@@ -63,6 +84,10 @@ Config MakeConfig(const std::string& bootstrap, const std::vector<std::string>& 
   cfg.backup.topics = topics;
   cfg.backup.upload_concurrency = 2;
   cfg.backup.metadata_interval = std::chrono::milliseconds(500);
+  // librdkafka's debug contexts for chasing a flaky test, e.g. KB_TEST_KAFKA_DEBUG=cgrp,fetch.
+  if (const char* debug = std::getenv("KB_TEST_KAFKA_DEBUG"); debug && *debug) {
+    cfg.kafka.properties["debug"] = debug;
+  }
   return cfg;
 }
 

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -21,7 +22,9 @@
 
 namespace kb::backup::testutil {
 
-// A producer that keeps null and empty apart and sets headers and timestamps exactly.
+// A producer that keeps null and empty apart and sets headers and timestamps exactly. Every
+// delivery report is checked: Flush() fails the test if a record did not reach Kafka (so a test
+// never blames the backup for a record that was never written).
 class RawProducer {
  public:
   explicit RawProducer(const std::string& bootstrap, const kafka::Properties& extra = {});
@@ -32,7 +35,11 @@ class RawProducer {
   rd_kafka_t* handle() { return rk_; }
 
  private:
+  static void OnDelivery(rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque);
+
   rd_kafka_t* rk_ = nullptr;
+  std::mutex mu_;
+  std::vector<std::string> failures_;  // "topic/partition: error", from librdkafka's thread
 };
 
 Config MakeConfig(const std::string& bootstrap, const std::vector<std::string>& topics,

@@ -11,6 +11,13 @@ TEST(ErrorMapTest, KafkaErrors) {
   EXPECT_TRUE(FromKafkaError(RD_KAFKA_RESP_ERR_NO_ERROR, "t", "x").ok());
   EXPECT_TRUE(FromKafkaError(RD_KAFKA_RESP_ERR__TIMED_OUT, "t/0", "produce").IsRetryable());
   EXPECT_TRUE(FromKafkaError(RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, "t", "x").IsNotFound());
+  // What a partition answers while its leader is moving or not yet ready: retried.
+  for (rd_kafka_resp_err_t e :
+       {RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION, RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE,
+        RD_KAFKA_RESP_ERR_OFFSET_NOT_AVAILABLE, RD_KAFKA_RESP_ERR_UNKNOWN_LEADER_EPOCH,
+        RD_KAFKA_RESP_ERR_FENCED_LEADER_EPOCH}) {
+    EXPECT_TRUE(FromKafkaError(e, "t/0", "list offsets").IsRetryable()) << rd_kafka_err2name(e);
+  }
   EXPECT_TRUE(
       FromKafkaError(RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED, "t", "x").IsPermissionDenied());
   Status s = FromKafkaError(RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS, "orders", "create topic");

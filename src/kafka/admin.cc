@@ -131,7 +131,18 @@ Status Admin::AwaitTopicMetadata(const std::string& topic, int32_t partitions,
     // Always look at least once, even when the create request used up the time.
     auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
     Result<TopicInfo> info = DescribeTopic(topic, std::max(left, milliseconds(1000)));
-    if (info.ok() && info->partitions >= std::max(partitions, 1)) return Status::OK();
+    if (info.ok() && info->partitions >= std::max(partitions, 1)) {
+      // Metadata names a leader before that broker has made itself leader of the partition. A
+      // producer writing then gets NOT_LEADER_OR_FOLLOWER, and librdkafka 2.0.x's idempotent
+      // producer can lose that first batch while reporting it delivered (the broker accepts the
+      // next sequence number from a producer it does not know yet). Ready means every leader
+      // answers for its partitions.
+      std::vector<TopicPartition> all;
+      for (int32_t p = 0; p < info->partitions; ++p) all.push_back({topic, p});
+      auto marks = QueryWatermarks(all, std::max(left, milliseconds(1000)));
+      if (marks.ok()) return Status::OK();
+      info = marks.status();
+    }
     if (!info.ok() && !info.status().IsNotFound() && !info.status().IsRetryable()) {
       return info.status();
     }

@@ -115,12 +115,14 @@ class Admin {
   static Result<std::unique_ptr<Admin>> Make(const Properties& props);
 
   // ---- topics
-  // Creates the topic and returns once the cluster's metadata shows it (Kafka creates topics
-  // asynchronously: right after CreateTopics a broker may not know the topic yet), so that the
-  // metadata and offset calls below see it at once. An existing topic is AlreadyExists.
+  // Creates the topic and returns once the cluster's metadata shows it and every partition's
+  // leader answers ListOffsets for it (Kafka creates topics asynchronously: right after
+  // CreateTopics a broker may not know the topic yet, or not yet lead a partition that metadata
+  // says it leads), so that the metadata, offset and produce calls that follow work at once. An
+  // existing topic is AlreadyExists.
   Status CreateTopic(const TopicSpec& spec, std::chrono::milliseconds timeout);
   Status DeleteTopic(const std::string& topic, std::chrono::milliseconds timeout);
-  // Grows `topic` to `new_total` partitions and, like CreateTopic, waits until metadata shows them;
+  // Grows `topic` to `new_total` partitions and, like CreateTopic, waits until they are ready;
   // not more than it has is InvalidArgument (from the broker: INVALID_PARTITIONS).
   Status CreatePartitions(const std::string& topic, int32_t new_total,
                           std::chrono::milliseconds timeout);
