@@ -155,9 +155,9 @@ TEST_F(AdminIntegrationTest, OffsetsForTimes) {
   EXPECT_EQ(missing.status().subject(), topic + "/7");
 }
 
-// Right after CreateTopic returns, every partition's leader answers, and an idempotent producer that
-// writes to all partitions at once loses nothing (librdkafka 2.0.2 lost the first batch sent to a
-// partition whose leader was not ready yet, and reported it delivered).
+// Right after CreateTopic returns, every partition's leader answers, and an idempotent producer
+// that writes to all partitions at once loses nothing (librdkafka 2.0.2 lost the first batch sent
+// to a partition whose leader was not ready yet, and reported it delivered).
 TEST_F(AdminIntegrationTest, ANewTopicIsReadyForProducersOnReturn) {
   const std::string topic = NewTopic(12);
   std::vector<TopicPartition> all;
