@@ -122,27 +122,14 @@ class BufferObserver : public EngineObserver {
   uint64_t payload_bytes = 0;
 };
 
-class BackupBudgetTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    bootstrap_ = testing::RequireEnv("KB_TEST_KAFKA_BOOTSTRAP");
-    ASSERT_FALSE(bootstrap_.empty());
-    auto admin = kafka::Admin::Make({{"bootstrap.servers", bootstrap_}});
-    ASSERT_TRUE(admin.ok()) << admin.status().ToString();
-    admin_ = std::move(admin).value();
-  }
-
-  std::string bootstrap_;
-  std::unique_ptr<kafka::Admin> admin_;
-};
+using BackupBudgetTest = testutil::KafkaTest;
 
 TEST_F(BackupBudgetTest, MemoryBudgetSealsEarlyAndKeepsUploadsParallel) {
   constexpr int kPartitions = 64;
   constexpr size_t kValueBytes = 8 << 10;
   constexpr int kRecordsPerPartition = 40;  // 64 x 40 x 8 KiB = 20 MiB
   const std::string topic = testing::UniqueName("dmn-mem");
-  Status created = admin_->CreateTopic({topic, kPartitions, 1, {}}, 30s);
-  ASSERT_TRUE(created.ok()) << created.ToString();
+  CreateTopic(topic, kPartitions);
   std::vector<std::string> failed =
       ProduceIncompressible(bootstrap_, topic, kPartitions, kRecordsPerPartition, kValueBytes);
   ASSERT_TRUE(failed.empty()) << failed.size() << " records not delivered, e.g. " << failed[0];

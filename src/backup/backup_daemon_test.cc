@@ -118,19 +118,8 @@ std::vector<int64_t> Counts(const std::vector<std::vector<std::string>>& sent) {
   return out;
 }
 
-class BackupDaemonTest : public ::testing::Test {
+class BackupDaemonTest : public testutil::KafkaTest {
  protected:
-  void SetUp() override {
-    bootstrap_ = testing::RequireEnv("KB_TEST_KAFKA_BOOTSTRAP");
-    ASSERT_FALSE(bootstrap_.empty());
-    auto admin = kafka::Admin::Make({{"bootstrap.servers", bootstrap_}});
-    ASSERT_TRUE(admin.ok()) << admin.status().ToString();
-    admin_ = std::move(admin).value();
-  }
-  void CreateTopic(const std::string& topic, int partitions) {
-    Status s = admin_->CreateTopic({topic, partitions, 1, {}}, 30s);
-    ASSERT_TRUE(s.ok()) << s.ToString();
-  }
   // Sends `n` records to topic/partition and remembers their values in sent[partition].
   void Produce(RawProducer& producer, const std::string& topic, int32_t partition, int n,
                std::vector<std::vector<std::string>>& sent) {
@@ -144,9 +133,6 @@ class BackupDaemonTest : public ::testing::Test {
       sent[partition].push_back(*r.value);
     }
   }
-
-  std::string bootstrap_;
-  std::unique_ptr<kafka::Admin> admin_;
 };
 
 TEST_F(BackupDaemonTest, NewTopicsAndNewPartitionsArePickedUpWhileRunning) {

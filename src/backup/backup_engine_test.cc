@@ -26,15 +26,8 @@ using testutil::RawProducer;
 using testutil::ReadPartition;
 using testutil::RunOnce;
 
-class BackupEngineTest : public ::testing::Test {
+class BackupEngineTest : public testutil::KafkaTest {
  protected:
-  void SetUp() override {
-    bootstrap_ = testing::RequireEnv("KB_TEST_KAFKA_BOOTSTRAP");
-    ASSERT_FALSE(bootstrap_.empty());
-    auto admin = kafka::Admin::Make({{"bootstrap.servers", bootstrap_}});
-    ASSERT_TRUE(admin.ok()) << admin.status().ToString();
-    admin_ = std::move(admin).value();
-  }
   std::string NewTopic(int partitions, std::map<std::string, std::string> configs = {}) {
     std::string topic = testing::UniqueName("bk");
     // The test broker checks retention every second; records with old timestamps must stay.
@@ -52,9 +45,6 @@ class BackupEngineTest : public ::testing::Test {
     r.value = std::move(value);
     return r;
   }
-
-  std::string bootstrap_;
-  std::unique_ptr<kafka::Admin> admin_;
 };
 
 TEST_F(BackupEngineTest, EveryRecordAttributeRoundTrips) {

@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "format/segment_decoder.h"
+#include "testing/test_env.h"
 
 namespace kb::backup::testutil {
 
@@ -57,6 +58,7 @@ void RawProducer::Send(const std::string& topic, int32_t partition, const format
                           RD_KAFKA_V_END);
     if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) rd_kafka_poll(rk_, 100);
   } while (e == RD_KAFKA_RESP_ERR__QUEUE_FULL);
+  if (e != RD_KAFKA_RESP_ERR_NO_ERROR) rd_kafka_headers_destroy(hdrs);  // else librdkafka owns them
   ASSERT_EQ(e, RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_err2str(e);
 }
 
@@ -73,6 +75,20 @@ void RawProducer::Flush() {
   std::lock_guard<std::mutex> lock(mu_);
   EXPECT_TRUE(failures_.empty()) << failures_.size() << " record(s) not delivered, first "
                                  << failures_.front();
+}
+
+void KafkaTest::SetUp() {
+  bootstrap_ = kb::testing::RequireEnv("KB_TEST_KAFKA_BOOTSTRAP");
+  ASSERT_FALSE(bootstrap_.empty());
+  auto admin = kafka::Admin::Make({{"bootstrap.servers", bootstrap_}});
+  ASSERT_TRUE(admin.ok()) << admin.status().ToString();
+  admin_ = std::move(admin).value();
+}
+
+void KafkaTest::CreateTopic(const std::string& topic, int partitions,
+                            const kafka::TopicConfigs& configs) {
+  Status s = admin_->CreateTopic({topic, partitions, 1, configs}, std::chrono::seconds(30));
+  ASSERT_TRUE(s.ok()) << s.ToString();
 }
 
 Config MakeConfig(const std::string& bootstrap, const std::vector<std::string>& topics,

@@ -42,6 +42,19 @@ class RawProducer {
   std::vector<std::string> failures_;  // "topic/partition: error", from librdkafka's thread
 };
 
+// Base fixture of the backup integration tests: the test broker (KB_TEST_KAFKA_BOOTSTRAP) and an
+// Admin client on it.
+class KafkaTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  // Creates `topic`, failing the test when that fails.
+  void CreateTopic(const std::string& topic, int partitions,
+                   const kafka::TopicConfigs& configs = {});
+
+  std::string bootstrap_;
+  std::unique_ptr<kafka::Admin> admin_;
+};
+
 Config MakeConfig(const std::string& bootstrap, const std::vector<std::string>& topics,
                   const std::string& group);
 
