@@ -221,6 +221,52 @@ KeyKind Keys::Classify(std::string_view key) const {
   return ParseSegment(key).ok() ? KeyKind::kSegment : KeyKind::kUnknown;
 }
 
+std::optional<ParsedKey> Keys::Parse(std::string_view key) const {
+  ParsedKey k{.kind = Classify(key)};
+  switch (k.kind) {
+    case KeyKind::kUnknown:
+      return std::nullopt;
+    case KeyKind::kTopicMetadata:
+    case KeyKind::kRetentionState: {
+      Result<std::string> topic = TopicOf(key);
+      if (!topic.ok()) return std::nullopt;
+      k.topic = std::move(topic).value();
+      return k;
+    }
+    case KeyKind::kSegment:
+    case KeyKind::kGap: {
+      Result<SegmentKey> range = k.kind == KeyKind::kGap ? ParseGap(key) : ParseSegment(key);
+      if (!range.ok()) return std::nullopt;
+      k.topic = std::move(range->topic);
+      k.partition = range->partition;
+      k.start = range->start_offset;
+      k.end = range->end_offset;
+      return k;
+    }
+    case KeyKind::kRestoreOffsetMap: {
+      Result<RestoreMapKey> restore = ParseRestoreOffsetMap(key);
+      if (!restore.ok()) return std::nullopt;
+      k.topic = std::move(restore->topic);
+      k.partition = restore->partition;
+      return k;
+    }
+    case KeyKind::kConsumerOffsets:
+    case KeyKind::kConsumerOffsetsHistory:
+      break;
+  }
+  Result<PartitionLeaf> split = SplitPartitionKey(key, "consumer offsets");
+  if (!split.ok()) return std::nullopt;
+  k.topic = std::move(split->topic);
+  k.partition = split->partition;
+  if (k.kind == KeyKind::kConsumerOffsetsHistory) {
+    if (!ParseDigits(split->leaf.substr(kHistoryDir.size()), &k.time_ms)) return std::nullopt;
+    if (ConsumerOffsetsHistory(k.topic, k.partition, k.time_ms) != key) return std::nullopt;
+  } else if (ConsumerOffsets(k.topic, k.partition) != key) {
+    return std::nullopt;
+  }
+  return k;
+}
+
 Result<SegmentKey> Keys::ParseSegment(std::string_view key) const { return ParseRange(key, ""); }
 
 Result<SegmentKey> Keys::ParseGap(std::string_view key) const { return ParseRange(key, kGapDir); }

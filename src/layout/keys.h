@@ -51,6 +51,16 @@ enum class KeyKind {
   kUnknown
 };
 
+// A listed key with the numbers its name holds (Keys::Parse).
+struct ParsedKey {
+  KeyKind kind = KeyKind::kUnknown;
+  std::string topic;
+  int32_t partition = -1;  // -1 for topic.json and retention.json
+  int64_t start = -1;      // segments and gaps: their offsets
+  int64_t end = -1;
+  int64_t time_ms = -1;  // offset/history snapshots: their time
+};
+
 class Keys {
  public:
   explicit Keys(std::string_view prefix);
@@ -98,6 +108,10 @@ class Keys {
 
   // Classifies a key found in a listing of this store.
   KeyKind Classify(std::string_view key) const;
+  // Classifies and parses a listed key; nullopt for a key Classify does not know (or not under
+  // this prefix). Consumer offsets keys are confirmed by building them back (so "007" is not
+  // partition 7 there).
+  std::optional<ParsedKey> Parse(std::string_view key) const;
   // Parses a segment key; Corruption naming the key if it is under the prefix but malformed.
   Result<SegmentKey> ParseSegment(std::string_view key) const;
   // Parses a gap key (same fields as a segment key).

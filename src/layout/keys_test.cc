@@ -129,5 +129,44 @@ TEST(KeysTest, RestoreOffsetMapKeysRoundTripAndClassify) {
   EXPECT_TRUE(ValidateClusterId("a/b").IsInvalidArgument());
 }
 
+TEST(KeysTest, ParsesListedKeys) {
+  const Keys keys("backups");
+  auto seg = keys.Parse(keys.Segment("t", 3, 10, 19));
+  ASSERT_TRUE(seg.has_value());
+  EXPECT_EQ(seg->kind, KeyKind::kSegment);
+  EXPECT_EQ(seg->topic, "t");
+  EXPECT_EQ(seg->partition, 3);
+  EXPECT_EQ(seg->start, 10);
+  EXPECT_EQ(seg->end, 19);
+  auto gap = keys.Parse(keys.Gap("t", 4, 5, 6));
+  ASSERT_TRUE(gap.has_value());
+  EXPECT_EQ(gap->kind, KeyKind::kGap);
+  EXPECT_EQ(gap->end, 6);
+  auto offsets = keys.Parse(keys.ConsumerOffsets("t", 12));
+  ASSERT_TRUE(offsets.has_value());
+  EXPECT_EQ(offsets->kind, KeyKind::kConsumerOffsets);
+  EXPECT_EQ(offsets->partition, 12);
+  auto snapshot = keys.Parse(keys.ConsumerOffsetsHistory("t", 2, 1700000000000));
+  ASSERT_TRUE(snapshot.has_value());
+  EXPECT_EQ(snapshot->kind, KeyKind::kConsumerOffsetsHistory);
+  EXPECT_EQ(snapshot->partition, 2);
+  EXPECT_EQ(snapshot->time_ms, 1700000000000);
+  auto restore = keys.Parse(keys.RestoreOffsetMap("t", 5, "cluster-1", "t2"));
+  ASSERT_TRUE(restore.has_value());
+  EXPECT_EQ(restore->kind, KeyKind::kRestoreOffsetMap);
+  EXPECT_EQ(restore->partition, 5);
+  for (const std::string& key : {keys.TopicMetadata("t"), keys.RetentionState("t")}) {
+    auto topic_level = keys.Parse(key);
+    ASSERT_TRUE(topic_level.has_value()) << key;
+    EXPECT_EQ(topic_level->topic, "t");
+    EXPECT_EQ(topic_level->partition, -1);
+  }
+  EXPECT_FALSE(keys.Parse("backups/t/007/offset/consumers_offset").has_value());
+  EXPECT_FALSE(keys.Parse("backups/t/0/offset/history/12x").has_value());
+  EXPECT_FALSE(keys.Parse("backups/t/0/offset/history/0012").has_value());
+  EXPECT_FALSE(keys.Parse("other/t/topic.json").has_value());
+  EXPECT_FALSE(keys.Parse("backups/t/0/something-else").has_value());
+}
+
 }  // namespace
 }  // namespace kb::layout

@@ -61,7 +61,7 @@ Result<std::vector<PruneAction>> WholeTopic(storage::ObjectStore& store, const l
   const std::vector<std::string> only = {topic};
   KB_RETURN_IF_ERROR(ForEachStoredObject(store, keys, &only, [&](const storage::ObjectInfo& o) {
     PruneAction a{.key = o.key, .topic = topic, .size = o.size, .reason = reason};
-    const std::optional<ListedKey> k = ParseListedKey(keys, o.key);
+    const std::optional<layout::ParsedKey> k = keys.Parse(o.key);
     if (k) {
       a.partition = k->partition;
       a.start = k->start;

@@ -13,7 +13,8 @@ namespace kb::ops {
 
 void AddToCatalog(const layout::Keys& keys, const storage::ObjectInfo& object,
                   StoreCatalog* catalog, ArchivedGenerations* archived) {
-  const std::optional<ListedKey> k = ParseListedKey(keys, object.key);
+  const std::optional<layout::ParsedKey> k = keys.Parse(object.key);
+  if (k && k->kind == layout::KeyKind::kRestoreOffsetMap) return;  // restore's, not the backup's
   if (!k) {
     // An archived generation's object (a store of its own, layout::Keys::Generation): counted
     // so that ls can point at it, never mixed with the current generation.
@@ -42,7 +43,7 @@ void AddToCatalog(const layout::Keys& keys, const storage::ObjectInfo& object,
     case layout::KeyKind::kConsumerOffsetsHistory:
       t.partitions[k->partition].history.push_back({object.key, k->time_ms});
       break;
-    case layout::KeyKind::kRestoreOffsetMap:  // restore's records, not part of the backup
+    case layout::KeyKind::kRestoreOffsetMap:
     case layout::KeyKind::kUnknown:
       break;
   }

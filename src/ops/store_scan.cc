@@ -1,7 +1,6 @@
 #include "ops/store_scan.h"
 
 #include <algorithm>
-#include <charconv>
 
 #include "format/segment_reader.h"
 #include "ops/parallel.h"
@@ -11,56 +10,12 @@ namespace {
 
 constexpr size_t kListPageSize = 1000;
 
-std::optional<int64_t> ParseNumber(std::string_view s) {
-  int64_t v = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
-// The partition and, for a snapshot, the time of an offsets key that Classify accepted.
-bool ParseOffsetsKey(const layout::Keys& keys, std::string_view key, ListedKey* k) {
-  std::string_view rest = key.substr(keys.TopicPrefix(k->topic).size());
-  const std::optional<int64_t> p = ParseNumber(rest.substr(0, rest.find('/')));
-  if (!p || *p > INT32_MAX) return false;
-  k->partition = static_cast<int32_t>(*p);
-  if (k->kind == layout::KeyKind::kConsumerOffsets) {
-    return keys.ConsumerOffsets(k->topic, k->partition) == key;
-  }
-  const std::string prefix = keys.ConsumerOffsetsHistoryPrefix(k->topic, k->partition);
-  const std::optional<int64_t> t =
-      key.starts_with(prefix) ? ParseNumber(key.substr(prefix.size())) : std::nullopt;
-  if (!t) return false;
-  k->time_ms = *t;
-  return keys.ConsumerOffsetsHistory(k->topic, k->partition, *t) == key;
-}
-
 }  // namespace
-
-std::optional<ListedKey> ParseListedKey(const layout::Keys& keys, std::string_view key) {
-  ListedKey k{.kind = keys.Classify(key)};
-  if (k.kind == layout::KeyKind::kUnknown) return std::nullopt;
-  Result<std::string> topic = keys.TopicOf(key);
-  if (!topic.ok()) return std::nullopt;
-  k.topic = std::move(topic).value();
-  if (k.kind == layout::KeyKind::kSegment || k.kind == layout::KeyKind::kGap) {
-    Result<layout::SegmentKey> range =
-        k.kind == layout::KeyKind::kGap ? keys.ParseGap(key) : keys.ParseSegment(key);
-    if (!range.ok()) return std::nullopt;  // Classify already parsed it; cannot happen
-    k.partition = range->partition;
-    k.start = range->start_offset;
-    k.end = range->end_offset;
-  } else if (k.kind != layout::KeyKind::kTopicMetadata &&
-             k.kind != layout::KeyKind::kRetentionState && !ParseOffsetsKey(keys, key, &k)) {
-    return std::nullopt;
-  }
-  return k;
-}
 
 void FoldObject(const layout::Keys& keys, const storage::ObjectInfo& object,
                 StoreSummary* summary) {
-  const std::optional<ListedKey> k = ParseListedKey(keys, object.key);
-  if (!k) return;
+  const std::optional<layout::ParsedKey> k = keys.Parse(object.key);
+  if (!k || k->kind == layout::KeyKind::kRestoreOffsetMap) return;
   auto& partitions = (*summary)[k->topic];
   if (k->kind != layout::KeyKind::kSegment && k->kind != layout::KeyKind::kGap) return;
   StoredPartition& p = partitions[k->partition];

@@ -2,7 +2,7 @@
 // offsets its segment and gap keys cover, the sum of its gaps, and the newest record timestamp of
 // its last segment (from the segment's footer).
 //
-// ForEachStoredObject (the paged listing) and ParseListedKey (what a listed key is) are shared
+// ForEachStoredObject (the paged listing) and layout::Keys::Parse (what a listed key is) are shared
 // with ls and verify (store_catalog.h).
 //
 // ScanStore folds a paged listing into per-partition summaries as the pages come, so memory grows
@@ -41,20 +41,6 @@ struct StoredPartition {
   int64_t last_segment_end = -1;
   int64_t newest_timestamp_ms = -1;  // set by ReadNewestTimestamps; -1: no segment
 };
-
-// A listed key as layout::Keys classifies it, with the numbers its name holds.
-struct ListedKey {
-  layout::KeyKind kind = layout::KeyKind::kUnknown;
-  std::string topic;
-  int32_t partition = -1;  // -1 for topic.json and retention.json
-  int64_t start = -1;      // segments and gaps: their offsets
-  int64_t end = -1;
-  int64_t time_ms = -1;  // offset/history snapshots: their time
-};
-
-// nullopt for a key that layout::Keys does not classify (or not under its prefix). The numbers of
-// offsets keys are confirmed by building the key back with layout::Keys.
-std::optional<ListedKey> ParseListedKey(const layout::Keys& keys, std::string_view key);
 
 // topic -> partition -> summary. A topic whose keys are all non-range objects (topic.json,
 // consumer offsets) is present with no partitions.

@@ -89,35 +89,6 @@ TEST_F(StoreScanTest, FollowsListingPagesAndWorksWithoutAPrefix) {
   EXPECT_GE(store_.stats().lists, 3u);
 }
 
-TEST_F(StoreScanTest, ParsesListedKeys) {
-  auto seg = ParseListedKey(keys_, keys_.Segment("t", 3, 10, 19));
-  ASSERT_TRUE(seg.has_value());
-  EXPECT_EQ(seg->kind, layout::KeyKind::kSegment);
-  EXPECT_EQ(seg->topic, "t");
-  EXPECT_EQ(seg->partition, 3);
-  EXPECT_EQ(seg->start, 10);
-  EXPECT_EQ(seg->end, 19);
-  auto gap = ParseListedKey(keys_, keys_.Gap("t", 4, 5, 6));
-  ASSERT_TRUE(gap.has_value());
-  EXPECT_EQ(gap->kind, layout::KeyKind::kGap);
-  EXPECT_EQ(gap->end, 6);
-  auto offsets = ParseListedKey(keys_, keys_.ConsumerOffsets("t", 12));
-  ASSERT_TRUE(offsets.has_value());
-  EXPECT_EQ(offsets->kind, layout::KeyKind::kConsumerOffsets);
-  EXPECT_EQ(offsets->partition, 12);
-  auto snapshot = ParseListedKey(keys_, keys_.ConsumerOffsetsHistory("t", 2, 1700000000000));
-  ASSERT_TRUE(snapshot.has_value());
-  EXPECT_EQ(snapshot->partition, 2);
-  EXPECT_EQ(snapshot->time_ms, 1700000000000);
-  auto md = ParseListedKey(keys_, keys_.TopicMetadata("t"));
-  ASSERT_TRUE(md.has_value());
-  EXPECT_EQ(md->kind, layout::KeyKind::kTopicMetadata);
-  EXPECT_EQ(md->partition, -1);
-  EXPECT_FALSE(ParseListedKey(keys_, "backups/t/007/offset/consumers_offset").has_value());
-  EXPECT_FALSE(ParseListedKey(keys_, "backups/t/0/offset/history/12x").has_value());
-  EXPECT_FALSE(ParseListedKey(keys_, "other/t/topic.json").has_value());
-}
-
 TEST_F(StoreScanTest, ADamagedLastSegmentNamesItsKey) {
   const std::string key = keys_.Segment("t", 0, 0, 9);
   std::string bytes = Segment(0, 9, 0, 10);

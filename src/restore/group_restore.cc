@@ -100,7 +100,7 @@ Status ReadSnapshot(storage::ObjectStore& store, const layout::Keys& keys,
     KB_ASSIGN_OR_RETURN(std::vector<storage::ObjectInfo> listed, storage::ListAll(store, prefix));
     int64_t best = -1, earliest = -1;
     for (const storage::ObjectInfo& o : listed) {
-      const std::optional<ops::ListedKey> k = ops::ParseListedKey(keys, o.key);
+      const std::optional<layout::ParsedKey> k = keys.Parse(o.key);
       if (!k || k->kind != layout::KeyKind::kConsumerOffsetsHistory ||
           k->topic != src->source_topic || k->partition != src->partition) {
         continue;
