@@ -1,40 +1,15 @@
 #include "layout/retention_state.h"
 
 #include <charconv>
-#include <nlohmann/json.hpp>
+
+#include "layout/strict_json.h"
 
 namespace kb::layout {
 namespace {
 
-using nlohmann::json;
-
-Result<json> ParseObject(std::string_view key, std::string_view text) {
-  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return Status::Corruption(key, "not valid JSON");
-  if (!j.is_object()) return Status::Corruption(key, "expected a JSON object");
-  return j;
-}
-
-Status CheckVersion(std::string_view key, const json& j, int supported) {
-  auto v = j.find("format_version");
-  if (v == j.end() || !v->is_number_integer()) {
-    return Status::Corruption(key, "missing integer field 'format_version'");
-  }
-  if (v->get<int64_t>() > supported) {
-    return Status::NotImplemented(key, "format version " + v->dump() +
-                                           " is newer than this kafka-backup supports (" +
-                                           std::to_string(supported) + "); upgrade kafka-backup");
-  }
-  return Status::OK();
-}
-
-Result<int64_t> Int(std::string_view key, const json& j, const char* name) {
-  auto it = j.find(name);
-  if (it == j.end() || !it->is_number_integer()) {
-    return Status::Corruption(key, std::string("missing integer field '") + name + "'");
-  }
-  return it->get<int64_t>();
-}
+using strict_json::Int;
+using strict_json::json;
+using strict_json::ParseObject;
 
 }  // namespace
 
@@ -55,7 +30,8 @@ std::string EncodeRetentionState(const RetentionState& state) {
 
 Result<RetentionState> DecodeRetentionState(std::string_view key, std::string_view text) {
   KB_ASSIGN_OR_RETURN(json j, ParseObject(key, text));
-  KB_RETURN_IF_ERROR(CheckVersion(key, j, RetentionState::kFormatVersion));
+  KB_RETURN_IF_ERROR(
+      strict_json::CheckVersion(key, j, RetentionState::kFormatVersion, "retention state"));
   RetentionState state;
   auto missing = j.find("missing_since_ms");
   if (missing == j.end() || !(missing->is_null() || missing->is_number_integer())) {
@@ -104,19 +80,15 @@ std::string EncodeGenerationMove(const GenerationMove& move) {
 
 Result<GenerationMove> DecodeGenerationMove(std::string_view key, std::string_view text) {
   KB_ASSIGN_OR_RETURN(json j, ParseObject(key, text));
-  KB_RETURN_IF_ERROR(CheckVersion(key, j, GenerationMove::kFormatVersion));
+  KB_RETURN_IF_ERROR(
+      strict_json::CheckVersion(key, j, GenerationMove::kFormatVersion, "generation move plan"));
   GenerationMove move;
-  auto topic = j.find("topic");
-  auto reason = j.find("reason");
+  KB_ASSIGN_OR_RETURN(move.topic, strict_json::String(key, j, "topic"));
+  KB_ASSIGN_OR_RETURN(move.reason, strict_json::String(key, j, "reason"));
   auto objects = j.find("objects");
-  if (topic == j.end() || !topic->is_string() || reason == j.end() || !reason->is_string() ||
-      objects == j.end() || !objects->is_array()) {
-    return Status::Corruption(key,
-                              "a move plan needs string 'topic' and 'reason' and an array "
-                              "'objects'");
+  if (objects == j.end() || !objects->is_array()) {
+    return Status::Corruption(key, "missing array field 'objects'");
   }
-  move.topic = topic->get<std::string>();
-  move.reason = reason->get<std::string>();
   KB_ASSIGN_OR_RETURN(move.generation, Int(key, j, "generation"));
   KB_ASSIGN_OR_RETURN(move.started_at_ms, Int(key, j, "started_at_ms"));
   for (const json& o : *objects) {

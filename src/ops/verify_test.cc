@@ -145,7 +145,7 @@ TEST_F(VerifyTest, MalformedGapRecord) {
 TEST_F(VerifyTest, MalformedTopicJson) {
   const std::string key = s_.keys().TopicMetadata("orders");
   s_.Put(key, R"({"format_version": 1, "topic": "orders"})");
-  EXPECT_NE(OneProblem(key).message.find("missing field"), std::string::npos);
+  EXPECT_NE(OneProblem(key).message.find("missing string field 'topic_id'"), std::string::npos);
 }
 
 TEST_F(VerifyTest, MissingTopicJson) {
