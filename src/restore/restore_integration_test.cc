@@ -27,15 +27,8 @@ using format::TimestampType;
 using testutil::Find;
 using testutil::ReadAll;
 
-class RestoreIntegrationTest : public ::testing::Test {
+class RestoreIntegrationTest : public backup::testutil::KafkaTest {
  protected:
-  void SetUp() override {
-    bootstrap_ = testing::RequireEnv("KB_TEST_KAFKA_BOOTSTRAP");
-    ASSERT_FALSE(bootstrap_.empty());
-    auto admin = kafka::Admin::Make({{"bootstrap.servers", bootstrap_}});
-    ASSERT_TRUE(admin.ok());
-    admin_ = std::move(*admin);
-  }
   // Old record timestamps are the point of several tests: no time retention on test topics (the
   // test broker checks retention every 5 s), carried to the targets by topic.json.
   std::string NewTopic(int partitions, std::map<std::string, std::string> configs = {}) {
@@ -77,8 +70,6 @@ class RestoreIntegrationTest : public ::testing::Test {
     }
   }
 
-  std::string bootstrap_;
-  std::unique_ptr<kafka::Admin> admin_;
   storage::MemoryStore store_;
   layout::Keys keys_{"backups"};
 };

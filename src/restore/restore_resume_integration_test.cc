@@ -24,14 +24,11 @@ using format::Record;
 using testutil::Find;
 using testutil::ReadAll;
 
-class RestoreResumeTest : public ::testing::Test {
+class RestoreResumeTest : public backup::testutil::KafkaTest {
  protected:
   void SetUp() override {
-    bootstrap_ = testing::RequireEnv("KB_TEST_KAFKA_BOOTSTRAP");
-    ASSERT_FALSE(bootstrap_.empty());
-    auto admin = kafka::Admin::Make({{"bootstrap.servers", bootstrap_}});
-    ASSERT_TRUE(admin.ok());
-    admin_ = std::move(*admin);
+    backup::testutil::KafkaTest::SetUp();
+    if (HasFatalFailure()) return;
     auto id = admin_->ClusterId(30s);
     ASSERT_TRUE(id.ok()) << id.status().ToString();
     cluster_id_ = *id;
@@ -76,9 +73,7 @@ class RestoreResumeTest : public ::testing::Test {
     }
   }
 
-  std::string bootstrap_;
   std::string cluster_id_;
-  std::unique_ptr<kafka::Admin> admin_;
   storage::MemoryStore store_;
   layout::Keys keys_{"backups"};
   std::map<int32_t, std::vector<Record>> source_;
