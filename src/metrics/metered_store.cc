@@ -32,6 +32,10 @@ Status MeteredStore::Put(const std::string& key, std::string_view data) {
   return Measure(StoreOp::kPut, [&] { return inner_->Put(key, data); });
 }
 
+Status MeteredStore::PutParts(const std::string& key, std::span<const std::string_view> parts) {
+  return Measure(StoreOp::kPut, [&] { return inner_->PutParts(key, parts); });
+}
+
 Result<std::string> MeteredStore::Get(const std::string& key) {
   return Measure(StoreOp::kGet, [&] { return inner_->Get(key); });
 }

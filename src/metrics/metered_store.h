@@ -29,6 +29,7 @@ class MeteredStore : public storage::ObjectStore {
   MeteredStore(std::unique_ptr<storage::ObjectStore> inner, BackupMetrics& metrics);
 
   Status Put(const std::string& key, std::string_view data) override;
+  Status PutParts(const std::string& key, std::span<const std::string_view> parts) override;
   Result<std::string> Get(const std::string& key) override;
   Result<std::string> GetRange(const std::string& key, uint64_t offset, uint64_t length) override;
   Result<uint64_t> Head(const std::string& key) override;

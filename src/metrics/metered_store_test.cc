@@ -118,7 +118,8 @@ class MeteredStoreTest : public ::testing::Test {
 
 TEST_F(MeteredStoreTest, CountsEveryOperationAndPassesResultsThrough) {
   ASSERT_TRUE(store_->Put("a/1", "hello").ok());
-  ASSERT_TRUE(store_->Put("a/2", "world!").ok());
+  const std::vector<std::string_view> parts = {"wor", "ld!"};
+  ASSERT_TRUE(store_->PutParts("a/2", parts).ok());
   EXPECT_EQ(*store_->Get("a/1"), "hello");
   EXPECT_EQ(*store_->GetRange("a/2", 1, 3), "orl");
   EXPECT_EQ(*store_->Head("a/2"), 6u);

@@ -15,6 +15,16 @@ Status ValidateKey(std::string_view key) {
   return Status::OK();
 }
 
+Status ObjectStore::PutParts(const std::string& key, std::span<const std::string_view> parts) {
+  if (parts.size() == 1) return Put(key, parts[0]);
+  std::string whole;
+  size_t size = 0;
+  for (std::string_view p : parts) size += p.size();
+  whole.reserve(size);
+  for (std::string_view p : parts) whole.append(p);
+  return Put(key, whole);
+}
+
 Result<std::vector<ObjectInfo>> ListAll(ObjectStore& store, const std::string& prefix,
                                         size_t page_size) {
   std::vector<ObjectInfo> all;

@@ -10,7 +10,8 @@
 //     listing only. Any byte except NUL is allowed.
 //   * Put is all-or-nothing: a reader sees the old object, or the whole new one, never part of it.
 //     When Put returns OK the object is durable (fsync'd / acknowledged by the server).
-//     Put overwrites an existing object.
+//     Put overwrites an existing object. PutParts is Put of its parts concatenated in order (a
+//     segment's header, blocks and footer), which backends write without copying them together.
 //   * Get / GetRange of a missing key: NotFound. GetRange returns bytes [offset, offset+length)
 //     clipped at the end of the object (UINT64_MAX: to the end); offset == size gives ""; offset
 //     past the end is InvalidArgument.
@@ -27,6 +28,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,6 +55,9 @@ class ObjectStore {
   virtual ~ObjectStore() = default;
 
   virtual Status Put(const std::string& key, std::string_view data) = 0;
+  // Put of `parts` concatenated; the parts must stay valid until it returns. The default copies
+  // them together and calls Put; the local and S3 backends write the parts as they are.
+  virtual Status PutParts(const std::string& key, std::span<const std::string_view> parts);
   virtual Result<std::string> Get(const std::string& key) = 0;
   virtual Result<std::string> GetRange(const std::string& key, uint64_t offset,
                                        uint64_t length) = 0;

@@ -53,6 +53,10 @@ Status RetryingStore::Put(const std::string& key, std::string_view data) {
   return Run("put", key, [&] { return inner_->Put(key, data); });
 }
 
+Status RetryingStore::PutParts(const std::string& key, std::span<const std::string_view> parts) {
+  return Run("put", key, [&] { return inner_->PutParts(key, parts); });
+}
+
 Result<std::string> RetryingStore::Get(const std::string& key) {
   std::string out;
   Status s = Run("get", key, [&] {

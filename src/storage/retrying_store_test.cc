@@ -22,7 +22,11 @@ class ScriptedStore : public ObjectStore {
     script.pop_front();
     return s;
   }
-  Status Put(const std::string&, std::string_view) override { return Next(); }
+  Status Put(const std::string&, std::string_view data) override {
+    put_data = std::string(data);
+    return Next();
+  }
+  std::string put_data;
   Result<std::string> Get(const std::string&) override {
     Status s = Next();
     if (!s.ok()) return s;
@@ -78,6 +82,16 @@ TEST_F(RetryingStoreTest, RetriesRetryableErrorsUntilSuccess) {
   EXPECT_EQ(*r, "data");
   EXPECT_EQ(inner_->calls, 3);
   EXPECT_EQ(time_.sleeps.size(), 2u);
+}
+
+TEST_F(RetryingStoreTest, PutPartsIsRetriedWithTheSameParts) {
+  RetryingStore store = Make();
+  inner_->script = {Status::Retryable("k", "503")};
+  const std::vector<std::string_view> parts = {"head", "-", "tail"};
+  Status s = store.PutParts("k", parts);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(inner_->calls, 2);
+  EXPECT_EQ(inner_->put_data, "head-tail");  // the inner store's default PutParts concatenates
 }
 
 TEST_F(RetryingStoreTest, NonRetryableErrorsReturnAtOnce) {

@@ -82,6 +82,24 @@ TEST_P(StoreConformanceTest, EmptyObject) {
   EXPECT_TRUE(HasContent(store(), key, ""));
 }
 
+TEST_P(StoreConformanceTest, PutPartsIsPutOfTheConcatenation) {
+  const std::string key = Key("parts");
+  const std::string a = Pattern(70000, 3), b = "middle", c = Pattern(5000, 4);
+  const std::vector<std::string_view> parts = {a, "", b, c, ""};
+  KB_CONF_ASSERT_OK(store().PutParts(key, parts));
+  EXPECT_TRUE(HasContent(store(), key, a + b + c));
+  KB_CONF_ASSIGN_OR_FAIL(std::string across, store().GetRange(key, a.size() - 2, 10));
+  EXPECT_EQ(across, (a + b + c).substr(a.size() - 2, 10));
+  // No parts at all is the empty object; one part is Put.
+  KB_CONF_ASSERT_OK(store().PutParts(key, {}));
+  EXPECT_TRUE(HasContent(store(), key, ""));
+  const std::vector<std::string_view> one = {b};
+  KB_CONF_ASSERT_OK(store().PutParts(key, one));
+  EXPECT_TRUE(HasContent(store(), key, b));
+  KB_CONF_ASSIGN_OR_FAIL(auto listed, ListAll(store(), prefix_));
+  EXPECT_EQ(listed, (std::vector<ObjectInfo>{{key, b.size()}}));
+}
+
 TEST_P(StoreConformanceTest, BinaryBytesIncludingNul) {
   std::string data;
   for (int round = 0; round < 4; ++round) {

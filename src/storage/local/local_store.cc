@@ -115,19 +115,23 @@ Status LocalStore::SyncFile(int fd, const std::string& path, const std::string& 
 }
 
 Status LocalStore::Put(const std::string& key, std::string_view data) {
+  return PutParts(key, std::span<const std::string_view>(&data, 1));
+}
+
+Status LocalStore::PutParts(const std::string& key, std::span<const std::string_view> parts) {
   KB_RETURN_IF_ERROR(ValidateKey(key));
   KB_ASSIGN_OR_RETURN(auto names, local::EncodeKey(key));
   Status status;
   for (int attempt = 0; attempt < kMaxPutAttempts; ++attempt) {
     bool retry = false;
-    status = PutOnce(key, names, data, &retry);
+    status = PutOnce(key, names, parts, &retry);
     if (!retry) return status;
   }
   return status;
 }
 
 Status LocalStore::PutOnce(const std::string& key, const std::vector<std::string>& names,
-                           std::string_view data, bool* retry) {
+                           std::span<const std::string_view> parts, bool* retry) {
   const std::string dir = Join(root_, names, names.size() - 1);
   const std::string path = dir + "/" + names.back();
   std::vector<std::string> created;
@@ -163,8 +167,11 @@ Status LocalStore::PutOnce(const std::string& key, const std::vector<std::string
     return FromErrno(err, key, "cannot write object: create temp file " + tmp);
   }
   Status status;
-  if (const int err = local::WriteAll(fd.get(), data); err != 0) {
-    status = FromErrno(err, key, "write " + tmp);
+  for (std::string_view part : parts) {
+    if (const int err = local::WriteAll(fd.get(), part); err != 0) {
+      status = FromErrno(err, key, "write " + tmp);
+      break;
+    }
   }
   if (status.ok()) status = SyncFile(fd.get(), tmp, key);
   if (const int err = fd.Close(); status.ok() && err != 0) {

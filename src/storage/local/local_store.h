@@ -54,6 +54,7 @@ class LocalStore : public ObjectStore {
                                                   LocalStoreOptions options = {});
 
   Status Put(const std::string& key, std::string_view data) override;
+  Status PutParts(const std::string& key, std::span<const std::string_view> parts) override;
   Result<std::string> Get(const std::string& key) override;
   Result<std::string> GetRange(const std::string& key, uint64_t offset, uint64_t length) override;
   Result<uint64_t> Head(const std::string& key) override;
@@ -79,7 +80,7 @@ class LocalStore : public ObjectStore {
 
   // One attempt; sets *retry when a concurrent Delete removed a directory under it.
   Status PutOnce(const std::string& key, const std::vector<std::string>& names,
-                 std::string_view data, bool* retry);
+                 std::span<const std::string_view> parts, bool* retry);
   Status SyncDir(const std::string& dir, const std::string& subject);
   Status SyncFile(int fd, const std::string& path, const std::string& subject);
 

@@ -42,25 +42,44 @@ size_t WriteHeader(char* ptr, size_t size, size_t nmemb, void* userdata) {
   return size * nmemb;
 }
 
+// A PUT body given in parts; curl reads it in order and may rewind it (a redirect or retry).
 struct UploadSource {
-  std::string_view data;
-  size_t pos = 0;
+  std::span<const std::string_view> parts;
+  size_t size = 0;  // of all parts
+  size_t part = 0;  // read position: parts[part], `offset` bytes in
+  size_t offset = 0;
 };
 
 size_t ReadBody(char* buffer, size_t size, size_t nitems, void* userdata) {
   auto* src = static_cast<UploadSource*>(userdata);
-  size_t n = std::min(size * nitems, src->data.size() - src->pos);
-  std::memcpy(buffer, src->data.data() + src->pos, n);
-  src->pos += n;
+  const size_t want = size * nitems;
+  size_t n = 0;
+  while (n < want && src->part < src->parts.size()) {
+    std::string_view p = src->parts[src->part].substr(src->offset);
+    const size_t take = std::min(want - n, p.size());
+    std::memcpy(buffer + n, p.data(), take);
+    n += take;
+    src->offset += take;
+    if (src->offset == src->parts[src->part].size()) {
+      ++src->part;
+      src->offset = 0;
+    }
+  }
   return n;
 }
 
 int SeekBody(void* userdata, curl_off_t offset, int origin) {
   auto* src = static_cast<UploadSource*>(userdata);
-  if (origin != SEEK_SET || offset < 0 || static_cast<size_t>(offset) > src->data.size()) {
+  if (origin != SEEK_SET || offset < 0 || static_cast<size_t>(offset) > src->size) {
     return CURL_SEEKFUNC_FAIL;
   }
-  src->pos = static_cast<size_t>(offset);
+  auto left = static_cast<size_t>(offset);
+  src->part = 0;
+  while (src->part < src->parts.size() && left >= src->parts[src->part].size()) {
+    left -= src->parts[src->part].size();
+    ++src->part;
+  }
+  src->offset = left;
   return CURL_SEEKFUNC_OK;
 }
 
@@ -164,12 +183,14 @@ Result<HttpResponse> S3Client::Send(const Request& req) {
   auto add_header = [&headers](const std::string& hdr) {
     headers.reset(curl_slist_append(headers.release(), hdr.c_str()));
   };
-  add_header("x-amz-content-sha256: " + Sha256Hex(req.body));
+  add_header("x-amz-content-sha256: " +
+             (req.upload.empty() ? Sha256Hex(req.body) : Sha256Hex(req.upload)));
   if (!cfg_.session_token.empty()) add_header("x-amz-security-token: " + cfg_.session_token);
   for (const std::string& hdr : req.headers) add_header(hdr);
 
   char errbuf[CURL_ERROR_SIZE] = {0};
-  UploadSource upload{req.body, 0};
+  UploadSource upload{.parts = req.upload};
+  for (std::string_view p : req.upload) upload.size += p.size();
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());
   curl_easy_setopt(h, CURLOPT_AWS_SIGV4, sigv4_.c_str());
   curl_easy_setopt(h, CURLOPT_USERPWD, userpwd_.c_str());
@@ -194,7 +215,7 @@ Result<HttpResponse> S3Client::Send(const Request& req) {
     curl_easy_setopt(h, CURLOPT_READDATA, &upload);
     curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, SeekBody);
     curl_easy_setopt(h, CURLOPT_SEEKDATA, &upload);
-    curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
+    curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(upload.size));
   } else if (method == "POST") {
     curl_easy_setopt(h, CURLOPT_POST, 1L);
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, req.body.data());
@@ -220,8 +241,8 @@ Result<HttpResponse> S3Client::Send(const Request& req) {
   return resp;
 }
 
-Status S3Client::PutObject(const std::string& key, std::string_view data) {
-  Request req{.method = "PUT", .key = key, .body = data};
+Status S3Client::PutObject(const std::string& key, std::span<const std::string_view> parts) {
+  Request req{.method = "PUT", .key = key, .upload = parts};
   return Send(req).status();
 }
 
@@ -314,11 +335,11 @@ Result<std::string> S3Client::CreateMultipartUpload(const std::string& key) {
 }
 
 Result<std::string> S3Client::UploadPart(const std::string& key, const std::string& upload_id,
-                                         int part_number, std::string_view data) {
+                                         int part_number, std::span<const std::string_view> parts) {
   Request req{.method = "PUT",
               .key = key,
               .query = {{"partNumber", std::to_string(part_number)}, {"uploadId", upload_id}},
-              .body = data};
+              .upload = parts};
   KB_ASSIGN_OR_RETURN(HttpResponse resp, Send(req));
   auto it = resp.headers.find("etag");
   if (it == resp.headers.end()) {

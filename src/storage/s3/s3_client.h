@@ -44,7 +44,8 @@ class S3Client {
   static Result<std::unique_ptr<S3Client>> Make(const S3StoreConfig& cfg);
   ~S3Client();
 
-  Status PutObject(const std::string& key, std::string_view data);
+  // The body is `parts` concatenated (sent as they are, never copied together).
+  Status PutObject(const std::string& key, std::span<const std::string_view> parts);
   // Whole object, or [first, last] inclusive when `range` is given (last UINT64_MAX: to the end).
   Result<std::string> GetObject(const std::string& key,
                                 std::optional<std::pair<uint64_t, uint64_t>> range = {});
@@ -57,7 +58,7 @@ class S3Client {
   Result<std::string> CreateMultipartUpload(const std::string& key);
   // Returns the part's ETag.
   Result<std::string> UploadPart(const std::string& key, const std::string& upload_id,
-                                 int part_number, std::string_view data);
+                                 int part_number, std::span<const std::string_view> parts);
   Status CompleteMultipartUpload(const std::string& key, const std::string& upload_id,
                                  const std::vector<std::string>& etags);
   Status AbortMultipartUpload(const std::string& key, const std::string& upload_id);
@@ -76,7 +77,8 @@ class S3Client {
     std::string key;  // raw object key; empty for bucket-level requests
     std::vector<std::pair<std::string, std::string>> query;  // raw names/values
     std::vector<std::string> headers;                        // "Name: value"
-    std::string_view body;
+    std::string_view body;                                   // POST body
+    std::span<const std::string_view> upload;                // PUT body, in parts
     bool head = false;
   };
 

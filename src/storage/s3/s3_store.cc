@@ -12,18 +12,47 @@ Result<std::unique_ptr<S3Store>> S3Store::Make(const S3StoreConfig& cfg, S3Store
   return std::unique_ptr<S3Store>(new S3Store(std::move(client), options));
 }
 
-Status S3Store::Put(const std::string& key, std::string_view data) {
-  KB_RETURN_IF_ERROR(ValidateKey(key));
-  if (data.size() > options_.multipart_threshold) return PutMultipart(key, data);
-  return client_->PutObject(key, data);
+namespace {
+
+// The views covering bytes [pos, pos + len) of `parts` concatenated.
+std::vector<std::string_view> Slice(std::span<const std::string_view> parts, size_t pos,
+                                    size_t len) {
+  std::vector<std::string_view> out;
+  for (std::string_view p : parts) {
+    if (len == 0) break;
+    if (pos >= p.size()) {
+      pos -= p.size();
+      continue;
+    }
+    std::string_view piece = p.substr(pos, len);
+    out.push_back(piece);
+    len -= piece.size();
+    pos = 0;
+  }
+  return out;
 }
 
-Status S3Store::PutMultipart(const std::string& key, std::string_view data) {
+}  // namespace
+
+Status S3Store::Put(const std::string& key, std::string_view data) {
+  return PutParts(key, std::span<const std::string_view>(&data, 1));
+}
+
+Status S3Store::PutParts(const std::string& key, std::span<const std::string_view> parts) {
+  KB_RETURN_IF_ERROR(ValidateKey(key));
+  size_t size = 0;
+  for (std::string_view p : parts) size += p.size();
+  if (size > options_.multipart_threshold) return PutMultipart(key, parts, size);
+  return client_->PutObject(key, parts);
+}
+
+Status S3Store::PutMultipart(const std::string& key, std::span<const std::string_view> parts,
+                             size_t size) {
   KB_ASSIGN_OR_RETURN(std::string upload_id, client_->CreateMultipartUpload(key));
   std::vector<std::string> etags;
   Status s;
-  for (size_t pos = 0; pos < data.size() && s.ok(); pos += options_.part_size) {
-    std::string_view part = data.substr(pos, options_.part_size);
+  for (size_t pos = 0; pos < size && s.ok(); pos += options_.part_size) {
+    const std::vector<std::string_view> part = Slice(parts, pos, options_.part_size);
     Result<std::string> etag =
         client_->UploadPart(key, upload_id, static_cast<int>(etags.size() + 1), part);
     if (etag.ok()) {

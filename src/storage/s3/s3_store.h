@@ -27,6 +27,7 @@ class S3Store : public ObjectStore {
                                                S3StoreOptions options = {});
 
   Status Put(const std::string& key, std::string_view data) override;
+  Status PutParts(const std::string& key, std::span<const std::string_view> parts) override;
   Result<std::string> Get(const std::string& key) override;
   Result<std::string> GetRange(const std::string& key, uint64_t offset, uint64_t length) override;
   Result<uint64_t> Head(const std::string& key) override;
@@ -38,7 +39,7 @@ class S3Store : public ObjectStore {
  private:
   S3Store(std::unique_ptr<S3Client> client, S3StoreOptions options)
       : client_(std::move(client)), options_(options) {}
-  Status PutMultipart(const std::string& key, std::string_view data);
+  Status PutMultipart(const std::string& key, std::span<const std::string_view> parts, size_t size);
 
   std::unique_ptr<S3Client> client_;
   S3StoreOptions options_;

@@ -70,6 +70,27 @@ TEST(S3SmokeTest, MultipartUploadWithSmallThreshold) {
   EXPECT_TRUE((*store)->Delete({key}).ok());
 }
 
+// Parts of odd sizes: the 5 MiB upload parts cut across them, and one part spans an upload part.
+TEST(S3SmokeTest, MultipartUploadOfPartsCutsAcrossThem) {
+  auto store =
+      S3Store::Make(ServerConfig(), {.multipart_threshold = 6 << 20, .part_size = 5 << 20});
+  ASSERT_TRUE(store.ok());
+  std::string data(13 << 20, '\0');
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>((i * 131) >> 7);
+  const std::string_view all(data);
+  const std::vector<std::string_view> parts = {all.substr(0, 1000), all.substr(1000, 7 << 20),
+                                               all.substr(1000 + (7 << 20), 0),
+                                               all.substr(1000 + (7 << 20))};
+  const std::string key = testing::UniqueName("multipart") + "/parts";
+  Status put = (*store)->PutParts(key, parts);
+  ASSERT_TRUE(put.ok()) << put.ToString();
+  auto got = (*store)->Get(key);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->size(), data.size());
+  EXPECT_TRUE(*got == data);
+  EXPECT_TRUE((*store)->Delete({key}).ok());
+}
+
 TEST(S3SmokeTest, MissingBucketIsNotFound) {
   S3StoreConfig cfg = ServerConfig();
   cfg.bucket = "kb-no-such-bucket";

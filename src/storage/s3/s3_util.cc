@@ -60,9 +60,17 @@ std::string UriDecode(std::string_view in) {
 }
 
 std::string Sha256Hex(std::string_view data) {
+  return Sha256Hex(std::span<const std::string_view>(&data, 1));
+}
+
+std::string Sha256Hex(std::span<const std::string_view> parts) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  Digest(EVP_sha256(), data, &len, md);
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  for (std::string_view p : parts) EVP_DigestUpdate(ctx, p.data(), p.size());
+  EVP_DigestFinal_ex(ctx, md, &len);
+  EVP_MD_CTX_free(ctx);
   std::string out;
   out.reserve(len * 2);
   static constexpr char kLower[] = "0123456789abcdef";

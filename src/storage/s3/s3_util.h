@@ -3,6 +3,7 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -15,8 +16,9 @@ std::string UriEncode(std::string_view in, bool keep_slash);
 // Reverses %XX escapes (and '+' is kept literally, as S3's encoding-type=url uses %20 for spaces).
 std::string UriDecode(std::string_view in);
 
-// Lower-case hex SHA-256 of `data`.
+// Lower-case hex SHA-256 of `data`, or of `parts` concatenated.
 std::string Sha256Hex(std::string_view data);
+std::string Sha256Hex(std::span<const std::string_view> parts);
 
 // Base64 MD5 of `data` (the Content-MD5 header).
 std::string Md5Base64(std::string_view data);

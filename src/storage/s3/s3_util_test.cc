@@ -25,6 +25,9 @@ TEST(S3UtilTest, UriDecodeReversesEncoding) {
 TEST(S3UtilTest, Digests) {
   EXPECT_EQ(Sha256Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  const std::vector<std::string_view> parts = {"a", "", "bc"};
+  EXPECT_EQ(Sha256Hex(parts), Sha256Hex("abc"));
+  EXPECT_EQ(Sha256Hex(std::span<const std::string_view>()), Sha256Hex(""));
   EXPECT_EQ(Md5Base64(""), "1B2M2Y8AsgTpgAmY7PhCfg==");
   EXPECT_EQ(Md5Base64("abc"), "kAFQmDzST7DWlj99KOF/cg==");
 }
