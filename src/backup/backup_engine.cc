@@ -160,7 +160,7 @@ Status BackupEngine::Init() {
   const size_t full = format::kBlockHeaderSize + cfg_.backup.block_bytes;
   po.max_free = std::clamp<size_t>(segment_memory_ / 16 / full, 1, po.max_queued + 4);
   pool_ = std::make_unique<CompressionPool>(po, &gauge_);
-  uploader_ = std::make_unique<Uploader>(store_, cfg_.backup.upload_concurrency, &gauge_);
+  uploader_ = std::make_unique<Uploader>(store_, cfg_.backup.upload_concurrency);
   spdlog::debug(
       "memory: {} bytes for librdkafka's queue, {} for segments; {} compression thread(s)",
       kafka_memory_, segment_memory_, threads);

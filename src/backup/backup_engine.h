@@ -5,13 +5,14 @@
 // Per assigned partition, records are appended to an open segment (format/SegmentWriter) that is
 // sealed when it reaches backup.segment.max_bytes, max_records or max_age, or when the memory
 // budget (backup.buffer_memory) is exceeded (largest first). Closed blocks are compressed on a
-// CompressionPool, off the consume thread; sealed segments are assembled by the upload threads.
+// CompressionPool, off the consume thread; the upload threads write sealed segments straight from
+// their blocks (ObjectStore::PutParts).
 //
 // Memory: backup.buffer_memory bounds real buffer memory, not record sizes: librdkafka's prefetch
 // queue (queued.max.messages.kbytes plus one fetch.max.bytes response, both derived from the
 // budget unless set under kafka:) is set aside, and the rest bounds what the MemoryGauge counts —
-// block buffers (pooled, counted by their allocated size), compressed blocks and assembled
-// segments until the store has them.
+// block buffers (pooled, counted by their allocated size) and compressed blocks, until the store
+// has their segment.
 // Sealed segments are uploaded in order by the Uploader; only after the store confirmed a segment
 // durable is offset end+1 committed to Kafka.
 //

@@ -29,7 +29,7 @@ Status BackupEngine::RollAged() {
 }
 
 // The budget bounds what the gauge counts: block buffers (open and compressing), compressed
-// blocks of open and sealed segments, assembled segments until written.
+// blocks of open and sealed segments until written.
 Status BackupEngine::EnforceBudget() {
   const uint64_t budget = segment_memory_;
   // Above 3/4 of the budget, seal the largest segment while an upload thread is free, without

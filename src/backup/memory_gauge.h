@@ -1,6 +1,7 @@
-// MemoryGauge: bytes of buffer memory the backup engine holds right now (block buffers, compressed
-// blocks, assembled segments waiting for the store). Components add what they allocate and
-// subtract what they free; the engine compares the total with backup.buffer_memory.
+// MemoryGauge: bytes of buffer memory the backup engine holds right now (block buffers and
+// compressed blocks, of open segments and of sealed ones waiting for the store). Components add
+// what they allocate and subtract what they free; the engine compares the total with
+// backup.buffer_memory.
 //
 // Thread-safety: all methods may be called from any thread (one atomic counter).
 #pragma once

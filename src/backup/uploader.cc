@@ -1,13 +1,8 @@
 #include "backup/uploader.h"
 
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
-
 namespace kb::backup {
 
-Uploader::Uploader(storage::ObjectStore* store, int threads, MemoryGauge* gauge)
-    : store_(store), gauge_(gauge) {
+Uploader::Uploader(storage::ObjectStore* store, int threads) : store_(store) {
   for (int i = 0; i < std::max(threads, 1); ++i) workers_.emplace_back([this] { Work(); });
 }
 
@@ -53,31 +48,22 @@ void Uploader::Work() {
     lock.unlock();
 
     Status s = failed;
-    size_t counted = 0;
+    uint64_t object_bytes = seg.bytes.size();
     if (s.ok() && seg.pending) {
       s = seg.pending->WaitForBlocks();
       if (s.ok()) {
-        // Counted before it is built: while it fills, the blocks it copies are still held.
-        counted = seg.pending->object_size();
-        if (gauge_ != nullptr) {
-          gauge_->Add(counted);
-          gauge_->NotePeak();
-        }
-        seg.bytes = seg.pending->Build();
+        // Written from the blocks as they are: no copy of the segment is ever assembled.
+        std::string frame;
+        const std::vector<std::string_view> parts = seg.pending->Parts(&frame);
+        object_bytes = 0;
+        for (std::string_view p : parts) object_bytes += p.size();
+        s = store_->PutParts(seg.key, parts);
       }
+    } else if (s.ok()) {
+      s = store_->Put(seg.key, seg.bytes);
     }
-    seg.pending.reset();
-    if (s.ok()) s = store_->Put(seg.key, seg.bytes);
-    const uint64_t object_bytes = seg.bytes.size();
+    seg.pending.reset();  // the blocks' buffers go back to the compression pool
     seg.bytes = std::string();
-    if (gauge_ != nullptr && counted > 0) {
-      gauge_->Sub(counted);
-#ifdef __GLIBC__
-      // The segment's blocks were freed on this thread (assembly) and its object now: glibc
-      // keeps such holes in its arenas resident; give them back so RSS follows the gauge.
-      malloc_trim(0);
-#endif
-    }
 
     lock.lock();
     queue->running = false;

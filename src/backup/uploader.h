@@ -10,8 +10,8 @@
 // attempted; they complete with the same error. The owner treats any failure as fatal.
 //
 // A segment may arrive as a format::PendingSegment (blocks still compressing on the
-// CompressionPool): the upload thread assembles it (waiting for its blocks) right before writing
-// it. With a MemoryGauge, assembled objects are counted in it until written.
+// CompressionPool): the upload thread waits for its blocks and writes them as they are
+// (ObjectStore::PutParts; no copy of the segment is assembled), then frees them.
 //
 // Results are handed back through TakeCompleted()/WaitForCompletion() so that the owner (the
 // consumer thread) commits offsets itself, in order.
@@ -29,7 +29,6 @@
 #include <thread>
 #include <vector>
 
-#include "backup/memory_gauge.h"
 #include "common/status.h"
 #include "format/segment_writer.h"
 #include "storage/object_store.h"
@@ -69,8 +68,7 @@ struct UploadResult {
 
 class Uploader {
  public:
-  // `gauge` (optional) must outlive the Uploader.
-  Uploader(storage::ObjectStore* store, int threads, MemoryGauge* gauge = nullptr);
+  Uploader(storage::ObjectStore* store, int threads);
   ~Uploader();  // waits for uploads in progress; pending ones are dropped
   Uploader(const Uploader&) = delete;
   Uploader& operator=(const Uploader&) = delete;
@@ -97,7 +95,6 @@ class Uploader {
   bool IdleLocked(const PartitionId& id) const;
 
   storage::ObjectStore* store_;
-  MemoryGauge* gauge_;
   mutable std::mutex mu_;
   std::condition_variable work_cv_;  // workers wait for runnable partitions
   std::condition_variable done_cv_;  // owners wait for completions

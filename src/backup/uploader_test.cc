@@ -78,7 +78,7 @@ TEST(UploaderTest, WaitForCompletionReturnsFalseWhenIdle) {
   EXPECT_EQ(up.segments_in_flight(), 0u);
 }
 
-TEST(UploaderTest, AssemblesPendingSegmentsAndCountsThemUntilWritten) {
+TEST(UploaderTest, WritesPendingSegmentsFromTheirBlocksAndFreesThem) {
   storage::MemoryStore store;
   MemoryGauge gauge;
   CompressionPool::Options o;
@@ -87,7 +87,7 @@ TEST(UploaderTest, AssemblesPendingSegmentsAndCountsThemUntilWritten) {
   CompressionPool pool(o, &gauge);
   std::map<std::string, std::string> expected;
   {
-    Uploader up(&store, 2, &gauge);
+    Uploader up(&store, 2);
     auto w = format::SegmentWriter::Create({3, 2048, "t/0", &pool});
     ASSERT_TRUE(w.ok());
     for (int i = 0; i < 4; ++i) {
@@ -120,7 +120,7 @@ TEST(UploaderTest, AssemblesPendingSegmentsAndCountsThemUntilWritten) {
     ASSERT_TRUE(got.ok()) << key;
     EXPECT_EQ(*got, bytes) << key;
   }
-  EXPECT_EQ(gauge.bytes(), pool.free_bytes()) << "assembled objects are uncounted once written";
+  EXPECT_EQ(gauge.bytes(), pool.free_bytes()) << "written segments hold no memory";
 }
 
 }  // namespace

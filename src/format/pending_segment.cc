@@ -81,19 +81,33 @@ size_t PendingSegment::object_size() const {
   return total;
 }
 
+std::vector<std::string_view> PendingSegment::Parts(std::string* frame) {
+  frame->clear();
+  format::AppendFileHeader(frame);
+  const size_t header = frame->size();
+  uint64_t position = header;
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    const size_t length = blocks[i]->stored().size();
+    footer.blocks[i].position = position;
+    footer.blocks[i].length = static_cast<uint32_t>(length);
+    position += length;
+  }
+  AppendFooterAndTrailerAt(frame, position, footer);
+  std::vector<std::string_view> parts;
+  parts.reserve(blocks.size() + 2);
+  parts.push_back(std::string_view(*frame).substr(0, header));
+  for (const auto& block : blocks) parts.push_back(block->stored());
+  parts.push_back(std::string_view(*frame).substr(header));
+  return parts;
+}
+
 std::string PendingSegment::Build() {
+  std::string frame;
+  const std::vector<std::string_view> parts = Parts(&frame);
   std::string object;
   object.reserve(object_size());
-  format::AppendFileHeader(&object);
-  for (size_t i = 0; i < blocks.size(); ++i) {
-    const std::string_view stored = blocks[i]->stored();
-    footer.blocks[i].position = object.size();
-    footer.blocks[i].length = static_cast<uint32_t>(stored.size());
-    object.append(stored);
-    blocks[i].reset();  // gives its buffers back early
-  }
-  blocks.clear();
-  AppendFooterAndTrailer(&object, footer);
+  for (std::string_view part : parts) object.append(part);
+  blocks.clear();  // gives their buffers back
   return object;
 }
 

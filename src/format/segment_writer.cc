@@ -133,9 +133,14 @@ void AppendBlock(std::string* out, std::string_view stored_payload, Compression 
 }
 
 void AppendFooterAndTrailer(std::string* out, const SegmentFooter& footer, uint16_t version) {
-  const size_t position = out->size();
-  out->resize(position + FooterAndTrailerSize(footer));
-  EncodeFooterAndTrailer(out->data() + position, position, footer, version);
+  AppendFooterAndTrailerAt(out, out->size(), footer, version);
+}
+
+void AppendFooterAndTrailerAt(std::string* out, uint64_t footer_position,
+                              const SegmentFooter& footer, uint16_t version) {
+  const size_t at = out->size();
+  out->resize(at + FooterAndTrailerSize(footer));
+  EncodeFooterAndTrailer(out->data() + at, footer_position, footer, version);
 }
 
 void SegmentWriter::ZstdContextDeleter::operator()(void* cctx) const {

@@ -124,6 +124,11 @@ struct PendingSegment {
   Status WaitForBlocks();
   size_t object_size() const;  // after WaitForBlocks
   std::string Build();         // after a successful WaitForBlocks
+  // The object without copying it together (after a successful WaitForBlocks): the file header,
+  // each block's stored bytes in place, then the footer and trailer. Header and footer are built
+  // into `frame`; the views are valid while `frame` and this PendingSegment's blocks live
+  // (ObjectStore::PutParts writes them).
+  std::vector<std::string_view> Parts(std::string* frame);
 };
 
 // Checks the ranges documented in WriterOptions.
@@ -144,6 +149,10 @@ void EncodeBlockHeader(char* block, uint32_t stored_size, Compression compressio
 // The footer for `footer` (its position is out->size()) followed by the trailer.
 void AppendFooterAndTrailer(std::string* out, const SegmentFooter& footer,
                             uint16_t version = kFormatVersion);
+// The same bytes for a footer at `footer_position` of an object that is not `out` (one written
+// in parts: PendingSegment::Parts).
+void AppendFooterAndTrailerAt(std::string* out, uint64_t footer_position,
+                              const SegmentFooter& footer, uint16_t version = kFormatVersion);
 
 class SegmentWriter {
  public:

@@ -107,6 +107,32 @@ TEST(SegmentWriterDeferredTest, FinishWaitsForTheCompressorAndMatches) {
   EXPECT_TRUE(VerifySegment("t/0", *object).ok());
 }
 
+// Parts: header, every block in place, footer; together the same object Assemble builds.
+TEST(SegmentWriterDeferredTest, PartsAreTheObjectWithoutCopyingTheBlocks) {
+  const std::vector<Record> records = testing::JsonLikeRecords(11, 400, 300);
+  for (int level : {0, 3}) {
+    HoldingCompressor compressor;
+    auto w = SegmentWriter::Create({level, 4096, "t/0", &compressor});
+    ASSERT_TRUE(w.ok());
+    for (const Record& r : records) ASSERT_TRUE(w->Add(r).ok());
+    auto seg = w->FinishPending();
+    ASSERT_TRUE(seg.ok());
+    compressor.CompressAll();
+    ASSERT_TRUE(seg->WaitForBlocks().ok());
+    std::string frame;
+    const std::vector<std::string_view> parts = seg->Parts(&frame);
+    ASSERT_EQ(parts.size(), seg->blocks.size() + 2) << level;
+    for (size_t i = 0; i < seg->blocks.size(); ++i) {
+      EXPECT_EQ(parts[i + 1].data(), seg->blocks[i]->stored().data()) << "block " << i << " copied";
+    }
+    std::string object;
+    for (std::string_view p : parts) object.append(p);
+    EXPECT_EQ(object.size(), seg->object_size());
+    EXPECT_EQ(object, InPlace(records, level, 4096)) << level;
+    EXPECT_TRUE(VerifySegment("t/0", object).ok());
+  }
+}
+
 TEST(SegmentWriterDeferredTest, ABlockFailureFailsAssemble) {
   HoldingCompressor compressor;
   auto w = SegmentWriter::Create({3, 1024, "t/0", &compressor});
