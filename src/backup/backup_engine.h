@@ -150,6 +150,12 @@ class BackupEngine {
   std::unique_ptr<Rebalancer> rebalancer_;
   std::unique_ptr<Uploader> uploader_;
   std::map<PartitionId, std::unique_ptr<Partition>> partitions_;
+  // The partition of the last record (HandleMessage); reset whenever partitions_ changes.
+  struct LastPartition {
+    const struct rd_kafka_topic_s* rkt = nullptr;
+    int32_t id = -1;
+    Partition* partition = nullptr;
+  } last_;
   mutable std::mutex assigned_mu_;
   std::vector<PartitionId> assigned_;
   std::vector<std::string> subscribed_;

@@ -1,4 +1,5 @@
 // BackupEngine: per-partition work — assignment, records, sealing, uploads, commits.
+#include <librdkafka/rdkafka.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -101,6 +102,7 @@ Status BackupEngine::OnAssign(const std::vector<PartitionId>& ids, std::vector<i
     p->once_target = high;
     Partition& ref = *p;
     partitions_[id] = std::move(p);
+    last_ = {};
     if (stored && *stored < low) {
       // Kafka's retention removed these offsets before they were backed up.
       KB_RETURN_IF_ERROR(SubmitGap(ref, *stored, low - 1));
@@ -132,6 +134,7 @@ Status BackupEngine::OnRevoke(const std::vector<PartitionId>& ids) {
   if (result.ok()) result = s;
   for (const PartitionId& id : ids) {
     partitions_.erase(id);
+    last_ = {};
     if (observer_) observer_->OnRevoked(id);
     spdlog::info("revoked {}", id.ToString());
   }
@@ -168,9 +171,15 @@ Status BackupEngine::HandleMessage(RdKafka::Message& msg) {
     }
   }
   if (nudger_) nudger_->OnMessage(msg.len() + msg.key_len());
-  auto it = partitions_.find({msg.topic_name(), msg.partition()});
-  if (it == partitions_.end()) return Status::OK();  // revoked while in flight
-  Partition& p = *it->second;
+  // Records come in runs from one partition: look the map up (a topic name copy and string
+  // compares) only when the partition changes.
+  const rd_kafka_topic_t* rkt = msg.c_ptr()->rkt;
+  if (last_.partition == nullptr || last_.rkt != rkt || last_.id != msg.partition()) {
+    auto it = partitions_.find({msg.topic_name(), msg.partition()});
+    if (it == partitions_.end()) return Status::OK();  // revoked while in flight
+    last_ = {rkt, msg.partition(), it->second.get()};
+  }
+  Partition& p = *last_.partition;
   const int64_t offset = msg.offset();
   if (offset < p.next) return Status::OK();  // already backed up (e.g. refetched after a seek)
 
