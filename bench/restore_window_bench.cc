@@ -21,36 +21,11 @@
 #include "restore/partition_reader.h"
 #include "restore/plan.h"
 #include "storage/local/local_store.h"
+#include "storage/read_counting_store.h"
 
 namespace {
 
 using namespace kb;
-
-class CountingStore : public storage::ObjectStore {
- public:
-  explicit CountingStore(storage::ObjectStore* inner) : inner_(inner) {}
-  Status Put(const std::string& k, std::string_view d) override { return inner_->Put(k, d); }
-  Result<std::string> Get(const std::string& k) override {
-    auto r = inner_->Get(k);
-    if (r.ok()) bytes += r->size();
-    return r;
-  }
-  Result<std::string> GetRange(const std::string& k, uint64_t o, uint64_t l) override {
-    auto r = inner_->GetRange(k, o, l);
-    if (r.ok()) bytes += r->size();
-    return r;
-  }
-  Result<uint64_t> Head(const std::string& k) override { return inner_->Head(k); }
-  Result<storage::ListPage> List(const std::string& p, const std::string& t, size_t m) override {
-    return inner_->List(p, t, m);
-  }
-  Status Delete(const std::vector<std::string>& k) override { return inner_->Delete(k); }
-  std::string Describe() const override { return inner_->Describe(); }
-  std::atomic<uint64_t> bytes{0};
-
- private:
-  storage::ObjectStore* inner_;
-};
 
 int Fail(const Status& s) {
   std::fprintf(stderr, "restore_window_bench: %s\n", s.ToString().c_str());
@@ -107,7 +82,7 @@ int main(int argc, char** argv) {
     stored += bytes->size();
   }
 
-  CountingStore counting(local->get());
+  storage::ReadCountingStore counting(local->get());
   restore::RestoreSelection sel;
   sel.topics = {topic};
   sel.from_ms = kStart + 12 * kDayMs / 24;  // hour 12
@@ -115,7 +90,7 @@ int main(int argc, char** argv) {
   const auto t0 = std::chrono::steady_clock::now();
   auto plan = restore::PlanRestore(counting, keys, sel, {});
   if (!plan.ok()) return Fail(plan.status());
-  const uint64_t footer_bytes = counting.bytes.load();
+  const uint64_t footer_bytes = counting.bytes_read();
   restore::PartitionReader reader(plan->topics[0].partitions[0], sel, false);
   uint64_t restored = 0, payload = 0;
   for (;;) {
@@ -126,7 +101,7 @@ int main(int argc, char** argv) {
     payload += format::PayloadBytes(**r);
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const uint64_t block_bytes = counting.bytes.load() - footer_bytes;
+  const uint64_t block_bytes = counting.bytes_read() - footer_bytes;
   const double ratio = static_cast<double>(block_bytes) / static_cast<double>(payload);
   std::printf(
       "| records | backup (stored) | segments | window records | records in blocks read | window "

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "cli/app.h"
+#include "cli/local_store_cli_fixture.h"
 #include "layout/keys.h"
 #include "restore/offset_map_store.h"
 #include "storage/factory/open_store.h"
@@ -18,20 +19,8 @@ namespace {
 constexpr char kCluster[] = "MkU3OEVBNTcwNTJENDM2Qg";
 constexpr char kOtherCluster[] = "Zm9vYmFyYmF6";
 
-class OffsetsCommandTest : public ::testing::Test {
+class OffsetsCommandTest : public testing::LocalStoreCliTest {
  protected:
-  void SetUp() override {
-    config_ = dir_.path() + "/kb.yaml";
-    std::ofstream(config_) << "storage:\n  prefix: backups\n  local:\n    path: " << dir_.path()
-                           << "/store\n";
-    StorageConfig cfg;
-    cfg.prefix = "backups";
-    cfg.local.path = dir_.path() + "/store";
-    auto store = storage::OpenStore(cfg);
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(store).value();
-  }
-
   // orders/<partition> restored into `target` of `cluster`: source 0..2 -> 100..102, source 7..9
   // -> 103..105 (3..6 a hole), the target holding 100 records before.
   void SaveRestore(int32_t partition, const std::string& cluster, const std::string& target,
@@ -50,23 +39,6 @@ class OffsetsCommandTest : public ::testing::Test {
     Status s = maps.Save(r);
     ASSERT_TRUE(s.ok()) << s.ToString();
   }
-
-  struct Run {
-    int code;
-    std::string out;
-    std::string err;
-  };
-  Run Cli(std::vector<std::string> args) {
-    args.insert(args.begin(), {"--config", config_});
-    std::ostringstream out, err;
-    const int code = RunCli(args, out, err);
-    return {code, out.str(), err.str()};
-  }
-
-  testing::TempDir dir_;
-  std::string config_;
-  layout::Keys keys_{"backups"};
-  std::unique_ptr<storage::ObjectStore> store_;
 };
 
 TEST_F(OffsetsCommandTest, TranslateARestoredRecordAndAnOffsetInAHole) {

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "cli/app.h"
+#include "cli/local_store_cli_fixture.h"
 #include "layout/keys.h"
 #include "layout/metadata.h"
 #include "ops/ops_test_util.h"
@@ -15,45 +16,16 @@
 namespace kb::cli {
 namespace {
 
-class StoreCommandTest : public ::testing::Test {
+class StoreCommandTest : public testing::LocalStoreCliTest {
  protected:
   void SetUp() override {
-    config_ = dir_.path() + "/kb.yaml";
-    std::ofstream(config_) << "storage:\n  prefix: backups\n  local:\n    path: " << dir_.path()
-                           << "/store\n";
-    StorageConfig cfg;
-    cfg.prefix = "backups";
-    cfg.local.path = dir_.path() + "/store";
-    auto store = storage::OpenStore(cfg);
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(store).value();
+    LocalStoreCliTest::SetUp();
+    if (HasFatalFailure()) return;
     Put(keys_.TopicMetadata("orders"),
         layout::EncodeTopicMetadata({.topic = "orders", .partitions = 1, .replication_factor = 1}));
     Put(keys_.Segment("orders", 0, 0, 49), ops::testing::SegmentBytes(0, 49, 1'700'000'000'000));
     Put(keys_.Segment("orders", 0, 50, 99), ops::testing::SegmentBytes(50, 99, 1'700'000'000'000));
   }
-
-  void Put(const std::string& key, const std::string& bytes) {
-    Status s = store_->Put(key, bytes);
-    ASSERT_TRUE(s.ok()) << s.ToString();
-  }
-
-  struct Run {
-    int code;
-    std::string out;
-    std::string err;
-  };
-  Run Cli(std::vector<std::string> args) {
-    args.insert(args.begin(), {"--config", config_});
-    std::ostringstream out, err;
-    const int code = RunCli(args, out, err);
-    return {code, out.str(), err.str()};
-  }
-
-  testing::TempDir dir_;
-  std::string config_;
-  layout::Keys keys_{"backups"};
-  std::unique_ptr<storage::ObjectStore> store_;
 };
 
 TEST_F(StoreCommandTest, VerifyOfAGoodStoreExitsZero) {

@@ -13,38 +13,12 @@
 #include "restore/partition_reader.h"
 #include "restore/restore_report.h"
 #include "storage/memory/memory_store.h"
+#include "storage/read_counting_store.h"
 
 namespace kb::restore {
 namespace {
 
 using format::Record;
-
-// Counts the bytes returned by GetRange / Get (what a restore reads).
-class CountingStore : public storage::ObjectStore {
- public:
-  explicit CountingStore(storage::ObjectStore* inner) : inner_(inner) {}
-  Status Put(const std::string& k, std::string_view d) override { return inner_->Put(k, d); }
-  Result<std::string> Get(const std::string& k) override {
-    auto r = inner_->Get(k);
-    if (r.ok()) bytes += r->size();
-    return r;
-  }
-  Result<std::string> GetRange(const std::string& k, uint64_t o, uint64_t l) override {
-    auto r = inner_->GetRange(k, o, l);
-    if (r.ok()) bytes += r->size();
-    return r;
-  }
-  Result<uint64_t> Head(const std::string& k) override { return inner_->Head(k); }
-  Result<storage::ListPage> List(const std::string& p, const std::string& t, size_t m) override {
-    return inner_->List(p, t, m);
-  }
-  Status Delete(const std::vector<std::string>& k) override { return inner_->Delete(k); }
-  std::string Describe() const override { return "counting"; }
-  std::atomic<uint64_t> bytes{0};
-
- private:
-  storage::ObjectStore* inner_;
-};
 
 class RestorePlanTest : public ::testing::Test {
  protected:
@@ -160,7 +134,7 @@ TEST_F(RestorePlanTest, OffsetRangeReadsOnlyItsBlocksAndResumeSkipsBlocks) {
   AddTopic("t", 2);
   AddSegment("t", 1, Records(0, 999, 1'700'000'000'000));
   AddSegment("t", 1, Records(1000, 1999, 1'700'001'000'000));
-  CountingStore counting(&mem_);
+  storage::ReadCountingStore counting(&mem_);
   RestoreSelection sel;
   sel.topics = {"t"};
   sel.offsets[1] = {1500, 1599};
@@ -172,7 +146,7 @@ TEST_F(RestorePlanTest, OffsetRangeReadsOnlyItsBlocksAndResumeSkipsBlocks) {
   ASSERT_EQ(p.segments.size(), 1u);  // the first segment is not even opened
   EXPECT_EQ(p.records, 100u);
   EXPECT_TRUE(p.count_exact);
-  const uint64_t after_plan = counting.bytes.load();
+  const uint64_t after_plan = counting.bytes_read();
   PartitionReader reader(p, sel, false);
   reader.SkipThrough(1549);
   auto got = ReadAll(reader);
@@ -181,7 +155,7 @@ TEST_F(RestorePlanTest, OffsetRangeReadsOnlyItsBlocksAndResumeSkipsBlocks) {
   EXPECT_EQ(got->front().offset, 1550);
   EXPECT_EQ(got->back().offset, 1599);
   // About 9 records of ~110 bytes per 1 KiB block: 50 records span 6-7 blocks.
-  EXPECT_EQ(reader.bytes_read(), counting.bytes.load() - after_plan);
+  EXPECT_EQ(reader.bytes_read(), counting.bytes_read() - after_plan);
   EXPECT_LT(reader.bytes_read(), 2 * 50 * 120 + 2 * 1100u);
   sel.offsets[5] = {0, 1};
   EXPECT_TRUE(PlanRestore(mem_, keys_, sel, {}).status().IsInvalidArgument());
@@ -195,13 +169,13 @@ TEST_F(RestorePlanTest, TimeWindowReadsOnlyTheBlocksItNeeds) {
     const int64_t first = s * 4 * kPerHour;
     AddSegment("w", 0, Records(first, first + 4 * kPerHour - 1, kBase + first * 1000), 8192);
   }
-  CountingStore counting(&mem_);
+  storage::ReadCountingStore counting(&mem_);
   RestoreSelection sel;
   sel.from_ms = kBase + 10 * kPerHour * 1000;
   sel.to_ms = kBase + 11 * kPerHour * 1000 - 1;
   auto plan = PlanRestore(counting, keys_, sel, {});
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
-  const uint64_t footer_bytes = counting.bytes.load();
+  const uint64_t footer_bytes = counting.bytes_read();
   EXPECT_EQ(footer_bytes, plan->footer_bytes);
   const PartitionPlan& p = plan->topics[0].partitions[0];
   EXPECT_EQ(p.segments.size(), 1u);
@@ -218,7 +192,7 @@ TEST_F(RestorePlanTest, TimeWindowReadsOnlyTheBlocksItNeeds) {
     std::vector<format::HeaderView> h;
     record_bytes += format::PayloadBytes((*got)[i].View(&h));
   }
-  const uint64_t block_bytes = counting.bytes.load() - footer_bytes;
+  const uint64_t block_bytes = counting.bytes_read() - footer_bytes;
   EXPECT_EQ(block_bytes, reader.bytes_read());
   EXPECT_LE(block_bytes, 2 * record_bytes) << "read " << block_bytes << " for " << record_bytes;
   // One footer read per segment, each at most the tail read.
