@@ -14,6 +14,7 @@
 #include "backup/store_position.h"
 #include "storage/factory/open_store.h"
 #include "storage/memory/memory_store.h"
+#include "testing/s3_server.h"
 #include "testing/test_env.h"
 
 namespace kb::backup {
@@ -255,12 +256,7 @@ StorageConfig S3Storage(const std::string& prefix) {
   StorageConfig s;
   s.type = StorageConfig::Type::kS3;
   s.prefix = prefix;
-  s.s3.endpoint = testing::RequireEnv("KB_TEST_S3_ENDPOINT");
-  s.s3.bucket = testing::RequireEnv("KB_TEST_S3_BUCKET");
-  s.s3.region = testing::RequireEnv("KB_TEST_S3_REGION");
-  s.s3.access_key_id = testing::RequireEnv("KB_TEST_S3_ACCESS_KEY");
-  s.s3.secret_access_key = testing::RequireEnv("KB_TEST_S3_SECRET_KEY");
-  s.s3.path_style = true;
+  s.s3 = testing::TestS3ServerConfig();
   return s;
 }
 

@@ -27,14 +27,11 @@ using cli::testing::ReadFile;
 using cli::testing::SpawnLogged;
 using cli::testing::WaitFor;
 
-class RestoreCliTest : public ::testing::Test {
+class RestoreCliTest : public backup::testutil::KafkaTest {
  protected:
   void SetUp() override {
-    bootstrap_ = kb::testing::RequireEnv("KB_TEST_KAFKA_BOOTSTRAP");
-    ASSERT_FALSE(bootstrap_.empty());
-    auto admin = kafka::Admin::Make({{"bootstrap.servers", bootstrap_}});
-    ASSERT_TRUE(admin.ok());
-    admin_ = std::move(*admin);
+    backup::testutil::KafkaTest::SetUp();
+    if (HasFatalFailure()) return;
     config_ = dir_.path() + "/kb.yaml";
     std::ofstream(config_) << "kafka:\n  bootstrap.servers: " << bootstrap_ << "\n"
                            << "storage:\n  prefix: kb\n  local:\n    path: " << dir_.path()
@@ -83,10 +80,8 @@ class RestoreCliTest : public ::testing::Test {
   }
 
   kb::testing::TempDir dir_;
-  std::string bootstrap_;
   std::string config_;
   Config cfg_;
-  std::unique_ptr<kafka::Admin> admin_;
 };
 
 TEST_F(RestoreCliTest, KillDashNineTwiceThenRerunRestoresEveryRecordExactlyOnce) {

@@ -28,14 +28,11 @@ using Clock = std::chrono::steady_clock;
 
 constexpr const char* kPrefix = "r";
 
-class RetentionDaemonTest : public ::testing::Test {
+class RetentionDaemonTest : public backup::testutil::KafkaTest {
  protected:
   void SetUp() override {
-    bootstrap_ = kb::testing::RequireEnv("KB_TEST_KAFKA_BOOTSTRAP");
-    ASSERT_FALSE(bootstrap_.empty());
-    auto admin = kafka::Admin::Make({{"bootstrap.servers", bootstrap_}});
-    ASSERT_TRUE(admin.ok());
-    admin_ = std::move(admin).value();
+    backup::testutil::KafkaTest::SetUp();
+    if (HasFatalFailure()) return;
     auto store = storage::LocalStore::Open(dir_.path() + "/store");
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(store).value();
@@ -155,8 +152,6 @@ class RetentionDaemonTest : public ::testing::Test {
     return all.ok() ? all->size() : 0;
   }
 
-  std::string bootstrap_;
-  std::unique_ptr<kafka::Admin> admin_;
   kb::testing::TempDir dir_;
   std::unique_ptr<storage::LocalStore> store_;
   std::string address_;

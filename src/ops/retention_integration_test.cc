@@ -22,16 +22,8 @@ using backup::testutil::RawProducer;
 
 constexpr int64_t kNow = 1'800'000'000'000;
 
-class RetentionIntegrationTest : public ::testing::Test {
+class RetentionIntegrationTest : public backup::testutil::KafkaTest {
  protected:
-  void SetUp() override {
-    bootstrap_ = kb::testing::RequireEnv("KB_TEST_KAFKA_BOOTSTRAP");
-    ASSERT_FALSE(bootstrap_.empty());
-    auto admin = kafka::Admin::Make({{"bootstrap.servers", bootstrap_}});
-    ASSERT_TRUE(admin.ok()) << admin.status().ToString();
-    admin_ = std::move(admin).value();
-  }
-
   // A topic with `n` records in each partition, and a backup of them: segments of 30 offsets
   // (the last one shorter) and a topic.json.
   std::string TopicWithBackup(int partitions, int n, kafka::TopicConfigs configs = {}) {
@@ -74,8 +66,6 @@ class RetentionIntegrationTest : public ::testing::Test {
     return store_.keys().Segment(topic, p, a, b);
   }
 
-  std::string bootstrap_;
-  std::unique_ptr<kafka::Admin> admin_;
   testing::OpsStore store_;
 };
 

@@ -14,6 +14,7 @@
 #include "restore/restore_test_util.h"
 #include "storage/memory/memory_store.h"
 #include "storage/s3/s3_store.h"
+#include "testing/s3_server.h"
 #include "testing/test_env.h"
 
 namespace kb::restore {
@@ -240,14 +241,7 @@ TEST_F(RestoreResumeTest, CorruptSegmentIsNamedOthersFinishOrSkipped) {
 }
 
 TEST_F(RestoreResumeTest, FromRealS3BackupWrittenByTheEngine) {
-  S3StoreConfig c;
-  c.endpoint = testing::RequireEnv("KB_TEST_S3_ENDPOINT");
-  c.bucket = testing::RequireEnv("KB_TEST_S3_BUCKET");
-  c.region = testing::RequireEnv("KB_TEST_S3_REGION");
-  c.access_key_id = testing::RequireEnv("KB_TEST_S3_ACCESS_KEY");
-  c.secret_access_key = testing::RequireEnv("KB_TEST_S3_SECRET_KEY");
-  c.path_style = true;
-  auto s3 = storage::s3::S3Store::Make(c);
+  auto s3 = storage::s3::S3Store::Make(testing::TestS3ServerConfig());
   ASSERT_TRUE(s3.ok()) << s3.status().ToString();
   const std::string topic = testing::UniqueName("rst-s3");
   ASSERT_TRUE(admin_->CreateTopic({topic, 2, 1, {{"retention.ms", "-1"}}}, 30s).ok());

@@ -3,21 +3,13 @@
 #include <gtest/gtest.h>
 
 #include "storage/s3/s3_store.h"
+#include "testing/s3_server.h"
 #include "testing/test_env.h"
 
 namespace kb::storage::s3 {
 namespace {
 
-S3StoreConfig ServerConfig() {
-  S3StoreConfig c;
-  c.endpoint = testing::RequireEnv("KB_TEST_S3_ENDPOINT");
-  c.bucket = testing::RequireEnv("KB_TEST_S3_BUCKET");
-  c.region = testing::RequireEnv("KB_TEST_S3_REGION");
-  c.access_key_id = testing::RequireEnv("KB_TEST_S3_ACCESS_KEY");
-  c.secret_access_key = testing::RequireEnv("KB_TEST_S3_SECRET_KEY");
-  c.path_style = true;
-  return c;
-}
+S3StoreConfig ServerConfig() { return testing::TestS3ServerConfig(); }
 
 TEST(S3SmokeTest, PutGetThroughLibcurlSigV4) {
   auto store = S3Store::Make(ServerConfig());

@@ -1,0 +1,21 @@
+// The S3 settings of the real S3 server scripts/test.sh starts (KB_TEST_S3_* variables; a missing
+// one fails the test, see test_env.h). Header-only; the including test links kb_config. Test-only.
+#pragma once
+
+#include "config/config.h"
+#include "testing/test_env.h"
+
+namespace kb::testing {
+
+inline S3StoreConfig TestS3ServerConfig() {
+  S3StoreConfig c;
+  c.endpoint = RequireEnv("KB_TEST_S3_ENDPOINT");
+  c.bucket = RequireEnv("KB_TEST_S3_BUCKET");
+  c.region = RequireEnv("KB_TEST_S3_REGION");
+  c.access_key_id = RequireEnv("KB_TEST_S3_ACCESS_KEY");
+  c.secret_access_key = RequireEnv("KB_TEST_S3_SECRET_KEY");
+  c.path_style = true;
+  return c;
+}
+
+}  // namespace kb::testing
