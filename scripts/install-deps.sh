@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs every system dependency of Kafka Backup from Debian packages (bookworm).
+# Installs every system dependency of Kafka Backup from Debian packages (bookworm), and builds
+# librdkafka from the source package of Debian's current stable release (scripts/librdkafka.pin):
+# bookworm's librdkafka 2.0.2 has bugs the product cannot work around (docs/architecture.md).
 # Idempotent: when everything is present it only runs dpkg-query and exits in well under a second.
 #
 # Toolchains the test services need (Java 17 + Maven for the Kafka broker, Go for the S3 server) are
@@ -11,9 +13,11 @@ packages=(
   # build
   build-essential cmake ninja-build pkg-config git python3 curl ca-certificates
   # libraries
-  librdkafka-dev libcurl4-openssl-dev libssl-dev libzstd-dev libxxhash-dev
+  libcurl4-openssl-dev libssl-dev libzstd-dev libxxhash-dev
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   prometheus-cpp-dev libcivetweb-dev libpugixml-dev
+  # what librdkafka is built with (SSL, SASL/SCRAM and GSSAPI, zstd, lz4, zlib) and dpkg-source
+  libsasl2-dev liblz4-dev zlib1g-dev dpkg-dev
   # tests, fuzzing, benchmarks, formatting
   libgtest-dev libgmock-dev libbenchmark-dev kcat clang clang-format libclang-rt-14-dev
 )
@@ -26,14 +30,15 @@ for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
   [[ "$status" == "installed" ]] || missing+=("$p")
 done
-if ((${#missing[@]} == 0)); then
-  echo "install-deps: all ${#packages[@]} packages present" >&2
-  exit 0
-fi
-
-echo "install-deps: installing ${missing[*]}" >&2
 SUDO=""
 if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -q
-$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#packages[@]} packages present" >&2
+else
+  echo "install-deps: installing ${missing[*]}" >&2
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+"$(dirname "$0")/build-librdkafka.sh"

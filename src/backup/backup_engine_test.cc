@@ -220,8 +220,8 @@ TEST_F(BackupEngineTest, AbortedTransactionsAreNotBackedUp) {
     for (int round = 0; round < 3; ++round) {
       ASSERT_EQ(rd_kafka_begin_transaction(rk), nullptr);
       for (int i = 0; i < 5; ++i) tx.Send(topic, 0, Rec("r" + std::to_string(round)));
-      // Deliver before ending the transaction: librdkafka 2.0.2 ending a transaction with
-      // records still in flight sometimes gets INVALID_TXN_STATE from Kafka 4.x brokers.
+      // Deliver before ending the transaction, so that every record's offset is known when the
+      // markers are written (librdkafka 2.0.2 also got INVALID_TXN_STATE otherwise).
       ASSERT_EQ(rd_kafka_flush(rk, 30000), RD_KAFKA_RESP_ERR_NO_ERROR);
       rd_kafka_error_t* e = round == 1 ? rd_kafka_abort_transaction(rk, 30000)
                                        : rd_kafka_commit_transaction(rk, 30000);

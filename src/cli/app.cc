@@ -105,7 +105,8 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
                "kafka-backup"};
   app.require_subcommand(1);
   GlobalOptions g;
-  app.set_version_flag("--version", std::string("kafka-backup ") + kVersion);
+  app.set_version_flag("--version", std::string("kafka-backup ") + kVersion + " (librdkafka " +
+                                        kafka::LibrdkafkaVersion() + ")");
   app.add_option("-c,--config", g.config_path, "YAML configuration file")
       ->check(CLI::ExistingFile)
       ->envname("KAFKA_BACKUP_CONFIG");

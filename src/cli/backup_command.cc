@@ -100,8 +100,8 @@ Status RunBackup(const Config& cfg, bool once) {
   std::signal(SIGINT, OnSignal);
   // Bounded shutdown: once a signal arrived, or once the engine returned, the process ends within
   // shutdown_timeout. After the engine returned, what is left is the final metadata sync and
-  // closing the Kafka handles; librdkafka 2.0.2 can hang destroying a consumer whose topic was
-  // deleted (a broker thread never finishes), and that must not keep a daemon from exiting: when
+  // closing the Kafka handles; a client that hangs there (librdkafka 2.0.2 did, destroying a
+  // consumer whose topic was deleted) must not keep a daemon from exiting: when
   // everything up to that point succeeded, the exit code is still 0 (the backup is durable and
   // committed by then).
   std::atomic<bool> finished{false};

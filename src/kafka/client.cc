@@ -23,6 +23,8 @@ Result<std::unique_ptr<RdKafka::Conf>> MakeConf(const Properties& props,
   return conf;
 }
 
+std::string LibrdkafkaVersion() { return RdKafka::version_str(); }
+
 Status ValidateProperties(const Properties& props) { return MakeConf(props).status(); }
 
 void ConsumerCloser::operator()(RdKafka::KafkaConsumer* c) const {

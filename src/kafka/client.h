@@ -25,6 +25,9 @@ using Properties = std::map<std::string, std::string>;
 Result<std::unique_ptr<RdKafka::Conf>> MakeConf(const Properties& props,
                                                 const Properties& overrides = {});
 
+// The version of the librdkafka linked in, e.g. "2.8.0".
+std::string LibrdkafkaVersion();
+
 // Checks that librdkafka accepts every property (used when loading a config file).
 Status ValidateProperties(const Properties& props);
 

@@ -1,5 +1,5 @@
 // Admin: consumer groups (list, describe, committed offsets, altering committed offsets) over
-// librdkafka's C Admin API. librdkafka 2.0.2 takes one group per ListConsumerGroupOffsets /
+// librdkafka's C Admin API, which takes one group per ListConsumerGroupOffsets /
 // AlterConsumerGroupOffsets call.
 #include <librdkafka/rdkafka.h>
 

@@ -21,7 +21,7 @@ namespace {
 using Code = Status::Code;
 
 // Kafka's Java console consumer as a child process, joined to `group` with the KIP-848 consumer
-// protocol (group.protocol=consumer), which librdkafka 2.0.2 cannot speak. Stopped (SIGTERM, then
+// protocol (group.protocol=consumer). Stopped (SIGTERM, then
 // SIGKILL after 30 s) and reaped by the destructor.
 class JavaConsumer {
  public:
@@ -173,7 +173,7 @@ TEST_F(AdminIntegrationTest, AlterOffsetsOfAGroupWithAnActiveMemberFailsClearly)
   EXPECT_EQ(*offsets, (GroupOffsets{{{topic, 0}, 2}}));
 }
 
-// librdkafka 2.0.2 describes groups with the classic DescribeGroups API, to which Kafka 4 answers
+// librdkafka 2.8 describes groups with the classic DescribeGroups API, to which Kafka 4 answers
 // "Dead, no members" for a KIP-848 group even while it has members. DescribeConsumerGroups then
 // takes the state from ListGroups and reports the members as unknown, so restore still skips the
 // group; altering its offsets fails like for a classic group with members.

@@ -1,5 +1,6 @@
-// Smoke test against the real Kafka broker started by scripts/test.sh: librdkafka (Debian's 2.0.2)
-// creates a topic, produces, consumes in a group, commits and reads the commit back.
+// Smoke test against the real Kafka broker started by scripts/test.sh: librdkafka (built from
+// Debian's source package) creates a topic, produces, consumes in a group, commits and reads the
+// commit back.
 #include <gtest/gtest.h>
 
 #include <chrono>
