@@ -83,8 +83,7 @@ BackupEngine::BackupEngine(const Config& cfg, storage::ObjectStore* store, Engin
       rebalancer_(std::make_unique<Rebalancer>(this)) {}
 
 BackupEngine::~BackupEngine() {
-  uploader_.reset();  // joins upload threads before partitions go away
-  nudger_.reset();
+  uploader_.reset();    // joins upload threads before partitions go away
   partitions_.clear();  // open writers give their block buffers back to the pool
   last_ = {};
   pool_.reset();
@@ -94,7 +93,6 @@ BackupEngine::~BackupEngine() {
 EngineStats BackupEngine::stats() const {
   EngineStats s = stats_;
   s.peak_buffer_bytes = gauge_.peak();
-  s.fetch_nudges = nudger_ ? nudger_->nudges() : stats_.fetch_nudges;
   return s;
 }
 
@@ -118,11 +116,12 @@ Status BackupEngine::SizeKafkaQueue(kafka::Properties* props) {
   KB_ASSIGN_OR_RETURN(uint64_t message_max, get("message.max.bytes", 1000000));
   KB_ASSIGN_OR_RETURN(uint64_t fetch_max,
                       get("fetch.max.bytes", std::max<uint64_t>(queue_kb * 1024 / 2, message_max)));
-  KB_ASSIGN_OR_RETURN(queue_messages_, get("queued.min.messages", 100000));
   props->try_emplace("queued.max.messages.kbytes", std::to_string(queue_kb));
   props->try_emplace("fetch.max.bytes", std::to_string(fetch_max));
-  queue_bytes_ = queue_kb * 1024;
-  kafka_memory_ = queue_bytes_ + fetch_max;
+  // Once the queue is full librdkafka stops fetching for fetch.queue.backoff.ms (default 1 s);
+  // the queue is small (a slice of the budget) and drains in milliseconds, so look again soon.
+  props->try_emplace("fetch.queue.backoff.ms", "10");
+  kafka_memory_ = queue_kb * 1024 + fetch_max;
   segment_memory_ = budget > 2 * kafka_memory_ ? budget - kafka_memory_ : budget / 2;
   return Status::OK();
 }
@@ -149,7 +148,6 @@ Status BackupEngine::Init() {
   }
   consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), err));
   if (!consumer_) return Status::InvalidArgument("kafka", "cannot create consumer: " + err);
-  nudger_ = std::make_unique<FetchNudger>(consumer_.get(), queue_bytes_, queue_messages_);
   int threads = cfg_.backup.compression_threads;
   if (threads < 0)
     threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 8u));
@@ -252,17 +250,12 @@ Status BackupEngine::Run() {
   } else {
     uploader_->WaitForAll();
   }
-  if (nudger_) {
-    stats_.fetch_nudges = nudger_->nudges();
-    nudger_.reset();  // its requests use the consumer, which closes next
-  }
   // Leaves the group; the revoke callback finds nothing left to flush after Drain.
   consumer_->close();
   Tick();
   spdlog::info("backup stopped: {} records, {} payload bytes in {} segments, {} gap(s)",
                stats_.records, stats_.payload_bytes, stats_.segments, stats_.gaps);
-  spdlog::debug("peak buffer memory {} bytes (segment budget {}), {} fetch nudge(s)", gauge_.peak(),
-                segment_memory_, stats_.fetch_nudges);
+  spdlog::debug("peak buffer memory {} bytes (segment budget {})", gauge_.peak(), segment_memory_);
   return result;
 }
 

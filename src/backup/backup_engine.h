@@ -38,7 +38,6 @@
 #include <vector>
 
 #include "backup/compression_pool.h"
-#include "backup/fetch_nudger.h"
 #include "backup/memory_gauge.h"
 #include "backup/topic_filter.h"
 #include "backup/uploader.h"
@@ -64,7 +63,6 @@ struct EngineStats {
   uint64_t segments = 0;
   uint64_t gaps = 0;
   uint64_t peak_buffer_bytes = 0;  // most buffer memory counted at once (MemoryGauge)
-  uint64_t fetch_nudges = 0;       // FetchNudger requests
 };
 
 // Hooks the owner may set to observe the engine (metrics); called on the engine's thread.
@@ -146,7 +144,6 @@ class BackupEngine {
   MemoryGauge gauge_;
   std::unique_ptr<CompressionPool> pool_;  // outlives the writers and uploads that use it
   kafka::ConsumerPtr consumer_;
-  std::unique_ptr<FetchNudger> nudger_;
   std::unique_ptr<Rebalancer> rebalancer_;
   std::unique_ptr<Uploader> uploader_;
   std::map<PartitionId, std::unique_ptr<Partition>> partitions_;
@@ -172,8 +169,6 @@ class BackupEngine {
   std::chrono::steady_clock::time_point next_roll_check_{};
   uint64_t kafka_memory_ = 0;
   uint64_t segment_memory_ = 0;
-  uint64_t queue_bytes_ = 0;
-  uint64_t queue_messages_ = 0;
 };
 
 }  // namespace kb::backup

@@ -116,7 +116,6 @@ Status BackupEngine::OnAssign(const std::vector<PartitionId>& ids, std::vector<i
   std::lock_guard<std::mutex> lock(assigned_mu_);
   for (const PartitionId& id : ids) assigned_.push_back(id);
   once_assigned_ = true;
-  if (nudger_) nudger_->SetPartitions(assigned_);
   return Status::OK();
 }
 
@@ -142,7 +141,6 @@ Status BackupEngine::OnRevoke(const std::vector<PartitionId>& ids) {
   std::erase_if(assigned_, [&](const PartitionId& a) {
     return std::find(ids.begin(), ids.end(), a) != ids.end();
   });
-  if (nudger_) nudger_->SetPartitions(assigned_);
   return result;
 }
 
@@ -170,7 +168,6 @@ Status BackupEngine::HandleMessage(RdKafka::Message& msg) {
       return Status::OK();
     }
   }
-  if (nudger_) nudger_->OnMessage(msg.len() + msg.key_len());
   // Records come in runs from one partition: look the map up (a topic name copy and string
   // compares) only when the partition changes.
   const rd_kafka_topic_t* rkt = msg.c_ptr()->rkt;
