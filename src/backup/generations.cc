@@ -6,6 +6,7 @@
 
 #include "backup/store_position.h"
 #include "common/clock.h"
+#include "layout/metadata.h"
 #include "layout/retention_state.h"
 
 namespace kb::backup {
@@ -22,6 +23,21 @@ Result<layout::RetentionState> LoadState(storage::ObjectStore& store, const std:
 }
 
 }  // namespace
+
+Result<std::string> StoredTopicId(storage::ObjectStore& store, const layout::Keys& keys,
+                                  const std::string& topic) {
+  const std::string key = keys.TopicMetadata(topic);
+  Result<std::string> json = store.Get(key);
+  if (json.status().IsNotFound()) return std::string();
+  if (!json.ok()) return json.status();
+  Result<layout::TopicMetadata> md = layout::DecodeTopicMetadata(key, *json);
+  if (!md.ok()) {
+    // verify reports it; the other signs of a new generation still apply.
+    spdlog::warn("{}: topic id unknown: {}", topic, md.status().ToString());
+    return std::string();
+  }
+  return md->topic_id;
+}
 
 Generations::Generations(storage::ObjectStore* store, layout::Keys keys, kafka::Admin* admin,
                          std::chrono::milliseconds kafka_timeout)
@@ -53,6 +69,14 @@ Result<std::string> Generations::NewGenerationReason(const std::string& topic,
   if (state.missing_since_ms) {
     return "the topic was missing from the cluster at " + std::to_string(*state.missing_since_ms) +
            " ms and exists again";
+  }
+  KB_ASSIGN_OR_RETURN(std::string stored_id, StoredTopicId(*store_, keys_, topic));
+  if (!stored_id.empty()) {
+    Result<kafka::TopicInfo> live = admin_->DescribeTopic(topic, timeout_);
+    if (!live.ok() && !live.status().IsNotFound()) return live.status();
+    if (live.ok() && !live->topic_id.empty() && live->topic_id != stored_id) {
+      return "the topic id changed from " + stored_id + " to " + live->topic_id;
+    }
   }
   std::map<kafka::TopicPartition, int64_t> stored;
   for (int32_t p : partitions) {
@@ -119,6 +143,19 @@ Result<int64_t> Generations::Archive(const std::string& topic, const std::string
   return followed.generation;
 }
 
+// The topic.json left in place keeps the old generation's configs for a restore but no longer
+// names its topic id, so that the metadata sync records the new generation's id.
+Status Generations::ForgetTopicId(const std::string& topic) {
+  const std::string key = keys_.TopicMetadata(topic);
+  Result<std::string> json = store_->Get(key);
+  if (json.status().IsNotFound()) return Status::OK();
+  if (!json.ok()) return json.status();
+  Result<layout::TopicMetadata> md = layout::DecodeTopicMetadata(key, *json);
+  if (!md.ok() || md->topic_id.empty()) return Status::OK();  // names no id to forget
+  md->topic_id.clear();
+  return store_->Put(key, layout::EncodeTopicMetadata(*md));
+}
+
 // Copies, checks, then deletes every object of the plan; then the plan. Caller holds mu_.
 Status Generations::FinishMove(const std::string& plan_key) {
   KB_ASSIGN_OR_RETURN(std::string json, store_->Get(plan_key));
@@ -164,6 +201,7 @@ Status Generations::FinishMove(const std::string& plan_key) {
                                                            originals.size(), i + kDeleteBatch)));
     KB_RETURN_IF_ERROR(store_->Delete(batch));
   }
+  KB_RETURN_IF_ERROR(ForgetTopicId(plan.topic));
   KB_RETURN_IF_ERROR(store_->Delete({plan_key}));
   spdlog::info("archived {} as generation {} under {}", plan.topic, plan.generation, to);
   return Status::OK();

@@ -1,7 +1,8 @@
 // Generations: keeps the backups of a topic that was deleted and re-created under the same name
-// apart. librdkafka 2.0.2 reports no topic ids, so a new generation is recognised from what is
-// observable:
+// apart. A new generation is recognised by
 //
+//   * its topic id: topic.json records the id of the topic the stored backup came from, and the
+//     cluster now reports another one; or, for backups written before topic ids were recorded,
 //   * the topic was seen missing from the cluster (MarkMissing: the daemon's topic watch, or a
 //     retention round) -- persisted as `missing_since_ms` in <prefix>/<topic>/retention.json
 //     (layout/retention_state.h), so a restart does not forget it -- and exists again; or
@@ -19,11 +20,10 @@
 // <prefix>/@generations/moving/<topic>.json; then each object is copied, read back and compared;
 // then the originals are deleted; then the plan. FinishPendingMoves (at start) and BeforeAssign
 // finish a plan left by a crash; an object whose original is gone must already be in the archive
-// (else Corruption naming it: never silently dropped).
+// (else Corruption naming it: never silently dropped). Last, the topic id is cleared from the
+// topic.json left in place, so that the metadata sync (which never overwrites another topic id:
+// see backup/metadata_sync.h) records the new generation's.
 //
-// Limits: a topic deleted and re-created between two topic watches whose new generation already
-// has more records than the store holds is not recognised (no observable difference without topic
-// ids); the engine then fails on an out-of-range offset only if the new topic has fewer records.
 // Several daemons of one group may race to archive the same topic: the plan written last wins and
 // every mover follows the plan it reads back, so the objects moved are one consistent set.
 //
@@ -46,6 +46,11 @@
 #include "storage/object_store.h"
 
 namespace kb::backup {
+
+// The topic id that <prefix>/<topic>/topic.json records, "" when there is no topic.json, it names
+// no id or it cannot be decoded (logged; verify reports it).
+Result<std::string> StoredTopicId(storage::ObjectStore& store, const layout::Keys& keys,
+                                  const std::string& topic);
 
 class Generations {
  public:
@@ -72,6 +77,7 @@ class Generations {
   Result<std::string> NewGenerationReason(const std::string& topic,
                                           const std::vector<int32_t>& partitions);
   Status FinishMove(const std::string& plan_key);
+  Status ForgetTopicId(const std::string& topic);
 
   storage::ObjectStore* store_;
   const layout::Keys keys_;

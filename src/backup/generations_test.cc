@@ -6,6 +6,7 @@
 
 #include <map>
 
+#include "layout/metadata.h"
 #include "layout/retention_state.h"
 #include "storage/fault/fault_store.h"
 #include "storage/memory/memory_store.h"
@@ -118,6 +119,36 @@ TEST_F(GenerationsTest, MarkMissingRecordsTheFirstSightingOnlyForStoredTopics) {
   EXPECT_EQ(state->missing_since_ms, 100);
   ASSERT_TRUE(g.MarkMissing("never-backed-up", 100).ok());
   EXPECT_TRUE(memory_.Get(keys_.RetentionState("never-backed-up")).status().IsNotFound());
+}
+
+TEST_F(GenerationsTest, ArchiveLeavesTopicJsonInPlaceWithoutTheOldTopicId) {
+  layout::TopicMetadata md{.topic = "orders", .topic_id = "old-id", .partitions = 2};
+  Put(keys_.TopicMetadata("orders"), layout::EncodeTopicMetadata(md));
+  auto stored = StoredTopicId(memory_, keys_, "orders");
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(*stored, "old-id");
+
+  Generations g(&memory_, keys_, nullptr);
+  auto n = g.Archive("orders", "test");
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  auto archived = StoredTopicId(memory_, keys_.Generation(*n), "orders");
+  ASSERT_TRUE(archived.ok());
+  EXPECT_EQ(*archived, "old-id");
+  auto in_place = memory_.Get(keys_.TopicMetadata("orders"));
+  ASSERT_TRUE(in_place.ok());
+  auto decoded = layout::DecodeTopicMetadata("k", *in_place);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(decoded->topic_id, "");
+  EXPECT_EQ(decoded->partitions, 2);  // the rest is kept for a restore
+}
+
+TEST_F(GenerationsTest, StoredTopicIdIsEmptyWithoutAReadableTopicJson) {
+  auto garbage = StoredTopicId(memory_, keys_, "orders");  // "{}": no format_version
+  ASSERT_TRUE(garbage.ok()) << garbage.status().ToString();
+  EXPECT_EQ(*garbage, "");
+  auto none = StoredTopicId(memory_, keys_, "absent");
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(*none, "");
 }
 
 }  // namespace

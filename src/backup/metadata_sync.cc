@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "backup/generations.h"
 #include "common/clock.h"
 
 namespace kb::backup {
@@ -128,6 +129,16 @@ Status MetadataSync::SyncTopics(const std::vector<kafka::TopicInfo>& topics) {
                                    .updated_at_ms = 0};
     auto it = written_topics_.find(t.name);
     if (it != written_topics_.end() && it->second == md) continue;
+    if (it == written_topics_.end() || it->second.topic_id != md.topic_id) {
+      KB_ASSIGN_OR_RETURN(std::string stored_id, StoredTopicId(*store_, keys_, t.name));
+      if (!stored_id.empty() && stored_id != md.topic_id) {
+        spdlog::debug(
+            "{}: topic.json is of topic id {}, the cluster's is {}: left until the old "
+            "generation is archived",
+            t.name, stored_id, md.topic_id);
+        continue;
+      }
+    }
     layout::TopicMetadata stamped = md;
     stamped.updated_at_ms = NowMs();
     KB_RETURN_IF_ERROR(

@@ -6,8 +6,10 @@
 //     <prefix>/<topic>/<partition>/offset/consumers_offset (the JSON map group -> offset, always
 //     the latest) and, when they changed, to .../offset/history/<time ms> so a restore to an
 //     earlier time can use the offsets of that time.
-//   * Every backup.metadata_interval: <prefix>/<topic>/topic.json (partition count, replication
-//     factor, the topic's non-default configs) when it changed.
+//   * Every backup.metadata_interval: <prefix>/<topic>/topic.json (topic id, partition count,
+//     replication factor, the topic's non-default configs) when it changed. A topic.json that
+//     names another topic id is left alone: the stored backup is of an older generation of the
+//     topic, which the engine archives first (backup/generations.h).
 //
 // Which topics: those matching the topic filter that exist in the cluster. With several backup
 // processes in one group each writes the same objects (identical content); that is harmless.

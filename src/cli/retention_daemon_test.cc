@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "backup/backup_test_util.h"
+#include "backup/generations.h"
 #include "cli/cli_test_util.h"
 #include "kafka/admin.h"
 #include "layout/keys.h"
@@ -101,7 +102,7 @@ class RetentionDaemonTest : public backup::testutil::KafkaTest {
     FAIL() << "no /healthz: " << ReadFile(log_);
   }
   // SIGTERM must end the daemon with 0 within backup.shutdown_timeout (5 s here), also after a
-  // topic it backed up was deleted (librdkafka 2.0.2 can hang closing that consumer: the
+  // topic it backed up was deleted (librdkafka 2.0.2 could hang closing that consumer: the
   // shutdown watchdog covers closing the client too).
   void StopDaemon() {
     ASSERT_EQ(kill(reaper_.pid, SIGTERM), 0);
@@ -354,6 +355,57 @@ TEST_F(RetentionDaemonTest, ATopicReCreatedWhileTheDaemonRunsStartsANewGeneratio
   EXPECT_EQ(Cli(config, {"verify", "--generation", std::to_string(generation)}).code, 0);
   testing::Ran verify = Cli(config, {"verify"});
   EXPECT_EQ(verify.code, 0) << verify.output;
+}
+
+// Without a sighting (the daemon was not running while the topic was deleted) and with more records
+// in the new topic than the store holds, only the topic id tells the generations apart.
+TEST_F(RetentionDaemonTest, ATopicReCreatedWhileNoDaemonRanIsANewGenerationByItsTopicId) {
+  const std::string topic = PlainTopic("genid");
+  Produce(topic, 30);
+  const std::string config = WriteConfig({topic}, "");
+  testing::Ran first = Cli(config, {"backup", "--once"});
+  ASSERT_EQ(first.code, 0) << first.output;
+  auto old_id = backup::StoredTopicId(*store_, keys_, topic);
+  ASSERT_TRUE(old_id.ok()) << old_id.status().ToString();
+  ASSERT_FALSE(old_id->empty());
+
+  ASSERT_TRUE(admin_->DeleteTopic(topic, 30s).ok());
+  Status created = Status::OK();
+  for (int i = 0; i < 100; ++i) {  // the broker finishes a deletion asynchronously
+    created = admin_->CreateTopic({topic, 1, 1, {}}, 30s);
+    if (created.code() != Status::Code::kAlreadyExists) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_TRUE(created.ok()) << created.ToString();
+  Produce(topic, 45);
+
+  testing::Ran second = Cli(config, {"backup", "--once"});
+  ASSERT_EQ(second.code, 0) << second.output;
+  EXPECT_NE(second.output.find("the topic id changed from " + *old_id), std::string::npos)
+      << second.output;
+  int64_t generation = -1;
+  auto all = storage::ListAll(*store_, keys_.GenerationsRoot());
+  ASSERT_TRUE(all.ok());
+  for (const auto& o : *all) {
+    if (auto g = keys_.ParseGenerationKey(o.key)) generation = g->generation;
+  }
+  ASSERT_GT(generation, 0) << second.output;
+  const layout::Keys old = keys_.Generation(generation);
+  EXPECT_EQ(StoredNext(topic, old), 30);
+  EXPECT_EQ(StoredNext(topic, keys_), 45);
+  EXPECT_TRUE(backup::testutil::RangesTile(Ranges(topic, keys_), 0));
+  // topic.json names the new generation's id; the archived copy keeps the old one.
+  auto new_id = backup::StoredTopicId(*store_, keys_, topic);
+  ASSERT_TRUE(new_id.ok());
+  EXPECT_FALSE(new_id->empty());
+  EXPECT_NE(*new_id, *old_id);
+  auto archived_id = backup::StoredTopicId(*store_, old, topic);
+  ASSERT_TRUE(archived_id.ok());
+  EXPECT_EQ(*archived_id, *old_id);
+  // A third run finds nothing new to archive.
+  testing::Ran third = Cli(config, {"backup", "--once"});
+  ASSERT_EQ(third.code, 0) << third.output;
+  EXPECT_EQ(third.output.find("new generation"), std::string::npos) << third.output;
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // Cluster-facing operations of Kafka Backup: topics, metadata, watermarks, topic configs, records
-// and consumer groups, over librdkafka's C Admin API and metadata/ListOffsets calls (librdkafka
-// 2.0.2's C++ header has no Admin API). The backup daemon, restore and the ops commands use it.
+// and consumer groups, over librdkafka's C Admin API and its metadata/ListOffsets calls (the C++
+// header has no Admin API). The backup daemon, restore and the ops commands use it.
 //
 // Ownership: an Admin owns one producer handle that only carries admin and metadata requests; it
 // never produces. Values returned are plain copies; nothing refers back into librdkafka memory.
@@ -11,13 +11,12 @@
 // ("group g") at fault, mapped by common/error_map: a missing topic is NotFound, an answer that did
 // not come in time is Retryable, bad arguments are InvalidArgument before anything is sent.
 //
-// librdkafka 2.0.2 limits, decided here:
-//   - Topic ids are not exposed (its Metadata request predates them): TopicInfo::topic_id is "".
-//   - Metadata does not expose Kafka's is_internal flag: a topic counts as internal when its name
-//     starts with "__" (a superset of the broker's flag, which marks only __consumer_offsets,
-//     __transaction_state and __share_group_state).
-//   - Consumer groups are seen through the classic group APIs (ListGroups, DescribeGroups): group
-//     states of the KIP-848 protocol that librdkafka does not know read as kUnknown.
+// Decided here:
+//   - Topics are described with the admin DescribeTopics request: TopicInfo carries Kafka's topic
+//     id and its is_internal flag (only __consumer_offsets, __transaction_state and the like).
+//   - Consumer groups are described with the classic DescribeGroups API (librdkafka 2.8 has no
+//     ConsumerGroupDescribe): a group of the KIP-848 consumer protocol reads as Dead with no
+//     members there, so its state is taken from ListGroups (see GroupDescription::members).
 //   - End offsets (QueryWatermarks' high, OffsetsForTimes' fallback) are ListOffsets LATEST at the
 //     handle's `isolation.level` (librdkafka's default read_committed): the last stable offset,
 //     which equals the high watermark unless a transaction is open on the partition.
@@ -55,8 +54,8 @@ struct TopicInfo {
   std::string name;
   int32_t partitions = 0;
   int32_t replication_factor = 0;  // replica count of partition 0
-  bool internal = false;           // name starts with "__" (see above)
-  std::string topic_id;            // always "" with librdkafka 2.0.2 (see above)
+  bool internal = false;           // Kafka's is_internal flag
+  std::string topic_id;            // Kafka's topic id (base64), "" if the broker reports none
   friend bool operator==(const TopicInfo&, const TopicInfo&) = default;
 };
 
@@ -92,7 +91,7 @@ struct GroupDescription {
   std::string group_id;
   GroupState state = GroupState::kUnknown;
   // Active members, or kMembersUnknown for a group of the KIP-848 consumer protocol (Kafka 4
-  // clients with group.protocol=consumer): the classic DescribeGroups API that librdkafka 2.0.2
+  // clients with group.protocol=consumer): the classic DescribeGroups API that librdkafka 2.8
   // uses reports such a group as Dead with no members; its state then comes from ListGroups.
   int members = 0;
   std::string assignor;
@@ -143,9 +142,10 @@ class Admin {
                                             ConfigScope scope = ConfigScope::kOverrides);
 
   // ---- metadata
-  // Every topic of the cluster (internal ones included, see TopicInfo::internal), by name. A topic
-  // whose metadata carries an error (e.g. LEADER_NOT_AVAILABLE while it is being created) fails the
-  // call, naming it: a partial list would silently miss a topic.
+  // Every topic of the cluster (internal ones included, see TopicInfo::internal), by name: one
+  // Metadata request for the names, one DescribeTopics request for the rest. A topic deleted in
+  // between is left out; any other topic-level error fails the call, naming the topic: a partial
+  // list would silently miss a topic.
   Result<std::vector<TopicInfo>> ListTopics(std::chrono::milliseconds timeout);
   // One topic; NotFound when it does not exist.
   Result<TopicInfo> DescribeTopic(const std::string& topic, std::chrono::milliseconds timeout);
@@ -156,7 +156,7 @@ class Admin {
   Result<std::string> ClusterId(std::chrono::milliseconds timeout);
 
   // ---- offsets
-  // Low and high watermark of one partition (two ListOffsets requests to its leader).
+  // Low and high watermark of one partition (two ListOffsets requests to its leader), as below.
   Result<Watermarks> QueryWatermarks(const std::string& topic, int32_t partition,
                                      std::chrono::milliseconds timeout);
   // Watermarks of many partitions with two ListOffsets requests per leader broker in total.

@@ -1,6 +1,7 @@
-// Admin: cluster metadata (topics, partition counts, replication factors) and partition offsets
-// (watermarks, offsets for a timestamp), over rd_kafka_metadata, rd_kafka_query_watermark_offsets
-// and rd_kafka_offsets_for_times (librdkafka 2.0.2 has no admin ListOffsets / DescribeTopics).
+// Admin: cluster metadata (topics with their ids, partition counts, replication factors) over
+// the admin DescribeTopics request (topic names from one Metadata request), and partition offsets
+// (watermarks, offsets for a timestamp) over rd_kafka_offsets_for_times, which batches one
+// ListOffsets request per leader broker.
 #include <librdkafka/rdkafka.h>
 
 #include <algorithm>
@@ -20,18 +21,74 @@ using internal::PartitionListPtr;
 constexpr int64_t kEarliest = RD_KAFKA_OFFSET_BEGINNING;  // -2
 constexpr int64_t kLatest = RD_KAFKA_OFFSET_END;          // -1
 
-Result<TopicInfo> ToTopicInfo(const rd_kafka_metadata_topic_t& t) {
-  std::string name = t.topic;
-  if (t.err) return FromKafkaError(t.err, name, "metadata");
-  TopicInfo info{.name = name, .partitions = t.partition_cnt};
-  info.internal = name.starts_with("__");
-  const rd_kafka_metadata_partition_t* p0 = nullptr;
-  for (int i = 0; i < t.partition_cnt; ++i) {
-    if (t.partitions[i].id == 0) p0 = &t.partitions[i];
+struct TopicCollectionDel {
+  void operator()(rd_kafka_TopicCollection_t* c) const { rd_kafka_TopicCollection_destroy(c); }
+};
+
+// Kafka's topic id in its usual base64 spelling, or "" for the all-zero (unknown) id.
+std::string TopicIdString(const rd_kafka_Uuid_t* id) {
+  if (id == nullptr) return "";
+  if (rd_kafka_Uuid_most_significant_bits(id) == 0 &&
+      rd_kafka_Uuid_least_significant_bits(id) == 0) {
+    return "";
   }
-  if (p0 == nullptr && t.partition_cnt > 0) p0 = &t.partitions[0];
-  if (p0 != nullptr) info.replication_factor = p0->replica_cnt;
+  const char* text = rd_kafka_Uuid_base64str(id);
+  return text != nullptr ? text : "";
+}
+
+TopicInfo ToTopicInfo(const rd_kafka_TopicDescription_t* d) {
+  TopicInfo info{.name = rd_kafka_TopicDescription_name(d)};
+  info.internal = rd_kafka_TopicDescription_is_internal(d) != 0;
+  info.topic_id = TopicIdString(rd_kafka_TopicDescription_topic_id(d));
+  size_t n = 0;
+  const rd_kafka_TopicPartitionInfo_t** parts = rd_kafka_TopicDescription_partitions(d, &n);
+  info.partitions = static_cast<int32_t>(n);
+  const rd_kafka_TopicPartitionInfo_t* p0 = n > 0 ? parts[0] : nullptr;
+  for (size_t i = 0; i < n; ++i) {
+    if (rd_kafka_TopicPartitionInfo_partition(parts[i]) == 0) p0 = parts[i];
+  }
+  if (p0 != nullptr) {
+    size_t replicas = 0;
+    rd_kafka_TopicPartitionInfo_replicas(p0, &replicas);
+    info.replication_factor = static_cast<int32_t>(replicas);
+  }
   return info;
+}
+
+// One DescribeTopics request for `names` (not empty). A topic that does not exist is left out
+// when `skip_missing` (it was deleted since its name was listed), else NotFound naming it; any
+// other topic-level error fails the call naming the topic: a partial list would silently miss it.
+Result<std::vector<TopicInfo>> DescribeTopics(rd_kafka_t* rk, const std::vector<std::string>& names,
+                                              std::chrono::milliseconds timeout,
+                                              bool skip_missing) {
+  std::vector<const char*> raw;
+  raw.reserve(names.size());
+  for (const std::string& n : names) raw.push_back(n.c_str());
+  const std::string subject = names.size() == 1 ? names[0] : "cluster";
+  std::unique_ptr<rd_kafka_TopicCollection_t, TopicCollectionDel> collection(
+      rd_kafka_TopicCollection_of_topic_names(raw.data(), raw.size()));
+  KB_ASSIGN_OR_RETURN(
+      auto opts, internal::MakeOptions(rk, RD_KAFKA_ADMIN_OP_DESCRIBETOPICS, timeout, subject));
+  internal::QueuePtr q(rd_kafka_queue_new(rk));
+  rd_kafka_DescribeTopics(rk, collection.get(), opts.get(), q.get());
+  KB_ASSIGN_OR_RETURN(internal::EventPtr ev,
+                      internal::WaitResult(q.get(), timeout, subject, "describe topics"));
+  size_t n = 0;
+  const rd_kafka_TopicDescription_t** descs =
+      rd_kafka_DescribeTopics_result_topics(rd_kafka_event_DescribeTopics_result(ev.get()), &n);
+  std::vector<TopicInfo> out;
+  out.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    const rd_kafka_error_t* error = rd_kafka_TopicDescription_error(descs[i]);
+    const std::string name = rd_kafka_TopicDescription_name(descs[i]);
+    if (error != nullptr && rd_kafka_error_code(error) == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+      if (skip_missing) continue;
+      return Status::NotFound(name, "topic not in the cluster");
+    }
+    KB_RETURN_IF_ERROR(internal::FromErrorObject(error, name, "describe topic"));
+    out.push_back(ToTopicInfo(descs[i]));
+  }
+  return out;
 }
 
 // Fails with InvalidArgument on a bad or repeated partition.
@@ -91,17 +148,21 @@ std::string ToString(const TopicPartition& tp) {
 
 Result<std::vector<TopicInfo>> Admin::ListTopics(std::chrono::milliseconds timeout) {
   KB_RETURN_IF_ERROR(internal::CheckTimeout(timeout, "cluster"));
+  const auto deadline = Clock::now() + timeout;
+  rd_kafka_t* rk = handle_->c_ptr();
   const rd_kafka_metadata_t* raw = nullptr;
   rd_kafka_resp_err_t err =
-      rd_kafka_metadata(handle_->c_ptr(), 1, nullptr, &raw, static_cast<int>(timeout.count()));
+      rd_kafka_metadata(rk, 1, nullptr, &raw, static_cast<int>(timeout.count()));
   MetadataPtr md(raw);
   if (err) return FromKafkaError(err, "cluster", "metadata");
-  std::vector<TopicInfo> topics;
-  topics.reserve(static_cast<size_t>(md->topic_cnt));
-  for (int i = 0; i < md->topic_cnt; ++i) {
-    KB_ASSIGN_OR_RETURN(TopicInfo info, ToTopicInfo(md->topics[i]));
-    topics.push_back(std::move(info));
-  }
+  std::vector<std::string> names;
+  names.reserve(static_cast<size_t>(md->topic_cnt));
+  for (int i = 0; i < md->topic_cnt; ++i) names.emplace_back(md->topics[i].topic);
+  if (names.empty()) return std::vector<TopicInfo>();
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+  if (left.count() <= 0) return Status::Retryable("cluster", "describe topics: timed out");
+  KB_ASSIGN_OR_RETURN(std::vector<TopicInfo> topics,
+                      DescribeTopics(rk, names, left, /*skip_missing=*/true));
   std::sort(topics.begin(), topics.end(),
             [](const TopicInfo& a, const TopicInfo& b) { return a.name < b.name; });
   return topics;
@@ -111,18 +172,12 @@ Result<TopicInfo> Admin::DescribeTopic(const std::string& topic,
                                        std::chrono::milliseconds timeout) {
   KB_RETURN_IF_ERROR(internal::CheckTopic(topic));
   KB_RETURN_IF_ERROR(internal::CheckTimeout(timeout, topic));
-  rd_kafka_t* rk = handle_->c_ptr();
-  internal::TopicPtr rkt(rd_kafka_topic_new(rk, topic.c_str(), nullptr));
-  if (!rkt) return FromKafkaError(rd_kafka_last_error(), topic, "metadata");
-  const rd_kafka_metadata_t* raw = nullptr;
-  rd_kafka_resp_err_t err =
-      rd_kafka_metadata(rk, 0, rkt.get(), &raw, static_cast<int>(timeout.count()));
-  MetadataPtr md(raw);
-  if (err) return FromKafkaError(err, topic, "metadata");
-  for (int i = 0; i < md->topic_cnt; ++i) {
-    if (topic == md->topics[i].topic) return ToTopicInfo(md->topics[i]);
+  KB_ASSIGN_OR_RETURN(std::vector<TopicInfo> found,
+                      DescribeTopics(handle_->c_ptr(), {topic}, timeout, /*skip_missing=*/false));
+  for (TopicInfo& info : found) {
+    if (info.name == topic) return std::move(info);
   }
-  return Status::NotFound(topic, "topic not in cluster metadata");
+  return Status::NotFound(topic, "topic not in the cluster");
 }
 
 Result<int> Admin::PartitionCount(const std::string& topic, std::chrono::milliseconds timeout) {
@@ -132,15 +187,9 @@ Result<int> Admin::PartitionCount(const std::string& topic, std::chrono::millise
 
 Result<Watermarks> Admin::QueryWatermarks(const std::string& topic, int32_t partition,
                                           std::chrono::milliseconds timeout) {
-  KB_RETURN_IF_ERROR(internal::CheckPartition(topic, partition));
-  const std::string subject = internal::PartitionSubject(topic, partition);
-  KB_RETURN_IF_ERROR(internal::CheckTimeout(timeout, subject));
-  Watermarks w;
-  rd_kafka_resp_err_t err =
-      rd_kafka_query_watermark_offsets(handle_->c_ptr(), topic.c_str(), partition, &w.low, &w.high,
-                                       static_cast<int>(timeout.count()));
-  if (err) return FromKafkaError(err, subject, "query watermarks");
-  return w;
+  const TopicPartition tp{topic, partition};
+  KB_ASSIGN_OR_RETURN(auto marks, QueryWatermarks(std::vector<TopicPartition>{tp}, timeout));
+  return marks.at(tp);
 }
 
 Result<std::map<TopicPartition, Watermarks>> Admin::QueryWatermarks(
