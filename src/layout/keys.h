@@ -7,7 +7,7 @@
 //   offsets (JSON map)
 //
 // Segment and gap ranges of one partition tile its offsets: each starts where the previous one
-// ended (+1), so continuity can be checked from a listing alone.
+// ended (+1), so continuity can be checked from a listing alone (layout/tiling.h).
 // Offsets in segment keys are zero-padded to 20 digits so that lexicographic listing order is
 // offset order; both bounds are inclusive (the first and last offset the segment holds).
 // The prefix is optional ("" puts topics at the top of the store); leading and trailing '/' are

@@ -91,7 +91,8 @@ std::string FormatVerifyText(const VerifyReport& report);
 //
 // Problems in the tiling of one partition's ranges (sorted by start, as in the catalog): holes
 // (named by the range after them, with the missing offsets) and overlaps (named by the later
-// range, with the offsets it shares with an earlier one).
+// range, with the offsets it shares with an earlier one). The check itself is layout/tiling.h,
+// which restore shares; `ls` reports the same problems.
 std::vector<StoreProblem> CheckTiling(const std::vector<backup::StoredRange>& ranges);
 // Indices of `sample` of `count` segments, evenly spaced and always including the last (and the
 // first when sample >= 2); every index when sample is 0 or >= count.

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "layout/tiling.h"
 #include "ops/report_text.h"
 #include "ops/verify.h"
 
@@ -18,17 +19,16 @@ std::string Seconds(double s) {
 
 std::vector<StoreProblem> CheckTiling(const std::vector<backup::StoredRange>& ranges) {
   std::vector<StoreProblem> out;
-  const backup::StoredRange* reach = nullptr;  // the range that reaches furthest so far
-  for (const backup::StoredRange& r : ranges) {
-    if (reach != nullptr && r.start - 1 > reach->end) {
-      out.push_back({r.key, reach->end + 1, r.start - 1,
-                     "hole: no segment or gap covers these offsets, which lie between " +
-                         reach->key + " and this object"});
-    } else if (reach != nullptr && r.start <= reach->end) {
-      out.push_back({r.key, r.start, std::min(r.end, reach->end),
-                     "overlap: these offsets are also covered by " + reach->key});
+  for (const layout::TilingFault& f : layout::FindTilingFaults(ranges)) {
+    const std::string& key = ranges[f.range].key;
+    const std::string& reach = ranges[f.reach].key;
+    if (f.kind == layout::TilingFaultKind::kHole) {
+      out.push_back({key, f.first, f.last,
+                     "hole: no segment or gap covers these offsets, which lie between " + reach +
+                         " and this object"});
+    } else {
+      out.push_back({key, f.first, f.last, "overlap: these offsets are also covered by " + reach});
     }
-    if (reach == nullptr || r.end > reach->end) reach = &r;
   }
   return out;
 }
