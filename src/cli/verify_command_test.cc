@@ -73,5 +73,28 @@ TEST_F(StoreCommandTest, LsShowsTheStoreAsTextOrJson) {
   EXPECT_NE(r.err.find("missing"), std::string::npos) << r.err;
 }
 
+TEST_F(StoreCommandTest, LsOfAStoreWithAHoleListsItAndExitsOne) {
+  // A segment deleted from the middle: 100-149 missing between 50-99 and 150-199.
+  Put(keys_.Segment("orders", 0, 150, 199),
+      ops::testing::SegmentBytes(150, 199, 1'700'000'000'000));
+  const std::string after = keys_.Segment("orders", 0, 150, 199);
+  Put(keys_.Segment("orders", 0, 100, 149),
+      ops::testing::SegmentBytes(100, 149, 1'700'000'000'000));
+  ASSERT_TRUE(store_->Delete({keys_.Segment("orders", 0, 100, 149)}).ok());
+
+  Run r = Cli({"ls"});
+  EXPECT_EQ(r.code, kExitFailure) << r.out << r.err;
+  EXPECT_NE(r.out.find(after + " offsets 100..149: hole"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("1 problem"), std::string::npos) << r.err;
+
+  r = Cli({"ls", "--output", "json"});
+  EXPECT_EQ(r.code, kExitFailure);
+  auto json = nlohmann::json::parse(r.out);
+  ASSERT_EQ(json["problems"].size(), 1u);
+  EXPECT_EQ(json["problems"][0]["key"], after);
+  EXPECT_EQ(json["problems"][0]["start"], 100);
+  EXPECT_EQ(json["problems"][0]["end"], 149);
+}
+
 }  // namespace
 }  // namespace kb::cli

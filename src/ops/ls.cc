@@ -6,6 +6,7 @@
 
 #include "ops/parallel.h"
 #include "ops/store_catalog.h"
+#include "ops/verify.h"
 
 namespace kb::ops {
 namespace {
@@ -117,6 +118,9 @@ Result<LsReport> ListStore(storage::ObjectStore& store, const layout::Keys& keys
                         std::span<const std::optional<format::SegmentFooter>>(footers).subspan(
                             next_footer, count)));
       next_footer += count;
+      // Holes (and overlaps) in the tiling of the partition's segment and gap ranges.
+      const std::vector<StoreProblem> tiling = CheckTiling(p.ranges);
+      report.problems.insert(report.problems.end(), tiling.begin(), tiling.end());
       ++t.stored_partitions;
       AddTotals(&t.totals, report.partitions.back().totals);
     }

@@ -6,11 +6,16 @@
 // footer (up to `parallelism` at a time; SegmentReader::Open), and one Get per topic.json. Memory
 // grows with the objects listed (the catalog), never with the segments' contents.
 //
-// Failure contract: a segment whose footer does not parse and a topic.json that does not decode
-// are not errors of ListStore: they go into LsReport::problems (naming the key) and the rest of
-// the report is still computed; the command then fails. Other store errors (network,
-// credentials) stop ListStore and pass through with their subject. A bad or unknown --topic is
-// InvalidArgument / NotFound naming it.
+// Problems: every hole in the tiling of a partition's segment and gap ranges (offsets between two
+// stored ranges that no segment and no gap record covers, e.g. a segment deleted from the middle;
+// a restore would stop there) and every overlap, as `verify` finds them from the listing
+// (ops/verify.h CheckTiling): named by the object after the hole and the missing offsets.
+//
+// Failure contract: a segment whose footer does not parse, a topic.json that does not decode and
+// a hole or overlap are not errors of ListStore: they go into LsReport::problems (naming the key)
+// and the rest of the report is still computed; the command then fails (exit code 1). Other store
+// errors (network, credentials) stop ListStore and pass through with their subject. A bad or
+// unknown --topic is InvalidArgument / NotFound naming it.
 //
 // Thread-safety: ListStore may run concurrently with anything else on the same (thread-safe)
 // store; the report is a plain value.
@@ -80,7 +85,7 @@ struct LsReport {
   std::vector<LsTopic> topics;            // by topic
   std::vector<LsGeneration> generations;  // by topic, then generation; only when no topic named
   std::vector<LsPartition> partitions;    // by topic, then partition
-  std::vector<StoreProblem> problems;     // unreadable footers and topic.json, sorted
+  std::vector<StoreProblem> problems;     // unreadable footers and topic.json, holes, sorted
   LsTotals totals;                        // of every topic shown
 };
 

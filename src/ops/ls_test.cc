@@ -165,5 +165,40 @@ TEST_F(LsTest, UnreadableFooterAndTopicJsonAreProblemsNotErrors) {
   EXPECT_NE(text.find("2 problems:\n  " + bad + " offsets 10..19: "), std::string::npos) << text;
 }
 
+TEST_F(LsTest, EveryHoleIsAProblemNamingPartitionAndOffsets) {
+  s_.AddTopic("t", 2);
+  s_.AddSegment("t", 0, 0, 999);
+  const std::string after_hole = s_.AddSegment("t", 0, 3000, 3999);  // 1000-2999 deleted
+  const std::string gap = s_.AddGap("t", 0, 4000, 4499);
+  const std::string after_gap_hole = s_.AddSegment("t", 0, 5000, 5099);  // hole next to a gap
+  s_.AddSegment("t", 1, 100, 199);  // starts above 0 (retention): no hole
+  s_.AddGap("t", 1, 200, 299);
+
+  auto report = Ls();
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_EQ(report->problems.size(), 2u);
+  EXPECT_EQ(report->problems[0].key, after_hole);  // the object after the hole: t/0
+  EXPECT_EQ(report->problems[0].start, 1000);
+  EXPECT_EQ(report->problems[0].end, 2999);
+  EXPECT_EQ(report->problems[1].key, after_gap_hole);
+  EXPECT_EQ(report->problems[1].start, 4500);
+  EXPECT_EQ(report->problems[1].end, 4999);
+  EXPECT_NE(report->problems[1].message.find("hole"), std::string::npos);
+  EXPECT_NE(report->problems[1].message.find(gap), std::string::npos);
+  // The rest of the report is still there.
+  EXPECT_EQ(report->partitions.size(), 2u);
+  EXPECT_EQ(report->partitions[0].totals.records, 2100u);
+
+  const std::string text = FormatLsText(*report);
+  EXPECT_NE(text.find("2 problems:\n  " + after_hole + " offsets 1000..2999: hole"),
+            std::string::npos)
+      << text;
+  auto json = nlohmann::json::parse(FormatLsJson(*report));
+  ASSERT_EQ(json["problems"].size(), 2u);
+  EXPECT_EQ(json["problems"][0]["key"], after_hole);
+  EXPECT_EQ(json["problems"][0]["start"], 1000);
+  EXPECT_EQ(json["problems"][0]["end"], 2999);
+}
+
 }  // namespace
 }  // namespace kb::ops
