@@ -89,7 +89,8 @@ void AddRestoreOptions(CLI::App* sub, RestoreArgs& a) {
   sub->add_flag("--dry-run", a.dry_run,
                 "Print the plan and the groups' new offsets; write nothing");
   sub->add_flag("--skip-corrupt", a.skip_corrupt,
-                "Skip corrupt blocks/segments and report their offsets as gaps");
+                "Skip corrupt blocks/segments and restore around holes in the backup (offsets "
+                "in no stored object), reporting their offsets as gaps");
   sub->add_option("--groups", a.groups, "Only these consumer groups (repeatable; ^regex allowed)");
   sub->add_option("--exclude-groups", a.exclude_groups,
                   "Leave these consumer groups out (repeatable; ^regex allowed)");

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "layout/tiling.h"
 #include "ops/parallel.h"
 #include "ops/store_catalog.h"
 #include "ops/store_problem.h"
@@ -60,6 +61,62 @@ void ChooseBlocks(const RestoreSelection& sel, OffsetRange allowed, SegmentPlan*
     p->max_timestamp = std::max(p->max_timestamp, e.max_timestamp);
     seg->blocks.push_back(b);
   }
+}
+
+// Holes named in a partition's error; the others are counted.
+constexpr size_t kHolesNamed = 10;
+
+// Whether a hole of `p` may hold records of the selection: always without a time window; with
+// one, when the window meets the times between the last record of the segment before the hole and
+// the first record of the segment after it (a side without a readable footer is open).
+bool HoleMayHoldSelected(const RestoreSelection& sel, const PartitionPlan& p, OffsetRange hole) {
+  if (!sel.has_time()) return true;
+  int64_t before = INT64_MIN, after = INT64_MAX;
+  for (const SegmentPlan& s : p.segments) {  // in offset order; none covers the hole
+    if (s.end < hole.first) {
+      before = s.reader ? s.reader->footer().max_timestamp : INT64_MIN;
+    } else {
+      after = s.reader ? s.reader->footer().min_timestamp : INT64_MAX;
+      break;
+    }
+  }
+  const int64_t lo = std::min(before, after), hi = std::max(before, after);
+  return lo <= sel.to_or_max() && hi >= sel.from_or_min();
+}
+
+// The holes in the tiling of the partition's stored `ranges` that the selection crosses (clipped
+// to its offsets): the partition's error, or with skip_corrupt gaps. Call with the segments'
+// readers opened.
+void PlanHoles(const RestoreSelection& sel, const std::vector<backup::StoredRange>& ranges,
+               bool skip_corrupt, PartitionPlan* p) {
+  const OffsetRange allowed = AllowedOffsets(sel, p->partition);
+  std::string named;
+  for (const layout::TilingFault& f : layout::FindTilingFaults(ranges)) {
+    if (f.kind != layout::TilingFaultKind::kHole) continue;
+    const OffsetRange hole{std::max(f.first, allowed.first), std::min(f.last, allowed.last)};
+    if (hole.first > hole.last || !HoleMayHoldSelected(sel, *p, hole)) continue;
+    p->holes.push_back(hole);
+    if (p->holes.size() > kHolesNamed) continue;
+    named += (named.empty() ? "" : ", ") + ("[" + std::to_string(hole.first) + ", ") +
+             std::to_string(hole.last + 1) + ") (between " + ranges[f.reach].key + " and " +
+             ranges[f.range].key + ")";
+  }
+  if (p->holes.empty()) return;
+  if (skip_corrupt) {
+    p->gaps.insert(p->gaps.end(), p->holes.begin(), p->holes.end());
+    std::sort(p->gaps.begin(), p->gaps.end(),
+              [](const OffsetRange& a, const OffsetRange& b) { return a.first < b.first; });
+    return;
+  }
+  if (p->holes.size() > kHolesNamed) {
+    named += " and " + std::to_string(p->holes.size() - kHolesNamed) + " more";
+  }
+  p->error = Status::Corruption(
+      p->source_topic + "/" + std::to_string(p->partition),
+      "offsets " + named +
+          " are in no segment and no gap record of the backup (a hole: data lost from the "
+          "store; `kafka-backup verify` names it too): nothing of this partition is restored; "
+          "--skip-corrupt restores around the hole and reports it as a gap");
 }
 
 }  // namespace
@@ -139,6 +196,16 @@ Result<RestorePlan> PlanRestore(storage::ObjectStore& store, const layout::Keys&
     }
     s.reader = std::make_shared<const format::SegmentReader>(std::move(*reader));
   });
+  // Holes first: a partition that crosses one fails naming the missing offsets.
+  for (TopicPlan& t : plan.topics) {
+    const ops::TopicObjects& objects = catalog.at(t.source_topic);
+    for (PartitionPlan& p : t.partitions) {
+      auto it = objects.partitions.find(p.partition);
+      if (it != objects.partitions.end()) {
+        PlanHoles(sel, it->second.ranges, options.skip_corrupt, &p);
+      }
+    }
+  }
   for (size_t i = 0; i < all.size(); ++i) {
     plan.footer_bytes += std::min<uint64_t>(all[i].second->size, options.footer_read_bytes);
     if (errors[i].ok()) continue;

@@ -12,10 +12,19 @@
 // Partitions: 0 .. topic.json's partition count - 1 (an empty partition is planned as empty), plus
 // any other partition that has objects; with an offsets selection, only the listed ones.
 //
+// Holes: offsets between two stored ranges of a partition that no segment and no gap record covers
+// (layout/tiling.h; e.g. a segment deleted from the middle of the backup) are data the backup lost
+// without saying why. When the selection crosses one (its offsets, clipped to the offset
+// selection; with a time window, unless the record times of the segments on either side of the
+// hole put it outside the window), the partition's plan gets a Corruption error naming the topic,
+// partition and every such range [first, last + 1), and nothing of the partition is restored; with
+// skip_corrupt the hole is restored around and reported exactly as a retention gap (in `gaps`, and
+// in `holes` to tell it apart), so that group translation treats it as one.
+//
 // Failure contract: store errors of the listing and of topic.json pass through (a named topic with
-// nothing stored is NotFound); a segment whose footer cannot be read for a data problem does not
-// fail the plan: it is recorded in its partition (PartitionPlan::error, naming the object key and
-// its offsets), or with skip_corrupt as a skipped range.
+// nothing stored is NotFound); a hole, or a segment whose footer cannot be read for a data
+// problem, does not fail the plan: it is recorded in its partition (PartitionPlan::error, naming
+// the partition or object key and the offsets), or with skip_corrupt as a gap or skipped range.
 // Ownership: the plan owns its SegmentReaders, which keep a pointer to the store: the store must
 // outlive the plan. Thread-safety: a plan is read-only after PlanRestore; its readers may be used
 // from several threads.
@@ -60,7 +69,9 @@ struct PartitionPlan {
   std::string selection;  // RestoreSelection::Describe
   std::vector<SegmentPlan> segments;
   std::vector<SkippedRange> skipped;  // footers that could not be read (skip_corrupt)
-  std::vector<OffsetRange> gaps;      // gap objects (retention) meeting the selection
+  std::vector<OffsetRange> gaps;      // gap objects (retention) meeting the selection, and holes
+                                      // with skip_corrupt; by offset
+  std::vector<OffsetRange> holes;     // offsets in no segment and no gap object (see above)
   uint64_t records = 0;               // records in the chosen blocks (see count_exact)
   bool count_exact = true;            // false when a time window cuts through a block
   uint64_t stored_bytes = 0;          // bytes of the chosen blocks in the store
@@ -71,7 +82,7 @@ struct PartitionPlan {
   bool contiguous = true;
   int64_t first_offset = -1;  // of the chosen blocks (after the offset selection); -1: none
   int64_t last_offset = -1;
-  Status error;  // a footer that could not be read (without skip_corrupt)
+  Status error;  // a hole or a footer that could not be read (without skip_corrupt)
 };
 
 struct TopicPlan {

@@ -144,6 +144,13 @@ std::string FormatSummary(const RestoreReport& report) {
   std::string out =
       ops::Table(rows, {false, false, false, true, true, true, true, false, false, false});
   for (const PartitionResult& p : report.partitions) {
+    for (const OffsetRange& h : p.holes) {
+      if (!p.error.ok()) break;  // then the hole is the error, in the table
+      out += "hole " + p.source_topic + "/" + std::to_string(p.partition) + " offsets " +
+             std::to_string(h.first) + "-" + std::to_string(h.last) +
+             ": in no segment and no gap record of the backup; restored around as a gap "
+             "(--skip-corrupt)\n";
+    }
     for (const SkippedRange& s : p.skipped) {
       out += "skipped " + p.source_topic + "/" + std::to_string(p.partition) + " offsets " +
              std::to_string(s.first) + "-" + std::to_string(s.last) + " (" + s.key +

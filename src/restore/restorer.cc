@@ -109,7 +109,16 @@ PartitionResult Run::RestorePartition(const PartitionPlan& plan) {
                     .selection = plan.selection,
                     .map = OffsetMap(0),
                     .skipped = plan.skipped,
-                    .gaps = plan.gaps};
+                    .gaps = plan.gaps,
+                    .holes = plan.holes};
+  // With skip_corrupt a hole is a gap (without, it is the partition's error).
+  for (const OffsetRange& h : plan.holes) {
+    if (!plan.error.ok()) break;
+    spdlog::warn(
+        "{}: offsets {}-{} are in no segment and no gap record of the backup (a hole); "
+        "restoring around them as around a gap (--skip-corrupt)",
+        Name(plan.source_topic, plan.partition), h.first, h.last);
+  }
   r.error = plan.error.ok() ? Restore(plan, &r) : plan.error;
   if (!r.error.ok()) {
     r.outcome = PartitionOutcome::kFailed;

@@ -83,7 +83,8 @@ struct PartitionResult {
   bool complete = false;
   Status error;
   std::vector<SkippedRange> skipped;  // corrupt data skipped (skip_corrupt)
-  std::vector<OffsetRange> gaps;      // retention gaps of the backup in the selection
+  std::vector<OffsetRange> gaps;      // retention gaps of the backup in the selection, and holes
+  std::vector<OffsetRange> holes;     // offsets in no stored object, restored around (skip_corrupt)
   std::string note;                   // e.g. "target already held 5 records"
 };
 
