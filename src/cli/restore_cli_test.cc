@@ -1,6 +1,8 @@
 // The kafka-backup binary's `restore` against the real broker: kill -9 in the middle of a restore
 // (twice), run the same command again, and the target holds every selected record exactly once,
-// in order, with a complete offset map; --dry-run prints the plan and writes nothing.
+// in order, with a complete offset map; --dry-run prints the plan and writes nothing; a segment
+// deleted from the middle of a partition stops that partition (or, with --skip-corrupt, is
+// restored around as a gap, groups included).
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -14,6 +16,7 @@
 #include "backup/metadata_sync.h"
 #include "cli/cli_test_util.h"
 #include "kafka/admin.h"
+#include "layout/metadata.h"
 #include "restore/offset_map_store.h"
 #include "restore/restore_test_util.h"
 #include "storage/factory/open_store.h"
@@ -164,6 +167,94 @@ TEST_F(RestoreCliTest, DryRunPrintsThePlanAndWritesNothing) {
   ASSERT_TRUE(store.ok());
   restore::OffsetMapStore maps(store->get(), layout::Keys("kb"));
   EXPECT_TRUE(maps.List(topic, 0)->empty());
+}
+
+TEST_F(RestoreCliTest, SegmentMissingFromTheMiddleFailsThePartitionOrIsRestoredAroundAsAGap) {
+  // Regression: a segment deleted between two others was restored silently (exit 0, "restored",
+  // records missing, groups moved across the hole).
+  constexpr int kPerPartition = 6000;
+  cfg_.backup.segment_max_records = 2000;
+  const std::string topic = BackedUpTopic(2, kPerPartition);
+  auto store = storage::OpenStore(cfg_.storage);
+  ASSERT_TRUE(store.ok());
+  const layout::Keys keys("kb");
+  auto listed = storage::ListAll(**store, keys.PartitionPrefix(topic, 0));
+  ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+  std::vector<layout::SegmentKey> segments;
+  for (const storage::ObjectInfo& o : *listed) {
+    if (keys.Classify(o.key) == layout::KeyKind::kSegment) {
+      segments.push_back(*keys.ParseSegment(o.key));
+    }
+  }
+  ASSERT_GE(segments.size(), 3u);
+  const layout::SegmentKey middle = segments[segments.size() / 2];
+  const int64_t a = middle.start_offset, b = middle.end_offset + 1;  // the hole: [a, b)
+  const std::string hole = "[" + std::to_string(a) + ", " + std::to_string(b) + ")";
+  ASSERT_TRUE((*store)->Delete({keys.Segment(topic, 0, a, b - 1)}).ok());
+  // Groups of partition 0: one committed inside the hole, one after it.
+  const std::string in_hole = kb::testing::UniqueName("g-in-hole");
+  const std::string after = kb::testing::UniqueName("g-after");
+  const int64_t after_offset = b + 10;
+  ASSERT_TRUE((*store)
+                  ->Put(keys.ConsumerOffsets(topic, 0),
+                        layout::EncodeGroupOffsets({{in_hole, a + 5}, {after, after_offset}}))
+                  .ok());
+  auto run_restore = [&](const std::string& target, std::vector<std::string> extra) {
+    std::vector<std::string> args = {"--config", config_,    "restore",           "--topic",
+                                     topic,      "--rename", topic + "=" + target};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return cli::testing::Run(KB_BINARY, args, dir_.path() + "/" + target + ".log", 180s);
+  };
+  restore::OffsetMapStore maps(store->get(), keys);
+
+  // Without --skip-corrupt: exit 1 naming the partition and the missing offsets; nothing of
+  // partition 0 is produced (no restore record either); partition 1 is restored.
+  const std::string strict = topic + "-strict";
+  cli::testing::Ran r = run_restore(strict, {});
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find(topic + "/0"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("offsets " + hole), std::string::npos) << r.output;
+  EXPECT_EQ(restore::testutil::ReadAll(bootstrap_, strict, 0).size(), 0u);
+  EXPECT_EQ(restore::testutil::ReadAll(bootstrap_, strict, 1).size(),
+            static_cast<size_t>(kPerPartition));
+  EXPECT_TRUE(maps.List(topic, 0)->empty());
+
+  // With --skip-corrupt: the rest is restored, the hole is reported as a gap, and the groups are
+  // translated across it.
+  const std::string skip = topic + "-skip";
+  r = run_restore(skip, {"--skip-corrupt"});
+  EXPECT_EQ(r.code, 0) << r.output;
+  const std::string gap = std::to_string(a) + "-" + std::to_string(b - 1);
+  EXPECT_NE(r.output.find("hole " + topic + "/0 offsets " + gap), std::string::npos) << r.output;
+  const std::vector<format::Record> got = restore::testutil::ReadAll(bootstrap_, skip, 0);
+  ASSERT_EQ(got.size(), static_cast<size_t>(kPerPartition - (b - a)));
+  EXPECT_EQ(got[a].key, "k" + std::to_string(2 * b));  // key i of the topic went to i % 2
+  auto records = maps.List(topic, 0);
+  ASSERT_TRUE(records.ok());
+  ASSERT_EQ(records->size(), 1u);  // into -skip; -strict has none
+  EXPECT_EQ((*records)[0].target_topic, skip);
+  EXPECT_TRUE((*records)[0].complete);
+  // As for a gap: the group in the hole resumes at the first record after it, the other at its
+  // record, (b - a) earlier than on the source.
+  auto committed = [&](const std::string& group, const std::string& t) -> int64_t {
+    auto offsets = admin_->ListConsumerGroupOffsets(group, 30s);
+    if (!offsets.ok()) return -1;
+    auto it = offsets->find({t, 0});
+    return it == offsets->end() ? -1 : it->second;
+  };
+  EXPECT_EQ(committed(in_hole, strict), -1);  // not moved across the hole by the failed restore
+  EXPECT_EQ(committed(in_hole, skip), a) << r.output;
+  EXPECT_EQ(committed(after, skip), after_offset - (b - a)) << r.output;
+
+  // The same backup with a gap record where the hole is restores to the same place.
+  ASSERT_TRUE(
+      (*store)->Put(keys.Gap(topic, 0, a, b - 1), layout::EncodeGap({"retention", 1})).ok());
+  const std::string with_gap = topic + "-gap";
+  r = run_restore(with_gap, {});
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(restore::testutil::ReadAll(bootstrap_, with_gap, 0).size(), got.size());
+  EXPECT_EQ(committed(in_hole, with_gap), committed(in_hole, skip));
+  EXPECT_EQ(committed(after, with_gap), committed(after, skip));
 }
 
 TEST_F(RestoreCliTest, BadFlagsAreUsageErrors) {
