@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <mutex>
 #include <thread>
 
 #include "backup/backup_engine.h"
@@ -27,6 +28,27 @@ extern "C" void OnSignal(int) {
   if (g_signals.fetch_add(1) > 0) _exit(1);  // second signal: stop now
   if (backup::BackupEngine* e = g_engine.load()) e->Stop();
 }
+
+// What /healthz answers: OK while the backup runs, the reason once it stopped.
+// Thread-safety: any thread.
+class Health {
+ public:
+  Status Check() const {
+    std::lock_guard lock(mu_);
+    if (state_.ok() && g_signals.load() > 0) {
+      return Status::Cancelled("backup", "shutting down (signal received)");
+    }
+    return state_;
+  }
+  void Stopped(Status why) {
+    std::lock_guard lock(mu_);
+    state_ = std::move(why);
+  }
+
+ private:
+  mutable std::mutex mu_;
+  Status state_ = Status::OK();
+};
 
 // Feeds the engine's view of its partitions into the Prometheus metrics.
 class MetricsObserver : public backup::EngineObserver {
@@ -68,6 +90,18 @@ Status RunBackup(const Config& cfg, bool once) {
   spdlog::info("backup store: {}{}", store->Describe(),
                cfg.storage.prefix.empty() ? "" : " (prefix " + cfg.storage.prefix + ")");
 
+  // The metrics endpoint first: a port already taken ends the start before any Kafka client exists.
+  Health health;
+  std::unique_ptr<metrics::MetricsServer> server;
+  if (!cfg.metrics.listen.empty()) {
+    KB_ASSIGN_OR_RETURN(server, metrics::MetricsServer::Start(
+                                    {.listen = cfg.metrics.listen,
+                                     .registry = registry,
+                                     .health = [&health] { return health.Check(); },
+                                     .before_scrape = [&] { metrics.RefreshLagSeconds(); }}));
+    spdlog::info("metrics on http://{}/metrics, health on /healthz", server->address());
+  }
+
   KB_ASSIGN_OR_RETURN(auto engine, backup::BackupEngine::Make(cfg, store.get(), {.once = once}));
   MetricsObserver observer(metrics);
   engine->SetObserver(&observer);
@@ -84,16 +118,6 @@ Status RunBackup(const Config& cfg, bool once) {
     for (const backup::PartitionId& id : e->Assigned()) topics.push_back(id.topic);
     return topics;
   });
-
-  std::unique_ptr<metrics::MetricsServer> server;
-  if (!cfg.metrics.listen.empty()) {
-    KB_ASSIGN_OR_RETURN(server, metrics::MetricsServer::Start(
-                                    {.listen = cfg.metrics.listen,
-                                     .registry = registry,
-                                     .health = [] { return Status::OK(); },
-                                     .before_scrape = [&] { metrics.RefreshLagSeconds(); }}));
-    spdlog::info("metrics on http://{}/metrics, health on /healthz", server->address());
-  }
 
   g_engine.store(engine.get());
   std::signal(SIGTERM, OnSignal);
@@ -129,6 +153,8 @@ Status RunBackup(const Config& cfg, bool once) {
   if (!once) sync->Start();
   if (!once) maintenance->Start();
   Status s = engine->Run();
+  health.Stopped(s.ok() ? Status::Cancelled("backup", "stopped, shutting down")
+                        : s.WithContext("backup stopped"));
   engine_returned.store(true);
   maintenance->Stop();
   sync->Stop();

@@ -1,6 +1,6 @@
 // The kafka-backup binary as a daemon with `metrics.listen` set, against the real broker: /healthz
 // answers while it runs, /metrics shows the records backed up and the lag going to 0, and SIGTERM
-// ends it with exit code 0.
+// ends it with exit code 0; a metrics port already taken ends every start with its cause.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -124,6 +124,46 @@ TEST(BackupDaemonCliTest, MetricsAndHealthWhileRunningThenSigtermExitsZero) {
   EXPECT_EQ(code, 0) << "SIGTERM must flush, commit and exit 0; see " << ReadFile(log);
   EXPECT_LT(std::chrono::steady_clock::now() - stop_start, 15s);
   EXPECT_EQ(HttpRequest(address, "/healthz").status, 0) << "the endpoint outlived the daemon";
+}
+
+// Found when tried as a new user would: with the metrics port taken, librdkafka 2.0.2 aborted 3
+// starts in 6 (an assertion closing a consumer that never got an assignment) and never printed the
+// cause. Every start must print it and exit 1.
+TEST(BackupDaemonCliTest, AMetricsPortAlreadyTakenEndsEveryStartWithItsCauseAndExitCode1) {
+  const std::string bootstrap = kb::testing::RequireEnv("KB_TEST_KAFKA_BOOTSTRAP");
+  ASSERT_FALSE(bootstrap.empty());
+  kb::testing::TempDir dir;
+  const std::string topic = kb::testing::UniqueName("dmn-port");
+  auto admin = kafka::Admin::Make({{"bootstrap.servers", bootstrap}});
+  ASSERT_TRUE(admin.ok());
+  ASSERT_TRUE((*admin)->CreateTopic({topic, 2, 1, {}}, 30s).ok());
+
+  // Someone else listens on the port.
+  const int holder = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(holder, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  ASSERT_EQ(bind(holder, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(listen(holder, 1), 0);
+  ASSERT_EQ(getsockname(holder, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  const std::string address = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+
+  const std::string config = dir.path() + "/kb.yaml";
+  std::ofstream(config) << "kafka:\n  bootstrap.servers: " << bootstrap << "\n"
+                        << "storage:\n  local:\n    path: " << dir.path() << "/store\n"
+                        << "backup:\n  group_id: " << topic << "-backup\n  topics: [" << topic
+                        << "]\nmetrics:\n  listen: " << address << "\n";
+  for (int attempt = 0; attempt < 6; ++attempt) {
+    const cli::testing::Ran ran =
+        cli::testing::Run(KB_BINARY, {"--config", config, "backup"}, dir.path() + "/log", 60s);
+    EXPECT_EQ(ran.code, 1) << "attempt " << attempt << ": " << ran.output;
+    EXPECT_NE(ran.output.find("metrics.listen"), std::string::npos) << ran.output;
+    EXPECT_NE(ran.output.find(address), std::string::npos) << ran.output;
+    EXPECT_NE(ran.output.find("in use"), std::string::npos) << ran.output;
+  }
+  close(holder);
 }
 
 }  // namespace

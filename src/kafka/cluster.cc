@@ -187,6 +187,8 @@ Result<int> Admin::PartitionCount(const std::string& topic, std::chrono::millise
 
 Result<Watermarks> Admin::QueryWatermarks(const std::string& topic, int32_t partition,
                                           std::chrono::milliseconds timeout) {
+  KB_RETURN_IF_ERROR(internal::CheckPartition(topic, partition));
+  KB_RETURN_IF_ERROR(internal::CheckTimeout(timeout, internal::PartitionSubject(topic, partition)));
   const TopicPartition tp{topic, partition};
   KB_ASSIGN_OR_RETURN(auto marks, QueryWatermarks(std::vector<TopicPartition>{tp}, timeout));
   return marks.at(tp);
