@@ -192,6 +192,9 @@ TEST_F(BackupDaemonTest, TwoMembersShareThePartitionsAndTheSurvivorTakesOver) {
   Config cfg = MakeConfig(bootstrap_, {topic}, testing::UniqueName("dmn-group"));
   cfg.backup.segment_max_age = 300ms;
   cfg.backup.segment_max_records = 50;
+  // Dynamic membership: a member that stops leaves the group at once. (Static members do not
+  // leave: their partitions wait session.timeout.ms for them to come back.)
+  cfg.backup.instance_id = "";
   storage::MemoryStore store;
 
   std::vector<std::vector<std::string>> sent(kPartitions);

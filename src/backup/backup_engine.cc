@@ -16,8 +16,9 @@ using namespace std::chrono_literals;
 
 // Properties kafka-backup manages itself; setting them under kafka: would be ignored, so it is an
 // error instead.
-constexpr const char* kManaged[] = {"group.id", "enable.auto.commit", "enable.auto.offset.store",
-                                    "auto.offset.reset", "enable.partition.eof"};
+constexpr const char* kManaged[] = {"group.id",           "group.instance.id",
+                                    "enable.auto.commit", "enable.auto.offset.store",
+                                    "auto.offset.reset",  "enable.partition.eof"};
 
 }  // namespace
 
@@ -60,7 +61,11 @@ Result<std::unique_ptr<BackupEngine>> BackupEngine::Make(const Config& cfg,
     if (cfg.kafka.properties.count(key)) {
       return Status::InvalidArgument(
           std::string("kafka.") + key,
-          "is managed by kafka-backup (the backup group is set with backup.group_id)");
+          std::string("is managed by kafka-backup (") +
+              (std::string_view(key) == "group.instance.id"
+                   ? "the static member id is set with backup.instance_id"
+                   : "the backup group is set with backup.group_id") +
+              ")");
     }
   }
   if (!cfg.kafka.properties.count("bootstrap.servers")) {
@@ -136,6 +141,8 @@ Status BackupEngine::Init() {
                                  {"enable.auto.offset.store", "false"},
                                  {"auto.offset.reset", "error"},
                                  {"enable.partition.eof", "true"}};
+  instance_id_ = EffectiveInstanceId(cfg_.backup);
+  if (!instance_id_.empty()) overrides["group.instance.id"] = instance_id_;
   kafka::Properties props = cfg_.kafka.properties;
   props.try_emplace("isolation.level", "read_committed");
   props.try_emplace("partition.assignment.strategy", "cooperative-sticky");
@@ -148,6 +155,9 @@ Status BackupEngine::Init() {
   }
   consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), err));
   if (!consumer_) return Status::InvalidArgument("kafka", "cannot create consumer: " + err);
+  spdlog::info("consumer group {}: {}", cfg_.backup.group_id,
+               instance_id_.empty() ? std::string("dynamic member (backup.instance_id is \"\")")
+                                    : "static member " + instance_id_ + " (backup.instance_id)");
   int threads = cfg_.backup.compression_threads;
   if (threads < 0)
     threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 8u));
@@ -200,6 +210,7 @@ Status BackupEngine::RefreshSubscription(bool force) {
     consumer_->unsubscribe();
   } else {
     spdlog::info("backing up {} topic(s): {}", wanted.size(), fmt::join(wanted, ", "));
+    if (subscribed_.empty()) subscribed_at_ = Clock::now();
     RdKafka::ErrorCode sec = consumer_->subscribe(wanted);
     if (sec != RdKafka::ERR_NO_ERROR) {
       return FromKafkaError(static_cast<rd_kafka_resp_err_t>(sec), "backup.topics", "subscribe");
@@ -212,6 +223,16 @@ Status BackupEngine::RefreshSubscription(bool force) {
 std::vector<PartitionId> BackupEngine::Assigned() const {
   std::lock_guard<std::mutex> lock(assigned_mu_);
   return assigned_;
+}
+
+void BackupEngine::LogWaitingForAssignment() {
+  if (waiting_logged_ || once_assigned_ || subscribed_.empty()) return;
+  if (Clock::now() - subscribed_at_ < std::chrono::seconds(10)) return;
+  waiting_logged_ = true;
+  spdlog::info(
+      "no partitions assigned yet by group {}{}: the coordinator assigns them after a rebalance, "
+      "which waits for members that left without saying so (up to session.timeout.ms)",
+      cfg_.backup.group_id, instance_id_.empty() ? "" : " (static member " + instance_id_ + ")");
 }
 
 Status BackupEngine::Run() {
@@ -242,9 +263,13 @@ Status BackupEngine::Run() {
       result = s;
       break;
     }
-    if (Clock::now() >= next_tick_) Tick();
+    if (Clock::now() >= next_tick_) {
+      Tick();
+      LogWaitingForAssignment();
+    }
     if (options_.once && OnceDone()) break;
   }
+  if (!result.ok()) spdlog::error("backup stopping: {}", result.ToString());
   if (result.ok()) {
     result = Drain(/*sync_commit=*/true);
   } else {

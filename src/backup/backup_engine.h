@@ -132,6 +132,8 @@ class BackupEngine {
   Status Drain(bool sync_commit);
   bool OnceDone() const;
   void Tick();
+  // Once, when no partition was assigned 10 s after subscribing: says what the group waits for.
+  void LogWaitingForAssignment();
   uint64_t BufferedBytes() const;
   // Sets librdkafka's queue properties from the budget (unless given) into `props`.
   Status SizeKafkaQueue(kafka::Properties* props);
@@ -167,6 +169,9 @@ class BackupEngine {
   size_t expected_partitions_ = 0;  // of the subscribed topics, from the last metadata refresh
   uint64_t buffered_total_ = 0;     // sum of the partitions' accounted_bytes
   std::chrono::steady_clock::time_point next_roll_check_{};
+  std::string instance_id_;  // group.instance.id, "" for dynamic membership
+  std::chrono::steady_clock::time_point subscribed_at_{};
+  bool waiting_logged_ = false;
   uint64_t kafka_memory_ = 0;
   uint64_t segment_memory_ = 0;
 };

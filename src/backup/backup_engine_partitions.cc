@@ -163,7 +163,17 @@ Status BackupEngine::HandleMessage(RdKafka::Message& msg) {
                                     ? std::string("kafka")
                                     : msg.topic_name() + "/" + std::to_string(msg.partition()),
                                 "consume");
-      if (msg.err() == RdKafka::ERR__FATAL) return s;
+      if (msg.err() == RdKafka::ERR__FATAL) {
+        std::string reason;
+        const RdKafka::ErrorCode cause = consumer_->fatal_error(reason);
+        if (cause == RdKafka::ERR_FENCED_INSTANCE_ID) {
+          return Status::FailedPrecondition(
+              "backup.instance_id",
+              "another member of group " + cfg_.backup.group_id + " joined as '" + instance_id_ +
+                  "': every backup process needs its own backup.instance_id (" + reason + ")");
+        }
+        return Status::Permanent("kafka", "fatal consumer error: " + reason);
+      }
       spdlog::warn("{}", s.ToString());
       return Status::OK();
     }

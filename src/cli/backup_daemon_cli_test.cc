@@ -166,5 +166,93 @@ TEST(BackupDaemonCliTest, AMetricsPortAlreadyTakenEndsEveryStartWithItsCauseAndE
   close(holder);
 }
 
+// A restarted daemon is the same static member (backup.instance_id defaults to one derived from
+// the host name): after kill -9 it gets its partitions back at once, not after the dead member's
+// session timeout (librdkafka's default 45 s, kept here).
+TEST(BackupDaemonCliTest, AStaticMemberRestartedAfterKillNineGetsItsPartitionsBackAtOnce) {
+  const std::string bootstrap = kb::testing::RequireEnv("KB_TEST_KAFKA_BOOTSTRAP");
+  ASSERT_FALSE(bootstrap.empty());
+  kb::testing::TempDir dir;
+  const std::string topic = kb::testing::UniqueName("dmn-static");
+  constexpr int kPartitions = 3;
+  auto admin = kafka::Admin::Make({{"bootstrap.servers", bootstrap}});
+  ASSERT_TRUE(admin.ok());
+  ASSERT_TRUE((*admin)->CreateTopic({topic, kPartitions, 1, {}}, 30s).ok());
+  const std::string address = "127.0.0.1:" + std::to_string(FreePort());
+  const std::string config = dir.path() + "/kb.yaml";
+  std::ofstream(config) << "kafka:\n  bootstrap.servers: " << bootstrap << "\n"
+                        << "storage:\n  local:\n    path: " << dir.path() << "/store\n"
+                        << "backup:\n  group_id: " << topic << "-backup\n  topics: [" << topic
+                        << "]\nmetrics:\n  listen: " << address << "\n";
+  const std::string log = dir.path() + "/kafka-backup.log";
+  // Starts the daemon and returns how long it took until it held every partition.
+  auto start_and_wait_assigned = [&](cli::testing::Reaper& reaper) {
+    const auto started = std::chrono::steady_clock::now();
+    reaper.pid = SpawnLogged({KB_BINARY, "--config", config, "backup"}, log);
+    while (std::chrono::steady_clock::now() - started < 120s) {
+      auto m = HttpRequest(address, "/metrics");
+      if (m.status == 200 &&
+          SeriesValue(m.body, "kafka_backup_assigned_partitions") == kPartitions) {
+        return std::chrono::steady_clock::now() - started;
+      }
+      if (WaitFor(reaper.pid, 0ms) != -1) break;
+      std::this_thread::sleep_for(100ms);
+    }
+    ADD_FAILURE() << "never held all partitions: " << ReadFile(log);
+    return std::chrono::steady_clock::duration::max();
+  };
+
+  cli::testing::Reaper first{0};
+  start_and_wait_assigned(first);
+  ASSERT_EQ(kill(first.pid, SIGKILL), 0);
+  EXPECT_EQ(WaitFor(first.pid, 30s), 128 + SIGKILL);
+  first.pid = 0;
+
+  cli::testing::Reaper second{0};
+  const auto took = start_and_wait_assigned(second);
+  EXPECT_LT(took, 20s) << "the restarted member waited for its own session to time out: "
+                       << ReadFile(log);
+  EXPECT_NE(ReadFile(log).find("static member kafka-backup-"), std::string::npos) << ReadFile(log);
+  ASSERT_EQ(kill(second.pid, SIGTERM), 0);
+  EXPECT_EQ(WaitFor(second.pid, 60s), 0) << ReadFile(log);
+  second.pid = 0;
+}
+
+// Two processes of one group on one host with the default instance id: the second fences the first,
+// which says so, naming backup.instance_id, and exits 1.
+TEST(BackupDaemonCliTest, ASecondProcessWithTheSameInstanceIdFencesTheFirstWhichNamesTheKey) {
+  const std::string bootstrap = kb::testing::RequireEnv("KB_TEST_KAFKA_BOOTSTRAP");
+  ASSERT_FALSE(bootstrap.empty());
+  kb::testing::TempDir dir;
+  const std::string topic = kb::testing::UniqueName("dmn-fenced");
+  auto admin = kafka::Admin::Make({{"bootstrap.servers", bootstrap}});
+  ASSERT_TRUE(admin.ok());
+  ASSERT_TRUE((*admin)->CreateTopic({topic, 2, 1, {}}, 30s).ok());
+  const std::string config = dir.path() + "/kb.yaml";
+  std::ofstream(config) << "kafka:\n  bootstrap.servers: " << bootstrap << "\n"
+                        << "storage:\n  local:\n    path: " << dir.path() << "/store\n"
+                        << "backup:\n  group_id: " << topic << "-backup\n  topics: [" << topic
+                        << "]\n";
+  const std::string log1 = dir.path() + "/first.log", log2 = dir.path() + "/second.log";
+  cli::testing::Reaper first{SpawnLogged({KB_BINARY, "--config", config, "backup"}, log1)};
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (ReadFile(log1).find("assigned " + topic) == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_NE(ReadFile(log1).find("assigned " + topic), std::string::npos) << ReadFile(log1);
+  cli::testing::Reaper second{SpawnLogged({KB_BINARY, "--config", config, "backup"}, log2)};
+  const int code = WaitFor(first.pid, 60s);
+  if (code != -1) first.pid = 0;
+  EXPECT_EQ(code, 1) << ReadFile(log1);
+  EXPECT_NE(ReadFile(log1).find("every backup process needs its own backup.instance_id"),
+            std::string::npos)
+      << ReadFile(log1);
+  ASSERT_EQ(kill(second.pid, SIGTERM), 0);
+  const int second_code = WaitFor(second.pid, 60s);
+  if (second_code != -1) second.pid = 0;
+  EXPECT_EQ(second_code, 0) << ReadFile(log2);
+}
+
 }  // namespace
 }  // namespace kb::cli

@@ -1,7 +1,10 @@
 #include "config/config.h"
 
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <cctype>
+#include <cstring>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -95,6 +98,22 @@ Status ParseBackup(YamlMapReader& r, BackupConfig* out) {
   if (group) {
     if (group->empty()) return Status::InvalidArgument(r.PathOf("group_id"), "is empty");
     out->group_id = *group;
+  }
+  KB_ASSIGN_OR_RETURN(auto instance, r.GetString("instance_id"));
+  if (instance) {
+    if (instance->size() > 249) {
+      return Status::InvalidArgument(r.PathOf("instance_id"), "is longer than 249 characters");
+    }
+    for (char c : *instance) {
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') {
+        return Status::InvalidArgument(
+            r.PathOf("instance_id"),
+            "'" + *instance +
+                "' may hold only letters, digits, '.', '_' and '-' (\"\" turns "
+                "static membership off)");
+      }
+    }
+    out->instance_id = *instance;
   }
   KB_ASSIGN_OR_RETURN(auto topics, r.GetStringList("topics"));
   if (topics) out->topics = *topics;
@@ -228,6 +247,22 @@ Result<Config> LoadConfigFile(const std::string& path, const EnvLookup& env) {
   Result<Config> cfg = ParseConfig(ss.str(), path, env);
   if (!cfg.ok()) return cfg.status().WithContext("in config file " + path);
   return cfg;
+}
+
+std::string DefaultInstanceId() {
+  char host[256] = {};
+  if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0') std::strcpy(host, "localhost");
+  std::string id = "kafka-backup-";
+  for (const char* c = host; *c != '\0'; ++c) {
+    const bool ok =
+        std::isalnum(static_cast<unsigned char>(*c)) || *c == '.' || *c == '_' || *c == '-';
+    id += ok ? *c : '-';
+  }
+  return id.substr(0, 249);
+}
+
+std::string EffectiveInstanceId(const BackupConfig& backup) {
+  return backup.instance_id.value_or(DefaultInstanceId());
 }
 
 }  // namespace kb

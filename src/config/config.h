@@ -53,6 +53,10 @@ struct StorageConfig {
 // The backup daemon (`kafka-backup backup`); see docs/configuration.md for each key.
 struct BackupConfig {
   std::string group_id = "kafka-backup";
+  // Static group membership (librdkafka's group.instance.id): a member restarted under the same id
+  // gets its partitions back at once instead of after the dead member's session timeout. nullopt:
+  // derived from the host name (DefaultInstanceId); "": dynamic membership.
+  std::optional<std::string> instance_id;
   // Topic names, or regular expressions when the entry starts with '^' (librdkafka's convention);
   // a regex must match the whole topic name.
   std::vector<std::string> topics;
@@ -72,6 +76,11 @@ struct BackupConfig {
   std::chrono::milliseconds metadata_interval{30'000};  // topic discovery and topic.json
   std::chrono::milliseconds shutdown_timeout{60'000};
 };
+
+// "kafka-backup-<host name>", the host name's characters outside [A-Za-z0-9._-] replaced by '-'.
+std::string DefaultInstanceId();
+// The group.instance.id the backup consumer uses; "" for dynamic membership.
+std::string EffectiveInstanceId(const BackupConfig& backup);
 
 // `kafka-backup restore`; command-line flags override these. See docs/configuration.md.
 struct RestoreConfig {

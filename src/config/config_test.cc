@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <fstream>
 #include <map>
 
@@ -260,6 +261,8 @@ TEST(ConfigBackupTest, ErrorsNameTheKey) {
       {"backup: {compression_threads: -1}", "backup.compression_threads"},
       {"backup: {topics: {a: b}}", "backup.topics"},
       {"backup: {group_id: \"\"}", "backup.group_id"},
+      {"backup: {instance_id: \"a b\"}", "backup.instance_id"},
+      {"backup: {instance_id: \"../x\"}", "backup.instance_id"},
       {"metrics: {listen: nonsense}", "metrics.listen"},
       {"metrics: {port: 1}", "metrics.port"},
   };
@@ -268,6 +271,30 @@ TEST(ConfigBackupTest, ErrorsNameTheKey) {
     ASSERT_FALSE(cfg.ok()) << c.yaml;
     EXPECT_EQ(cfg.status().subject(), c.subject) << c.yaml << " -> " << cfg.status().ToString();
   }
+}
+
+TEST(ConfigBackupTest, InstanceIdDefaultsToOneFromTheHostNameAndEmptyTurnsItOff) {
+  auto defaults = ParseConfig("", "t", FakeEnv());
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_FALSE(defaults->backup.instance_id.has_value());
+  const std::string derived = EffectiveInstanceId(defaults->backup);
+  EXPECT_EQ(derived, DefaultInstanceId());
+  ASSERT_TRUE(derived.starts_with("kafka-backup-")) << derived;
+  EXPECT_GT(derived.size(), std::string("kafka-backup-").size());
+  for (char c : derived) {
+    EXPECT_TRUE(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-')
+        << derived;
+  }
+  auto set = ParseConfig("backup: {instance_id: backup-0.eu_1}", "t", FakeEnv());
+  ASSERT_TRUE(set.ok()) << set.status().ToString();
+  EXPECT_EQ(EffectiveInstanceId(set->backup), "backup-0.eu_1");
+  auto off = ParseConfig("backup: {instance_id: \"\"}", "t", FakeEnv());
+  ASSERT_TRUE(off.ok()) << off.status().ToString();
+  EXPECT_EQ(EffectiveInstanceId(off->backup), "");
+  auto long_id =
+      ParseConfig("backup: {instance_id: " + std::string(250, 'x') + "}", "t", FakeEnv());
+  ASSERT_FALSE(long_id.ok());
+  EXPECT_EQ(long_id.status().subject(), "backup.instance_id");
 }
 
 }  // namespace
