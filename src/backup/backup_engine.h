@@ -126,6 +126,8 @@ class BackupEngine {
                      std::chrono::milliseconds timeout, std::vector<int64_t>* out);
   Status Seal(Partition& p);
   Status SubmitGap(Partition& p, int64_t start, int64_t end);
+  // The backup group's committed offsets of `ids` (partitions without a commit left out).
+  Result<std::map<PartitionId, int64_t>> CommittedOffsets(const std::vector<PartitionId>& ids);
   Status EnforceBudget();
   Status RollAged();
   Status ProcessCompletions(bool sync_commit);

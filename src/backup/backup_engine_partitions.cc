@@ -81,13 +81,51 @@ Result<std::pair<int64_t, int64_t>> BackupEngine::QueryWatermarks(const Partitio
   return marks.at(id);
 }
 
+Result<std::map<PartitionId, int64_t>> BackupEngine::CommittedOffsets(
+    const std::vector<PartitionId>& ids) {
+  std::map<PartitionId, int64_t> out;
+  if (ids.empty()) return out;
+  std::vector<RdKafka::TopicPartition*> parts;
+  for (const PartitionId& id : ids) {
+    parts.push_back(RdKafka::TopicPartition::create(id.topic, id.partition));
+  }
+  const RdKafka::ErrorCode ec = consumer_->committed(parts, 30000);
+  Status s;
+  if (ec != RdKafka::ERR_NO_ERROR) {
+    s = FromKafkaError(static_cast<rd_kafka_resp_err_t>(ec), "group " + cfg_.backup.group_id,
+                       "reading the committed offsets");
+  }
+  for (RdKafka::TopicPartition* tp : parts) {
+    if (s.ok() && tp->err() == RdKafka::ERR_NO_ERROR && tp->offset() >= 0) {
+      out[{tp->topic(), tp->partition()}] = tp->offset();
+    }
+  }
+  RdKafka::TopicPartition::destroy(parts);
+  if (!s.ok()) return s;
+  return out;
+}
+
 Status BackupEngine::OnAssign(const std::vector<PartitionId>& ids, std::vector<int64_t>* starts) {
   if (generations_) KB_RETURN_IF_ERROR(generations_->BeforeAssign(ids));
   KB_ASSIGN_OR_RETURN(auto all_marks, QueryWatermarks(ids));
+  std::map<PartitionId, std::optional<int64_t>> in_store;
+  std::vector<PartitionId> empty;
   for (const PartitionId& id : ids) {
-    KB_ASSIGN_OR_RETURN(std::optional<int64_t> stored,
-                        NextOffsetInStore(*store_, keys_, id.topic, id.partition));
+    KB_ASSIGN_OR_RETURN(in_store[id], NextOffsetInStore(*store_, keys_, id.topic, id.partition));
+    if (!in_store[id]) empty.push_back(id);
+  }
+  // A partition the store holds nothing of may still have been backed up before: retention
+  // propagation deletes a partition's segments once Kafka deleted all of their offsets. The
+  // group's committed offset (stored only after the store had the segment) says how far.
+  KB_ASSIGN_OR_RETURN(auto committed, CommittedOffsets(empty));
+  for (const PartitionId& id : ids) {
+    std::optional<int64_t> stored = in_store.at(id);
     auto [low, high] = all_marks.at(id);
+    std::string from = stored ? std::to_string(*stored) : "empty";
+    if (auto c = committed.find(id); c != committed.end() && c->second < low) {
+      stored = c->second;
+      from = "empty, the backup group committed " + std::to_string(c->second);
+    }
     auto p = std::make_unique<Partition>();
     p->id = id;
     int64_t start = stored.value_or(low);
@@ -110,7 +148,7 @@ Status BackupEngine::OnAssign(const std::vector<PartitionId>& ids, std::vector<i
     }
     starts->push_back(ref.next);
     spdlog::info("assigned {}: starting at offset {} (store: {}, kafka: [{}, {}))", id.ToString(),
-                 ref.next, stored ? std::to_string(*stored) : "empty", low, high);
+                 ref.next, from, low, high);
     if (observer_) observer_->OnAssigned(id);
   }
   std::lock_guard<std::mutex> lock(assigned_mu_);

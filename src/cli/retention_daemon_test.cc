@@ -408,5 +408,42 @@ TEST_F(RetentionDaemonTest, ATopicReCreatedWhileNoDaemonRanIsANewGenerationByIts
   EXPECT_EQ(third.output.find("new generation"), std::string::npos) << third.output;
 }
 
+// Found when tried as a new user would: the store held nothing of a partition any more (its
+// segments were pruned after Kafka deleted their offsets), and while no daemon ran Kafka deleted
+// the next records too; the backup then started at the log start without a gap record. The backup
+// group's committed offset says where the backup was: the lost offsets become a gap.
+TEST_F(RetentionDaemonTest, OffsetsDeletedWhileNoDaemonRanAfterEverythingWasPrunedAreAGap) {
+  const std::string topic = PlainTopic("down");
+  const std::string config = WriteConfig({topic}, "  grace: 0s\n");
+  Produce(topic, 100);
+  testing::Ran first = Cli(config, {"backup", "--once"});
+  ASSERT_EQ(first.code, 0) << first.output;
+  ASSERT_EQ(StoredNext(topic, keys_), 100);
+
+  auto deleted = admin_->DeleteRecords(topic, 0, 100, 30s);  // as retention would
+  ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
+  testing::Ran prune = Cli(config, {"prune", "--execute"});
+  ASSERT_EQ(prune.code, 0) << prune.output;
+  ASSERT_TRUE(Ranges(topic, keys_).empty()) << prune.output;
+
+  // The daemon is down: 50 more records come and go.
+  Produce(topic, 50);
+  ASSERT_TRUE(admin_->DeleteRecords(topic, 0, 150, 30s).ok());
+  Produce(topic, 10);  // offsets 150..159, still in Kafka
+
+  testing::Ran second = Cli(config, {"backup", "--once"});
+  ASSERT_EQ(second.code, 0) << second.output;
+  const auto ranges = Ranges(topic, keys_);
+  ASSERT_EQ(ranges.size(), 2u) << second.output;
+  EXPECT_TRUE(ranges[0].is_gap);
+  EXPECT_EQ(ranges[0].start, 100);
+  EXPECT_EQ(ranges[0].end, 149);
+  EXPECT_FALSE(ranges[1].is_gap);
+  EXPECT_EQ(ranges[1].start, 150);
+  EXPECT_EQ(ranges[1].end, 159);
+  EXPECT_NE(second.output.find("the backup group committed 100"), std::string::npos)
+      << second.output;
+}
+
 }  // namespace
 }  // namespace kb::cli
