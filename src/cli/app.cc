@@ -205,6 +205,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   } else if (*chosen == "ls") {
     s = RunLs(*cfg, ls_topics, output == "json", out);
   } else if (*chosen == "verify") {
+    verify_args.compare_with_cluster = !generation.has_value();
     s = RunVerify(*cfg, verify_args, out, err);
   } else if (*chosen == "prune") {
     prune_args.json = output == "json";

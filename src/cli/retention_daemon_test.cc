@@ -445,5 +445,33 @@ TEST_F(RetentionDaemonTest, OffsetsDeletedWhileNoDaemonRanAfterEverythingWasPrun
       << second.output;
 }
 
+// Found when tried as a new user would: with a partition's first segment deleted from the store,
+// `verify` and `status` said all was well although Kafka still held those offsets.
+TEST_F(RetentionDaemonTest, VerifyAndStatusReportFirstSegmentsMissingWhileKafkaHoldsThem) {
+  const std::string topic = PlainTopic("startgone");
+  const std::string config = WriteConfig({topic}, "");
+  Produce(topic, 30);
+  ASSERT_EQ(Cli(config, {"backup", "--once"}).code, 0);
+  Produce(topic, 30);
+  ASSERT_EQ(Cli(config, {"backup", "--once"}).code, 0);
+  const auto ranges = Ranges(topic, keys_);
+  ASSERT_GE(ranges.size(), 2u);
+  testing::Ran clean = Cli(config, {"verify"});
+  EXPECT_EQ(clean.code, 0) << clean.output;
+  EXPECT_NE(clean.output.find("compared with the Kafka cluster"), std::string::npos)
+      << clean.output;
+
+  ASSERT_TRUE(store_->Delete({ranges[0].key}).ok());
+  testing::Ran verify = Cli(config, {"verify"});
+  EXPECT_EQ(verify.code, 1) << verify.output;
+  EXPECT_NE(verify.output.find(ranges[1].key + " offsets 0.." + std::to_string(ranges[0].end) +
+                               ": missing: Kafka still holds"),
+            std::string::npos)
+      << verify.output;
+  testing::Ran status = Cli(config, {"status", "--output", "json"});
+  EXPECT_EQ(status.code, 0) << status.output;
+  EXPECT_NE(status.output.find("\"state\": \"start missing\""), std::string::npos) << status.output;
+}
+
 }  // namespace
 }  // namespace kb::cli

@@ -7,7 +7,9 @@
 #include <cstdio>
 
 #include "cli/progress_line.h"
+#include "kafka/admin.h"
 #include "layout/keys.h"
+#include "ops/cluster_check.h"
 #include "ops/report_text.h"
 #include "ops/verify.h"
 #include "storage/factory/open_store.h"
@@ -28,6 +30,17 @@ Status RunVerify(const Config& cfg, const VerifyArgs& args, std::ostream& out, s
   options.on_progress = [&progress](const ops::VerifyProgress& p) {
     progress.Show(ops::FormatVerifyProgress(p), p.segments_done >= p.segments_total);
   };
+  // With a cluster configured (and not an archived generation, which no longer is the cluster's
+  // topic), the store's first offsets are compared with Kafka's log start offsets.
+  std::unique_ptr<kafka::Admin> admin;
+  if (args.compare_with_cluster && cfg.kafka.properties.count("bootstrap.servers")) {
+    Result<std::unique_ptr<kafka::Admin>> made = kafka::Admin::Make(cfg.kafka.properties);
+    if (!made.ok()) return made.status();
+    admin = std::move(made).value();
+    options.check_catalog = [&](const ops::StoreCatalog& catalog) {
+      return ops::CompareWithCluster(catalog, *store, *admin, std::chrono::seconds(15));
+    };
+  }
   Result<ops::VerifyReport> report = ops::VerifyStore(*store, keys, options);
   progress.Done();
   if (!report.ok()) return report.status();

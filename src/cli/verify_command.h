@@ -1,5 +1,7 @@
 // `kafka-backup verify [--topic T]... [--sample N] [--from T] [--to T] [--parallel N]`: reads back
-// the store's segments and JSON objects and checks them (ops/verify.h); needs no Kafka.
+// the store's segments and JSON objects and checks them (ops/verify.h); needs no Kafka, but with
+// kafka.bootstrap.servers set also compares each partition's first stored offset with Kafka's
+// log start offset (ops/cluster_check.h; an unreachable cluster is a note, not an error).
 //
 // Output: every problem on stdout, one line each naming the object key and offsets, then a
 // summary line. Progress goes to stderr: on a terminal one line rewritten in place ("verified
@@ -26,6 +28,9 @@ struct VerifyArgs {
   std::string from;   // epoch ms or ISO-8601 UTC; empty: open
   std::string to;
   size_t parallel = 4;
+  // Compare the store's first offsets with the cluster's log start (when kafka.bootstrap.servers
+  // is set); off for an archived generation.
+  bool compare_with_cluster = true;
 };
 
 Status RunVerify(const Config& cfg, const VerifyArgs& args, std::ostream& out, std::ostream& err);

@@ -37,6 +37,8 @@ PartitionStatus MakePartitionStatus(const PartitionFacts& f) {
     p.state = kStateAheadOfCluster;
   } else if (stored && p.backed_up_next < p.log_start) {
     p.state = kStateBehindRetention;
+  } else if (stored && p.stored_from > p.log_start) {
+    p.state = kStateStartMissing;
   } else if (p.lag_records == 0) {
     p.state = kStateOk;
   } else {
@@ -61,13 +63,9 @@ void SetLagSeconds(PartitionStatus* p, std::optional<int64_t> first_unbacked_tim
 }
 
 int StateSeverity(const std::string& state) {
-  static constexpr std::array<std::string_view, 7> kOrder = {kStateOk,
-                                                             kStateLagging,
-                                                             kStateNotBackedUp,
-                                                             kStateBehindRetention,
-                                                             kStateAheadOfCluster,
-                                                             kStateNotSelected,
-                                                             kStateNotInCluster};
+  static constexpr std::array<std::string_view, 8> kOrder = {
+      kStateOk,           kStateLagging,        kStateNotBackedUp, kStateBehindRetention,
+      kStateStartMissing, kStateAheadOfCluster, kStateNotSelected, kStateNotInCluster};
   auto it = std::find(kOrder.begin(), kOrder.end(), state);
   return it == kOrder.end() ? static_cast<int>(kOrder.size())
                             : static_cast<int>(it - kOrder.begin());

@@ -52,6 +52,8 @@ namespace kb::ops {
 //   not backed up     records in Kafka, nothing stored for the partition
 //   behind retention  Kafka deleted records before they were backed up (backed_up_next <
 //                     log_start): the next backup run records a gap for them
+//   start missing     Kafka still holds offsets [log_start, stored_from) that the store lacks:
+//                     the partition's first segments were deleted from the store
 //   ahead of cluster  the store holds offsets past the high watermark (topic recreated?)
 //   not selected      the topic is in Kafka but backup.topics / exclude no longer select it
 //   not in cluster    the topic (or this partition) no longer exists in Kafka
@@ -59,6 +61,7 @@ inline constexpr char kStateOk[] = "ok";
 inline constexpr char kStateLagging[] = "lagging";
 inline constexpr char kStateNotBackedUp[] = "not backed up";
 inline constexpr char kStateBehindRetention[] = "behind retention";
+inline constexpr char kStateStartMissing[] = "start missing";
 inline constexpr char kStateAheadOfCluster[] = "ahead of cluster";
 inline constexpr char kStateNotSelected[] = "not selected";
 inline constexpr char kStateNotInCluster[] = "not in cluster";

@@ -66,6 +66,15 @@ TEST(PartitionStatusTest, RetentionOvertookTheBackup) {
   EXPECT_EQ(internal::FirstUnbackedOffset(p), 150);
 }
 
+TEST(PartitionStatusTest, FirstSegmentsMissingWhileKafkaStillHoldsThoseOffsets) {
+  PartitionStatus p = MakePartitionStatus(Facts(0, 100, 40, 100));
+  EXPECT_EQ(p.lag_records, 0);
+  EXPECT_EQ(p.state, kStateStartMissing);
+  // Retention moved the log start past the store's first offset: nothing is missing.
+  EXPECT_EQ(MakePartitionStatus(Facts(60, 100, 40, 100)).state, kStateOk);
+  EXPECT_EQ(MakePartitionStatus(Facts(40, 100, 40, 100)).state, kStateOk);
+}
+
 TEST(PartitionStatusTest, StorePastTheHighWatermark) {
   PartitionStatus p = MakePartitionStatus(Facts(0, 10, 0, 500));
   EXPECT_EQ(p.lag_records, 0);

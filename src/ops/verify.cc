@@ -182,6 +182,17 @@ Result<VerifyReport> VerifyStore(storage::ObjectStore& store, const layout::Keys
   const Clock::time_point started = Clock::now();
   KB_ASSIGN_OR_RETURN(StoreCatalog catalog, ListCatalog(store, keys, options.topics));
   VerifyReport report;
+  if (options.check_catalog) {
+    Result<ClusterCheck> check = options.check_catalog(catalog);
+    if (check.ok()) {
+      report.partitions_compared = check->partitions_compared;
+      report.problems = std::move(check->problems);
+      report.notes = std::move(check->notes);
+    } else {
+      report.notes.push_back("first offsets not compared with the Kafka cluster: " +
+                             check.status().ToString());
+    }
+  }
   std::vector<Task> tasks;
   std::vector<std::vector<const backup::StoredRange*>> segments;  // per partition
   for (const auto& [topic, objects] : catalog) {

@@ -1,5 +1,6 @@
-// `kafka-backup verify`: reads back what a backup store holds and checks it, from the store alone
-// (no Kafka needed), reporting every problem with the object key and the offsets at fault:
+// `kafka-backup verify`: reads back what a backup store holds and checks it, from the store (Kafka
+// is optional: see check_catalog), reporting every problem with the object key and the offsets at
+// fault:
 //
 //   * segments -- every one, or a sample per partition, or those whose footer time range overlaps
 //     a window: one Get each, format::VerifySegment (every checksum, the block index, every
@@ -11,8 +12,10 @@
 //   * every gap record, consumers_offset and offset/history object, every topic.json and every
 //     retention.json decodes (layout/metadata.h, layout/retention_state.h); a topic with stored
 //     partitions but no topic.json is a problem.
-//   * The first offset of a partition may be anything: retention (ops/retention.h) deletes the
-//     oldest ranges of a partition, and a backup starts at the log start offset it found.
+//   * The first offset of a partition may be anything as far as the store can tell: retention
+//     (ops/retention.h) deletes the oldest ranges of a partition, and a backup starts at the log
+//     start offset it found. With check_catalog (Kafka reachable) it is compared with the log
+//     start offset: Kafka holding offsets below the store's first one is a problem.
 //     Archived generations (layout::Keys::Generation) are not part of the listed layout; verify
 //     one with a Keys of its own (`--generation N`).
 //
@@ -39,6 +42,8 @@
 #include "backup/store_position.h"
 #include "common/status.h"
 #include "layout/keys.h"
+#include "ops/cluster_check.h"
+#include "ops/store_catalog.h"
 #include "ops/store_problem.h"
 #include "storage/object_store.h"
 
@@ -66,6 +71,10 @@ struct VerifyOptions {
   std::optional<int64_t> from_ms;
   std::optional<int64_t> to_ms;
   std::function<void(const VerifyProgress&)> on_progress;  // after each segment; may be empty
+  // When set, called once with the listing; its problems join the report and its notes are
+  // printed with it (the command passes ops/cluster_check.h's CompareWithCluster when Kafka is
+  // configured). An error it returns is noted, not fatal: verify needs no Kafka.
+  std::function<Result<ClusterCheck>(const StoreCatalog&)> check_catalog;
 };
 
 struct VerifyReport {
@@ -78,6 +87,10 @@ struct VerifyReport {
   uint64_t objects_verified = 0;  // JSON objects: topic.json, retention.json, gap, offsets
   double seconds = 0;
   std::vector<StoreProblem> problems;  // sorted by key
+  // From check_catalog: partitions whose first offset was compared with Kafka's log start, and
+  // what was not compared (or why nothing was).
+  uint64_t partitions_compared = 0;
+  std::vector<std::string> notes;
 };
 
 Result<VerifyReport> VerifyStore(storage::ObjectStore& store, const layout::Keys& keys,

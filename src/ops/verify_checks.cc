@@ -63,6 +63,11 @@ std::string FormatVerifyProgress(const VerifyProgress& p) {
 std::string FormatVerifyText(const VerifyReport& r) {
   std::string out;
   for (const StoreProblem& p : r.problems) out += FormatProblem(p) + "\n";
+  for (const std::string& note : r.notes) out += "note: " + note + "\n";
+  if (r.partitions_compared > 0) {
+    out += "first offsets of " + Count(r.partitions_compared, "partition") +
+           " compared with the Kafka cluster's log start offsets\n";
+  }
   out += "verified " + std::to_string(r.segments_verified) + " of " +
          Count(r.segments_listed, "segment") + " (" + FormatBytes(r.bytes_verified) + ", " +
          Count(r.records_verified, "record") + ") and " +
