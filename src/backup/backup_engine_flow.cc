@@ -100,7 +100,12 @@ Status BackupEngine::ProcessCompletions(bool sync_commit) {
   }
   RdKafka::ErrorCode ec = sync_commit ? consumer_->commitSync(tps) : consumer_->commitAsync(tps);
   RdKafka::TopicPartition::destroy(tps);
-  if (ec != RdKafka::ERR_NO_ERROR) {
+  if (ec == RdKafka::ERR_ILLEGAL_GENERATION || ec == RdKafka::ERR_REBALANCE_IN_PROGRESS ||
+      ec == RdKafka::ERR_UNKNOWN_MEMBER_ID || ec == RdKafka::ERR__STATE) {
+    // A rebalance is under way: the partitions' next commit (at the latest when they are
+    // revoked) carries these offsets too.
+    spdlog::debug("committing offsets deferred by a rebalance: {}", RdKafka::err2str(ec));
+  } else if (ec != RdKafka::ERR_NO_ERROR) {
     // Not fatal: the store, not the committed offset, decides where a partition resumes.
     spdlog::warn("committing offsets to Kafka failed: {}", RdKafka::err2str(ec));
   }

@@ -212,6 +212,14 @@ Status BackupEngine::HandleMessage(RdKafka::Message& msg) {
         }
         return Status::Permanent("kafka", "fatal consumer error: " + reason);
       }
+      if (msg.err() == RdKafka::ERR_UNKNOWN_TOPIC_OR_PART ||
+          msg.err() == RdKafka::ERR__UNKNOWN_TOPIC ||
+          msg.err() == RdKafka::ERR__UNKNOWN_PARTITION) {
+        // A deleted topic, repeated twice a second until the next subscription refresh drops it;
+        // the topic watch says once that the topic is missing.
+        spdlog::debug("{}", s.ToString());
+        return Status::OK();
+      }
       spdlog::warn("{}", s.ToString());
       return Status::OK();
     }

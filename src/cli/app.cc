@@ -99,6 +99,24 @@ void AddRestoreOptions(CLI::App* sub, RestoreArgs& a) {
                 "Fail instead of skipping groups that have active members");
 }
 
+// The first word of `args` that is neither an option nor an option's value, when it names no
+// command (CLI11 itself would only say that a subcommand is required).
+std::optional<std::string> UnknownCommand(const std::vector<std::string>& args) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "-c" || a == "--config" || a == "--log-level") {
+      ++i;  // its value
+      continue;
+    }
+    if (a.starts_with("-")) continue;
+    for (const Command& c : kCommands) {
+      if (a == c.name) return std::nullopt;
+    }
+    return a;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -178,6 +196,13 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   try {
     app.parse(reversed);
   } catch (const CLI::ParseError& e) {
+    if (std::optional<std::string> unknown = UnknownCommand(args)) {
+      std::string names;
+      for (const Command& c : kCommands) names += std::string(names.empty() ? "" : ", ") + c.name;
+      err << "kafka-backup: unknown command '" << *unknown << "' (commands: " << names
+          << "; see --help)\n";
+      return kExitUsage;
+    }
     int code = app.exit(e, out, err);
     // --help and --version are successes; every other parse error is a usage error.
     return code == 0 ? kExitOk : kExitUsage;
@@ -219,6 +244,12 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   }
   if (s.ok()) return kExitOk;
   err << "kafka-backup: " << s.ToString() << "\n";
+  // librdkafka's own log lines are debug output; why a broker could not be reached is in them.
+  if (s.IsRetryable()) {
+    if (const std::string detail = kafka::LastLibrdkafkaError(); !detail.empty()) {
+      err << "kafka-backup: last librdkafka error: " << detail << "\n";
+    }
+  }
   return ExitCodeFor(s);
 }
 

@@ -38,6 +38,19 @@ TEST(CliTest, HelpListsEveryCommand) {
 
 TEST(CliTest, NoCommandIsUsageError) { EXPECT_EQ(Cli({}).code, kExitUsage); }
 
+TEST(CliTest, UnknownCommandIsNamed) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"bogus"}, {"--log-level", "warn", "bogus", "--x"}}) {
+    CliRun r = Cli(args);
+    EXPECT_EQ(r.code, kExitUsage);
+    EXPECT_NE(r.err.find("unknown command 'bogus'"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("backup, restore"), std::string::npos) << r.err;
+  }
+  // A known command with a bad flag keeps CLI11's message naming the flag.
+  CliRun known = Cli({"ls", "--bogus"});
+  EXPECT_EQ(known.err.find("unknown command"), std::string::npos) << known.err;
+}
+
 TEST(CliTest, UnknownFlagIsUsageError) {
   CliRun r = Cli({"ls", "--no-such-flag"});
   EXPECT_EQ(r.code, kExitUsage);

@@ -9,6 +9,7 @@
 // Thread-safety: librdkafka handles are thread-safe as documented by librdkafka.
 #pragma once
 
+#include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafkacpp.h>
 
 #include <map>
@@ -20,6 +21,14 @@
 namespace kb::kafka {
 
 using Properties = std::map<std::string, std::string>;
+
+// librdkafka's own log lines ("%3|...|FAIL|...", CONFWARN, ...) go to spdlog's debug level, named
+// by client and facility: the tool reports what matters as its own errors. Set on every conf that
+// MakeConf builds; a client built from a C conf elsewhere calls it too.
+void RouteLogsToSpdlog(rd_kafka_conf_t* conf);
+// The last line librdkafka logged at error level or worse (e.g. why a broker connection failed),
+// "" if none: added to an error about an unreachable cluster. Thread-safe.
+std::string LastLibrdkafkaError();
 
 // Builds a global conf from `props` then `overrides`; errors name the offending key.
 Result<std::unique_ptr<RdKafka::Conf>> MakeConf(const Properties& props,

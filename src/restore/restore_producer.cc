@@ -124,6 +124,7 @@ Result<std::unique_ptr<RestoreProducer>> RestoreProducer::Make(const kafka::Prop
   for (const auto& [k, v] : user_props) props[k] = v;
   for (const auto& [k, v] : Required()) props[k] = v;
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  kafka::RouteLogsToSpdlog(conf);
   char err[512];
   for (const auto& [k, v] : props) {
     if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof(err)) != RD_KAFKA_CONF_OK) {
