@@ -278,8 +278,15 @@ Status BackupEngine::Run() {
   // Leaves the group; the revoke callback finds nothing left to flush after Drain.
   consumer_->close();
   Tick();
-  spdlog::info("backup stopped: {} records, {} payload bytes in {} segments, {} gap(s)",
-               stats_.records, stats_.payload_bytes, stats_.segments, stats_.gaps);
+  if (result.ok()) {
+    spdlog::info("backup stopped: {} records, {} payload bytes in {} segments, {} gap(s)",
+                 stats_.records, stats_.payload_bytes, stats_.segments, stats_.gaps);
+  } else {
+    spdlog::info(
+        "backup stopped after an error: {} records read, {} of them durable in {} segments, {} "
+        "gap(s); the rest is read again by the next run",
+        stats_.records, stats_.durable_records, stats_.segments, stats_.gaps);
+  }
   spdlog::debug("peak buffer memory {} bytes (segment budget {})", gauge_.peak(), segment_memory_);
   return result;
 }

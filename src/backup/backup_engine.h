@@ -58,7 +58,8 @@ struct EngineOptions {
 
 // Progress counters, for tests and the final log line.
 struct EngineStats {
-  uint64_t records = 0;
+  uint64_t records = 0;          // read from Kafka
+  uint64_t durable_records = 0;  // in segments the store confirmed
   uint64_t payload_bytes = 0;
   uint64_t segments = 0;
   uint64_t gaps = 0;

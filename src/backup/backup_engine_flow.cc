@@ -85,7 +85,10 @@ Status BackupEngine::ProcessCompletions(bool sync_commit) {
                                   std::to_string(r.start) + ", " + std::to_string(r.end) +
                                   "] to the store");
     }
-    if (r.records > 0) stats_.segments++;
+    if (r.records > 0) {
+      stats_.segments++;
+      stats_.durable_records += r.records;
+    }
     if (observer_) observer_->OnDurable(r);
     auto it = partitions_.find(r.id);
     if (it == partitions_.end()) continue;

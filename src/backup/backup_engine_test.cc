@@ -320,6 +320,17 @@ TEST_F(BackupEngineTest, GroupOffsetsAndTopicMetadataAreWritten) {
   EXPECT_EQ(storage::ListAll(store, keys.ConsumerOffsetsHistoryPrefix(topic, 1))->size(), 2u);
   map1 = layout::DecodeGroupOffsets("p1", *store.Get(keys.ConsumerOffsets(topic, 1)));
   EXPECT_EQ(map1->at(group_b), 9);
+
+  // A restarted daemon (a new MetadataSync) writes nothing that did not change: no history, and
+  // topic.json keeps its time.
+  const std::string topic_json = *store.Get(keys.TopicMetadata(topic));
+  auto restarted = MetadataSync::Make(cfg, &store);
+  ASSERT_TRUE(restarted.ok());
+  std::this_thread::sleep_for(5ms);
+  ASSERT_TRUE((*restarted)->SyncNow().ok());
+  EXPECT_EQ(storage::ListAll(store, keys.ConsumerOffsetsHistoryPrefix(topic, 1))->size(), 2u);
+  EXPECT_EQ(storage::ListAll(store, keys.ConsumerOffsetsHistoryPrefix(topic, 0))->size(), 1u);
+  EXPECT_EQ(*store.Get(keys.TopicMetadata(topic)), topic_json);
 }
 
 }  // namespace

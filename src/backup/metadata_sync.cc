@@ -106,6 +106,19 @@ Status MetadataSync::SyncOffsets(const std::vector<kafka::TopicInfo>& topics) {
   for (const auto& [tp, offsets] : now) {
     auto it = written_offsets_.find(tp);
     if (it != written_offsets_.end() && it->second == offsets) continue;
+    if (it == written_offsets_.end()) {
+      // First round of this process: what an earlier one stored may be just this.
+      const std::string key = keys_.ConsumerOffsets(tp.topic, tp.partition);
+      Result<std::string> stored = store_->Get(key);
+      if (!stored.ok() && !stored.status().IsNotFound()) return stored.status();
+      if (stored.ok()) {
+        Result<layout::GroupOffsets> decoded = layout::DecodeGroupOffsets(key, *stored);
+        if (decoded.ok() && *decoded == offsets) {
+          written_offsets_[tp] = offsets;
+          continue;
+        }
+      }
+    }
     std::string json = layout::EncodeGroupOffsets(offsets);
     KB_RETURN_IF_ERROR(store_->Put(keys_.ConsumerOffsetsHistory(tp.topic, tp.partition, t), json));
     KB_RETURN_IF_ERROR(store_->Put(keys_.ConsumerOffsets(tp.topic, tp.partition), json));
@@ -129,6 +142,22 @@ Status MetadataSync::SyncTopics(const std::vector<kafka::TopicInfo>& topics) {
                                    .updated_at_ms = 0};
     auto it = written_topics_.find(t.name);
     if (it != written_topics_.end() && it->second == md) continue;
+    if (it == written_topics_.end()) {
+      // First round of this process: an earlier one may have stored just this.
+      const std::string key = keys_.TopicMetadata(t.name);
+      Result<std::string> stored = store_->Get(key);
+      if (!stored.ok() && !stored.status().IsNotFound()) return stored.status();
+      if (stored.ok()) {
+        Result<layout::TopicMetadata> decoded = layout::DecodeTopicMetadata(key, *stored);
+        if (decoded.ok()) {
+          decoded->updated_at_ms = 0;
+          if (*decoded == md) {
+            written_topics_[t.name] = md;
+            continue;
+          }
+        }
+      }
+    }
     if (it == written_topics_.end() || it->second.topic_id != md.topic_id) {
       KB_ASSIGN_OR_RETURN(std::string stored_id, StoredTopicId(*store_, keys_, t.name));
       if (!stored_id.empty() && stored_id != md.topic_id) {
