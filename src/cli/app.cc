@@ -77,6 +77,10 @@ void AddRestoreOptions(CLI::App* sub, RestoreArgs& a) {
                   "Prefix of the target topic names (topics not renamed)");
   sub->add_flag("--require-target-exists", a.require_target_exists,
                 "Fail instead of creating a missing target topic");
+  sub->add_flag("--fail-if-target-not-empty", a.fail_if_target_not_empty,
+                "Fail, before producing anything, if a target partition already holds records "
+                "that an earlier run of this restore did not write "
+                "(restore.fail_if_target_not_empty)");
   sub->add_option("--replication-factor", a.replication_factor,
                   "Replication factor of created topics (default: the backed-up one)")
       ->check(CLI::Range(1, 32767));
@@ -97,6 +101,12 @@ void AddRestoreOptions(CLI::App* sub, RestoreArgs& a) {
   sub->add_flag("--no-groups", a.no_groups, "Do not move consumer group offsets");
   sub->add_flag("--fail-on-active-groups", a.fail_on_active_groups,
                 "Fail instead of skipping groups that have active members");
+  sub->add_option("--output", a.output, "Report as text or json (not with --dry-run)")
+      ->check(CLI::IsMember({"text", "json"}));
+  sub->footer(
+      "Exit codes: 0 restored (and every group moved); 1 failed (a partition, a group commit, a "
+      "target check); 2 invalid usage; 3 partial: every partition restored, but consumer groups "
+      "were left behind (an unreadable group snapshot, a group with active members)");
 }
 
 // The first word of `args` that is neither an option nor an option's value, when it names no
@@ -236,7 +246,14 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
     prune_args.json = output == "json";
     s = RunPrune(*cfg, prune_args, out);
   } else if (*chosen == "restore") {
-    s = RunRestoreCommand(*cfg, restore_args, out, err);
+    Result<RestoreEnd> end = RunRestoreCommand(*cfg, restore_args, out, err);
+    s = end.status();
+    if (s.ok() && !end->partial.empty()) {
+      for (const std::string& why : end->partial) {
+        err << "kafka-backup: restore partial: " << why << "\n";
+      }
+      return kExitPartial;
+    }
   } else if (*chosen == "offsets") {
     s = RunOffsets(*cfg, offsets_args, out);
   } else {

@@ -9,7 +9,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
 #include <thread>
 
 #include "backup/backup_test_util.h"
@@ -257,12 +260,269 @@ TEST_F(RestoreCliTest, SegmentMissingFromTheMiddleFailsThePartitionOrIsRestoredA
   EXPECT_EQ(committed(after, with_gap), committed(after, skip));
 }
 
+TEST_F(RestoreCliTest, CorruptGroupSnapshotOrActiveGroupMovesEveryOtherGroupAndExitsPartial) {
+  // Regression: one corrupt consumers_offset failed the whole group move after the data was
+  // restored (exit 1, even with --skip-corrupt), and a skipped active group exited 0.
+  const std::string topic = BackedUpTopic(2, 100);
+  const std::string target = topic + "-groups";
+  auto store = storage::OpenStore(cfg_.storage);
+  ASSERT_TRUE(store.ok());
+  const layout::Keys keys("kb");
+  const std::string corrupt_key = keys.ConsumerOffsets(topic, 0);
+  ASSERT_TRUE((*store)->Put(corrupt_key, "{not json").ok());
+  const std::string idle = kb::testing::UniqueName("g-idle");
+  const std::string active = kb::testing::UniqueName("g-active");
+  ASSERT_TRUE((*store)
+                  ->Put(keys.ConsumerOffsets(topic, 1),
+                        layout::EncodeGroupOffsets({{idle, 40}, {active, 30}}))
+                  .ok());
+  // A polling member of `active` (on the source topic: any membership makes the group active).
+  auto member = kafka::MakeConsumer(
+      {{"bootstrap.servers", bootstrap_}},
+      {{"group.id", active}, {"enable.auto.commit", "false"}, {"auto.offset.reset", "earliest"}});
+  ASSERT_TRUE(member.ok()) << member.status().ToString();
+  ASSERT_EQ((*member)->subscribe({topic}), RdKafka::ERR_NO_ERROR);
+  std::vector<RdKafka::TopicPartition*> assigned;
+  for (auto deadline = std::chrono::steady_clock::now() + 60s;
+       assigned.empty() && std::chrono::steady_clock::now() < deadline;) {
+    std::unique_ptr<RdKafka::Message>((*member)->consume(200));
+    ASSERT_EQ((*member)->assignment(assigned), RdKafka::ERR_NO_ERROR);
+  }
+  ASSERT_FALSE(assigned.empty());
+  RdKafka::TopicPartition::destroy(assigned);
+  std::atomic<bool> stop{false};
+  std::thread poller([&] {
+    while (!stop) std::unique_ptr<RdKafka::Message>((*member)->consume(100));
+  });
+
+  cli::testing::Ran r = cli::testing::Run(KB_BINARY,
+                                          {"--config", config_, "restore", "--topic", topic,
+                                           "--rename", topic + "=" + target, "--skip-corrupt"},
+                                          dir_.path() + "/partial.log", 180s);
+  stop = true;
+  poller.join();
+  EXPECT_EQ(r.code, 3) << r.output;
+  EXPECT_NE(r.output.find("restore partial: consumer group offsets not moved from an unreadable "
+                          "snapshot: Corruption: " +
+                          corrupt_key),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("restore partial: group " + active + " may have active members"),
+            std::string::npos)
+      << r.output;
+  // The data is all there, and the other group moved.
+  EXPECT_EQ(TargetRecords(target, 2), 200);
+  auto idle_offsets = admin_->ListConsumerGroupOffsets(idle, 30s);
+  ASSERT_TRUE(idle_offsets.ok()) << idle_offsets.status().ToString();
+  EXPECT_EQ(*idle_offsets, (kafka::GroupOffsets{{{target, 1}, 40}})) << r.output;
+  auto active_offsets = admin_->ListConsumerGroupOffsets(active, 30s);
+  ASSERT_TRUE(active_offsets.ok()) << active_offsets.status().ToString();
+  EXPECT_FALSE(active_offsets->contains({target, 1})) << r.output;
+}
+
+TEST_F(RestoreCliTest, CorruptTopicJsonFailsTheTopicUnlessTheTargetMustExist) {
+  // Regression: a corrupt topic.json failed every restore of the topic, even into an existing
+  // target with --require-target-exists, where the metadata is not needed.
+  const std::string topic = BackedUpTopic(1, 50);
+  auto store = storage::OpenStore(cfg_.storage);
+  ASSERT_TRUE(store.ok());
+  const std::string key = layout::Keys("kb").TopicMetadata(topic);
+  ASSERT_TRUE((*store)->Put(key, "{\"format_version\": 1, \"partitions\": \"x\"").ok());
+  auto run_restore = [&](const std::string& target, std::vector<std::string> extra) {
+    std::vector<std::string> args = {"--config", config_,    "restore",           "--topic",
+                                     topic,      "--rename", topic + "=" + target};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return cli::testing::Run(KB_BINARY, args, dir_.path() + "/" + target + ".log", 120s);
+  };
+
+  // Without --require-target-exists: the topic fails naming the key; nothing is created.
+  const std::string created = topic + "-new";
+  cli::testing::Ran r = run_restore(created, {});
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("Corruption: " + key + ": the topic metadata cannot be read"),
+            std::string::npos)
+      << r.output;
+  EXPECT_TRUE(admin_->DescribeTopic(created, 10s).status().IsNotFound());
+
+  // With it, into an existing target: a warning naming the key, and every record restored.
+  const std::string existing = topic + "-existing";
+  ASSERT_TRUE(admin_->CreateTopic({existing, 1, 1, {}}, 30s).ok());
+  r = run_restore(existing, {"--require-target-exists"});
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("warning: " + key + " cannot be read"), std::string::npos) << r.output;
+  EXPECT_EQ(restore::testutil::ReadAll(bootstrap_, existing, 0).size(), 50u);
+}
+
+TEST_F(RestoreCliTest, FailIfTargetNotEmptyRefusesOthersRecordsButResumesItsOwn) {
+  // Regression: a restore into a topic that already held data appended to it silently.
+  constexpr int kRecords = 20000;
+  const std::string topic = BackedUpTopic(1, kRecords);
+  const std::string own = topic + "-own";
+  auto args = [&](const std::string& target, std::vector<std::string> extra) {
+    std::vector<std::string> a = {"--config",
+                                  config_,
+                                  "restore",
+                                  "--topic",
+                                  topic,
+                                  "--rename",
+                                  topic + "=" + target,
+                                  "--fail-if-target-not-empty",
+                                  "--no-groups"};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  };
+  // A run killed part-way leaves records of its own in the target...
+  {
+    std::vector<std::string> a =
+        args(own, {"--max-bytes-per-second", "1MiB", "--checkpoint-interval", "300ms"});
+    a.insert(a.begin(), KB_BINARY);
+    const std::string log = dir_.path() + "/own-killed.log";
+    pid_t pid = SpawnLogged(a, log);
+    ASSERT_GT(pid, 0);
+    const auto deadline = std::chrono::steady_clock::now() + 90s;
+    while (TargetRecords(own, 1) < kRecords / 4 && std::chrono::steady_clock::now() < deadline &&
+           WaitFor(pid, 0ms) == -1) {
+      std::this_thread::sleep_for(50ms);
+    }
+    ASSERT_EQ(kill(pid, SIGKILL), 0) << ReadFile(log);
+    ASSERT_EQ(WaitFor(pid, 30s), 128 + SIGKILL) << "ended before the kill: " << ReadFile(log);
+  }
+  const int64_t before = TargetRecords(own, 1);
+  ASSERT_GT(before, 0);
+  ASSERT_LT(before, kRecords);
+  // ...which the same restore, run again with the flag, does not count against the target.
+  cli::testing::Ran r = cli::testing::Run(KB_BINARY, args(own, {}), dir_.path() + "/own.log", 120s);
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(TargetRecords(own, 1), kRecords) << r.output;
+
+  // A target holding someone else's records: exit 1 naming the partition and its offsets, nothing
+  // produced, no restore record saved; the dry run says the same and shows the end offset.
+  const std::string foreign = topic + "-foreign";
+  ASSERT_TRUE(admin_->CreateTopic({foreign, 1, 1, {}}, 30s).ok());
+  {
+    backup::testutil::RawProducer producer(bootstrap_);
+    for (int i = 0; i < 3; ++i) {
+      format::Record rec;
+      rec.value = "theirs-" + std::to_string(i);
+      producer.Send(foreign, 0, rec);
+    }
+    producer.Flush();
+  }
+  const std::string refused =
+      "Failed precondition: --fail-if-target-not-empty: 1 target partition is not empty: " +
+      foreign + "/0 holds offsets 0..2 (start offset 0, end offset 3)";
+  r = cli::testing::Run(KB_BINARY, args(foreign, {"--dry-run"}), dir_.path() + "/dry.log", 60s);
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("target check failed: " + refused), std::string::npos) << r.output;
+  EXPECT_TRUE(std::regex_search(r.output, std::regex(foreign + "/0 +3 +all"))) << r.output;
+  r = cli::testing::Run(KB_BINARY, args(foreign, {}), dir_.path() + "/foreign.log", 60s);
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find(refused), std::string::npos) << r.output;
+  EXPECT_EQ(TargetRecords(foreign, 1), 3);
+  auto store = storage::OpenStore(cfg_.storage);
+  ASSERT_TRUE(store.ok());
+  auto records = restore::OffsetMapStore(store->get(), layout::Keys("kb")).List(topic, 0);
+  ASSERT_TRUE(records.ok());
+  ASSERT_EQ(records->size(), 1u);  // the one into `own`
+  EXPECT_EQ((*records)[0].target_topic, own);
+
+  // A target that does not exist yet is "absent" in the dry run, and no obstacle.
+  const std::string absent = topic + "-absent";
+  r = cli::testing::Run(KB_BINARY, args(absent, {"--dry-run"}), dir_.path() + "/absent.log", 60s);
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_TRUE(std::regex_search(r.output, std::regex(absent + "/0 +absent +all"))) << r.output;
+}
+
+TEST_F(RestoreCliTest, OutputJsonReportAndReadableTimeWindow) {
+  const std::string topic = BackedUpTopic(1, 100);
+  const std::string target = topic + "-json";
+  // The dry run shows the window as ISO-8601 UTC (regression: raw epoch ms), and the end offset.
+  cli::testing::Ran r = cli::testing::Run(
+      KB_BINARY,
+      {"--config", config_, "restore", "--topic", topic, "--rename", topic + "=" + target, "--from",
+       "2026-01-01T00:00:00Z", "--to", "2099-01-01T00:00:00Z", "--dry-run"},
+      dir_.path() + "/window.log", 60s);
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("time [2026-01-01T00:00:00.000Z, 2099-01-01T00:00:00.000Z]"),
+            std::string::npos)
+      << r.output;
+  EXPECT_EQ(r.output.find("time:"), std::string::npos) << r.output;
+
+  // --output json: one JSON object on stdout (stderr apart).
+  const std::string json_path = dir_.path() + "/report.json";
+  r = cli::testing::Run(
+      "/bin/sh",
+      {"-c", std::string(KB_BINARY) + " --config " + config_ + " restore --topic " + topic +
+                 " --rename " + topic + "=" + target + " --output json > " + json_path},
+      dir_.path() + "/json.log", 120s);
+  EXPECT_EQ(r.code, 0) << r.output;
+  const nlohmann::json j = nlohmann::json::parse(ReadFile(json_path), nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << ReadFile(json_path);
+  EXPECT_EQ(j["status"], "ok") << j.dump(2);
+  EXPECT_EQ(j["exit_code"], 0);
+  EXPECT_TRUE(j["error"].is_null());
+  ASSERT_EQ(j["partitions"].size(), 1u) << j.dump(2);
+  const nlohmann::json& p = j["partitions"][0];
+  EXPECT_EQ(p["source_topic"], topic);
+  EXPECT_EQ(p["target_topic"], target);
+  EXPECT_EQ(p["status"], "restored");
+  EXPECT_EQ(p["records_sent"], 100);
+  EXPECT_EQ(p["target_start"], 0);
+  EXPECT_EQ(p["target_end"], 100);
+  EXPECT_TRUE(p["gaps"].empty());
+  EXPECT_TRUE(p["error"].is_null());
+  EXPECT_EQ(j["groups"]["ok"], true) << j.dump(2);
+  EXPECT_EQ(j["groups"]["partitions"][0]["source_topic"], topic);
+
+  // A failed restore is a JSON report too, with its exit status.
+  r = cli::testing::Run(
+      "/bin/sh",
+      {"-c", std::string(KB_BINARY) + " --config " + config_ + " restore --topic " + topic +
+                 " --rename " + topic + "=" + target +
+                 " --fail-if-target-not-empty --output json > " + json_path},
+      dir_.path() + "/json-failed.log", 60s);
+  EXPECT_EQ(r.code, 0) << r.output;  // its own records: complete, nothing to do
+  r = cli::testing::Run(
+      "/bin/sh",
+      {"-c", std::string(KB_BINARY) + " --config " + config_ + " restore --topic " + topic +
+                 " --rename " + topic + "=" + target +
+                 " --from 2026-01-01 --fail-if-target-not-empty "
+                 "--output json > " +
+                 json_path},
+      dir_.path() + "/json-failed.log", 60s);
+  EXPECT_EQ(r.code, 1) << r.output;
+  const nlohmann::json failed = nlohmann::json::parse(ReadFile(json_path), nullptr, false);
+  ASSERT_FALSE(failed.is_discarded()) << ReadFile(json_path);
+  EXPECT_EQ(failed["status"], "failed");
+  EXPECT_EQ(failed["exit_code"], 1);
+  EXPECT_NE(failed["error"].get<std::string>().find(target + "/0 holds offsets 0..99"),
+            std::string::npos)
+      << failed.dump(2);
+}
+
 TEST_F(RestoreCliTest, BadFlagsAreUsageErrors) {
   const std::string log = dir_.path() + "/bad.log";
   pid_t pid = SpawnLogged(
       {KB_BINARY, "--config", config_, "restore", "--offsets", "0=5-1", "--topic", "t"}, log);
   EXPECT_EQ(WaitFor(pid, 30s), 2) << ReadFile(log);
   EXPECT_NE(ReadFile(log).find("--offsets"), std::string::npos) << ReadFile(log);
+
+  // Regression: a --rename of a topic the restore does not select was ignored silently.
+  cli::testing::Ran r = cli::testing::Run(
+      KB_BINARY, {"--config", config_, "restore", "--topic", "t", "--rename", "u=v"},
+      dir_.path() + "/rename.log", 30s);
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("--rename: 'u=v': topic 'u' is not selected by --topic (t)"),
+            std::string::npos)
+      << r.output;
+  // Selected by pattern, but not in the store.
+  const std::string topic = BackedUpTopic(1, 1);
+  r = cli::testing::Run(KB_BINARY,
+                        {"--config", config_, "restore", "--rename", "absent-" + topic + "=v"},
+                        dir_.path() + "/rename2.log", 30s);
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("topic 'absent-" + topic + "' is not selected"), std::string::npos)
+      << r.output;
 }
 
 }  // namespace

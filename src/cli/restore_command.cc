@@ -6,7 +6,10 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
 
+#include "cli/app.h"
 #include "cli/progress_line.h"
 #include "config/units.h"
 #include "kafka/admin.h"
@@ -29,6 +32,11 @@ Result<restore::RestoreSelection> SelectionOf(const RestoreArgs& args) {
   }
   if (!args.to.empty()) {
     KB_ASSIGN_OR_RETURN(sel.to_ms, ops::ParseTimeArg(args.to, "--to"));
+  }
+  if (sel.from_ms && sel.to_ms && *sel.from_ms > *sel.to_ms) {
+    return Status::InvalidArgument("--from", "the window starts after it ends (--from " +
+                                                 ops::FormatTimeMs(*sel.from_ms) + " > --to " +
+                                                 ops::FormatTimeMs(*sel.to_ms) + ")");
   }
   for (const std::string& o : args.offsets) {
     KB_RETURN_IF_ERROR(restore::ParseOffsetsArg(o, &sel.offsets));
@@ -56,27 +64,28 @@ Status DryRun(const Config& cfg, const RestoreArgs& args, const restore::Restore
               const restore::RestorePlan& plan, const restore::RestoreOptions& options,
               std::ostream& out) {
   Result<restore::TargetCheck> targets = restore::CheckTargets(cfg.kafka.properties, plan, options);
-  out << restore::FormatPlan(plan, targets.ok() ? &*targets : nullptr);
   if (!targets.ok()) {
+    out << restore::FormatPlan(plan, nullptr, nullptr);
     out << "target check failed: " << targets.status().ToString() << "\n";
     return targets.status();
   }
-  if (args.no_groups) return Status::OK();
   KB_ASSIGN_OR_RETURN(auto admin, kafka::Admin::Make(cfg.kafka.properties));
-  std::map<std::pair<std::string, int32_t>, int64_t> ends;
-  for (const restore::TopicPlan& t : plan.topics) {
-    if (std::find(targets->existing.begin(), targets->existing.end(), t.target_topic) ==
-        targets->existing.end()) {
-      continue;
+  KB_ASSIGN_OR_RETURN(restore::TargetEnds ends,
+                      restore::QueryTargetEnds(*admin, plan, targets->existing, options.timeout));
+  out << restore::FormatPlan(plan, &*targets, &ends);
+  if (options.fail_if_target_not_empty) {
+    KB_ASSIGN_OR_RETURN(std::string cluster_id, admin->ClusterId(options.timeout));
+    Status empty = restore::CheckTargetsEmpty(store, keys, cluster_id, plan, ends);
+    if (!empty.ok()) {
+      out << "target check failed: " << empty.ToString() << "\n";
+      return empty;
     }
-    std::vector<kafka::TopicPartition> tps;
-    for (const restore::PartitionPlan& p : t.partitions)
-      tps.push_back({t.target_topic, p.partition});
-    KB_ASSIGN_OR_RETURN(auto wm, admin->QueryWatermarks(tps, options.timeout));
-    for (const auto& [tp, w] : wm) ends[{tp.topic, tp.partition}] = w.high;
   }
+  if (args.no_groups) return Status::OK();
+  std::map<std::pair<std::string, int32_t>, int64_t> end_offsets;
+  for (const auto& [tp, wm] : ends) end_offsets[tp] = wm.high;
   std::vector<restore::RestoredPartition> predicted;
-  for (restore::PredictedMap& m : restore::PredictMaps(plan, ends)) {
+  for (restore::PredictedMap& m : restore::PredictMaps(plan, end_offsets)) {
     predicted.push_back({.source_topic = m.partition->source_topic,
                          .partition = m.partition->partition,
                          .target_topic = m.partition->target_topic,
@@ -92,14 +101,22 @@ Status DryRun(const Config& cfg, const RestoreArgs& args, const restore::Restore
   return Status::OK();
 }
 
-}  // namespace
+// What the restore produced, for the JSON report.
+struct Collected {
+  std::optional<restore::RestoreReport> report;
+  std::optional<restore::GroupRestoreReport> groups;
+};
 
-Status RunRestoreCommand(const Config& cfg, const RestoreArgs& args, std::ostream& out,
-                         std::ostream& err) {
+// The restore; with args.output == "json" the text reports are left out and *c gets them.
+Result<RestoreEnd> Restore(const Config& cfg, const RestoreArgs& args, std::ostream& out,
+                           std::ostream& err, Collected* c) {
+  const bool text = args.output != "json";
   KB_ASSIGN_OR_RETURN(restore::RestoreSelection sel, SelectionOf(args));
   restore::RestoreOptions options;
   options.skip_corrupt = args.skip_corrupt;
   options.require_target_exists = args.require_target_exists;
+  options.fail_if_target_not_empty =
+      args.fail_if_target_not_empty || cfg.restore.fail_if_target_not_empty;
   options.replication_factor = args.replication_factor;
   options.parallelism = static_cast<size_t>(args.parallel.value_or(cfg.restore.parallelism));
   options.max_bytes_per_second = cfg.restore.max_bytes_per_second;
@@ -118,8 +135,16 @@ Status RunRestoreCommand(const Config& cfg, const RestoreArgs& args, std::ostrea
   KB_ASSIGN_OR_RETURN(restore::RestorePlan plan,
                       restore::PlanRestore(*store, keys, sel,
                                            {.skip_corrupt = args.skip_corrupt,
+                                            .require_target_exists = args.require_target_exists,
                                             .parallelism = options.parallelism * 2}));
-  if (args.dry_run) return DryRun(cfg, args, sel, *store, keys, plan, options, out);
+  if (args.dry_run) {
+    if (!text) {
+      return Status::InvalidArgument("--output",
+                                     "json is the report of a restore; --dry-run prints text only");
+    }
+    KB_RETURN_IF_ERROR(DryRun(cfg, args, sel, *store, keys, plan, options, out));
+    return RestoreEnd{};
+  }
 
   ProgressLine progress(err, isatty(STDERR_FILENO) == 1);
   std::mutex progress_mu;
@@ -131,10 +156,12 @@ Status RunRestoreCommand(const Config& cfg, const RestoreArgs& args, std::ostrea
       restore::RunRestore(*store, keys, cfg.kafka.properties, plan, sel, options);
   progress.Done();
   KB_RETURN_IF_ERROR(report.status());
-  out << restore::FormatSummary(*report);
+  if (text) out << restore::FormatSummary(*report);
+  c->report = *report;
 
   size_t failed = 0;
   for (const restore::PartitionResult& p : report->partitions) failed += p.error.ok() ? 0 : 1;
+  RestoreEnd end;
   Status groups_status;
   if (!args.no_groups) {
     std::vector<restore::RestoredPartition> restored;
@@ -151,10 +178,17 @@ Status RunRestoreCommand(const Config& cfg, const RestoreArgs& args, std::ostrea
     if (!groups.ok()) {
       groups_status = groups.status();
     } else {
-      out << restore::FormatGroupReport(*groups);
+      if (text) out << restore::FormatGroupReport(*groups);
+      c->groups = *groups;
       if (!groups->ok()) {
         groups_status = Status::Permanent(
             "consumer groups", ops::Count(groups->errors.size(), "group commit") + " failed");
+      }
+      for (const std::string& e : groups->unreadable) {
+        end.partial.push_back("consumer group offsets not moved from an unreadable snapshot: " + e);
+      }
+      for (const restore::GroupResult& g : groups->groups) {
+        if (g.outcome == restore::GroupOutcome::kSkippedActive) end.partial.push_back(g.message);
       }
     }
   }
@@ -162,7 +196,35 @@ Status RunRestoreCommand(const Config& cfg, const RestoreArgs& args, std::ostrea
     return Status::Permanent("restore",
                              ops::Count(failed, "partition") + " failed (see the summary above)");
   }
-  return groups_status;
+  KB_RETURN_IF_ERROR(groups_status);
+  return end;
+}
+
+}  // namespace
+
+Result<RestoreEnd> RunRestoreCommand(const Config& cfg, const RestoreArgs& args, std::ostream& out,
+                                     std::ostream& err) {
+  Collected c;
+  Result<RestoreEnd> end = Restore(cfg, args, out, err, &c);
+  if (args.output != "json" || (!end.ok() && end.status().IsInvalidArgument())) return end;
+  // One JSON object, also when the restore failed: the exit status is part of it.
+  nlohmann::json j = c.report ? nlohmann::json::parse(restore::FormatSummaryJson(*c.report))
+                              : nlohmann::json::object();
+  j["groups"] = c.groups ? nlohmann::json::parse(restore::FormatGroupReportJson(*c.groups))
+                         : nlohmann::json(nullptr);
+  if (!end.ok()) {
+    j["status"] = "failed";
+    j["exit_code"] = kExitFailure;
+    j["error"] = end.status().ToString();
+    j["partial"] = nlohmann::json::array();
+  } else {
+    j["status"] = end->partial.empty() ? "ok" : "partial";
+    j["exit_code"] = end->partial.empty() ? kExitOk : kExitPartial;
+    j["error"] = nullptr;
+    j["partial"] = end->partial;
+  }
+  out << j.dump(2) << "\n";
+  return end;
 }
 
 }  // namespace kb::cli

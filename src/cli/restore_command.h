@@ -3,11 +3,17 @@
 // through the offset map (restore/restorer.h, restore/group_restore.h; docs/operations.md).
 //
 // Output: the --dry-run plan or the summary on stdout; progress on stderr (a line rewritten in
-// place on a terminal, a log line every 10 seconds otherwise).
+// place on a terminal, a log line every 10 seconds otherwise). With --output json the summary and
+// the groups' report are one JSON object on stdout, written also when the restore failed after its
+// flags were accepted (with "status", "exit_code", "error" and "partial"); --dry-run has no JSON
+// form (InvalidArgument).
 //
 // Failure contract: bad flags are InvalidArgument (exit 2); a restore where any partition failed,
 // or a group commit failed, returns an error naming how many (exit 1) after every other partition
-// finished; store and cluster errors pass through.
+// finished; store and cluster errors pass through. A restore whose partitions all finished but
+// that left consumer groups behind — a group snapshot that cannot be read (named by its key; every
+// other group is still moved) or a group skipped for its active members — returns OK with
+// RestoreEnd::partial set, which the CLI exits with as 3 (kExitPartial).
 #pragma once
 
 #include <cstdint>
@@ -28,6 +34,7 @@ struct RestoreArgs {
   std::vector<std::string> rename;   // src=dst
   std::string target_prefix;
   bool require_target_exists = false;
+  bool fail_if_target_not_empty = false;  // or restore.fail_if_target_not_empty
   std::optional<int32_t> replication_factor;
   std::optional<int> parallel;       // default: restore.parallelism
   std::string max_bytes_per_second;  // default: restore.max_bytes_per_second
@@ -37,9 +44,16 @@ struct RestoreArgs {
   std::vector<std::string> groups, exclude_groups;
   bool no_groups = false;
   bool fail_on_active_groups = false;
+  std::string output = "text";  // "json": one JSON object (docs/operations.md) instead of text
 };
 
-Status RunRestoreCommand(const Config& cfg, const RestoreArgs& args, std::ostream& out,
-                         std::ostream& err);
+// How a restore that ran to its end ended.
+struct RestoreEnd {
+  // Why it is partial (each names the object key or group at fault); empty: complete.
+  std::vector<std::string> partial;
+};
+
+Result<RestoreEnd> RunRestoreCommand(const Config& cfg, const RestoreArgs& args, std::ostream& out,
+                                     std::ostream& err);
 
 }  // namespace kb::cli

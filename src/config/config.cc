@@ -161,6 +161,8 @@ Status ParseRestore(YamlMapReader& r, RestoreConfig* out) {
   out->max_bytes_per_second = rate.value_or(out->max_bytes_per_second);
   KB_ASSIGN_OR_RETURN(auto interval, r.GetDuration("checkpoint_interval", milliseconds(100), kDay));
   out->checkpoint_interval = interval.value_or(out->checkpoint_interval);
+  KB_ASSIGN_OR_RETURN(auto not_empty, r.GetBool("fail_if_target_not_empty"));
+  out->fail_if_target_not_empty = not_empty.value_or(out->fail_if_target_not_empty);
   return r.Finish();
 }
 

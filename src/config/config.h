@@ -87,6 +87,7 @@ struct RestoreConfig {
   int parallelism = 4;                // partitions restored at once
   uint64_t max_bytes_per_second = 0;  // record payload bytes; 0 = unlimited
   std::chrono::milliseconds checkpoint_interval{5'000};
+  bool fail_if_target_not_empty = false;  // refuse targets holding records of someone else
 };
 
 struct MetricsConfig {

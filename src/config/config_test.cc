@@ -63,6 +63,10 @@ TEST(ConfigTest, RestoreSectionWithDefaultsAndLimits) {
   EXPECT_EQ(cfg->restore.parallelism, 8);
   EXPECT_EQ(cfg->restore.max_bytes_per_second, 50ull << 20);
   EXPECT_EQ(cfg->restore.checkpoint_interval, std::chrono::milliseconds(2000));
+  EXPECT_FALSE(cfg->restore.fail_if_target_not_empty);
+  auto strict = ParseConfig("restore:\n  fail_if_target_not_empty: true\n", "t", FakeEnv());
+  ASSERT_TRUE(strict.ok()) << strict.status().ToString();
+  EXPECT_TRUE(strict->restore.fail_if_target_not_empty);
   auto bad = ParseConfig("restore:\n  paralelism: 8\n", "test.yaml", FakeEnv());
   EXPECT_TRUE(bad.status().IsInvalidArgument());
   EXPECT_NE(bad.status().ToString().find("restore.paralelism"), std::string::npos);

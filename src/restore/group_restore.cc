@@ -128,10 +128,21 @@ Status ReadSnapshot(storage::ObjectStore& store, const layout::Keys& keys,
     return Status::OK();
   }
   KB_RETURN_IF_ERROR(text.status());
-  KB_ASSIGN_OR_RETURN(layout::GroupOffsets decoded, layout::DecodeGroupOffsets(key, *text));
+  Result<layout::GroupOffsets> decoded = layout::DecodeGroupOffsets(key, *text);
   src->snapshot_key = key;
-  src->groups = static_cast<int>(decoded.size());
-  *offsets = std::move(decoded);
+  if (!decoded.ok()) {
+    if (decoded.status().code() != Status::Code::kCorruption &&
+        decoded.status().code() != Status::Code::kNotImplemented) {
+      return decoded.status();
+    }
+    // One bad snapshot costs its partition's groups, not every group's move.
+    src->error = decoded.status().ToString();
+    src->note = "the snapshot cannot be read (" + src->error +
+                "): the groups' offsets of this partition were not moved";
+    return Status::OK();
+  }
+  src->groups = static_cast<int>(decoded->size());
+  *offsets = std::move(*decoded);
   return Status::OK();
 }
 
@@ -197,6 +208,7 @@ Result<GroupRestoreReport> PlanGroupRestore(storage::ObjectStore& store, const l
                              .target_topic = rp.target_topic};
     std::optional<layout::GroupOffsets> offsets;
     KB_RETURN_IF_ERROR(ReadSnapshot(store, keys, options.at_ms, &src, &offsets));
+    if (!src.error.empty()) report.unreadable.push_back(src.error);
     if (offsets && !rp.complete) {
       src.note =
           "the restore of this partition is not complete: its groups' offsets were not "

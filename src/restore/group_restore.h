@@ -28,7 +28,9 @@
 //     reported), nothing is written, and fail_on_active does not fail the call.
 //
 // Failure contract: reading the backup fails the call before anything is written (store errors
-// pass through; a malformed snapshot is Corruption naming its key); a bad filter entry or two
+// pass through); a snapshot that cannot be decoded (Corruption or a newer format, naming its key)
+// does not: its partition contributes nothing (PartitionGroupSource::error), every other group
+// still moves, and the error is in GroupRestoreReport::unreadable; a bad filter entry or two
 // restored partitions with the same target partition is InvalidArgument; DescribeConsumerGroups
 // errors pass through (Retryable answers are retried for up to 90 s first, as are commits). A
 // commit that fails for another reason than active members is recorded in the report
@@ -109,6 +111,8 @@ struct PartitionGroupSource {
   // Why this partition's group offsets were not moved (no snapshot, restore not complete); ""
   // when they were translated.
   std::string note;
+  // The snapshot could not be decoded: the Status text, naming snapshot_key; "" when it could.
+  std::string error;
 };
 
 struct GroupRestoreReport {
@@ -117,6 +121,7 @@ struct GroupRestoreReport {
   std::vector<PartitionGroupSource> partitions;  // in the order given
   std::vector<GroupResult> groups;               // by group id
   std::vector<std::string> errors;               // commits that failed (also in their GroupResult)
+  std::vector<std::string> unreadable;  // snapshots that could not be decoded, naming their keys
   bool ok() const { return errors.empty(); }
   int Count(GroupOutcome outcome) const;
 };

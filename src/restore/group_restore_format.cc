@@ -50,6 +50,7 @@ std::string FormatGroupReport(const GroupRestoreReport& report) {
     out += ops::Table(rows, {false, true, false, true, false});
   }
   for (const std::string& e : report.errors) out += "error: " + e + "\n";
+  for (const std::string& e : report.unreadable) out += "unreadable snapshot: " + e + "\n";
   const std::string committed = report.dry_run ? " to commit, " : " committed, ";
   out += ops::Plural(static_cast<int64_t>(report.groups.size()), "group") + ": " +
          std::to_string(report.Count(GroupOutcome::kCommitted)) + committed +
@@ -71,7 +72,8 @@ std::string FormatGroupReportJson(const GroupRestoreReport& report) {
          {"snapshot_time_ms",
           p.snapshot_time_ms >= 0 ? nlohmann::json(p.snapshot_time_ms) : nlohmann::json(nullptr)},
          {"groups", p.groups},
-         {"note", p.note}});
+         {"note", p.note},
+         {"error", p.error}});
   }
   nlohmann::json groups = nlohmann::json::array();
   for (const GroupResult& g : report.groups) {
@@ -95,6 +97,7 @@ std::string FormatGroupReportJson(const GroupRestoreReport& report) {
       {"partitions", partitions},
       {"groups", groups},
       {"errors", report.errors},
+      {"unreadable", report.unreadable},
       {"ok", report.ok()}};
   return j.dump(2) + "\n";
 }

@@ -223,11 +223,24 @@ TEST_F(GroupPlanTest, MissingCorruptOrConflictingInputs) {
   EXPECT_NE(r.partitions[0].note.find("no consumer group offsets in the backup"),
             std::string::npos);
 
+  // A corrupt snapshot costs its own partition's groups only (regression: it failed the call,
+  // and so every group's move).
   ASSERT_TRUE(store_.Put(keys_.ConsumerOffsets("t", 1), "{\"g\": -4}").ok());
-  auto bad = PlanGroupRestore(store_, keys_, {{"t", 1, "t", map, true}}, {});
-  ASSERT_FALSE(bad.ok());
-  EXPECT_TRUE(bad.status().IsCorruption()) << bad.status().ToString();
-  EXPECT_EQ(bad.status().subject(), keys_.ConsumerOffsets("t", 1));
+  PutOffsets("t", 2, {{"g", 0}, {"h", 0}});
+  auto bad = Plan({{"t", 1, "t", map, true}, {"t", 2, "t", map, true}});
+  ASSERT_EQ(bad.unreadable.size(), 1u);
+  EXPECT_NE(bad.unreadable[0].find(keys_.ConsumerOffsets("t", 1)), std::string::npos)
+      << bad.unreadable[0];
+  EXPECT_EQ(bad.partitions[0].snapshot_key, keys_.ConsumerOffsets("t", 1));
+  EXPECT_EQ(bad.partitions[0].error, bad.unreadable[0]);
+  EXPECT_NE(bad.partitions[0].note.find("were not moved"), std::string::npos);
+  ASSERT_EQ(bad.groups.size(), 2u);
+  EXPECT_EQ(bad.groups[0].outcome, GroupOutcome::kCommitted);
+  EXPECT_EQ(bad.groups[0].offsets.size(), 1u);  // t/2 only
+  EXPECT_TRUE(bad.ok());                        // no commit failed
+  const std::string text = FormatGroupReport(bad);
+  EXPECT_NE(text.find("unreadable snapshot: " + bad.unreadable[0]), std::string::npos) << text;
+  EXPECT_EQ(nlohmann::json::parse(FormatGroupReportJson(bad))["unreadable"][0], bad.unreadable[0]);
 
   auto dup =
       PlanGroupRestore(store_, keys_, {{"a", 0, "x", map, true}, {"b", 0, "x", map, true}}, {});

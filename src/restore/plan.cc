@@ -119,6 +119,30 @@ void PlanHoles(const RestoreSelection& sel, const std::vector<backup::StoredRang
           "--skip-corrupt restores around the hole and reports it as a gap");
 }
 
+// A --rename of a topic that is not restored, or a --target-prefix that names no target, would be
+// ignored silently: usage errors naming the flag and the topic.
+Status CheckNamesUsed(const RestoreSelection& sel, const RestorePlan& plan,
+                      const storage::ObjectStore& store) {
+  std::set<std::string> planned;
+  for (const TopicPlan& t : plan.topics) planned.insert(t.source_topic);
+  for (const auto& [src, dst] : sel.rename) {
+    if (!planned.contains(src)) {
+      return Status::InvalidArgument("--rename", "'" + src + "=" + dst + "': topic '" + src +
+                                                     "' is not selected: " + store.Describe() +
+                                                     " holds no backup of it");
+    }
+  }
+  if (!sel.target_prefix.empty() && planned.size() <= sel.rename.size()) {
+    std::string renamed;
+    for (const std::string& t : planned) renamed += (renamed.empty() ? "" : ", ") + t;
+    return Status::InvalidArgument("--target-prefix",
+                                   "'" + sel.target_prefix +
+                                       "' applies to no topic: every selected topic (" + renamed +
+                                       ") is renamed by --rename");
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 Result<RestorePlan> PlanRestore(storage::ObjectStore& store, const layout::Keys& keys,
@@ -140,7 +164,16 @@ Result<RestorePlan> PlanRestore(storage::ObjectStore& store, const layout::Keys&
     }
     if (!objects.metadata_key.empty()) {
       KB_ASSIGN_OR_RETURN(std::string json, store.Get(objects.metadata_key));
-      KB_ASSIGN_OR_RETURN(t.metadata, layout::DecodeTopicMetadata(objects.metadata_key, json));
+      Result<layout::TopicMetadata> md = layout::DecodeTopicMetadata(objects.metadata_key, json);
+      if (md.ok()) {
+        t.metadata = std::move(*md);
+      } else if (md.status().code() == Status::Code::kCorruption ||
+                 md.status().code() == Status::Code::kNotImplemented) {
+        t.metadata_key = objects.metadata_key;
+        t.metadata_error = md.status();
+      } else {
+        return md.status();
+      }
     }
     std::set<int32_t> partitions;
     for (int32_t p = 0; t.metadata && p < t.metadata->partitions; ++p) partitions.insert(p);
@@ -178,6 +211,7 @@ Result<RestorePlan> PlanRestore(storage::ObjectStore& store, const layout::Keys&
     return Status::NotFound("--topic",
                             "no topic in " + store.Describe() + " matches the selection");
   }
+  KB_RETURN_IF_ERROR(CheckNamesUsed(sel, plan, store));
 
   // Every footer, read in parallel.
   std::vector<std::pair<PartitionPlan*, SegmentPlan*>> all;
@@ -230,6 +264,19 @@ Result<RestorePlan> PlanRestore(storage::ObjectStore& store, const layout::Keys&
         if (!s.blocks.empty()) kept.push_back(std::move(s));
       }
       p.segments = std::move(kept);
+    }
+  }
+  // An unreadable topic.json: the topic cannot be created as it was, so its partitions fail —
+  // unless the target must exist already, where the restore does not need it (a warning).
+  for (TopicPlan& t : plan.topics) {
+    if (t.metadata_error.ok() || options.require_target_exists) continue;
+    for (PartitionPlan& p : t.partitions) {
+      p.error = Status::Corruption(
+          t.metadata_key,
+          "the topic metadata cannot be read (" + t.metadata_error.ToString() + "): nothing of " +
+              t.source_topic +
+              " is restored, since its partition count and configs are unknown; to restore into "
+              "an existing topic without them, give --require-target-exists");
     }
   }
   return plan;

@@ -25,6 +25,12 @@
 // nothing stored is NotFound); a hole, or a segment whose footer cannot be read for a data
 // problem, does not fail the plan: it is recorded in its partition (PartitionPlan::error, naming
 // the partition or object key and the offsets), or with skip_corrupt as a gap or skipped range.
+// A topic.json that cannot be decoded does not fail the plan either (TopicPlan::metadata_error):
+// without PlanOptions::require_target_exists every partition of that topic gets a Corruption
+// error naming the key (the topic could not be created as it was); with it the topic is planned
+// from its stored objects and the restore only warns (an existing target does not need it). A
+// --rename of a topic not restored, or a --target-prefix that applies to no topic, is
+// InvalidArgument naming the flag and the topic.
 // Ownership: the plan owns its SegmentReaders, which keep a pointer to the store: the store must
 // outlive the plan. Thread-safety: a plan is read-only after PlanRestore; its readers may be used
 // from several threads.
@@ -88,7 +94,9 @@ struct PartitionPlan {
 struct TopicPlan {
   std::string source_topic;
   std::string target_topic;
-  std::optional<layout::TopicMetadata> metadata;  // topic.json; nullopt when absent
+  std::optional<layout::TopicMetadata> metadata;  // topic.json; nullopt when absent or unreadable
+  std::string metadata_key;                       // the topic.json that could not be decoded
+  Status metadata_error;                          // why (Corruption naming metadata_key)
   int32_t partition_count = 0;                    // backed-up partitions (see above)
   std::vector<PartitionPlan> partitions;          // by partition number
 };
@@ -100,6 +108,8 @@ struct RestorePlan {
 
 struct PlanOptions {
   bool skip_corrupt = false;
+  // The targets must exist (--require-target-exists): an unreadable topic.json is then no error.
+  bool require_target_exists = false;
   size_t parallelism = 8;  // footers read at once
   // Bytes read from the end of a segment to get its trailer and footer in one request (a larger
   // footer costs a second request).

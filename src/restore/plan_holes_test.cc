@@ -90,7 +90,7 @@ TEST_F(PlanHolesTest, HoleBetweenTwoSegmentsFailsThePartitionNamingTheOffsets) {
   EXPECT_TRUE(p0.gaps.empty());
   EXPECT_TRUE(plan_.topics[0].partitions[1].error.ok());  // the other partition is restored
   // --dry-run shows the problem.
-  EXPECT_NE(FormatPlan(plan_, nullptr).find("[1000, 3000)"), std::string::npos);
+  EXPECT_NE(FormatPlan(plan_, nullptr, nullptr).find("[1000, 3000)"), std::string::npos);
 }
 
 TEST_F(PlanHolesTest, SkipCorruptRestoresAroundTheHoleExactlyAsAroundAGap) {

@@ -281,5 +281,41 @@ TEST_F(RestorePlanTest, TopicsByRegexAndMissingNames) {
   EXPECT_TRUE(PlanRestore(mem_, keys_, sel, {}).status().IsInvalidArgument());
 }
 
+TEST_F(RestorePlanTest, RenameOrPrefixThatAppliesToNoSelectedTopicIsAUsageError) {
+  // Regression: a --rename of a topic the restore did not select was ignored silently.
+  AddSegment("orders", 0, Records(0, 1, 1));
+  AddSegment("payments", 0, Records(0, 1, 1));
+  RestoreSelection sel;  // every topic in the store
+  sel.rename = {{"invoices", "invoices-copy"}};
+  Status s = PlanRestore(mem_, keys_, sel, {}).status();
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_EQ(s.subject(), "--rename");
+  EXPECT_NE(s.message().find("'invoices' is not selected"), std::string::npos) << s.ToString();
+  // A prefix when every selected topic is renamed applies to none.
+  sel.rename = {{"orders", "o2"}, {"payments", "p2"}};
+  sel.target_prefix = "r.";
+  s = PlanRestore(mem_, keys_, sel, {}).status();
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_EQ(s.subject(), "--target-prefix");
+  EXPECT_NE(s.message().find("(orders, payments) is renamed"), std::string::npos) << s.ToString();
+  sel.rename.erase("payments");
+  auto plan = PlanRestore(mem_, keys_, sel, {});
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  EXPECT_EQ(plan->topics[1].target_topic, "r.payments");
+}
+
+TEST(ReadableSelectionTest, TimeWindowsAsIsoUtc) {
+  // Regression: the dry run showed a window as raw epoch milliseconds ("time:-1796357810000").
+  EXPECT_EQ(ReadableSelection("all"), "all");
+  EXPECT_EQ(ReadableSelection("time:-1796357810000"), "time <= 2026-12-04T04:16:50.000Z");
+  EXPECT_EQ(ReadableSelection("time:1796119200000-1796122800000"),
+            "time [2026-12-01T10:00:00.000Z, 2026-12-01T11:00:00.000Z]");
+  EXPECT_EQ(ReadableSelection("offsets:10-19,time:1796119200000-"),
+            "offsets:10-19, time >= 2026-12-01T10:00:00.000Z");
+  RestoreSelection sel;
+  sel.from_ms = 1796119200000;
+  EXPECT_EQ(ReadableSelection(sel.Describe(0)), "time >= 2026-12-01T10:00:00.000Z");
+}
+
 }  // namespace
 }  // namespace kb::restore

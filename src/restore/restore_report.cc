@@ -1,6 +1,8 @@
 #include "restore/restore_report.h"
 
+#include <charconv>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "ops/report_text.h"
 
@@ -43,12 +45,110 @@ std::string Number(uint64_t n) {
   return buf;
 }
 
+std::optional<int64_t> Ms(std::string_view s) {
+  int64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+// "time:<from>-<to>" (either end may be empty; times are >= 0) for people.
+std::string ReadableTime(std::string_view window) {
+  const size_t dash = window.find('-');
+  if (dash == std::string_view::npos) return "time:" + std::string(window);
+  const std::optional<int64_t> from = Ms(window.substr(0, dash));
+  const std::optional<int64_t> to = Ms(window.substr(dash + 1));
+  if (from && to) {
+    return "time [" + ops::FormatTimeMs(*from) + ", " + ops::FormatTimeMs(*to) + "]";
+  }
+  if (from) return "time >= " + ops::FormatTimeMs(*from);
+  if (to) return "time <= " + ops::FormatTimeMs(*to);
+  return "time:" + std::string(window);
+}
+
+nlohmann::json RangesJson(const std::vector<OffsetRange>& ranges) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const OffsetRange& r : ranges) out.push_back({{"first", r.first}, {"last", r.last}});
+  return out;
+}
+
 }  // namespace
 
-std::string FormatPlan(const RestorePlan& plan, const TargetCheck* targets) {
-  std::vector<std::vector<std::string>> rows = {{"SOURCE", "TARGET", "SELECTION", "SEGMENTS",
-                                                 "BLOCKS", "RECORDS", "BYTES", "FROM", "TO", "GAPS",
-                                                 "SKIPPED", "PROBLEM"}};
+std::string ReadableSelection(const std::string& selection) {
+  std::string out;
+  size_t start = 0;
+  while (start <= selection.size()) {
+    size_t comma = selection.find(',', start);
+    if (comma == std::string::npos) comma = selection.size();
+    const std::string_view part = std::string_view(selection).substr(start, comma - start);
+    out += out.empty() ? "" : ", ";
+    out += part.starts_with("time:") ? ReadableTime(part.substr(5)) : std::string(part);
+    start = comma + 1;
+  }
+  return out;
+}
+
+std::string FormatSummaryJson(const RestoreReport& report) {
+  nlohmann::json partitions = nlohmann::json::array();
+  uint64_t sent = 0, bytes = 0;
+  for (const PartitionResult& p : report.partitions) {
+    const OffsetMap& m = p.map;
+    nlohmann::json skipped = nlohmann::json::array();
+    for (const SkippedRange& s : p.skipped) {
+      skipped.push_back(
+          {{"first", s.first}, {"last", s.last}, {"key", s.key}, {"reason", s.reason}});
+    }
+    nlohmann::json runs = nlohmann::json::array();
+    for (const OffsetRun& r : m.runs()) {
+      runs.push_back(
+          {{"source_start", r.source_start}, {"target_start", r.target_start}, {"count", r.count}});
+    }
+    partitions.push_back(
+        {{"source_topic", p.source_topic},
+         {"partition", p.partition},
+         {"target_topic", p.target_topic},
+         {"selection", p.selection},
+         {"status", PartitionOutcomeName(p.outcome)},
+         {"complete", p.complete},
+         {"records_sent", p.records_sent},
+         {"records_verified", p.records_verified},
+         {"bytes_sent", p.bytes_sent},
+         {"records", m.record_count()},
+         {"target_start", m.target_start()},
+         {"target_end", m.target_end()},
+         {"runs", runs},
+         {"gaps", RangesJson(p.gaps)},
+         {"holes", RangesJson(p.holes)},
+         {"skipped", skipped},
+         {"note", p.note},
+         {"error", p.error.ok() ? nlohmann::json(nullptr) : nlohmann::json(p.error.ToString())}});
+    sent += p.records_sent;
+    bytes += p.bytes_sent;
+  }
+  nlohmann::json j = {
+      {"cluster_id", report.cluster_id},
+      {"created_topics", report.created_topics},
+      {"warnings", report.warnings},
+      {"partitions", partitions},
+      {"records_sent", sent},
+      {"bytes_sent", bytes},
+      {"bytes_read", report.bytes_read},
+      {"zero_timestamps", report.zero_timestamps},
+      {"elapsed_ms",
+       std::chrono::duration_cast<std::chrono::milliseconds>(report.elapsed).count()}};
+  return j.dump(2);
+}
+
+std::string FormatPlan(const RestorePlan& plan, const TargetCheck* targets,
+                       const TargetEnds* ends) {
+  std::vector<std::vector<std::string>> rows = {{"SOURCE", "TARGET", "TARGET END", "SELECTION",
+                                                 "SEGMENTS", "BLOCKS", "RECORDS", "BYTES", "FROM",
+                                                 "TO", "GAPS", "SKIPPED", "PROBLEM"}};
+  const auto target_end = [&](const PartitionPlan& p) -> std::string {
+    if (targets == nullptr || ends == nullptr) return "-";
+    auto it = ends->find({p.target_topic, p.partition});
+    return it == ends->end() ? "absent" : std::to_string(it->second.high);
+  };
   uint64_t records = 0, bytes = 0, segments = 0;
   bool exact = true;
   for (const TopicPlan& t : plan.topics) {
@@ -56,14 +156,14 @@ std::string FormatPlan(const RestorePlan& plan, const TargetCheck* targets) {
       size_t blocks = 0;
       for (const SegmentPlan& s : p.segments) blocks += s.blocks.size();
       const bool any = p.min_timestamp <= p.max_timestamp;
-      rows.push_back({p.source_topic + "/" + std::to_string(p.partition),
-                      p.target_topic + "/" + std::to_string(p.partition), p.selection,
-                      std::to_string(p.segments.size()), std::to_string(blocks),
-                      (p.count_exact ? "" : "<=") + std::to_string(p.records),
-                      ops::FormatBytes(p.stored_bytes),
-                      any ? ops::FormatTimeMs(p.min_timestamp) : "-",
-                      any ? ops::FormatTimeMs(p.max_timestamp) : "-", Ranges(p.gaps),
-                      Skipped(p.skipped), p.error.ok() ? "" : p.error.ToString()});
+      rows.push_back(
+          {p.source_topic + "/" + std::to_string(p.partition),
+           p.target_topic + "/" + std::to_string(p.partition), target_end(p),
+           ReadableSelection(p.selection), std::to_string(p.segments.size()),
+           std::to_string(blocks), (p.count_exact ? "" : "<=") + std::to_string(p.records),
+           ops::FormatBytes(p.stored_bytes), any ? ops::FormatTimeMs(p.min_timestamp) : "-",
+           any ? ops::FormatTimeMs(p.max_timestamp) : "-", Ranges(p.gaps), Skipped(p.skipped),
+           p.error.ok() ? "" : p.error.ToString()});
       records += p.records;
       bytes += p.stored_bytes;
       segments += p.segments.size();
@@ -71,16 +171,19 @@ std::string FormatPlan(const RestorePlan& plan, const TargetCheck* targets) {
     }
   }
   std::string out = ops::Table(
-      rows, {false, false, false, true, true, true, true, false, false, false, false, false});
+      rows, {false, false, true, false, true, true, true, true, false, false, false, false, false});
   out += "plan: " + std::string(exact ? "" : "at most ") + ops::Plural(records, "record") + " in " +
          ops::Plural(segments, "segment") + ", " + ops::FormatBytes(bytes) + " to read; " +
          ops::FormatBytes(plan.footer_bytes) + " of footers read to plan\n";
   if (targets != nullptr) {
+    for (const std::string& w : targets->warnings) out += "warning: " + w + "\n";
     for (const TopicPlan& t : plan.topics) {
       const bool create = std::find(targets->to_create.begin(), targets->to_create.end(),
                                     t.target_topic) != targets->to_create.end();
       if (!create) {
-        out += "target " + t.target_topic + " exists\n";
+        const bool exists = std::find(targets->existing.begin(), targets->existing.end(),
+                                      t.target_topic) != targets->existing.end();
+        out += "target " + t.target_topic + (exists ? " exists\n" : " is not created\n");
         continue;
       }
       out += "target " + t.target_topic + " would be created with " +
@@ -157,6 +260,7 @@ std::string FormatSummary(const RestoreReport& report) {
              "): " + s.reason + "\n";
     }
   }
+  for (const std::string& w : report.warnings) out += "warning: " + w + "\n";
   if (!report.created_topics.empty()) {
     out += "created topics:";
     for (const std::string& t : report.created_topics) out += " " + t;

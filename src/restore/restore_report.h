@@ -1,11 +1,15 @@
 // Text of `kafka-backup restore`: the --dry-run plan, the progress line and the summary.
 //
-//   FormatPlan      one row per partition: source -> target, segments, blocks' records (with "<="
-//                   when a time window cuts through blocks), stored bytes, time span, gaps and
-//                   skipped (corrupt) ranges; then the target topics to create.
+//   FormatPlan      one row per partition: source -> target, the target partition's current end
+//                   offset ("absent" when the topic does not exist), segments, blocks' records
+//                   (with "<=" when a time window cuts through blocks), stored bytes, time span,
+//                   gaps and skipped (corrupt) ranges; then the target topics to create.
 //   FormatProgress  "restored 1.2M/4.0M records, 1.1 GiB, 85.0 MiB/s, 3/8 partitions, ETA 0:42".
 //   FormatSummary   one row per partition with its outcome, records sent / verified, target
 //                   offsets, gaps and errors; then totals.
+//   FormatSummaryJson  the same as one JSON object (docs/operations.md, `restore --output json`).
+//   ReadableSelection  a restore record's selection text (RestoreSelection::Describe) for people:
+//                   "time:1700000000000-" becomes "time >= 2023-11-14T22:13:20.000Z".
 //
 // PredictMaps gives, for a fresh restore of partitions whose chosen blocks hold contiguous offsets
 // and are selected whole, the offset maps the restore would build (what --dry-run uses to show the
@@ -24,9 +28,12 @@
 
 namespace kb::restore {
 
-std::string FormatPlan(const RestorePlan& plan, const TargetCheck* targets);
+// `targets` / `ends`: null when the target check failed (the end column shows "-").
+std::string FormatPlan(const RestorePlan& plan, const TargetCheck* targets, const TargetEnds* ends);
 std::string FormatProgress(const RestoreProgress& progress);
 std::string FormatSummary(const RestoreReport& report);
+std::string FormatSummaryJson(const RestoreReport& report);
+std::string ReadableSelection(const std::string& selection);
 
 struct PredictedMap {
   const PartitionPlan* partition = nullptr;

@@ -13,6 +13,7 @@
 #include "restore/offset_map_store.h"
 #include "restore/partition_reader.h"
 #include "restore/restore_producer.h"
+#include "restore/restore_report.h"
 #include "restore/target_reader.h"
 
 namespace kb::restore {
@@ -166,7 +167,8 @@ Status Run::Restore(const PartitionPlan& plan, PartitionResult* result) {
     if (existing->selection != plan.selection) {
       return Status::FailedPrecondition(
           key, "an earlier restore of " + source + " into " + target + " selected '" +
-                   existing->selection + "', this one selects '" + plan.selection +
+                   ReadableSelection(existing->selection) + "', this one selects '" +
+                   ReadableSelection(plan.selection) +
                    "': restore into another topic, or delete this record to start over");
     }
     map = existing->map;
@@ -273,6 +275,12 @@ Status Run::Restore(const PartitionPlan& plan, PartitionResult* result) {
 
 }  // namespace
 
+std::string MetadataWarning(const TopicPlan& t) {
+  return t.metadata_key + " cannot be read (" + t.metadata_error.ToString() + "); " +
+         t.target_topic + " exists (--require-target-exists), so " + t.source_topic +
+         " is restored into it without the backed-up topic metadata";
+}
+
 const char* PartitionOutcomeName(PartitionOutcome outcome) {
   switch (outcome) {
     case PartitionOutcome::kRestored:
@@ -308,9 +316,14 @@ Result<TargetCheck> CheckTargets(const kafka::Properties& props, const RestorePl
                                 "add partitions or restore into another topic");
       }
       check.existing.push_back(t.target_topic);
+      if (!t.metadata_error.ok() && options.require_target_exists) {
+        check.warnings.push_back(MetadataWarning(t));
+      }
       continue;
     }
     if (!info.status().IsNotFound()) return info.status();
+    // Without a readable topic.json its partitions fail (PlanRestore): nothing to create.
+    if (!t.metadata_error.ok() && !options.require_target_exists) continue;
     if (options.require_target_exists) {
       return Status::NotFound(t.target_topic,
                               "the target topic does not exist (--require-target-exists)");
@@ -318,6 +331,54 @@ Result<TargetCheck> CheckTargets(const kafka::Properties& props, const RestorePl
     check.to_create.push_back(t.target_topic);
   }
   return check;
+}
+
+Result<TargetEnds> QueryTargetEnds(kafka::Admin& admin, const RestorePlan& plan,
+                                   const std::vector<std::string>& existing,
+                                   std::chrono::milliseconds timeout) {
+  std::vector<kafka::TopicPartition> tps;
+  for (const TopicPlan& t : plan.topics) {
+    if (std::find(existing.begin(), existing.end(), t.target_topic) == existing.end()) continue;
+    for (const PartitionPlan& p : t.partitions) tps.push_back({t.target_topic, p.partition});
+  }
+  TargetEnds ends;
+  if (tps.empty()) return ends;
+  KB_ASSIGN_OR_RETURN(auto wm, admin.QueryWatermarks(tps, timeout));
+  for (const auto& [tp, w] : wm) ends[{tp.topic, tp.partition}] = w;
+  return ends;
+}
+
+Status CheckTargetsEmpty(storage::ObjectStore& store, const layout::Keys& keys,
+                         const std::string& cluster_id, const RestorePlan& plan,
+                         const TargetEnds& ends) {
+  OffsetMapStore records(&store, keys);
+  std::string named;
+  size_t count = 0;
+  for (const TopicPlan& t : plan.topics) {
+    for (const PartitionPlan& p : t.partitions) {
+      auto it = ends.find({p.target_topic, p.partition});
+      if (it == ends.end()) continue;  // a topic to create
+      const kafka::Watermarks& wm = it->second;
+      // Records from the restore record's target_start on are this restore's own (an interrupted
+      // or finished run of the same selection); the resume logic checks them.
+      int64_t foreign_end = wm.high;
+      KB_ASSIGN_OR_RETURN(auto existing,
+                          records.Load(p.source_topic, p.partition, cluster_id, p.target_topic));
+      if (existing && existing->selection == p.selection) {
+        foreign_end = std::min(foreign_end, existing->map.target_start());
+      }
+      if (foreign_end <= wm.low) continue;
+      ++count;
+      named += (named.empty() ? "" : "; ") + Name(p.target_topic, p.partition) + " holds offsets " +
+               std::to_string(wm.low) + ".." + std::to_string(foreign_end - 1) + " (start offset " +
+               std::to_string(wm.low) + ", end offset " + std::to_string(wm.high) + ")";
+    }
+  }
+  if (count == 0) return Status::OK();
+  return Status::FailedPrecondition(
+      "--fail-if-target-not-empty",
+      std::to_string(count) + (count == 1 ? " target partition is" : " target partitions are") +
+          " not empty: " + named + "; nothing was produced");
 }
 
 Result<RestoreReport> RunRestore(storage::ObjectStore& store, const layout::Keys& keys,
@@ -333,6 +394,15 @@ Result<RestoreReport> RunRestore(storage::ObjectStore& store, const layout::Keys
       RestoreProducer::Make(props, {.max_bytes_per_second = options.max_bytes_per_second}));
   KB_ASSIGN_OR_RETURN(report.cluster_id, admin->ClusterId(options.timeout));
   KB_ASSIGN_OR_RETURN(TargetCheck check, CheckTargets(props, plan, options));
+  for (const std::string& w : check.warnings) {
+    spdlog::warn("{}", w);
+    report.warnings.push_back(w);
+  }
+  if (options.fail_if_target_not_empty) {
+    KB_ASSIGN_OR_RETURN(TargetEnds ends,
+                        QueryTargetEnds(*admin, plan, check.existing, options.timeout));
+    KB_RETURN_IF_ERROR(CheckTargetsEmpty(store, keys, report.cluster_id, plan, ends));
+  }
   for (const TopicPlan& t : plan.topics) {
     if (std::find(check.to_create.begin(), check.to_create.end(), t.target_topic) ==
         check.to_create.end()) {

@@ -7,7 +7,15 @@
 // Before anything is written: the target cluster's id is read, every target topic is described; a
 // target with fewer partitions than the backup fails the whole restore naming both counts; a
 // missing one fails with require_target_exists, else it is created with the backed-up partition
-// count, configs and replication factor (or RestoreOptions::replication_factor).
+// count, configs and replication factor (or RestoreOptions::replication_factor). A topic whose
+// topic.json could not be read (TopicPlan::metadata_error) is never created (its partitions carry
+// the error, see plan.h); with require_target_exists it is restored into the existing target and
+// RestoreReport::warnings names the key.
+//
+// With fail_if_target_not_empty, before any topic is created or any record sent: every planned
+// partition of an existing target whose start offset is below its end offset, not counting the
+// records an earlier run of this same restore wrote (from its restore record's target_start on),
+// fails the whole restore (FailedPrecondition naming each such topic/partition and its offsets).
 //
 // Per partition (source partition, target cluster id, target topic), with the target's end
 // offset E:
@@ -32,11 +40,13 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "common/status.h"
+#include "kafka/admin.h"
 #include "kafka/client.h"
 #include "layout/keys.h"
 #include "restore/offset_map.h"
@@ -57,6 +67,7 @@ struct RestoreProgress {
 struct RestoreOptions {
   bool skip_corrupt = false;
   bool require_target_exists = false;
+  bool fail_if_target_not_empty = false;      // see above
   std::optional<int32_t> replication_factor;  // for created topics; default: the backed-up one
   size_t parallelism = 4;                     // partitions restored at once
   uint64_t max_bytes_per_second = 0;          // 0: unlimited
@@ -91,6 +102,7 @@ struct PartitionResult {
 struct RestoreReport {
   std::string cluster_id;
   std::vector<std::string> created_topics;
+  std::vector<std::string> warnings;  // e.g. an unreadable topic.json (MetadataWarning)
   std::vector<PartitionResult> partitions;
   uint64_t bytes_read = 0;  // block bytes read from the store (footers not included)
   uint64_t zero_timestamps = 0;
@@ -98,15 +110,34 @@ struct RestoreReport {
   bool ok() const;
 };
 
+// The warning for a topic restored into an existing target without its unreadable topic.json,
+// naming the key.
+std::string MetadataWarning(const TopicPlan& topic);
+
 // The checks RunRestore does on the target topics before writing anything (--dry-run reports
 // them): which exist (with enough partitions, else FailedPrecondition naming both counts) and
 // which would be created (NotFound instead with require_target_exists).
 struct TargetCheck {
   std::vector<std::string> existing;
   std::vector<std::string> to_create;
+  std::vector<std::string> warnings;  // existing targets restored without their topic.json
 };
 Result<TargetCheck> CheckTargets(const kafka::Properties& props, const RestorePlan& plan,
                                  const RestoreOptions& options);
+
+// The watermarks of every planned partition of the existing target topics (`existing`, from
+// CheckTargets), keyed by target topic and partition. Cluster errors pass through.
+using TargetEnds = std::map<std::pair<std::string, int32_t>, kafka::Watermarks>;
+Result<TargetEnds> QueryTargetEnds(kafka::Admin& admin, const RestorePlan& plan,
+                                   const std::vector<std::string>& existing,
+                                   std::chrono::milliseconds timeout);
+
+// The fail_if_target_not_empty check (see above) over `ends`; the restore records are read from
+// `store` for the target cluster `cluster_id`. FailedPrecondition naming every non-empty target
+// partition and its offsets; store errors pass through.
+Status CheckTargetsEmpty(storage::ObjectStore& store, const layout::Keys& keys,
+                         const std::string& cluster_id, const RestorePlan& plan,
+                         const TargetEnds& ends);
 
 Result<RestoreReport> RunRestore(storage::ObjectStore& store, const layout::Keys& keys,
                                  const kafka::Properties& props, const RestorePlan& plan,

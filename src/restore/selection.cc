@@ -55,6 +55,13 @@ Status RestoreSelection::Check() const {
   for (const auto& [src, dst] : rename) {
     KB_RETURN_IF_ERROR(layout::ValidateTopicName(src));
     KB_RETURN_IF_ERROR(layout::ValidateTopicName(dst));
+    if (!MatchesTopic(src)) {
+      std::string selected;
+      for (const std::string& t : topics) selected += (selected.empty() ? "" : ", ") + t;
+      return Status::InvalidArgument("--rename", "'" + src + "=" + dst + "': topic '" + src +
+                                                     "' is not selected by --topic (" + selected +
+                                                     "); select it or drop the rename");
+    }
   }
   if (!target_prefix.empty() && !layout::ValidateTopicName(target_prefix).ok()) {
     return Status::InvalidArgument("--target-prefix",

@@ -13,7 +13,8 @@
 // end), or both joined by ','. Two restores with the same text select the same records.
 //
 // Failure contract: Check / ParseOffsetsArg / ParseRenameArg return InvalidArgument naming the flag
-// at fault. Thread-safety: plain values and pure functions.
+// at fault (a --rename of a topic that --topic does not select is one: it would be ignored).
+// Thread-safety: plain values and pure functions.
 #pragma once
 
 #include <cstdint>

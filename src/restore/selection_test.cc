@@ -32,6 +32,23 @@ TEST(RestoreSelectionTest, RenameThenPrefix) {
   EXPECT_TRUE(sel.Check().IsInvalidArgument());
 }
 
+TEST(RestoreSelectionTest, RenameOfATopicNotSelectedIsAUsageError) {
+  // Regression: `--topic a --rename b=c` restored a and ignored the rename silently.
+  RestoreSelection sel;
+  sel.topics = {"orders", "^pay.*"};
+  ASSERT_TRUE(ParseRenameArg("payments=payments-copy", &sel.rename).ok());
+  EXPECT_TRUE(sel.Check().ok());
+  ASSERT_TRUE(ParseRenameArg("invoices=invoices-copy", &sel.rename).ok());
+  Status s = sel.Check();
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_EQ(s.subject(), "--rename");
+  EXPECT_NE(s.message().find("'invoices' is not selected by --topic (orders, ^pay.*)"),
+            std::string::npos)
+      << s.ToString();
+  sel.topics.clear();  // every topic: only the store can tell (PlanRestore)
+  EXPECT_TRUE(sel.Check().ok());
+}
+
 TEST(RestoreSelectionTest, TopicsByNameAndRegex) {
   RestoreSelection sel;
   sel.topics = {"orders", "^pay.*"};
