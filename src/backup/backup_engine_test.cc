@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <set>
 #include <thread>
 
@@ -11,6 +12,7 @@
 #include "layout/metadata.h"
 #include "storage/fault/fault_store.h"
 #include "storage/memory/memory_store.h"
+#include "storage/retrying_store.h"
 #include "testing/test_env.h"
 
 namespace kb::backup {
@@ -164,6 +166,49 @@ TEST_F(BackupEngineTest, LostAckAfterUploadNeverWritesAnOffsetTwice) {
   EXPECT_TRUE(RangesTile(got.ranges, 0));
   ASSERT_EQ(got.records.size(), 50u);
   for (int i = 0; i < 50; ++i) EXPECT_EQ(got.records[i].offset, i);
+}
+
+// Found when tried as a new user would: a short S3 outage ended the daemon ("gave up after 8
+// attempts in 7501 ms"). Under the daemon's retry policy every upload is retried until the store
+// answers: nothing lost, nothing written twice, and the retry layer reports the outage meanwhile.
+TEST_F(BackupEngineTest, AStoreOutageIsRiddenOutUnderTheDaemonsRetryPolicy) {
+  const std::string topic = NewTopic(2);
+  Config cfg = Cfg(topic);
+  cfg.backup.segment_max_records = 20;
+  {
+    RawProducer producer(bootstrap_);
+    for (int i = 0; i < 200; ++i) producer.Send(topic, i % 2, Rec(std::to_string(i)));
+    producer.Flush();
+  }
+  storage::MemoryStore mem;
+  auto faulty = std::make_unique<storage::FaultInjectingStore>(&mem);
+  storage::FaultInjectingStore* fault = faulty.get();
+  // From the 2nd put on, 60 puts in a row fail: far more than the old 8-attempt limit.
+  fault->AddRule({.op = storage::StoreOp::kPut, .nth = 2, .times = 60});
+  storage::RetryPolicy policy = storage::RetryPolicy::Unlimited();
+  policy.max_backoff = 50ms;  // an outage of seconds, not minutes, for the test
+  storage::RetryingStore store(std::move(faulty), policy);
+  std::atomic<bool> saw_outage{false};
+  std::atomic<bool> done{false};
+  std::thread watcher([&] {
+    while (!done.load()) {
+      if (store.Outage().failing) saw_outage = true;
+      std::this_thread::sleep_for(1ms);
+    }
+  });
+  Status s = RunOnce(cfg, &store);
+  done = true;
+  watcher.join();
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_TRUE(saw_outage.load());
+  EXPECT_FALSE(store.Outage().failing);
+  EXPECT_GE(store.Outage().retries_total, 60u);
+  for (int32_t p = 0; p < 2; ++p) {
+    auto got = ReadPartition(mem, cfg, topic, p);
+    EXPECT_TRUE(RangesTile(got.ranges, 0));
+    ASSERT_EQ(got.records.size(), 100u) << "partition " << p;
+    for (int i = 0; i < 100; ++i) EXPECT_EQ(got.records[i].offset, i);
+  }
 }
 
 TEST_F(BackupEngineTest, RetentionGapIsRecordedNotSkippedSilently) {

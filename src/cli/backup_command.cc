@@ -17,6 +17,7 @@
 #include "metrics/metrics_server.h"
 #include "metrics/retention_metrics.h"
 #include "storage/factory/open_store.h"
+#include "storage/retrying_store.h"
 
 namespace kb::cli {
 namespace {
@@ -33,10 +34,25 @@ extern "C" void OnSignal(int) {
 // Thread-safety: any thread.
 class Health {
  public:
+  // `store` (may be null) is unhealthy once it has been failing for `store_unhealthy_after`.
+  Health(const storage::RetryingStore* store, std::chrono::milliseconds store_unhealthy_after)
+      : store_(store), store_unhealthy_after_(store_unhealthy_after) {}
+
   Status Check() const {
     std::lock_guard lock(mu_);
     if (state_.ok() && g_signals.load() > 0) {
       return Status::Cancelled("backup", "shutting down (signal received)");
+    }
+    if (state_.ok() && store_ != nullptr) {
+      const storage::StoreOutage o = store_->Outage();
+      if (o.failing && o.duration >= store_unhealthy_after_) {
+        return Status::Retryable(
+            "storage", "the backup store has been failing for " +
+                           std::to_string(o.duration.count() / 1000) + " s (" +
+                           std::to_string(o.failed_attempts) + " attempts; " + o.last_error +
+                           "); backup.store_unhealthy_after is " +
+                           std::to_string(store_unhealthy_after_.count()) + " ms");
+      }
     }
     return state_;
   }
@@ -46,6 +62,8 @@ class Health {
   }
 
  private:
+  const storage::RetryingStore* store_;
+  const std::chrono::milliseconds store_unhealthy_after_;
   mutable std::mutex mu_;
   Status state_ = Status::OK();
 };
@@ -83,22 +101,39 @@ class MetricsObserver : public backup::EngineObserver {
 Status RunBackup(const Config& cfg, bool once) {
   auto registry = std::make_shared<prometheus::Registry>();
   metrics::BackupMetrics metrics(registry);
-  KB_ASSIGN_OR_RETURN(auto store, storage::OpenStore(cfg.storage, [&](auto inner) {
-                        return std::unique_ptr<storage::ObjectStore>(
-                            std::make_unique<metrics::MeteredStore>(std::move(inner), metrics));
-                      }));
+  // The daemon rides out a store outage of any length (health and metrics tell how long); a
+  // --once snapshot gives up after storage.retry_timeout.
+  KB_ASSIGN_OR_RETURN(
+      auto store,
+      storage::OpenStore(
+          cfg.storage,
+          [&](auto inner) {
+            return std::unique_ptr<storage::ObjectStore>(
+                std::make_unique<metrics::MeteredStore>(std::move(inner), metrics));
+          },
+          once ? std::optional<storage::RetryPolicy>() : storage::RetryPolicy::Unlimited()));
+  auto* retrying = dynamic_cast<storage::RetryingStore*>(store.get());
   spdlog::info("backup store: {}{}", store->Describe(),
                cfg.storage.prefix.empty() ? "" : " (prefix " + cfg.storage.prefix + ")");
 
   // The metrics endpoint first: a port already taken ends the start before any Kafka client exists.
-  Health health;
+  Health health(retrying, cfg.backup.store_unhealthy_after);
   std::unique_ptr<metrics::MetricsServer> server;
   if (!cfg.metrics.listen.empty()) {
     KB_ASSIGN_OR_RETURN(server, metrics::MetricsServer::Start(
                                     {.listen = cfg.metrics.listen,
                                      .registry = registry,
                                      .health = [&health] { return health.Check(); },
-                                     .before_scrape = [&] { metrics.RefreshLagSeconds(); }}));
+                                     .before_scrape =
+                                         [&] {
+                                           metrics.RefreshLagSeconds();
+                                           if (retrying) {
+                                             const storage::StoreOutage o = retrying->Outage();
+                                             metrics.SetStoreOutage(
+                                                 std::chrono::duration<double>(o.duration).count(),
+                                                 o.retries_total);
+                                           }
+                                         }}));
     spdlog::info("metrics on http://{}/metrics, health on /healthz", server->address());
   }
 

@@ -55,6 +55,9 @@ Status ParseS3(YamlMapReader& r, const EnvLookup& env, S3StoreConfig* out) {
 Status ParseStorage(YamlMapReader& r, const EnvLookup& env, StorageConfig* out) {
   KB_ASSIGN_OR_RETURN(auto prefix, r.GetString("prefix"));
   out->prefix = prefix.value_or("");
+  KB_ASSIGN_OR_RETURN(auto retry, r.GetDuration("retry_timeout", std::chrono::milliseconds(1000),
+                                                std::chrono::milliseconds(7 * 86'400'000LL)));
+  out->retry_timeout = retry.value_or(out->retry_timeout);
   bool has_local = r.Has("local");
   bool has_s3 = r.Has("s3");
   if (has_local && has_s3) {
@@ -149,6 +152,9 @@ Status ParseBackup(YamlMapReader& r, BackupConfig* out) {
   out->metadata_interval = metadata.value_or(out->metadata_interval);
   KB_ASSIGN_OR_RETURN(auto shutdown, r.GetDuration("shutdown_timeout", milliseconds(1000), kDay));
   out->shutdown_timeout = shutdown.value_or(out->shutdown_timeout);
+  KB_ASSIGN_OR_RETURN(auto unhealthy,
+                      r.GetDuration("store_unhealthy_after", milliseconds(1000), kDay));
+  out->store_unhealthy_after = unhealthy.value_or(out->store_unhealthy_after);
   return r.Finish();
 }
 

@@ -46,6 +46,9 @@ struct StorageConfig {
   enum class Type { kLocal, kS3 };
   Type type = Type::kLocal;
   std::string prefix;  // user-defined key prefix; may be empty
+  // How long one store operation is retried before a command gives up; the backup daemon retries
+  // without limit.
+  std::chrono::milliseconds retry_timeout{300'000};
   LocalStoreConfig local;
   S3StoreConfig s3;
 };
@@ -75,6 +78,8 @@ struct BackupConfig {
   std::chrono::milliseconds offsets_interval{60'000};   // consumer group offsets sync
   std::chrono::milliseconds metadata_interval{30'000};  // topic discovery and topic.json
   std::chrono::milliseconds shutdown_timeout{60'000};
+  // /healthz fails once the store has been failing (retried without answer) this long.
+  std::chrono::milliseconds store_unhealthy_after{120'000};
 };
 
 // "kafka-backup-<host name>", the host name's characters outside [A-Za-z0-9._-] replaced by '-'.

@@ -301,5 +301,22 @@ TEST(ConfigBackupTest, InstanceIdDefaultsToOneFromTheHostNameAndEmptyTurnsItOff)
   EXPECT_EQ(long_id.status().subject(), "backup.instance_id");
 }
 
+TEST(ConfigTest, StoreRetryTimeoutAndUnhealthyAfter) {
+  auto defaults = ParseConfig("", "t", FakeEnv());
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->storage.retry_timeout, std::chrono::minutes(5));
+  EXPECT_EQ(defaults->backup.store_unhealthy_after, std::chrono::minutes(2));
+  auto set = ParseConfig("storage: {retry_timeout: 30m}\nbackup: {store_unhealthy_after: 45s}", "t",
+                         FakeEnv());
+  ASSERT_TRUE(set.ok()) << set.status().ToString();
+  EXPECT_EQ(set->storage.retry_timeout, std::chrono::minutes(30));
+  EXPECT_EQ(set->backup.store_unhealthy_after, std::chrono::seconds(45));
+  for (const char* bad : {"storage: {retry_timeout: 10ms}", "storage: {retry_timeout: soon}"}) {
+    auto cfg = ParseConfig(bad, "t", FakeEnv());
+    ASSERT_FALSE(cfg.ok()) << bad;
+    EXPECT_EQ(cfg.status().subject(), "storage.retry_timeout") << cfg.status().ToString();
+  }
+}
+
 }  // namespace
 }  // namespace kb

@@ -136,7 +136,15 @@ BackupMetrics::BackupMetrics(std::shared_ptr<prometheus::Registry> registry,
                           .Add({})),
       assigned_partitions_(GaugeFamily(*registry_, "kafka_backup_assigned_partitions",
                                        "Partitions assigned to this backup process.")
-                               .Add({})) {
+                               .Add({})),
+      store_outage_seconds_(
+          GaugeFamily(*registry_, "kafka_backup_store_outage_seconds",
+                      "How long the backup store has been failing (retried without an answer); "
+                      "0 while it answers.")
+              .Add({})),
+      store_retries_(GaugeFamily(*registry_, "kafka_backup_store_retries",
+                                 "Store request attempts retried since the process started.")
+                         .Add({})) {
   // Every op exists from the start, so dashboards show zeros rather than no data.
   for (StoreOp op : kAllStoreOps) {
     store_latency_[static_cast<size_t>(op)] =
@@ -249,6 +257,11 @@ void BackupMetrics::AddStoreError(StoreOp op, Status::Code code) {
 
 void BackupMetrics::SetBufferedBytes(uint64_t bytes) {
   buffered_bytes_.Set(static_cast<double>(bytes));
+}
+
+void BackupMetrics::SetStoreOutage(double outage_seconds, uint64_t retries_total) {
+  store_outage_seconds_.Set(outage_seconds);
+  store_retries_.Set(static_cast<double>(retries_total));
 }
 
 void BackupMetrics::SetAssignedPartitions(int64_t count) {

@@ -112,6 +112,8 @@ class BackupMetrics {
   // ---- process ----
   void SetBufferedBytes(uint64_t bytes);
   void SetAssignedPartitions(int64_t count);
+  // From the retry layer (storage::RetryingStore::Outage), refreshed before each scrape.
+  void SetStoreOutage(double outage_seconds, uint64_t retries_total);
 
   // Histogram buckets of kafka_backup_store_request_seconds, in seconds.
   static const std::vector<double>& StoreLatencyBuckets();
@@ -139,6 +141,8 @@ class BackupMetrics {
   prometheus::Family<prometheus::Counter>& store_errors_;
   prometheus::Gauge& buffered_bytes_;
   prometheus::Gauge& assigned_partitions_;
+  prometheus::Gauge& store_outage_seconds_;
+  prometheus::Gauge& store_retries_;
   std::array<prometheus::Histogram*, kNumStoreOps> store_latency_{};  // by StoreOp
 
   std::mutex mu_;

@@ -35,18 +35,75 @@ Status RetryingStore::Run(std::string_view what, std::string_view key,
   std::chrono::milliseconds cap = policy_.initial_backoff;
   for (int attempt = 1;; ++attempt) {
     Status s = op();
-    if (!s.IsRetryable()) return s;
+    if (!s.IsRetryable()) {
+      // Any answer from the store (NotFound, PermissionDenied ...) ends an outage.
+      OnSuccess();
+      return s;
+    }
+    OnFailure(what, key, s);
     auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - start);
     std::chrono::milliseconds wait = Jitter(cap);
-    if (attempt >= policy_.max_attempts || elapsed + wait >= policy_.deadline) {
+    const bool out_of_attempts = policy_.max_attempts > 0 && attempt >= policy_.max_attempts;
+    const bool out_of_time = policy_.deadline.count() > 0 && elapsed + wait >= policy_.deadline;
+    if (out_of_attempts || out_of_time) {
       return s.WithContext("gave up after " + std::to_string(attempt) + " attempts in " +
-                           std::to_string(elapsed.count()) + " ms");
+                           std::to_string(elapsed.count()) + " ms (storage.retry_timeout " +
+                           std::to_string(policy_.deadline.count()) + " ms)");
     }
-    spdlog::warn("{} {} on {}: {} (attempt {}/{}, retrying in {} ms)", what, key,
-                 inner_->Describe(), s.ToString(), attempt, policy_.max_attempts, wait.count());
+    spdlog::debug("{} {} on {}: {} (attempt {}, retrying in {} ms)", what, key, inner_->Describe(),
+                  s.ToString(), attempt, wait.count());
+    {
+      std::lock_guard lock(mu_);
+      ++retries_total_;
+    }
     clock_.sleep(wait);
     cap = std::min(cap * 2, policy_.max_backoff);
   }
+}
+
+void RetryingStore::OnFailure(std::string_view what, std::string_view key, const Status& s) {
+  const auto now = clock_.now();
+  std::lock_guard lock(mu_);
+  last_error_ = std::string(what) + " " + std::string(key) + ": " + s.ToString();
+  ++failed_attempts_;
+  if (!failing_since_) {
+    failing_since_ = now;
+    last_report_ = now;
+    spdlog::warn("store {} is failing: {}; retrying with back-off (up to {} ms apart){}",
+                 inner_->Describe(), last_error_, policy_.max_backoff.count(),
+                 policy_.deadline.count() > 0
+                     ? " for up to " + std::to_string(policy_.deadline.count()) + " ms"
+                     : std::string(" until it answers"));
+  } else if (now - last_report_ >= std::chrono::minutes(1)) {
+    last_report_ = now;
+    spdlog::warn("store {} still failing after {} s ({} failed attempts): {}", inner_->Describe(),
+                 std::chrono::duration_cast<std::chrono::seconds>(now - *failing_since_).count(),
+                 failed_attempts_, last_error_);
+  }
+}
+
+void RetryingStore::OnSuccess() {
+  std::lock_guard lock(mu_);
+  if (!failing_since_) return;
+  spdlog::info(
+      "store {} answers again after {} ms ({} failed attempts)", inner_->Describe(),
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - *failing_since_).count(),
+      failed_attempts_);
+  failing_since_.reset();
+  failed_attempts_ = 0;
+}
+
+StoreOutage RetryingStore::Outage() const {
+  std::lock_guard lock(mu_);
+  StoreOutage o;
+  o.retries_total = retries_total_;
+  if (!failing_since_) return o;
+  o.failing = true;
+  o.duration =
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - *failing_since_);
+  o.last_error = last_error_;
+  o.failed_attempts = failed_attempts_;
+  return o;
 }
 
 Status RetryingStore::Put(const std::string& key, std::string_view data) {

@@ -4,7 +4,13 @@
 // resets, HTTP 5xx, SlowDown, 429 ...) is repeated with exponential backoff and full jitter, until
 // it succeeds, fails with a non-retryable Status, runs out of attempts, or would pass its deadline.
 // Every other code (NotFound, PermissionDenied, Corruption, InvalidArgument ...) is returned at
-// once. When retries run out, the last Status is returned with how many attempts were made.
+// once. When retries run out, the last Status is returned with how many attempts were made; a
+// policy without limits (the backup daemon's) retries until the store answers.
+//
+// Reporting: an outage is logged when it starts (warning), then at most once a minute while it
+// lasts (warning, with how long and how many attempts), and once when any operation succeeds
+// again (info); single attempts are debug lines. Outage() tells how long the store has been
+// failing, for /healthz and metrics.
 // All ObjectStore operations are idempotent (Put overwrites with the same bytes, Delete ignores
 // missing keys, List pages are addressed by token), so repeating them is safe.
 //
@@ -14,18 +20,41 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <random>
+#include <string>
 
 #include "storage/object_store.h"
 
 namespace kb::storage {
 
 struct RetryPolicy {
-  int max_attempts = 8;
+  int max_attempts = 0;  // 0: no limit (the deadline decides)
   std::chrono::milliseconds initial_backoff{100};
   std::chrono::milliseconds max_backoff{10'000};
-  // Total time one operation may take, including its retries.
+  // Total time one operation may take, including its retries (storage.retry_timeout); 0: no
+  // limit.
   std::chrono::milliseconds deadline{300'000};
+  // The backup daemon's: retry until the store answers.
+  static RetryPolicy Unlimited();
+};
+
+inline RetryPolicy RetryPolicy::Unlimited() {
+  RetryPolicy p;
+  p.max_attempts = 0;
+  p.deadline = std::chrono::milliseconds(0);
+  return p;
+}
+
+// The store's state as the retry layer sees it.
+struct StoreOutage {
+  bool failing = false;                   // the last attempt of some operation failed, and none
+                                          // succeeded since
+  std::chrono::milliseconds duration{0};  // since the first of those failures
+  std::string last_error;                 // of the last failed attempt
+  uint64_t failed_attempts = 0;           // in this outage
+  uint64_t retries_total = 0;             // every retried attempt since the store was opened
 };
 
 // Time source and sleep, replaceable in tests so backoff can be checked without waiting.
@@ -51,14 +80,25 @@ class RetryingStore : public ObjectStore {
   std::string Describe() const override { return inner_->Describe(); }
 
   ObjectStore* inner() { return inner_.get(); }
+  StoreOutage Outage() const;
 
  private:
+  void OnFailure(std::string_view what, std::string_view key, const Status& s);
+  void OnSuccess();
+
   // Runs `op` until it returns a non-retryable Status (or retries run out); returns that Status.
   Status Run(std::string_view what, std::string_view key, const std::function<Status()>& op);
 
   std::unique_ptr<ObjectStore> inner_;
   RetryPolicy policy_;
   RetryClock clock_;
+
+  mutable std::mutex mu_;  // the outage state below
+  std::optional<std::chrono::steady_clock::time_point> failing_since_;
+  std::chrono::steady_clock::time_point last_report_{};
+  std::string last_error_;
+  uint64_t failed_attempts_ = 0;
+  uint64_t retries_total_ = 0;
 };
 
 }  // namespace kb::storage

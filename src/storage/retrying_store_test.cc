@@ -159,5 +159,32 @@ TEST_F(RetryingStoreTest, ValuesPassThrough) {
   EXPECT_EQ(store.Describe(), "scripted://");
 }
 
+TEST_F(RetryingStoreTest, UnlimitedPolicyRidesOutAnOutageAndReportsIt) {
+  RetryingStore store = Make(RetryPolicy::Unlimited());
+  EXPECT_FALSE(store.Outage().failing);
+  // 200 failed attempts (an outage of minutes at a 10 s back-off cap), then the store answers.
+  for (int i = 0; i < 200; ++i) inner_->script.push_back(Status::Retryable("k", "503 SlowDown"));
+  ASSERT_TRUE(store.Put("k", "v").ok());
+  EXPECT_EQ(inner_->calls, 201);
+  EXPECT_FALSE(store.Outage().failing);
+  EXPECT_EQ(store.Outage().retries_total, 200u);
+}
+
+TEST_F(RetryingStoreTest, OutageLastsFromTheFirstFailureUntilAnyAnswer) {
+  RetryingStore store = Make({.max_attempts = 2});
+  inner_->script = {Status::Retryable("k", "connection reset"), Status::Retryable("k", "timeout")};
+  ASSERT_FALSE(store.Get("k").ok());
+  time_.now += std::chrono::seconds(90);
+  StoreOutage o = store.Outage();
+  EXPECT_TRUE(o.failing);
+  EXPECT_GE(o.duration, std::chrono::seconds(90));
+  EXPECT_EQ(o.failed_attempts, 2u);
+  EXPECT_NE(o.last_error.find("timeout"), std::string::npos) << o.last_error;
+  inner_->script = {Status::NotFound("k", "no such key")};  // an answer, if not a success
+  EXPECT_TRUE(store.Get("k").status().IsNotFound());
+  EXPECT_FALSE(store.Outage().failing);
+  EXPECT_EQ(store.Outage().failed_attempts, 0u);
+}
+
 }  // namespace
 }  // namespace kb::storage

@@ -6,7 +6,8 @@
 namespace kb::storage {
 
 Result<std::unique_ptr<ObjectStore>> OpenStore(const StorageConfig& cfg,
-                                               const StoreDecorator& decorate, RetryPolicy policy) {
+                                               const StoreDecorator& decorate,
+                                               std::optional<RetryPolicy> policy) {
   std::unique_ptr<ObjectStore> backend;
   if (cfg.type == StorageConfig::Type::kS3) {
     KB_ASSIGN_OR_RETURN(auto s3, s3::S3Store::Make(cfg.s3));
@@ -17,7 +18,8 @@ Result<std::unique_ptr<ObjectStore>> OpenStore(const StorageConfig& cfg,
     backend = std::move(local).value();
   }
   if (decorate) backend = decorate(std::move(backend));
-  return std::unique_ptr<ObjectStore>(std::make_unique<RetryingStore>(std::move(backend), policy));
+  return std::unique_ptr<ObjectStore>(std::make_unique<RetryingStore>(
+      std::move(backend), policy.value_or(RetryPolicy{.deadline = cfg.retry_timeout})));
 }
 
 }  // namespace kb::storage

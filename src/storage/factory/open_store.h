@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "config/config.h"
 #include "storage/object_store.h"
@@ -16,8 +17,9 @@ namespace kb::storage {
 
 using StoreDecorator = std::function<std::unique_ptr<ObjectStore>(std::unique_ptr<ObjectStore>)>;
 
+// `policy` defaults to retries for up to storage.retry_timeout.
 Result<std::unique_ptr<ObjectStore>> OpenStore(const StorageConfig& cfg,
                                                const StoreDecorator& decorate = {},
-                                               RetryPolicy policy = {});
+                                               std::optional<RetryPolicy> policy = std::nullopt);
 
 }  // namespace kb::storage
