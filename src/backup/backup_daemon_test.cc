@@ -11,6 +11,7 @@
 
 #include "backup/backup_engine.h"
 #include "backup/backup_test_util.h"
+#include "backup/generations.h"
 #include "backup/store_position.h"
 #include "storage/factory/open_store.h"
 #include "storage/memory/memory_store.h"
@@ -30,11 +31,13 @@ using testutil::ReadPartition;
 // An engine running its daemon loop on a thread of its own.
 class RunningEngine {
  public:
-  RunningEngine(const Config& cfg, storage::ObjectStore* store) {
+  RunningEngine(const Config& cfg, storage::ObjectStore* store,
+                Generations* generations = nullptr) {
     auto e = BackupEngine::Make(cfg, store, {});
     EXPECT_TRUE(e.ok()) << e.status().ToString();
     if (!e.ok()) return;
     engine_ = std::move(e).value();
+    engine_->SetGenerations(generations);
     thread_ = std::thread([this] {
       status_ = engine_->Run();
       finished_.store(true);
@@ -290,6 +293,82 @@ TEST_F(BackupDaemonTest, RepeatedRunsToTheRealS3ServerTileEveryPartition) {
   std::vector<std::string> keys;
   for (const auto& o : *objects) keys.push_back(o.key);
   EXPECT_TRUE(store.Delete(keys).ok());
+}
+
+// Found when tried as a new user would: a topic deleted and re-created while its partitions stayed
+// assigned (within one backup.metadata_interval) ended the daemon for every topic ("offset 3 is
+// out of range [0, 2]: was the topic deleted and re-created?"). Now only that topic restarts: its
+// old generation is archived, the new one backed up from its log start, the others go on.
+TEST_F(BackupDaemonTest, ATopicReCreatedWhileAssignedStartsANewGenerationAndTheOthersGoOn) {
+  const std::string regen = testing::UniqueName("dmn-regen");
+  const std::string other = testing::UniqueName("dmn-other");
+  CreateTopic(regen, 1);
+  CreateTopic(other, 1);
+  Config cfg = MakeConfig(bootstrap_, {regen, other}, testing::UniqueName("dmn-group"));
+  cfg.backup.segment_max_age = 300ms;
+  cfg.backup.metadata_interval = std::chrono::hours(1);  // no topic watch in between
+  storage::MemoryStore store;
+  const layout::Keys keys(cfg.storage.prefix);
+  Generations generations(&store, keys, admin_.get());
+  auto send = [&](const std::string& topic, int from, int n) {
+    RawProducer producer(bootstrap_);
+    for (int i = from; i < from + n; ++i) {
+      format::Record r;
+      r.key = std::to_string(i);
+      r.value = topic + "-" + std::to_string(i);
+      producer.Send(topic, 0, r);
+    }
+    producer.Flush();
+  };
+  send(regen, 0, 50);
+  send(other, 0, 50);
+  RunningEngine engine(cfg, &store, &generations);
+  ASSERT_TRUE(WaitUntil(
+      [&] { return StoreHolds(store, cfg, regen, {50}) && StoreHolds(store, cfg, other, {50}); },
+      60s));
+
+  ASSERT_TRUE(admin_->DeleteTopic(regen, 30s).ok());
+  Status created = Status::OK();
+  for (int i = 0; i < 100; ++i) {  // the broker finishes a deletion asynchronously
+    created = admin_->CreateTopic({regen, 1, 1, {}}, 30s);
+    if (created.code() != Status::Code::kAlreadyExists) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_TRUE(created.ok()) << created.ToString();
+  send(regen, 0, 3);    // the new generation: fewer records than the store holds
+  send(other, 50, 20);  // the other topic goes on meanwhile
+
+  int64_t generation = -1;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto all = storage::ListAll(store, keys.GenerationsRoot());
+        if (!all.ok()) return false;
+        for (const auto& o : *all) {
+          if (auto g = keys.ParseGenerationKey(o.key)) generation = g->generation;
+        }
+        auto next = NextOffsetInStore(store, keys, regen, 0);
+        auto moving = storage::ListAll(store, keys.GenerationsRoot() + "moving/");
+        return generation > 0 && next.ok() && *next == 3 && moving.ok() && moving->empty() &&
+               StoreHolds(store, cfg, other, {70});
+      },
+      90s))
+      << "generation " << generation;
+  EXPECT_FALSE(engine.finished()) << "the engine stopped";
+  Status s = engine.StopAndJoin();
+  ASSERT_TRUE(s.ok()) << s.ToString();
+
+  auto now = ReadPartition(store, cfg, regen, 0);
+  EXPECT_TRUE(RangesTile(now.ranges, 0));
+  ASSERT_EQ(now.records.size(), 3u);
+  EXPECT_EQ(*now.records[2].value, regen + "-2");
+  Config old_cfg = cfg;
+  old_cfg.storage.prefix = keys.Generation(generation).prefix();
+  auto old = ReadPartition(store, old_cfg, regen, 0);
+  EXPECT_TRUE(RangesTile(old.ranges, 0));
+  EXPECT_EQ(old.records.size(), 50u);
+  auto kept = ReadPartition(store, cfg, other, 0);
+  EXPECT_TRUE(RangesTile(kept.ranges, 0));
+  EXPECT_EQ(kept.records.size(), 70u);
 }
 
 }  // namespace

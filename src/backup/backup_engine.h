@@ -127,6 +127,10 @@ class BackupEngine {
                      std::chrono::milliseconds timeout, std::vector<int64_t>* out);
   Status Seal(Partition& p);
   Status SubmitGap(Partition& p, int64_t start, int64_t end);
+  // The partitions of `topic` (all assigned here) read a new generation of it: seals and stores
+  // what was read of the old one, archives it (Generations::Archive) and restarts them at the new
+  // topic's log start. Other topics go on untouched.
+  Status RestartAsNewGeneration(const std::string& topic, const std::string& reason);
   // The backup group's committed offsets of `ids` (partitions without a commit left out).
   Result<std::map<PartitionId, int64_t>> CommittedOffsets(const std::vector<PartitionId>& ids);
   Status EnforceBudget();

@@ -273,10 +273,15 @@ Status BackupEngine::HandleOffsetReset(const PartitionId& id) {
   KB_ASSIGN_OR_RETURN(auto marks, QueryWatermarks(id));
   auto [low, high] = marks;
   if (low <= p.next) {
+    const std::string what = "offset " + std::to_string(p.next) + " is out of range [" +
+                             std::to_string(low) + ", " + std::to_string(high) + "]";
+    if (high < p.next && generations_ != nullptr) {
+      // Fewer records than the store holds: the topic was deleted and re-created while its
+      // partitions stayed assigned.
+      return RestartAsNewGeneration(id.topic, id.ToString() + ": " + what);
+    }
     return Status::FailedPrecondition(id.ToString(),
-                                      "offset " + std::to_string(p.next) + " is out of range [" +
-                                          std::to_string(low) + ", " + std::to_string(high) +
-                                          "]: was the topic deleted and re-created?");
+                                      what + ": was the topic deleted and re-created?");
   }
   KB_RETURN_IF_ERROR(Seal(p));
   KB_RETURN_IF_ERROR(SubmitGap(p, p.next, low - 1));
@@ -328,6 +333,54 @@ Status BackupEngine::SubmitGap(Partition& p, int64_t start, int64_t end) {
   stats_.gaps++;
   if (observer_) observer_->OnGap(p.id, start, end);
   return Status::OK();
+}
+
+Status BackupEngine::RestartAsNewGeneration(const std::string& topic, const std::string& reason) {
+  std::vector<PartitionId> ids;
+  for (auto& [id, p] : partitions_) {
+    if (id.topic != topic) continue;
+    ids.push_back(id);
+    // What was read of the old generation goes to the store first, then moves with the rest.
+    KB_RETURN_IF_ERROR(Seal(*p));
+    uploader_->WaitForPartition(id);
+  }
+  KB_RETURN_IF_ERROR(ProcessCompletions(/*sync_commit=*/false));
+  KB_ASSIGN_OR_RETURN(int64_t generation, generations_->Archive(topic, reason));
+  spdlog::warn(
+      "{} was deleted and re-created while backed up ({}); the old one's backup is archived as "
+      "generation {} ({}), the new one is backed up from its log start",
+      topic, reason, generation, keys_.Generation(generation).TopicPrefix(topic));
+  KB_ASSIGN_OR_RETURN(auto marks, QueryWatermarks(ids));
+  std::vector<RdKafka::TopicPartition*> parts;
+  for (const PartitionId& id : ids) {
+    Partition& p = *partitions_.at(id);
+    const auto [low, high] = marks.at(id);
+    p.next = p.durable_next = low;
+    p.once_target = high;
+    p.at_end = false;
+    parts.push_back(RdKafka::TopicPartition::create(id.topic, id.partition, low));
+  }
+  last_ = {};
+  // The fetcher of a partition whose topic vanished is stopped, so seek() is refused: assign the
+  // partitions afresh at the new log start instead.
+  Status result;
+  if (consumer_->rebalance_protocol() == "COOPERATIVE") {
+    std::unique_ptr<RdKafka::Error> e(consumer_->incremental_unassign(parts));
+    if (!e) e.reset(consumer_->incremental_assign(parts));
+    if (e) result = Status::Permanent(topic, "re-assigning its partitions failed: " + e->str());
+  } else {
+    std::vector<RdKafka::TopicPartition*> all;
+    for (const auto& [id, p] : partitions_) {
+      all.push_back(RdKafka::TopicPartition::create(id.topic, id.partition, p->next));
+    }
+    const RdKafka::ErrorCode ec = consumer_->assign(all);
+    RdKafka::TopicPartition::destroy(all);
+    if (ec != RdKafka::ERR_NO_ERROR) {
+      result = FromKafkaError(static_cast<rd_kafka_resp_err_t>(ec), topic, "re-assigning");
+    }
+  }
+  RdKafka::TopicPartition::destroy(parts);
+  return result;
 }
 
 }  // namespace kb::backup
