@@ -6,11 +6,11 @@
 
 #include <atomic>
 #include <csignal>
-#include <mutex>
 #include <thread>
 
 #include "backup/backup_engine.h"
 #include "backup/metadata_sync.h"
+#include "cli/daemon_health.h"
 #include "cli/maintenance.h"
 #include "metrics/backup_metrics.h"
 #include "metrics/metered_store.h"
@@ -29,44 +29,6 @@ extern "C" void OnSignal(int) {
   if (g_signals.fetch_add(1) > 0) _exit(1);  // second signal: stop now
   if (backup::BackupEngine* e = g_engine.load()) e->Stop();
 }
-
-// What /healthz answers: OK while the backup runs, the reason once it stopped.
-// Thread-safety: any thread.
-class Health {
- public:
-  // `store` (may be null) is unhealthy once it has been failing for `store_unhealthy_after`.
-  Health(const storage::RetryingStore* store, std::chrono::milliseconds store_unhealthy_after)
-      : store_(store), store_unhealthy_after_(store_unhealthy_after) {}
-
-  Status Check() const {
-    std::lock_guard lock(mu_);
-    if (state_.ok() && g_signals.load() > 0) {
-      return Status::Cancelled("backup", "shutting down (signal received)");
-    }
-    if (state_.ok() && store_ != nullptr) {
-      const storage::StoreOutage o = store_->Outage();
-      if (o.failing && o.duration >= store_unhealthy_after_) {
-        return Status::Retryable(
-            "storage", "the backup store has been failing for " +
-                           std::to_string(o.duration.count() / 1000) + " s (" +
-                           std::to_string(o.failed_attempts) + " attempts; " + o.last_error +
-                           "); backup.store_unhealthy_after is " +
-                           std::to_string(store_unhealthy_after_.count()) + " ms");
-      }
-    }
-    return state_;
-  }
-  void Stopped(Status why) {
-    std::lock_guard lock(mu_);
-    state_ = std::move(why);
-  }
-
- private:
-  const storage::RetryingStore* store_;
-  const std::chrono::milliseconds store_unhealthy_after_;
-  mutable std::mutex mu_;
-  Status state_ = Status::OK();
-};
 
 // Feeds the engine's view of its partitions into the Prometheus metrics.
 class MetricsObserver : public backup::EngineObserver {
@@ -117,7 +79,7 @@ Status RunBackup(const Config& cfg, bool once) {
                cfg.storage.prefix.empty() ? "" : " (prefix " + cfg.storage.prefix + ")");
 
   // The metrics endpoint first: a port already taken ends the start before any Kafka client exists.
-  Health health(retrying, cfg.backup.store_unhealthy_after);
+  DaemonHealth health(retrying, cfg.backup.store_unhealthy_after, &g_signals);
   std::unique_ptr<metrics::MetricsServer> server;
   if (!cfg.metrics.listen.empty()) {
     KB_ASSIGN_OR_RETURN(server, metrics::MetricsServer::Start(
