@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The fault campaign (docs/reliability.md): runs every scenario of test/chaos against a real Kafka
+# broker on loopback, checks its invariant after every fault, and prints the results table.
+#
+#   test/chaos/run.sh            the full campaign: 100 backup kills (25 per record mix),
+#                                corruption of every object kind 3 times
+#   test/chaos/run.sh --short    what CI runs (a few iterations per scenario; ctest does too)
+#   test/chaos/run.sh --seed N   another seed (default 1); the same seed injects the same faults
+#
+# Bounded: each scenario has a fixed count and the whole run a time limit (KB_CHAOS_TIMEOUT,
+# default 3600 s). Uses the broker named by KB_TEST_KAFKA_BOOTSTRAP when set; otherwise starts one
+# of its own (test/services/kafka.sh, name "chaos") and stops it at the end. Expects the ASan
+# build (cmake --preset asan && cmake --build --preset asan, or scripts/test.sh). The table is
+# also written to build/chaos-report.md.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$(pwd)
+
+seed=1
+short=0
+while (($#)); do
+  case "$1" in
+    --short) short=1 ;;
+    --seed) seed=${2:?--seed needs a number}; shift ;;
+    *) echo "usage: $0 [--short] [--seed N]" >&2; exit 2 ;;
+  esac
+  shift
+done
+[[ "$seed" =~ ^[0-9]+$ ]] || { echo "$0: --seed must be a number" >&2; exit 2; }
+
+binary="$root/build/asan/test/chaos/chaos_test"
+if [[ ! -x "$binary" ]]; then
+  echo "$0: $binary is missing: run cmake --preset asan && cmake --build --preset asan" >&2
+  exit 2
+fi
+
+started_kafka=0
+cleanup() {
+  local rc=$?
+  if ((started_kafka)); then test/services/kafka.sh stop --name chaos || rc=1; fi
+  exit $rc
+}
+trap cleanup EXIT INT TERM
+if [[ -z "${KB_TEST_KAFKA_BOOTSTRAP:-}" ]]; then
+  export KB_RUN_DIR="$root/build/chaos-services"
+  test/services/kafka.sh start --name chaos >/dev/null
+  started_kafka=1
+  set -a
+  # shellcheck disable=SC1091
+  . "$KB_RUN_DIR/kafka-chaos/env"
+  set +a
+fi
+
+export KB_CHAOS_SEED="$seed"
+if ((short)); then
+  export KB_CHAOS_BACKUP_KILLS=3 KB_CHAOS_CORRUPTION_ROUNDS=1
+else
+  export KB_CHAOS_BACKUP_KILLS=25 KB_CHAOS_CORRUPTION_ROUNDS=3
+fi
+report="$root/build/chaos-report.md"
+: >"$report"
+export KB_CHAOS_REPORT="$report"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
+export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$root/test/lsan.supp}"
+echo "chaos: seed $seed, $KB_CHAOS_BACKUP_KILLS kills per record mix, $KB_CHAOS_CORRUPTION_ROUNDS corruption round(s)" >&2
+log="$root/build/chaos.log"
+set +e
+timeout "${KB_CHAOS_TIMEOUT:-3600}" "$binary" --gtest_brief=1 >"$log" 2>&1
+rc=$?
+set -e
+grep -E '^\||FAILED|PASSED|Failure' "$log" || true
+((rc == 0)) || echo "chaos: failed (exit $rc); the whole output is in $log" >&2
+echo "results: $report (table), $log (output)" >&2
+exit "$rc"
