@@ -2,8 +2,9 @@
 # The fault campaign (docs/reliability.md): runs every scenario of test/chaos against a real Kafka
 # broker on loopback, checks its invariant after every fault, and prints the results table.
 #
-#   test/chaos/run.sh            the full campaign: 100 backup kills (25 per record mix),
-#                                corruption of every object kind 3 times
+#   test/chaos/run.sh            the full campaign: 100 backup kills (25 per record mix), 50
+#                                restore runs killed 1-3 times each, corruption of every object
+#                                kind 3 times
 #   test/chaos/run.sh --short    what CI runs (a few iterations per scenario; ctest does too)
 #   test/chaos/run.sh --seed N   another seed (default 1); the same seed injects the same faults
 #
@@ -53,16 +54,17 @@ fi
 
 export KB_CHAOS_SEED="$seed"
 if ((short)); then
-  export KB_CHAOS_BACKUP_KILLS=3 KB_CHAOS_CORRUPTION_ROUNDS=1
+  export KB_CHAOS_BACKUP_KILLS=3 KB_CHAOS_RESTORE_KILLS=2 KB_CHAOS_CORRUPTION_ROUNDS=1
 else
-  export KB_CHAOS_BACKUP_KILLS=25 KB_CHAOS_CORRUPTION_ROUNDS=3
+  export KB_CHAOS_BACKUP_KILLS=25 KB_CHAOS_RESTORE_KILLS=50 KB_CHAOS_CORRUPTION_ROUNDS=3
 fi
 report="$root/build/chaos-report.md"
 : >"$report"
 export KB_CHAOS_REPORT="$report"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
 export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$root/test/lsan.supp}"
-echo "chaos: seed $seed, $KB_CHAOS_BACKUP_KILLS kills per record mix, $KB_CHAOS_CORRUPTION_ROUNDS corruption round(s)" >&2
+echo "chaos: seed $seed, $KB_CHAOS_BACKUP_KILLS backup kills per record mix," \
+  "$KB_CHAOS_RESTORE_KILLS restore runs, $KB_CHAOS_CORRUPTION_ROUNDS corruption round(s)" >&2
 log="$root/build/chaos.log"
 set +e
 timeout "${KB_CHAOS_TIMEOUT:-3600}" "$binary" --gtest_brief=1 >"$log" 2>&1
