@@ -2,6 +2,7 @@
 #
 #   kb_library(NAME SOURCES a.cc b.cc DEPS other_lib ...)
 #   kb_test(NAME SOURCES a_test.cc DEPS lib ... [INTEGRATION])
+#   kb_fuzz(NAME SOURCES a_fuzz.cc DEPS lib ...)
 # Unit tests carry the CTest label "unit" and need no service; integration tests carry "integration"
 # and read service addresses from the environment (see scripts/test.sh).
 
@@ -20,6 +21,21 @@ endif()
 
 if(KB_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
+# -DKB_BUILD_FUZZ=ON (scripts/fuzz.sh, build/fuzz): with clang, everything is compiled with
+# coverage instrumentation for libFuzzer and with ASan/UBSan, so that the fuzz targets see into
+# the libraries they call; only the kb_fuzz targets link libFuzzer's main.
+set(KB_FUZZ_ENABLED OFF)
+if(KB_BUILD_FUZZ AND NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+  message(WARNING "the fuzz targets need clang (CC=clang CXX=clang++); not building them with "
+                  "${CMAKE_CXX_COMPILER_ID}")
+elseif(KB_BUILD_FUZZ)
+  set(KB_FUZZ_ENABLED ON)
+  set(KB_FUZZ_FLAGS -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+      -fno-omit-frame-pointer)
+  add_compile_options(${KB_FUZZ_FLAGS})
   add_link_options(-fsanitize=address,undefined)
 endif()
 
@@ -49,4 +65,17 @@ function(kb_test name)
     set(label unit)
   endif()
   gtest_discover_tests(${name} PROPERTIES LABELS ${label} DISCOVERY_TIMEOUT 60)
+endfunction()
+
+# A libFuzzer target (clang and -DKB_BUILD_FUZZ=ON only); scripts/fuzz.sh builds and runs every one
+# of them (its list of targets must name it).
+function(kb_fuzz name)
+  if(NOT KB_FUZZ_ENABLED)
+    return()
+  endif()
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  kb_apply_options(${name})
+  target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS})
 endfunction()
