@@ -100,6 +100,12 @@ Result<OffsetMap> OffsetMap::Decode(std::string_view key, std::string_view text)
                                 "run " + std::to_string(i) + " is not [source, target, count]");
     }
     OffsetRun run{r[0].get<int64_t>(), r[1].get<int64_t>(), r[2].get<int64_t>()};
+    // Every run's end (start + count) must be an offset: the checks below and every query
+    // (Lookup, TranslateCommitted, target_end) compute it.
+    if (run.source_start > INT64_MAX - run.count || run.target_start > INT64_MAX - run.count) {
+      return Status::Corruption(key,
+                                "run " + std::to_string(i) + " ends beyond the largest offset");
+    }
     if (!map.runs_.empty()) {
       const OffsetRun& prev = map.runs_.back();
       if (run.source_start < prev.source_start + prev.count ||

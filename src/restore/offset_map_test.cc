@@ -98,5 +98,30 @@ TEST(OffsetMapTest, DecodeRejectsMalformedNamingTheKey) {
   EXPECT_EQ(newer.status().code(), Status::Code::kNotImplemented);
 }
 
+// Found with restore_json_fuzz (UBSan): a run whose end is beyond INT64_MAX overflowed (signed,
+// undefined) in Decode's overlap check and in every later query; it is Corruption now.
+TEST(OffsetMapTest, DecodeRejectsRunsEndingBeyondTheLargestOffset) {
+  const std::string key = "p/t/0/restore/c/t";
+  for (std::string bad : {
+           std::string(R"({"format_version":1,"target_start":0,"runs":[[1,0,9223372036854775807],)"
+                       R"([5,5,1]]})"),
+           std::string(
+               R"({"format_version":1,"target_start":0,"runs":[[9223372036854775800,0,100]]})"),
+           std::string(
+               R"({"format_version":1,"target_start":0,"runs":[[0,9223372036854775800,100]]})"),
+       }) {
+    auto r = OffsetMap::Decode(key, bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_TRUE(r.status().IsCorruption()) << bad;
+    EXPECT_EQ(r.status().subject(), key);
+  }
+  // The largest offset itself is fine.
+  auto last = OffsetMap::Decode(
+      key, R"({"format_version":1,"target_start":0,"runs":[[9223372036854775806,0,1]]})");
+  ASSERT_TRUE(last.ok()) << last.status().ToString();
+  EXPECT_EQ(last->Lookup(9223372036854775806), 0);
+  EXPECT_EQ(newer.status().code(), Status::Code::kNotImplemented);
+}
+
 }  // namespace
 }  // namespace kb::restore
