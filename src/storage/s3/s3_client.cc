@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
-#include <pugixml.hpp>
 
 #include "common/error_map.h"
+#include "storage/s3/s3_response.h"
 #include "storage/s3/s3_util.h"
 
 namespace kb::storage::s3 {
@@ -103,8 +103,6 @@ Status ParseEndpoint(const std::string& endpoint, std::string* scheme, std::stri
   *host = rest;
   return Status::OK();
 }
-
-std::string ChildText(const pugi::xml_node& n, const char* name) { return n.child_value(name); }
 
 }  // namespace
 
@@ -265,7 +263,7 @@ Result<uint64_t> S3Client::HeadObject(const std::string& key) {
   if (it == resp.headers.end()) {
     return Status::Permanent(key, "HEAD answer has no Content-Length");
   }
-  return static_cast<uint64_t>(std::stoull(it->second));
+  return ParseContentLength(key, it->second);
 }
 
 Result<ListPage> S3Client::ListObjectsV2(const std::string& prefix, const std::string& token,
@@ -277,26 +275,7 @@ Result<ListPage> S3Client::ListObjectsV2(const std::string& prefix, const std::s
                {"encoding-type", "url"}};
   if (!token.empty()) req.query.emplace_back("continuation-token", token);
   KB_ASSIGN_OR_RETURN(HttpResponse resp, Send(req));
-  pugi::xml_document doc;
-  pugi::xml_node root;
-  if (!doc.load_buffer(resp.body.data(), resp.body.size()) ||
-      !(root = doc.child("ListBucketResult"))) {
-    return Status::Permanent(prefix, "ListObjectsV2 answer is not a ListBucketResult");
-  }
-  bool url_encoded = ChildText(root, "EncodingType") == "url";
-  ListPage page;
-  for (pugi::xml_node c : root.children("Contents")) {
-    std::string key = ChildText(c, "Key");
-    if (url_encoded) key = UriDecode(key);
-    page.objects.push_back({std::move(key), std::stoull("0" + ChildText(c, "Size"))});
-  }
-  if (ChildText(root, "IsTruncated") == "true") {
-    page.next_token = ChildText(root, "NextContinuationToken");
-    if (page.next_token.empty()) {
-      return Status::Permanent(prefix, "truncated listing without NextContinuationToken");
-    }
-  }
-  return page;
+  return ParseListObjectsV2(prefix, resp.body);
 }
 
 Status S3Client::DeleteObjects(const std::vector<std::string>& keys) {
@@ -310,14 +289,8 @@ Status S3Client::DeleteObjects(const std::vector<std::string>& keys) {
   Request req{.method = "POST", .query = {{"delete", ""}}, .body = body};
   req.headers = {"Content-Type: application/xml", "Content-MD5: " + Md5Base64(body)};
   KB_ASSIGN_OR_RETURN(HttpResponse resp, Send(req));
-  pugi::xml_document doc;
-  if (doc.load_buffer(resp.body.data(), resp.body.size())) {
-    for (pugi::xml_node e : doc.child("DeleteResult").children("Error")) {
-      std::string code = ChildText(e, "Code");
-      if (code == "NoSuchKey") continue;
-      return FromHttpStatus(500, code, ChildText(e, "Key"),
-                            "delete failed: " + ChildText(e, "Message"));
-    }
+  if (std::optional<DeleteError> e = ParseDeleteErrors(resp.body)) {
+    return FromHttpStatus(500, e->code, e->key, "delete failed: " + e->message);
   }
   return Status::OK();
 }
@@ -325,13 +298,7 @@ Status S3Client::DeleteObjects(const std::vector<std::string>& keys) {
 Result<std::string> S3Client::CreateMultipartUpload(const std::string& key) {
   Request req{.method = "POST", .key = key, .query = {{"uploads", ""}}};
   KB_ASSIGN_OR_RETURN(HttpResponse resp, Send(req));
-  pugi::xml_document doc;
-  doc.load_buffer(resp.body.data(), resp.body.size());
-  std::string id = doc.child("InitiateMultipartUploadResult").child_value("UploadId");
-  if (id.empty()) {
-    return Status::Permanent(key, "CreateMultipartUpload answer has no UploadId");
-  }
-  return id;
+  return ParseUploadId(key, resp.body);
 }
 
 Result<std::string> S3Client::UploadPart(const std::string& key, const std::string& upload_id,
