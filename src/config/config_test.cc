@@ -5,6 +5,9 @@
 #include <cctype>
 #include <fstream>
 #include <map>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "testing/test_env.h"
 
@@ -315,6 +318,24 @@ TEST(ConfigTest, StoreRetryTimeoutAndUnhealthyAfter) {
     auto cfg = ParseConfig(bad, "t", FakeEnv());
     ASSERT_FALSE(cfg.ok()) << bad;
     EXPECT_EQ(cfg.status().subject(), "storage.retry_timeout") << cfg.status().ToString();
+  }
+}
+
+// Found by config_fuzz: a key that is not a scalar made YAML::Node::as<std::string> throw
+// YAML::TypedBadConversion out of ParseConfig (through Finish or the kafka: section).
+TEST(ConfigTest, KeysThatAreNotNamesAreErrorsNotExceptions) {
+  for (auto [yaml, subject] : std::vector<std::pair<std::string, std::string>>{
+           {"storage: {&a {local: 1}: {path: /x}}", "storage"},
+           {"[a, b]: 1", "<top level>"},
+           {"~: 1", "<top level>"},
+           {"'': 1", "<top level>"},
+           {"kafka:\n  !tag : x", "kafka"},
+           {"kafka:\n  ? [bootstrap, servers]\n  : localhost:9092", "kafka"},
+           {"backup:\n  topics: [t]\n  segment: {? {a: 1} : 2}", "backup.segment"}}) {
+    Result<Config> cfg = ParseConfig(yaml, "test.yaml", FakeEnv());
+    ASSERT_FALSE(cfg.ok()) << yaml;
+    EXPECT_TRUE(cfg.status().IsInvalidArgument()) << cfg.status().ToString();
+    EXPECT_EQ(cfg.status().subject(), subject) << cfg.status().ToString();
   }
 }
 

@@ -5,6 +5,20 @@
 #include "config/units.h"
 
 namespace kb {
+namespace {
+
+// The name of a mapping key: a non-empty scalar. A list, mapping, null or empty key ("[a, b]: 1",
+// "? {a: 1}", "~: 1", "'': 1") is an error naming `path` (the mapping), not an exception from
+// YAML::Node::as or an error naming nothing.
+Result<std::string> KeyName(const YAML::Node& key, const std::string& path) {
+  if (!key.IsScalar() || key.Scalar().empty()) {
+    return Status::InvalidArgument(path.empty() ? "<top level>" : path,
+                                   "has a key that is not a plain name");
+  }
+  return key.Scalar();
+}
+
+}  // namespace
 
 Result<YamlMapReader> YamlMapReader::Make(const YAML::Node& node, std::string path,
                                           const EnvLookup* env) {
@@ -116,7 +130,7 @@ Result<std::vector<std::pair<std::string, std::string>>> YamlMapReader::AllScala
   std::vector<std::pair<std::string, std::string>> out;
   if (!node_ || !node_.IsMap()) return out;
   for (const auto& kv : node_) {
-    std::string key = kv.first.as<std::string>();
+    KB_ASSIGN_OR_RETURN(std::string key, KeyName(kv.first, path_));
     KB_ASSIGN_OR_RETURN(std::optional<std::string> v, Scalar(key));
     if (!v) return Status::InvalidArgument(PathOf(key), "has no value");
     out.emplace_back(key, std::move(*v));
@@ -127,7 +141,7 @@ Result<std::vector<std::pair<std::string, std::string>>> YamlMapReader::AllScala
 Status YamlMapReader::Finish() const {
   if (!node_ || !node_.IsMap()) return Status::OK();
   for (const auto& kv : node_) {
-    std::string key = kv.first.as<std::string>();
+    KB_ASSIGN_OR_RETURN(std::string key, KeyName(kv.first, path_));
     if (!known_.count(key)) {
       return Status::InvalidArgument(PathOf(key), "unknown configuration key");
     }
