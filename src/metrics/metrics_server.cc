@@ -265,7 +265,9 @@ Result<ListenAddress> ParseListenAddress(std::string_view listen) {
   } else {
     in_addr parsed{};
     address.host = std::string(host);
-    if (inet_pton(AF_INET, address.host.c_str(), &parsed) != 1) {
+    // inet_pton reads a C string: a NUL would hide whatever follows it.
+    if (host.find('\0') != std::string_view::npos ||
+        inet_pton(AF_INET, address.host.c_str(), &parsed) != 1) {
       return BadListen(listen, "the host must be an IPv4 address, 'localhost', or empty for all");
     }
   }

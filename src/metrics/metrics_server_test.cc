@@ -62,6 +62,18 @@ TEST(ParseListenAddressTest, RejectsWithTheConfigKeyAndTheValue) {
   }
 }
 
+// Found by cli_args_fuzz: inet_pton read the host as a C string, so "127.0.0.1<NUL>junk:9308"
+// was accepted with the NUL and the junk in ListenAddress::host.
+TEST(ParseListenAddressTest, RejectsAHostWithANulByte) {
+  for (std::string bad :
+       {std::string("127.0.0.1\0:9308", 15), std::string("127.0.0.1\0x:80", 14)}) {
+    auto parsed = ParseListenAddress(bad);
+    ASSERT_FALSE(parsed.ok()) << parsed->host.size();
+    EXPECT_TRUE(parsed.status().IsInvalidArgument());
+    EXPECT_EQ(parsed.status().subject(), "metrics.listen");
+  }
+}
+
 TEST(MetricsServerTest, ServesMetricsAndHealthOnAFreePort) {
   auto server = MustStart({.listen = "127.0.0.1:0", .registry = RegistryWithCounter(3)});
   ASSERT_NE(server, nullptr);

@@ -1,0 +1,177 @@
+// libFuzzer target for the command-line values kafka-backup parses itself. The first input byte
+// picks the parser (testing/fuzz_util.h):
+//   0 ops::ParseTimeArg             --from / --to of restore, ls and status (ms or ISO-8601 UTC)
+//   1 a restore selection           one flag per line, the line's first character naming it:
+//                                   t --topic (name or ^regex: restore::CheckPatternList), f
+//                                   --from, u --to, o --offsets
+//                                   (restore::ParseOffsetsArg), r --rename (ParseRenameArg),
+//                                   p --target-prefix; then RestoreSelection::Check, and for a
+//                                   valid selection MatchesTopic, TargetTopic and Describe
+//   2 metrics::ParseListenAddress   metrics.listen / --metrics-listen
+// Whatever the text, a parser must return (no crash, no sanitizer report, no exception) with a
+// value or InvalidArgument naming the flag or key. A parsed time must survive FormatTimeMs +
+// ParseTimeArg, and a parsed listen address its ToString + ParseListenAddress.
+//
+// Seed mode: with KB_FUZZ_WRITE_SEEDS=<dir> the binary writes typical arguments and exits.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "metrics/metrics_server.h"
+#include "ops/report_text.h"
+#include "restore/selection.h"
+#include "testing/fuzz_util.h"
+
+namespace {
+
+using kb::Status;
+namespace fuzz = kb::fuzz;
+
+constexpr int kParsers = 3;
+// --topic regular expressions go to std::regex, whose backtracking matcher takes seconds on nested
+// repetitions such as "^a.*+++" (a known property of libstdc++, not of kafka-backup's parsing):
+// every pattern up to kMaxPattern bytes is compiled (CheckPatternList), but only patterns without
+// repetition operators stay in the selection and are matched against topic names.
+constexpr size_t kMaxPattern = 64;
+
+bool HasRepetition(std::string_view pattern) {
+  return pattern.find_first_of("*+?{") != std::string_view::npos;
+}
+
+void CheckInvalidArgument(const char* what, const Status& s) {
+  fuzz::CheckError(what, s, {Status::Code::kInvalidArgument}, /*need_subject=*/false);
+}
+
+void FuzzTime(std::string_view text) {
+  kb::Result<int64_t> ms = kb::ops::ParseTimeArg(text, "--from");
+  CheckInvalidArgument("ParseTimeArg", ms.status());
+  if (!ms.ok()) {
+    if (ms.status().subject() != "--from") fuzz::Fail("ParseTimeArg", ms.status().ToString());
+    return;
+  }
+  const std::string shown = kb::ops::FormatTimeMs(*ms);
+  kb::Result<int64_t> again = kb::ops::ParseTimeArg(shown, "--from");
+  if (!again.ok() || *again != *ms) fuzz::Fail("ParseTimeArg(FormatTimeMs(t)) != t", shown);
+}
+
+void FuzzSelection(std::string_view text) {
+  kb::restore::RestoreSelection sel;
+  while (!text.empty()) {
+    const size_t newline = text.find('\n');
+    const std::string_view line = text.substr(0, newline);
+    text = newline == std::string_view::npos ? std::string_view() : text.substr(newline + 1);
+    if (line.empty()) continue;
+    const std::string_view value = line.substr(1);
+    switch (line.front()) {
+      case 't': {
+        if (value.size() > kMaxPattern) return;
+        const std::vector<std::string> pattern{std::string(value)};
+        const Status s = kb::restore::CheckPatternList(pattern, "--topic");
+        CheckInvalidArgument("CheckPatternList", s);
+        if (!s.ok() || (value.starts_with('^') && HasRepetition(value))) return;
+        sel.topics.push_back(pattern[0]);
+        break;
+      }
+      case 'f':
+      case 'u': {
+        kb::Result<int64_t> t =
+            kb::ops::ParseTimeArg(value, line.front() == 'f' ? "--from" : "--to");
+        CheckInvalidArgument("ParseTimeArg", t.status());
+        if (!t.ok()) return;
+        (line.front() == 'f' ? sel.from_ms : sel.to_ms) = *t;
+        break;
+      }
+      case 'o': {
+        const Status s = kb::restore::ParseOffsetsArg(value, &sel.offsets);
+        CheckInvalidArgument("ParseOffsetsArg", s);
+        if (!s.ok()) {
+          if (s.subject() != "--offsets") fuzz::Fail("ParseOffsetsArg subject", s.ToString());
+          return;
+        }
+        break;
+      }
+      case 'r': {
+        const Status s = kb::restore::ParseRenameArg(value, &sel.rename);
+        CheckInvalidArgument("ParseRenameArg", s);
+        if (!s.ok()) {
+          if (s.subject() != "--rename") fuzz::Fail("ParseRenameArg subject", s.ToString());
+          return;
+        }
+        break;
+      }
+      case 'p':
+        sel.target_prefix = std::string(value);
+        break;
+      default:
+        return;
+    }
+  }
+  for (const auto& [partition, range] : sel.offsets) {
+    if (partition < 0 || range.first < 0 || range.last < range.first) {
+      fuzz::Fail("ParseOffsetsArg accepted a bad range");
+    }
+  }
+  const Status checked = sel.Check();
+  CheckInvalidArgument("RestoreSelection::Check", checked);
+  if (!checked.ok()) return;
+  for (const auto& [src, dst] : sel.rename) {
+    if (!sel.MatchesTopic(src)) fuzz::Fail("a checked rename's topic is not selected", src);
+    if (sel.TargetTopic(src) != dst) fuzz::Fail("TargetTopic", src);
+  }
+  for (const char* topic : {"orders", "payments-eu", "__consumer_offsets"}) {
+    (void)sel.MatchesTopic(topic);
+    (void)sel.TargetTopic(topic);
+  }
+  (void)sel.Describe(0);
+  for (const auto& [partition, range] : sel.offsets) {
+    if (!sel.Describe(partition).starts_with("offsets:")) fuzz::Fail("Describe", "offsets");
+    if (!sel.Selects(partition, range.first, sel.from_or_min())) fuzz::Fail("Selects");
+  }
+}
+
+void FuzzListen(std::string_view text) {
+  kb::Result<kb::metrics::ListenAddress> address = kb::metrics::ParseListenAddress(text);
+  CheckInvalidArgument("ParseListenAddress", address.status());
+  if (!address.ok()) {
+    if (address.status().subject() != kb::metrics::kListenConfigKey) {
+      fuzz::Fail("ParseListenAddress subject", address.status().ToString());
+    }
+    return;
+  }
+  if (address->host.empty() || address->host.find('\0') != std::string::npos) {
+    fuzz::Fail("ParseListenAddress accepted a host that is not an IPv4 address", address->host);
+  }
+  kb::Result<kb::metrics::ListenAddress> again =
+      kb::metrics::ParseListenAddress(address->ToString());
+  if (!again.ok() || !(*again == *address)) fuzz::Fail("listen address round trip");
+}
+
+void WriteSeeds(fuzz::SeedWriter& w) {
+  for (const char* t : {"1763719200000", "0", "-1", "2026-11-21", "2026-11-21T10:00:00Z",
+                        "2026-11-21T10:00:00.250Z", "1970-01-01T00:00:00.000000001Z"}) {
+    w.Put(0, t);
+  }
+  w.Put(1,
+        "torders\no0=100-199\no3=0-0\nf2026-11-21\nu2026-11-22T00:00:00Z\nrorders=orders-copy\n");
+  w.Put(1, "t^payments-.*\ntorders\nprestored-\nrorders=o2\nf1700000000000\n");
+  w.Put(1, "");
+  for (const char* l : {"127.0.0.1:9308", ":9308", "localhost:0", "0.0.0.0:65535", "[::1]:80"}) {
+    w.Put(2, l);
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
+  fuzz::WriteSeedsIfAsked(WriteSeeds);
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const fuzz::Selector in = fuzz::Select(data, size, kParsers);
+  if (in.index == 0) FuzzTime(in.rest);
+  if (in.index == 1) FuzzSelection(in.rest);
+  if (in.index == 2) FuzzListen(in.rest);
+  return 0;
+}
