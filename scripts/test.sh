@@ -7,7 +7,8 @@
 #   scripts/test.sh                 everything
 #   scripts/test.sh -L unit         extra arguments go to ctest (here: unit tests only)
 #
-# Environment: KB_FUZZ_SECONDS (default 60; 0 skips fuzzing), KB_CACHE_DIR (see
+# Environment: KB_FUZZ_SECONDS (seconds per fuzz target, default 15; 0 skips fuzzing),
+# KB_CACHE_DIR (see
 # test/services/common.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,9 +58,9 @@ set -a
 . "$KB_RUN_DIR/kafka-test/env"
 set +a
 
-if [[ -x scripts/fuzz.sh && "${KB_FUZZ_SECONDS:-60}" != 0 ]]; then
-  step "fuzzing the segment decoder for ${KB_FUZZ_SECONDS:-60}s"
-  scripts/fuzz.sh "${KB_FUZZ_SECONDS:-60}"
+if [[ -x scripts/fuzz.sh && "${KB_FUZZ_SECONDS:-15}" != 0 ]]; then
+  step "fuzzing: every target for ${KB_FUZZ_SECONDS:-15}s"
+  scripts/fuzz.sh "${KB_FUZZ_SECONDS:-15}"
 fi
 
 step "running tests"
