@@ -39,6 +39,19 @@ bool HasRepetition(std::string_view pattern) {
   return pattern.find_first_of("*+?{") != std::string_view::npos;
 }
 
+// OPEN FINDING (docs/reliability.md): libstdc++ 12's regex compiler overflows a signed integer
+// (undefined behaviour) on a back-reference or repetition count of many digits
+// ("^\\3000000333330000000"). Until CheckPatternList rejects such numbers, patterns with a run of
+// more than 9 digits are skipped so that this known report does not hide new ones.
+bool HasLongNumber(std::string_view pattern) {
+  size_t run = 0;
+  for (char c : pattern) {
+    run = (c >= '0' && c <= '9') ? run + 1 : 0;
+    if (run > 9) return true;
+  }
+  return false;
+}
+
 void CheckInvalidArgument(const char* what, const Status& s) {
   fuzz::CheckError(what, s, {Status::Code::kInvalidArgument}, /*need_subject=*/false);
 }
@@ -65,7 +78,7 @@ void FuzzSelection(std::string_view text) {
     const std::string_view value = line.substr(1);
     switch (line.front()) {
       case 't': {
-        if (value.size() > kMaxPattern) return;
+        if (value.size() > kMaxPattern || (value.starts_with('^') && HasLongNumber(value))) return;
         const std::vector<std::string> pattern{std::string(value)};
         const Status s = kb::restore::CheckPatternList(pattern, "--topic");
         CheckInvalidArgument("CheckPatternList", s);
