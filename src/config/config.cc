@@ -9,6 +9,7 @@
 #include <regex>
 #include <sstream>
 
+#include "common/regex_guard.h"
 #include "config/units.h"
 #include "config/yaml_reader.h"
 
@@ -84,6 +85,7 @@ Status CheckPatterns(const YamlMapReader& r, const std::string& key,
     std::string path = r.PathOf(key) + "[" + std::to_string(i) + "]";
     if (patterns[i].empty()) return Status::InvalidArgument(path, "is empty");
     if (patterns[i][0] != '^') continue;
+    KB_RETURN_IF_ERROR(CheckRegexNumbers(patterns[i], path));
     try {
       std::regex re(patterns[i], std::regex::ECMAScript);
     } catch (const std::regex_error& e) {

@@ -4,6 +4,7 @@
 #include <regex>
 #include <set>
 
+#include "common/regex_guard.h"
 #include "layout/keys.h"
 
 namespace kb::restore {
@@ -23,6 +24,7 @@ Status CheckPatternList(const std::vector<std::string>& patterns, std::string_vi
   for (const std::string& p : patterns) {
     if (p.empty()) return Status::InvalidArgument(flag, "empty topic name or pattern");
     if (IsRegex(p)) {
+      KB_RETURN_IF_ERROR(CheckRegexNumbers(p, flag));
       try {
         std::regex re(p, std::regex::ECMAScript);
       } catch (const std::regex_error& e) {
