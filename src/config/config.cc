@@ -12,9 +12,37 @@
 #include "common/regex_guard.h"
 #include "config/units.h"
 #include "config/yaml_reader.h"
+#include "layout/keys.h"
 
 namespace kb {
 namespace {
+
+// A file system path or key prefix: any text but control characters (a NUL would cut it short).
+Status CheckNoControlCharacters(const std::string& path, const std::string& value) {
+  for (char c : value) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      return Status::InvalidArgument(path, "contains a control character");
+    }
+  }
+  return Status::OK();
+}
+
+// S3 bucket names (3 to 255 of [A-Za-z0-9._-]; AWS's own rules are stricter, legacy and
+// self-hosted buckets looser) and region names (1 to 64 of [A-Za-z0-9._-]): both become part of
+// the request's host name or path and its signature.
+Status CheckS3Name(const std::string& path, const std::string& value, size_t min, size_t max) {
+  if (value.size() < min || value.size() > max) {
+    return Status::InvalidArgument(path, "'" + value + "' is not " + std::to_string(min) + " to " +
+                                             std::to_string(max) + " characters");
+  }
+  for (char c : value) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') {
+      return Status::InvalidArgument(
+          path, "'" + value + "' may hold only letters, digits, '.', '_' and '-'");
+    }
+  }
+  return Status::OK();
+}
 
 Status ParseS3(YamlMapReader& r, const EnvLookup& env, S3StoreConfig* out) {
   auto env_or = [&env](const char* a, const char* b = nullptr) -> std::string {
@@ -26,11 +54,21 @@ Status ParseS3(YamlMapReader& r, const EnvLookup& env, S3StoreConfig* out) {
   };
   KB_ASSIGN_OR_RETURN(auto bucket, r.GetString("bucket"));
   if (!bucket || bucket->empty()) return Status::InvalidArgument(r.PathOf("bucket"), "is required");
+  KB_RETURN_IF_ERROR(CheckS3Name(r.PathOf("bucket"), *bucket, 3, 255));
   out->bucket = *bucket;
   KB_ASSIGN_OR_RETURN(auto region, r.GetString("region"));
+  if (region) {
+    if (region->empty()) {
+      return Status::InvalidArgument(r.PathOf("region"), "is empty (leave it out for the default)");
+    }
+    KB_RETURN_IF_ERROR(CheckS3Name(r.PathOf("region"), *region, 1, 64));
+  }
   out->region = region ? *region : env_or("AWS_REGION", "AWS_DEFAULT_REGION");
   if (out->region.empty()) out->region = "us-east-1";
   KB_ASSIGN_OR_RETURN(auto endpoint, r.GetString("endpoint"));
+  if (endpoint && endpoint->empty()) {
+    return Status::InvalidArgument(r.PathOf("endpoint"), "is empty (leave it out for AWS)");
+  }
   out->endpoint = endpoint ? *endpoint : env_or("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL");
   KB_ASSIGN_OR_RETURN(auto path_style, r.GetBool("path_style"));
   out->path_style = path_style.value_or(false);
@@ -56,6 +94,7 @@ Status ParseS3(YamlMapReader& r, const EnvLookup& env, S3StoreConfig* out) {
 Status ParseStorage(YamlMapReader& r, const EnvLookup& env, StorageConfig* out) {
   KB_ASSIGN_OR_RETURN(auto prefix, r.GetString("prefix"));
   out->prefix = prefix.value_or("");
+  KB_RETURN_IF_ERROR(CheckNoControlCharacters(r.PathOf("prefix"), out->prefix));
   KB_ASSIGN_OR_RETURN(auto retry, r.GetDuration("retry_timeout", std::chrono::milliseconds(1000),
                                                 std::chrono::milliseconds(7 * 86'400'000LL)));
   out->retry_timeout = retry.value_or(out->retry_timeout);
@@ -69,6 +108,7 @@ Status ParseStorage(YamlMapReader& r, const EnvLookup& env, StorageConfig* out) 
   KB_ASSIGN_OR_RETURN(auto path, local.GetString("path"));
   out->local.path = path.value_or(std::string(kDefaultLocalStorePath));
   if (out->local.path.empty()) return Status::InvalidArgument(local.PathOf("path"), "is empty");
+  KB_RETURN_IF_ERROR(CheckNoControlCharacters(local.PathOf("path"), out->local.path));
   KB_RETURN_IF_ERROR(local.Finish());
   KB_ASSIGN_OR_RETURN(YamlMapReader s3, r.GetMap("s3"));
   if (has_s3) {
@@ -78,13 +118,16 @@ Status ParseStorage(YamlMapReader& r, const EnvLookup& env, StorageConfig* out) 
   return r.Finish();
 }
 
-// Checks that every '^' entry is a valid regular expression.
+// Checks that every '^' entry is a valid regular expression and every other entry a topic name.
 Status CheckPatterns(const YamlMapReader& r, const std::string& key,
                      const std::vector<std::string>& patterns) {
   for (size_t i = 0; i < patterns.size(); ++i) {
     std::string path = r.PathOf(key) + "[" + std::to_string(i) + "]";
     if (patterns[i].empty()) return Status::InvalidArgument(path, "is empty");
-    if (patterns[i][0] != '^') continue;
+    if (patterns[i][0] != '^') {
+      KB_RETURN_IF_ERROR(layout::ValidateTopicNameOf(path, patterns[i]));
+      continue;
+    }
     KB_RETURN_IF_ERROR(CheckRegexNumbers(patterns[i], path));
     try {
       std::regex re(patterns[i], std::regex::ECMAScript);

@@ -89,7 +89,7 @@ TEST(ConfigTest, UnknownNestedKeyIsNamedWithFullPath) {
   auto cfg = ParseConfig(R"(
 storage:
   s3:
-    bucket: b
+    bucket: bkt
     bukcet: typo
     access_key_id: a
     secret_access_key: s
@@ -127,7 +127,7 @@ TEST(ConfigTest, ExplicitS3SettingsWinOverEnvironment) {
                       {"AWS_REGION", "eu-west-1"}});
   auto cfg = ParseConfig(R"(
 storage:
-  s3: {bucket: b, region: us-west-2, access_key_id: cfg, secret_access_key: cfgsecret}
+  s3: {bucket: bkt, region: us-west-2, access_key_id: cfg, secret_access_key: cfgsecret}
 )",
                          "t.yaml", env);
   ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
@@ -141,26 +141,26 @@ TEST(ConfigTest, S3RequiresBucketAndCredentials) {
       ParseConfig("storage: {s3: {access_key_id: a, secret_access_key: b}}", "t", FakeEnv());
   ASSERT_FALSE(no_bucket.ok());
   EXPECT_EQ(no_bucket.status().subject(), "storage.s3.bucket");
-  auto no_creds = ParseConfig("storage: {s3: {bucket: b}}", "t", FakeEnv());
+  auto no_creds = ParseConfig("storage: {s3: {bucket: bkt}}", "t", FakeEnv());
   ASSERT_FALSE(no_creds.ok());
   EXPECT_EQ(no_creds.status().subject(), "storage.s3.access_key_id");
-  auto half = ParseConfig("storage: {s3: {bucket: b, access_key_id: a}}", "t", FakeEnv());
+  auto half = ParseConfig("storage: {s3: {bucket: bkt, access_key_id: a}}", "t", FakeEnv());
   ASSERT_FALSE(half.ok());
   EXPECT_EQ(half.status().subject(), "storage.s3.secret_access_key");
 }
 
 TEST(ConfigTest, LocalAndS3TogetherIsAnError) {
   auto cfg = ParseConfig(
-      "storage: {local: {path: /x}, s3: {bucket: b, access_key_id: a, secret_access_key: s}}", "t",
-      FakeEnv());
+      "storage: {local: {path: /x}, s3: {bucket: bkt, access_key_id: a, secret_access_key: s}}",
+      "t", FakeEnv());
   ASSERT_FALSE(cfg.ok());
   EXPECT_NE(cfg.status().message().find("not both"), std::string::npos);
 }
 
 TEST(ConfigTest, WrongTypesAreErrors) {
   auto bad_bool = ParseConfig(
-      "storage: {s3: {bucket: b, path_style: maybe, access_key_id: a, secret_access_key: s}}", "t",
-      FakeEnv());
+      "storage: {s3: {bucket: bkt, path_style: maybe, access_key_id: a, secret_access_key: s}}",
+      "t", FakeEnv());
   ASSERT_FALSE(bad_bool.ok());
   EXPECT_EQ(bad_bool.status().subject(), "storage.s3.path_style");
   auto nested_kafka = ParseConfig("kafka:\n  bootstrap:\n    servers: x\n", "t", FakeEnv());

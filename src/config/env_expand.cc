@@ -1,12 +1,30 @@
 #include "config/env_expand.h"
 
+#include <cctype>
 #include <cstdlib>
+#include <string>
 
 namespace kb {
 namespace {
 
 bool IsNameStart(char c) { return c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
 bool IsNameChar(char c) { return IsNameStart(c) || (c >= '0' && c <= '9'); }
+
+// Keys whose values are secrets (passwords, secret keys, tokens, JAAS configs holding a password):
+// an error about their value never quotes it.
+bool IsSecretKey(std::string_view config_key) {
+  const size_t dot = config_key.rfind('.');
+  std::string last(dot == std::string_view::npos ? config_key : config_key.substr(dot + 1));
+  if (dot != std::string_view::npos && config_key.substr(0, dot).ends_with("sasl.jaas")) {
+    return true;
+  }
+  for (char& c : last) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (std::string_view word : {"password", "secret", "token", "jaas", "key", "pem"}) {
+    if (last.find(word) != std::string::npos) return true;
+  }
+  return config_key.find("secret") != std::string_view::npos ||
+         config_key.find("password") != std::string_view::npos;
+}
 
 }  // namespace
 
@@ -51,6 +69,10 @@ Result<std::string> ExpandEnv(std::string_view value, std::string_view config_ke
     bool valid = !name.empty() && IsNameStart(name[0]);
     for (char n : name) valid = valid && IsNameChar(n);
     if (!valid) {
+      if (IsSecretKey(config_key)) {
+        return Status::InvalidArgument(
+            config_key, "invalid environment variable name in '${...}' (value not shown: secret)");
+      }
       return Status::InvalidArgument(config_key, "invalid environment variable name '" +
                                                      std::string(name) + "' in '${" +
                                                      std::string(body) + "}'");

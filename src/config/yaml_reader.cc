@@ -26,6 +26,16 @@ Result<YamlMapReader> YamlMapReader::Make(const YAML::Node& node, std::string pa
     return Status::InvalidArgument(path.empty() ? "<top level>" : path,
                                    "expected a mapping of key: value");
   }
+  // yaml-cpp keeps a key given twice; which of the values would count is no user's guess.
+  if (node && node.IsMap()) {
+    std::set<std::string> seen;
+    for (const auto& kv : node) {
+      const std::string key = kv.first.Scalar();
+      if (!seen.insert(key).second) {
+        return Status::InvalidArgument(path.empty() ? key : path + "." + key, "is given twice");
+      }
+    }
+  }
   return YamlMapReader(node, std::move(path), env);
 }
 

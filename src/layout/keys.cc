@@ -47,6 +47,12 @@ Status ValidateTopicName(std::string_view topic) {
   return Status::OK();
 }
 
+Status ValidateTopicNameOf(std::string_view what, std::string_view topic) {
+  Status s = ValidateTopicName(topic);
+  if (s.ok()) return s;
+  return Status::InvalidArgument(what, "'" + std::string(topic) + "': " + s.message());
+}
+
 Status ValidateClusterId(std::string_view cluster_id) {
   if (cluster_id.empty() || cluster_id.size() > 64) {
     return Status::InvalidArgument(cluster_id.empty() ? "<empty cluster id>" : cluster_id,

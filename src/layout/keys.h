@@ -144,6 +144,9 @@ class Keys {
 
 // InvalidArgument naming the topic unless it is a legal Kafka topic name.
 Status ValidateTopicName(std::string_view topic);
+// ValidateTopicName for a value given as `what` (a flag such as "--topic" or a config key such as
+// "backup.topics[0]"): the error's subject is `what`, the message quotes the name.
+Status ValidateTopicNameOf(std::string_view what, std::string_view topic);
 
 // InvalidArgument naming the id unless it is a non-empty base64url string (Kafka's cluster ids).
 Status ValidateClusterId(std::string_view cluster_id);
