@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "cli/backup_command.h"
+#include "cli/flag_validators.h"
 #include "cli/ls_command.h"
 #include "cli/offsets_command.h"
 #include "cli/prune_command.h"
@@ -20,6 +21,7 @@
 #include "config/config.h"
 #include "kafka/client.h"
 #include "layout/keys.h"
+#include "metrics/metrics_server.h"
 
 namespace kb::cli {
 namespace {
@@ -38,6 +40,10 @@ Result<Config> LoadConfig(const GlobalOptions& g) {
     KB_ASSIGN_OR_RETURN(cfg, ParseConfig("{}", "<defaults>", ProcessEnv()));
   }
   KB_RETURN_IF_ERROR(kafka::ValidateProperties(cfg.kafka.properties));
+  // Checked here for every command, not only when `backup` starts the endpoint.
+  if (!cfg.metrics.listen.empty()) {
+    KB_RETURN_IF_ERROR(metrics::ParseListenAddress(cfg.metrics.listen).status());
+  }
   return cfg;
 }
 
@@ -65,10 +71,13 @@ constexpr Command kCommands[] = {
 void AddRestoreOptions(CLI::App* sub, RestoreArgs& a) {
   sub->add_option("--topic", a.topics,
                   "Topic to restore (repeatable); a regular expression when it starts with ^. "
-                  "Default: every topic in the store");
+                  "Default: every topic in the store")
+      ->check(TopicPatternValidator());
   sub->add_option("--from", a.from,
-                  "Only records with a timestamp at or after this time: epoch ms or ISO-8601 UTC");
-  sub->add_option("--to", a.to, "Only records with a timestamp at or before this time");
+                  "Only records with a timestamp at or after this time: epoch ms or ISO-8601 UTC")
+      ->check(NonEmptyValidator());
+  sub->add_option("--to", a.to, "Only records with a timestamp at or before this time")
+      ->check(NonEmptyValidator());
   sub->add_option("--offsets", a.offsets,
                   "<partition>=<first>-<last>: only these source offsets of that partition "
                   "(repeatable; one --topic)");
@@ -83,21 +92,25 @@ void AddRestoreOptions(CLI::App* sub, RestoreArgs& a) {
                 "(restore.fail_if_target_not_empty)");
   sub->add_option("--replication-factor", a.replication_factor,
                   "Replication factor of created topics (default: the backed-up one)")
-      ->check(CLI::Range(1, 32767));
+      ->check(IntegerValidator(1, 32767));
   sub->add_option("--parallel", a.parallel, "Partitions restored at once (restore.parallelism)")
-      ->check(CLI::Range(1, 256));
+      ->check(IntegerValidator(1, 256));
   sub->add_option("--max-bytes-per-second", a.max_bytes_per_second,
-                  "Byte rate limit of the records sent, e.g. 50MiB (restore.max_bytes_per_second)");
+                  "Byte rate limit of the records sent, e.g. 50MiB (restore.max_bytes_per_second)")
+      ->check(NonEmptyValidator());
   sub->add_option("--checkpoint-interval", a.checkpoint_interval,
-                  "How often the offset maps are saved, e.g. 5s (restore.checkpoint_interval)");
+                  "How often the offset maps are saved, e.g. 5s (restore.checkpoint_interval)")
+      ->check(NonEmptyValidator());
   sub->add_flag("--dry-run", a.dry_run,
                 "Print the plan and the groups' new offsets; write nothing");
   sub->add_flag("--skip-corrupt", a.skip_corrupt,
                 "Skip corrupt blocks/segments and restore around holes in the backup (offsets "
                 "in no stored object), reporting their offsets as gaps");
-  sub->add_option("--groups", a.groups, "Only these consumer groups (repeatable; ^regex allowed)");
+  sub->add_option("--groups", a.groups, "Only these consumer groups (repeatable; ^regex allowed)")
+      ->check(GroupPatternValidator());
   sub->add_option("--exclude-groups", a.exclude_groups,
-                  "Leave these consumer groups out (repeatable; ^regex allowed)");
+                  "Leave these consumer groups out (repeatable; ^regex allowed)")
+      ->check(GroupPatternValidator());
   sub->add_flag("--no-groups", a.no_groups, "Do not move consumer group offsets");
   sub->add_flag("--fail-on-active-groups", a.fail_on_active_groups,
                 "Fail instead of skipping groups that have active members");
@@ -160,21 +173,24 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
                     "Snapshot: back up to the end offsets seen at start, then exit 0");
     }
     if (std::string_view(c.name) == "status") {
-      sub->add_option("--topic", status_topics, "Only these topics (repeatable)");
+      sub->add_option("--topic", status_topics, "Only these topics (repeatable)")
+          ->check(TopicNameValidator());
       sub->add_option("--output", output, "text or json")->check(CLI::IsMember({"text", "json"}));
     }
     if (std::string_view(c.name) == "ls") {
-      sub->add_option("--topic", ls_topics, "Only these topics (repeatable)");
+      sub->add_option("--topic", ls_topics, "Only these topics (repeatable)")
+          ->check(TopicNameValidator());
       sub->add_option("--output", output, "text or json")->check(CLI::IsMember({"text", "json"}));
     }
     if (std::string_view(c.name) == "restore") AddRestoreOptions(sub, restore_args);
     if (std::string_view(c.name) == "offsets") AddOffsetsCommands(sub, &offsets_args);
     if (std::string_view(c.name) == "prune") {
       sub->add_option("--topic", prune_args.topic,
-                      "Delete this topic's whole backup (refused while it exists in the cluster)");
+                      "Delete this topic's whole backup (refused while it exists in the cluster)")
+          ->check(TopicNameValidator());
       sub->add_option("--generation", prune_args.generation,
                       "With --topic: an archived generation of it (see ls)")
-          ->check(CLI::NonNegativeNumber);
+          ->check(IntegerValidator(0, INT64_MAX));
       sub->add_flag("--force", prune_args.force,
                     "With --topic: delete the backup even though the topic exists in the cluster");
       sub->add_flag("--execute", prune_args.execute, "Delete; without it only the plan is shown");
@@ -185,20 +201,23 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
       sub->add_option("--generation", generation,
                       "Read archived generation N of re-created topics (listed by ls) instead of "
                       "the current one")
-          ->check(CLI::NonNegativeNumber);
+          ->check(IntegerValidator(0, INT64_MAX));
     }
     if (std::string_view(c.name) == "verify") {
-      sub->add_option("--topic", verify_args.topics, "Only these topics (repeatable)");
+      sub->add_option("--topic", verify_args.topics, "Only these topics (repeatable)")
+          ->check(TopicNameValidator());
       sub->add_option("--sample", verify_args.sample,
                       "Read at most N segments per partition, evenly spaced from first to last")
-          ->check(CLI::PositiveNumber);
+          ->check(IntegerValidator(1, INT64_MAX));
       sub->add_option("--from", verify_args.from,
                       "Only segments with records at or after this time: epoch ms or ISO-8601 "
-                      "UTC (2026-11-21T10:00:00Z)");
+                      "UTC (2026-11-21T10:00:00Z)")
+          ->check(NonEmptyValidator());
       sub->add_option("--to", verify_args.to,
-                      "Only segments with records at or before this time (same forms as --from)");
+                      "Only segments with records at or before this time (same forms as --from)")
+          ->check(NonEmptyValidator());
       sub->add_option("--parallel", verify_args.parallel, "Segments read at once (default 4)")
-          ->check(CLI::Range(1, 64));
+          ->check(IntegerValidator(1, 64));
     }
   }
 
@@ -213,9 +232,14 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
           << "; see --help)\n";
       return kExitUsage;
     }
-    int code = app.exit(e, out, err);
-    // --help and --version are successes; every other parse error is a usage error.
-    return code == 0 ? kExitOk : kExitUsage;
+    // --help and --version are successes; every other parse error is a usage error, printed as one
+    // line in the style of the others, naming the flag as CLI11 does.
+    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) {
+      app.exit(e, out, err);
+      return kExitOk;
+    }
+    err << "kafka-backup: Invalid argument: " << e.what() << " (see --help)\n";
+    return kExitUsage;
   }
   // Logs go to stderr; stdout is for command output (ls, status, --dry-run plans).
   if (!spdlog::get("kafka-backup")) {

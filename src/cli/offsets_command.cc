@@ -6,6 +6,7 @@
 #include <set>
 #include <tuple>
 
+#include "cli/flag_validators.h"
 #include "layout/keys.h"
 #include "ops/report_text.h"
 #include "ops/store_scan.h"
@@ -203,36 +204,55 @@ void ExportJson(const std::vector<PartitionRestoreRecord>& records, std::ostream
 }  // namespace
 
 void AddOffsetsCommands(CLI::App* offsets, OffsetsArgs* args) {
-  offsets->require_subcommand(1);
+  offsets->require_subcommand(0, 1);  // none given: RunOffsets names both
   CLI::App* translate = offsets->add_subcommand(
       "translate", "Where an original offset of a restored partition is in the target cluster");
   translate->callback([args] { args->action = "translate"; });
-  translate->add_option("--topic", args->topic, "Source topic (as backed up)")->required();
-  translate->add_option("--partition", args->partition, "Partition number")->required();
-  translate->add_option("--offset", args->offset, "Original (source) offset")->required();
-  translate->add_option("--target-topic", args->target_topic,
-                        "The restore's target topic, when the partition was restored to several");
-  translate->add_option("--cluster-id", args->cluster_id,
-                        "The target cluster's id, when the partition was restored to several");
+  translate->add_option("--topic", args->topic, "Source topic (as backed up)")
+      ->required()
+      ->check(TopicNameValidator());
+  translate->add_option("--partition", args->partition, "Partition number")
+      ->required()
+      ->check(IntegerValidator(0, INT32_MAX));
+  translate->add_option("--offset", args->offset, "Original (source) offset")
+      ->required()
+      ->check(IntegerValidator(0, INT64_MAX));
+  translate
+      ->add_option("--target-topic", args->target_topic,
+                   "The restore's target topic, when the partition was restored to several")
+      ->check(TopicNameValidator());
+  translate
+      ->add_option("--cluster-id", args->cluster_id,
+                   "The target cluster's id, when the partition was restored to several")
+      ->check(ClusterIdValidator());
   translate->add_option("--output", args->output, "text or json")
       ->check(CLI::IsMember({"text", "json"}));
 
   CLI::App* exp =
       offsets->add_subcommand("export", "Export the offset maps of restored partitions");
   exp->callback([args] { args->action = "export"; });
-  exp->add_option("--topic", args->topic, "Source topic (as backed up)")->required();
-  exp->add_option("--partition", args->partitions, "Only these partitions (repeatable)");
-  exp->add_option("--target-topic", args->target_topic, "Only restores into this topic");
-  exp->add_option("--cluster-id", args->cluster_id, "Only restores into this cluster");
+  exp->add_option("--topic", args->topic, "Source topic (as backed up)")
+      ->required()
+      ->check(TopicNameValidator());
+  exp->add_option("--partition", args->partitions, "Only these partitions (repeatable)")
+      ->check(IntegerValidator(0, INT32_MAX));
+  exp->add_option("--target-topic", args->target_topic, "Only restores into this topic")
+      ->check(TopicNameValidator());
+  exp->add_option("--cluster-id", args->cluster_id, "Only restores into this cluster")
+      ->check(ClusterIdValidator());
   exp->add_option("--format", args->format, "csv or json")->check(CLI::IsMember({"csv", "json"}));
   for (CLI::App* sub : {translate, exp}) {
     sub->add_option("--generation", args->generation,
                     "Restores made from archived generation N of the topic (listed by ls)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(IntegerValidator(0, INT64_MAX));
   }
 }
 
 Status RunOffsets(const Config& cfg, const OffsetsArgs& args, std::ostream& out) {
+  if (args.action.empty()) {
+    return Status::InvalidArgument("offsets",
+                                   "needs a subcommand: translate or export (see --help)");
+  }
   KB_RETURN_IF_ERROR(CheckNames(args));
   KB_ASSIGN_OR_RETURN(auto store, storage::OpenStore(cfg.storage));
   layout::Keys keys(cfg.storage.prefix);

@@ -24,6 +24,11 @@
 namespace kb::cli {
 namespace {
 
+// The bounds of restore.max_bytes_per_second and restore.checkpoint_interval (config/config.cc).
+constexpr uint64_t kMaxBytesPerSecond = 1ull << 40;
+constexpr std::chrono::milliseconds kMinCheckpoint{100};
+constexpr std::chrono::milliseconds kMaxCheckpoint{86'400'000};
+
 Result<restore::RestoreSelection> SelectionOf(const RestoreArgs& args) {
   restore::RestoreSelection sel;
   sel.topics = args.topics;
@@ -112,6 +117,10 @@ Result<RestoreEnd> Restore(const Config& cfg, const RestoreArgs& args, std::ostr
                            std::ostream& err, Collected* c) {
   const bool text = args.output != "json";
   KB_ASSIGN_OR_RETURN(restore::RestoreSelection sel, SelectionOf(args));
+  if (args.dry_run && !text) {
+    return Status::InvalidArgument("--output",
+                                   "json is the report of a restore; --dry-run prints text only");
+  }
   restore::RestoreOptions options;
   options.skip_corrupt = args.skip_corrupt;
   options.require_target_exists = args.require_target_exists;
@@ -123,11 +132,20 @@ Result<RestoreEnd> Restore(const Config& cfg, const RestoreArgs& args, std::ostr
   if (!args.max_bytes_per_second.empty()) {
     KB_ASSIGN_OR_RETURN(options.max_bytes_per_second,
                         ParseBytes(args.max_bytes_per_second, "--max-bytes-per-second"));
+    if (options.max_bytes_per_second > kMaxBytesPerSecond) {
+      return Status::InvalidArgument("--max-bytes-per-second",
+                                     "'" + args.max_bytes_per_second + "' is more than 1TiB");
+    }
   }
   options.checkpoint_interval = cfg.restore.checkpoint_interval;
   if (!args.checkpoint_interval.empty()) {
     KB_ASSIGN_OR_RETURN(options.checkpoint_interval,
                         ParseDuration(args.checkpoint_interval, "--checkpoint-interval"));
+    if (options.checkpoint_interval < kMinCheckpoint ||
+        options.checkpoint_interval > kMaxCheckpoint) {
+      return Status::InvalidArgument("--checkpoint-interval",
+                                     "'" + args.checkpoint_interval + "' is not within 100ms..1d");
+    }
   }
 
   KB_ASSIGN_OR_RETURN(auto store, storage::OpenStore(cfg.storage));
@@ -138,10 +156,6 @@ Result<RestoreEnd> Restore(const Config& cfg, const RestoreArgs& args, std::ostr
                                             .require_target_exists = args.require_target_exists,
                                             .parallelism = options.parallelism * 2}));
   if (args.dry_run) {
-    if (!text) {
-      return Status::InvalidArgument("--output",
-                                     "json is the report of a restore; --dry-run prints text only");
-    }
     KB_RETURN_IF_ERROR(DryRun(cfg, args, sel, *store, keys, plan, options, out));
     return RestoreEnd{};
   }

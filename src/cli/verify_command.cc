@@ -24,6 +24,11 @@ Status RunVerify(const Config& cfg, const VerifyArgs& args, std::ostream& out, s
   if (!args.to.empty()) {
     KB_ASSIGN_OR_RETURN(options.to_ms, ops::ParseTimeArg(args.to, "--to"));
   }
+  if (options.from_ms && options.to_ms && *options.from_ms > *options.to_ms) {
+    return Status::InvalidArgument("--from", "the window starts after it ends (--from " +
+                                                 ops::FormatTimeMs(*options.from_ms) + " > --to " +
+                                                 ops::FormatTimeMs(*options.to_ms) + ")");
+  }
   KB_ASSIGN_OR_RETURN(auto store, storage::OpenStore(cfg.storage));
   const layout::Keys keys(cfg.storage.prefix);
   ProgressLine progress(err, isatty(STDERR_FILENO) == 1);

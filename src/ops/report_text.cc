@@ -30,6 +30,11 @@ Status BadTime(std::string_view subject, std::string_view text) {
                    "2026-11-21T10:00:00Z");
 }
 
+Status BeforeEpoch(std::string_view subject, std::string_view text) {
+  return Status::InvalidArgument(
+      subject, "'" + std::string(text) + "' is before 1970-01-01T00:00:00Z (record times are not)");
+}
+
 // "YYYY-MM-DD" at the start of `text`, as milliseconds since the epoch.
 std::optional<int64_t> ParseDate(std::string_view text) {
   const auto y = Digits(text, 0, 4), m = Digits(text, 5, 2), d = Digits(text, 8, 2);
@@ -129,9 +134,13 @@ std::string FormatTimeMs(int64_t ms) {
 Result<int64_t> ParseTimeArg(std::string_view text, std::string_view subject) {
   int64_t ms = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), ms);
-  if (!text.empty() && ec == std::errc() && end == text.data() + text.size()) return ms;
+  if (!text.empty() && ec == std::errc() && end == text.data() + text.size()) {
+    if (ms < 0) return BeforeEpoch(subject, text);
+    return ms;
+  }
   const std::optional<int64_t> date = ParseDate(text);
   if (!date) return BadTime(subject, text);
+  if (*date < 0) return BeforeEpoch(subject, text);
   if (text.size() == 10) return *date;
   const std::optional<int64_t> time = ParseTimeOfDay(text.substr(10));
   if (!time) return BadTime(subject, text);

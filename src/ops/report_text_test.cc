@@ -16,7 +16,6 @@ TEST(ReportTextTest, FormatsTimesAsIsoUtcAndOddValuesAsNumbers) {
 
 TEST(ReportTextTest, ParsesEpochMillisAndIsoUtc) {
   EXPECT_EQ(*ParseTimeArg("1700000000123", "--from"), 1'700'000'000'123);
-  EXPECT_EQ(*ParseTimeArg("-5", "--from"), -5);
   EXPECT_EQ(*ParseTimeArg("2023-11-14T22:13:20Z", "--from"), 1'700'000'000'000);
   EXPECT_EQ(*ParseTimeArg("2023-11-14T22:13:20.5Z", "--from"), 1'700'000'000'500);
   EXPECT_EQ(*ParseTimeArg("2023-11-14T22:13:20.123456Z", "--from"), 1'700'000'000'123);
@@ -24,6 +23,18 @@ TEST(ReportTextTest, ParsesEpochMillisAndIsoUtc) {
   EXPECT_EQ(*ParseTimeArg("2026-11-21T10:00:00Z", "--to"), 1'795'219'200'000 + 36'000'000);
   // Round trip with the formatter.
   EXPECT_EQ(*ParseTimeArg(FormatTimeMs(1'763'719'200'042), "--to"), 1'763'719'200'042);
+}
+
+TEST(ReportTextTest, RejectsTimesBeforeTheEpochNamingTheFlag) {
+  for (const char* bad : {"-5", "1969-12-31", "1969-12-31T23:59:59.999Z"}) {
+    Result<int64_t> r = ParseTimeArg(bad, "--from");
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_TRUE(r.status().IsInvalidArgument()) << bad;
+    EXPECT_EQ(r.status().subject(), "--from");
+    EXPECT_NE(r.status().message().find("before 1970"), std::string::npos) << r.status().ToString();
+  }
+  EXPECT_EQ(*ParseTimeArg("0", "--from"), 0);
+  EXPECT_EQ(*ParseTimeArg("1970-01-01", "--from"), 0);
 }
 
 TEST(ReportTextTest, RejectsWhatIsNotATimeNamingTheFlag) {

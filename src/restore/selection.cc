@@ -32,7 +32,7 @@ Status CheckPatternList(const std::vector<std::string>& patterns, std::string_vi
             flag, "'" + p + "' is not a valid regular expression: " + e.what());
       }
     } else {
-      KB_RETURN_IF_ERROR(layout::ValidateTopicName(p));
+      KB_RETURN_IF_ERROR(layout::ValidateTopicNameOf(flag, p));
     }
   }
   return Status::OK();
@@ -55,8 +55,8 @@ Status RestoreSelection::Check() const {
                                    "offset ranges need exactly one --topic given by name");
   }
   for (const auto& [src, dst] : rename) {
-    KB_RETURN_IF_ERROR(layout::ValidateTopicName(src));
-    KB_RETURN_IF_ERROR(layout::ValidateTopicName(dst));
+    KB_RETURN_IF_ERROR(layout::ValidateTopicNameOf("--rename", src));
+    KB_RETURN_IF_ERROR(layout::ValidateTopicNameOf("--rename", dst));
     if (!MatchesTopic(src)) {
       std::string selected;
       for (const std::string& t : topics) selected += (selected.empty() ? "" : ", ") + t;
@@ -140,6 +140,8 @@ Status ParseRenameArg(std::string_view text, std::map<std::string, std::string>*
                                    "'" + std::string(text) + "': expected <source>=<target>");
   }
   const std::string src(text.substr(0, eq));
+  KB_RETURN_IF_ERROR(layout::ValidateTopicNameOf("--rename", src));
+  KB_RETURN_IF_ERROR(layout::ValidateTopicNameOf("--rename", text.substr(eq + 1)));
   if (!out->emplace(src, std::string(text.substr(eq + 1))).second) {
     return Status::InvalidArgument("--rename", "topic '" + src + "' renamed twice");
   }
