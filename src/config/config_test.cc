@@ -339,5 +339,16 @@ TEST(ConfigTest, KeysThatAreNotNamesAreErrorsNotExceptions) {
   }
 }
 
+TEST(ConfigTest, DuplicateKeysThatAreNotPlainNamesNameTheMapping) {
+  // Found by config_fuzz: two keys that are not plain names gave "is given twice" naming nothing.
+  for (const char* yaml : {"'': 1\n'': 2\n", "storage:\n  ~: 1\n  ~: 2\n"}) {
+    auto cfg = ParseConfig(yaml, "t", FakeEnv());
+    ASSERT_FALSE(cfg.ok()) << yaml;
+    EXPECT_FALSE(cfg.status().subject().empty()) << cfg.status().ToString();
+    EXPECT_NE(cfg.status().message().find("not a plain name"), std::string::npos)
+        << cfg.status().ToString();
+  }
+}
+
 }  // namespace
 }  // namespace kb

@@ -30,7 +30,7 @@ Result<YamlMapReader> YamlMapReader::Make(const YAML::Node& node, std::string pa
   if (node && node.IsMap()) {
     std::set<std::string> seen;
     for (const auto& kv : node) {
-      const std::string key = kv.first.Scalar();
+      KB_ASSIGN_OR_RETURN(const std::string key, KeyName(kv.first, path));
       if (!seen.insert(key).second) {
         return Status::InvalidArgument(path.empty() ? key : path + "." + key, "is given twice");
       }
