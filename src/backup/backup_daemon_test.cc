@@ -327,14 +327,8 @@ TEST_F(BackupDaemonTest, ATopicReCreatedWhileAssignedStartsANewGenerationAndTheO
       [&] { return StoreHolds(store, cfg, regen, {50}) && StoreHolds(store, cfg, other, {50}); },
       60s));
 
-  ASSERT_TRUE(admin_->DeleteTopic(regen, 30s).ok());
-  Status created = Status::OK();
-  for (int i = 0; i < 100; ++i) {  // the broker finishes a deletion asynchronously
-    created = admin_->CreateTopic({regen, 1, 1, {}}, 30s);
-    if (created.code() != Status::Code::kAlreadyExists) break;
-    std::this_thread::sleep_for(100ms);
-  }
-  ASSERT_TRUE(created.ok()) << created.ToString();
+  RecreateTopic(regen, 1);
+  if (HasFatalFailure()) return;
   send(regen, 0, 3);    // the new generation: fewer records than the store holds
   send(other, 50, 20);  // the other topic goes on meanwhile
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <thread>
 
 #include "format/segment_decoder.h"
 #include "testing/test_env.h"
@@ -89,6 +90,17 @@ void KafkaTest::CreateTopic(const std::string& topic, int partitions,
                             const kafka::TopicConfigs& configs) {
   Status s = admin_->CreateTopic({topic, partitions, 1, configs}, std::chrono::seconds(30));
   ASSERT_TRUE(s.ok()) << s.ToString();
+}
+
+void KafkaTest::RecreateTopic(const std::string& topic, int partitions) {
+  ASSERT_TRUE(admin_->DeleteTopic(topic, std::chrono::seconds(30)).ok());
+  Status created = Status::OK();
+  for (int i = 0; i < 100; ++i) {  // the broker finishes a deletion asynchronously
+    created = admin_->CreateTopic({topic, partitions, 1, {}}, std::chrono::seconds(30));
+    if (created.code() != Status::Code::kAlreadyExists) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(created.ok()) << created.ToString();
 }
 
 Config MakeConfig(const std::string& bootstrap, const std::vector<std::string>& topics,

@@ -50,6 +50,9 @@ class KafkaTest : public ::testing::Test {
   // Creates `topic`, failing the test when that fails.
   void CreateTopic(const std::string& topic, int partitions,
                    const kafka::TopicConfigs& configs = {});
+  // Deletes `topic` and creates it again (empty, `partitions` partitions, no config overrides),
+  // waiting for the broker to finish the deletion; fails the test when either fails.
+  void RecreateTopic(const std::string& topic, int partitions);
 
   std::string bootstrap_;
   std::unique_ptr<kafka::Admin> admin_;

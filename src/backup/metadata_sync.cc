@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "backup/generations.h"
 #include "common/clock.h"
 
 namespace kb::backup {
@@ -142,30 +141,26 @@ Status MetadataSync::SyncTopics(const std::vector<kafka::TopicInfo>& topics) {
                                    .updated_at_ms = 0};
     auto it = written_topics_.find(t.name);
     if (it != written_topics_.end() && it->second == md) continue;
-    if (it == written_topics_.end()) {
-      // First round of this process: an earlier one may have stored just this.
+    if (it == written_topics_.end() || it->second.topic_id != md.topic_id) {
+      // First round of this process, or another topic id: what the store holds decides.
       const std::string key = keys_.TopicMetadata(t.name);
       Result<std::string> stored = store_->Get(key);
       if (!stored.ok() && !stored.status().IsNotFound()) return stored.status();
-      if (stored.ok()) {
-        Result<layout::TopicMetadata> decoded = layout::DecodeTopicMetadata(key, *stored);
-        if (decoded.ok()) {
-          decoded->updated_at_ms = 0;
-          if (*decoded == md) {
-            written_topics_[t.name] = md;
-            continue;
-          }
+      Result<layout::TopicMetadata> decoded =
+          stored.ok() ? layout::DecodeTopicMetadata(key, *stored) : stored.status();
+      if (decoded.ok()) {
+        decoded->updated_at_ms = 0;
+        if (*decoded == md) {  // an earlier process stored just this
+          written_topics_[t.name] = md;
+          continue;
         }
-      }
-    }
-    if (it == written_topics_.end() || it->second.topic_id != md.topic_id) {
-      KB_ASSIGN_OR_RETURN(std::string stored_id, StoredTopicId(*store_, keys_, t.name));
-      if (!stored_id.empty() && stored_id != md.topic_id) {
-        spdlog::debug(
-            "{}: topic.json is of topic id {}, the cluster's is {}: left until the old "
-            "generation is archived",
-            t.name, stored_id, md.topic_id);
-        continue;
+        if (!decoded->topic_id.empty() && decoded->topic_id != md.topic_id) {
+          spdlog::debug(
+              "{}: topic.json is of topic id {}, the cluster's is {}: left until the old "
+              "generation is archived",
+              t.name, decoded->topic_id, md.topic_id);
+          continue;
+        }
       }
     }
     layout::TopicMetadata stamped = md;

@@ -74,15 +74,7 @@ class RestoreCliTest : public backup::testutil::KafkaTest {
     return topic;
   }
   int64_t TargetRecords(const std::string& topic, int partitions) {
-    // A fresh handle each time: an Admin that saw the topic missing keeps it unknown for a while.
-    auto admin = kafka::Admin::Make({{"bootstrap.servers", bootstrap_}});
-    if (!admin.ok()) return 0;
-    int64_t n = 0;
-    for (int p = 0; p < partitions; ++p) {
-      auto wm = (*admin)->QueryWatermarks(topic, p, 10s);
-      if (wm.ok()) n += wm->high;
-    }
-    return n;
+    return restore::testutil::EndOffsetSum(bootstrap_, topic, partitions);
   }
 
   kb::testing::TempDir dir_;

@@ -369,14 +369,8 @@ TEST_F(RetentionDaemonTest, ATopicReCreatedWhileNoDaemonRanIsANewGenerationByIts
   ASSERT_TRUE(old_id.ok()) << old_id.status().ToString();
   ASSERT_FALSE(old_id->empty());
 
-  ASSERT_TRUE(admin_->DeleteTopic(topic, 30s).ok());
-  Status created = Status::OK();
-  for (int i = 0; i < 100; ++i) {  // the broker finishes a deletion asynchronously
-    created = admin_->CreateTopic({topic, 1, 1, {}}, 30s);
-    if (created.code() != Status::Code::kAlreadyExists) break;
-    std::this_thread::sleep_for(100ms);
-  }
-  ASSERT_TRUE(created.ok()) << created.ToString();
+  RecreateTopic(topic, 1);
+  if (HasFatalFailure()) return;
   Produce(topic, 45);
 
   testing::Ran second = Cli(config, {"backup", "--once"});

@@ -20,6 +20,17 @@ Result<RestoreReport> Restore(storage::ObjectStore& store, const layout::Keys& k
   return RunRestore(store, keys, {{"bootstrap.servers", bootstrap}}, plan, selection, options);
 }
 
+int64_t EndOffsetSum(const std::string& bootstrap, const std::string& topic, int partitions) {
+  auto admin = kafka::Admin::Make({{"bootstrap.servers", bootstrap}});
+  if (!admin.ok()) return 0;
+  int64_t n = 0;
+  for (int p = 0; p < partitions; ++p) {
+    auto wm = (*admin)->QueryWatermarks(topic, p, std::chrono::seconds(10));
+    if (wm.ok()) n += wm->high;
+  }
+  return n;
+}
+
 std::vector<format::Record> ReadAll(const std::string& bootstrap, const std::string& topic,
                                     int32_t partition) {
   std::vector<format::Record> out;

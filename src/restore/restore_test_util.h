@@ -20,6 +20,11 @@ Result<RestoreReport> Restore(storage::ObjectStore& store, const layout::Keys& k
                               const std::string& bootstrap, const RestoreSelection& selection,
                               RestoreOptions options = {});
 
+// The sum of the end offsets of partitions 0..partitions-1 of `topic` (0 for a partition that
+// cannot be queried), through a fresh Admin each time: one that saw the topic missing keeps it
+// unknown for a while.
+int64_t EndOffsetSum(const std::string& bootstrap, const std::string& topic, int partitions);
+
 // Every record of topic/partition, in offset order (read_uncommitted: all physical records).
 std::vector<format::Record> ReadAll(const std::string& bootstrap, const std::string& topic,
                                     int32_t partition);
