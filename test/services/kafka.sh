@@ -19,6 +19,16 @@
 #       --set key=value (repeatable) appends broker properties (last one wins).
 #       If NAME is already running this fails (exit 1): stop it first.
 #       --security sasl_ssl is reserved for a SASL_SSL/SCRAM listener and not implemented yet.
+#       --proxied-listener HOST:PORT adds a second PLAINTEXT listener, PROXIED, on a free port
+#       that advertises HOST:PORT: clients that bootstrap through a TCP proxy listening on
+#       HOST:PORT (toxiproxy, test/services/faults.sh) keep going through it, while clients of
+#       the main listener reach the broker directly. The env file then also has
+#         KB_TEST_KAFKA_PROXIED_UPSTREAM=127.0.0.1:PORT (the listener the proxy forwards to)
+#   kafka.sh kill [--name NAME]
+#       SIGKILL (no controlled shutdown), keeping data, ports and env: `restart` brings it back.
+#   kafka.sh restart [--name NAME]
+#       Starts a stopped or killed instance again on its data directory and its ports (fails if
+#       it runs); waits until it answers, like start.
 #   kafka.sh stop [--name NAME]
 #       SIGTERM (controlled shutdown), SIGKILL after a grace period; checks that the JVM is gone
 #       and the ports are free; removes the pid and env files (logs are kept for post-mortem).
@@ -106,6 +116,7 @@ cmd_install() {
 NAME=default
 SECURITY=plaintext
 EXTRA_PROPS=()
+PROXIED=
 
 parse_instance_args() {
   while (($#)); do
@@ -116,6 +127,7 @@ parse_instance_args() {
       --set=*) EXTRA_PROPS+=("${1#--set=}"); shift ;;
       --security) [[ $# -ge 2 ]] || kb_die "--security needs a value"; SECURITY=$2; shift 2 ;;
       --security=*) SECURITY=${1#--security=}; shift ;;
+      --proxied-listener) [[ $# -ge 2 ]] || kb_die "--proxied-listener needs HOST:PORT"; PROXIED=$2; shift 2 ;;
       -h|--help) usage ;;
       *) kb_die "unknown argument: $1" ;;
     esac
@@ -125,6 +137,8 @@ parse_instance_args() {
   for kv in ${EXTRA_PROPS[@]+"${EXTRA_PROPS[@]}"}; do
     [[ "$kv" =~ ^[A-Za-z0-9_.-]+=.*$ ]] || kb_die "--set expects key=value, got '$kv'"
   done
+  [[ -z "$PROXIED" || "$PROXIED" =~ ^[A-Za-z0-9.-]+:[0-9]+$ ]] ||
+    kb_die "--proxied-listener expects HOST:PORT, got '$PROXIED'"
   INST_DIR="$KB_RUN_DIR/kafka-$NAME"
   PID_FILE="$INST_DIR/pid"
 }
@@ -177,13 +191,18 @@ pick_ports() {
   echo "$a $b"
 }
 
-# write_server_properties FILE BROKER_PORT CONTROLLER_PORT
+# write_server_properties FILE BROKER_PORT CONTROLLER_PORT [PROXIED_PORT]
 # Listeners are assembled from lists so that a SASL_SSL listener can be added next to PLAINTEXT.
 write_server_properties() {
-  local file=$1 broker_port=$2 controller_port=$3
+  local file=$1 broker_port=$2 controller_port=$3 proxied_port=${4:-}
   local listeners=("PLAINTEXT://127.0.0.1:$broker_port" "CONTROLLER://127.0.0.1:$controller_port")
   local protocol_map=("PLAINTEXT:PLAINTEXT" "CONTROLLER:PLAINTEXT")
   local advertised=("PLAINTEXT://127.0.0.1:$broker_port")
+  if [[ -n "$proxied_port" ]]; then
+    listeners+=("PROXIED://127.0.0.1:$proxied_port")
+    protocol_map+=("PROXIED:PLAINTEXT")
+    advertised+=("PROXIED://$PROXIED")
+  fi
   # (--security sasl_ssl will add e.g. SASL_SSL://127.0.0.1:$sasl_port here, plus its
   #  ssl.* / sasl.enabled.mechanisms / listener.name.sasl_ssl.scram-sha-512.* properties.)
   local IFS=,
@@ -268,11 +287,12 @@ show_broker_logs() {
 # Launches the JVM and waits for readiness. Returns 0 when ready, 3 when the broker could not
 # bind its ports (a race with another process; the caller retries), 1 on any other failure.
 launch_once() {
-  local broker_port=$1 controller_port=$2 boot="127.0.0.1:$1" cluster_id pid i
+  local broker_port=$1 controller_port=$2 proxied_port=${3:-} cluster_id
   rm -rf "$INST_DIR"
   mkdir -p "$INST_DIR/data"
-  write_server_properties "$INST_DIR/server.properties" "$broker_port" "$controller_port"
-  echo "$broker_port $controller_port" >"$INST_DIR/ports"
+  write_server_properties "$INST_DIR/server.properties" "$broker_port" "$controller_port" \
+    "$proxied_port"
+  echo "$broker_port $controller_port${proxied_port:+ $proxied_port}" >"$INST_DIR/ports"
 
   # Short-lived tool JVM: C1 only and serial GC start about twice as fast on 2 cores.
   local java_tool=(java -Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp "$KAFKA_LIBS/*"
@@ -282,7 +302,13 @@ launch_once() {
       -c "$INST_DIR/server.properties" --standalone >>"$INST_DIR/kafka.out" 2>&1; then
     show_broker_logs; kb_log "error: formatting the storage of instance '$NAME' failed"; return 1
   fi
+  launch_jvm "$broker_port"
+}
 
+# launch_jvm BROKER_PORT: starts the broker JVM on the instance's server.properties and data and
+# waits for readiness. Returns like launch_once.
+launch_jvm() {
+  local broker_port=$1 boot="127.0.0.1:$1" pid i
   # setsid: own session, so a Ctrl-C of the caller's process group does not hit the broker, and
   # (the shell's background child not being a group leader) setsid execs java in place, so $!
   # is the JVM's pid. All fds are redirected so that $(kafka.sh start) does not wait for the JVM.
@@ -335,12 +361,18 @@ cmd_start() {
   cmd_install
   command -v kcat >/dev/null || kb_log "kcat not found; checking readiness with a Java admin call"
 
-  local attempt rc ports broker_port controller_port
+  local attempt rc ports broker_port controller_port proxied_port=
   for attempt in 1 2 3; do
     ports=$(pick_ports)
     read -r broker_port controller_port <<<"$ports"
+    if [[ -n "$PROXIED" ]]; then
+      proxied_port=$(kb_free_port)
+      while [[ "$proxied_port" == "$broker_port" || "$proxied_port" == "$controller_port" ]]; do
+        proxied_port=$(kb_free_port)
+      done
+    fi
     rc=0
-    launch_once "$broker_port" "$controller_port" || rc=$?
+    launch_once "$broker_port" "$controller_port" "$proxied_port" || rc=$?
     case $rc in
       0) break ;;
       3) kb_log "ports $broker_port/$controller_port were taken meanwhile; retrying ($attempt/3)" ;;
@@ -354,6 +386,7 @@ cmd_start() {
 KB_TEST_KAFKA_BOOTSTRAP=$boot
 KB_KAFKA_LIBS=$KAFKA_LIBS
 EOF
+  [[ -z "$proxied_port" ]] || echo "KB_TEST_KAFKA_PROXIED_UPSTREAM=127.0.0.1:$proxied_port" >>"$INST_DIR/env"
   kb_log "Kafka $KAFKA_VERSION '$NAME' ready at $boot (pid $(cat "$PID_FILE"), dir $INST_DIR)"
   echo "$boot"
 }
@@ -383,6 +416,35 @@ cmd_stop() {
   return 0
 }
 
+cmd_kill() {
+  parse_instance_args "$@"
+  instance_running || kb_die "Kafka instance '$NAME' is not running"
+  local pid i
+  pid=$(cat "$PID_FILE")
+  kill -KILL "$pid"
+  for ((i = 0; i < 100; i++)); do pid_alive "$pid" || break; sleep 0.1; done
+  ! pid_alive "$pid" || kb_die "Kafka '$NAME' (pid $pid) is still alive after SIGKILL"
+  rm -f "$PID_FILE"
+  kb_log "killed Kafka '$NAME' (pid $pid); data kept for restart"
+}
+
+cmd_restart() {
+  parse_instance_args "$@"
+  [[ ${#EXTRA_PROPS[@]} -eq 0 && -z "$PROXIED" ]] || kb_die "restart takes only --name"
+  ! instance_running || kb_die "Kafka instance '$NAME' is running; stop or kill it first"
+  [[ -f "$INST_DIR/ports" && -f "$INST_DIR/server.properties" ]] ||
+    kb_die "Kafka instance '$NAME' was never started in $INST_DIR"
+  local ports rc=0 port i
+  read -r -a ports <"$INST_DIR/ports"
+  for port in "${ports[@]}"; do
+    for ((i = 0; i < 100; i++)); do kb_port_free "$port" && break; sleep 0.1; done
+  done
+  launch_jvm "${ports[0]}" || rc=$?
+  ((rc == 0)) || { show_broker_logs; kb_die "Kafka '$NAME' did not come back (ports ${ports[*]})"; }
+  kb_log "Kafka '$NAME' restarted at 127.0.0.1:${ports[0]} (pid $(cat "$PID_FILE"))"
+  echo "127.0.0.1:${ports[0]}"
+}
+
 cmd_status() {
   parse_instance_args "$@"
   if instance_running; then
@@ -401,6 +463,8 @@ case "$cmd" in
   install) (($# == 0)) || kb_die "install takes no arguments"; cmd_install ;;
   start) cmd_start "$@" ;;
   stop) cmd_stop "$@" ;;
+  kill) cmd_kill "$@" ;;
+  restart) cmd_restart "$@" ;;
   status) cmd_status "$@" ;;
   -h|--help|help) usage ;;
   *) kb_die "unknown command '$cmd' (install|start|stop|status)" ;;

@@ -1,0 +1,3 @@
+module kafka-backup/test/services/httpfaults
+
+go 1.21
