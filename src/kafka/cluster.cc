@@ -238,8 +238,9 @@ Result<std::string> Admin::ClusterId(std::chrono::milliseconds timeout) {
   KB_RETURN_IF_ERROR(internal::CheckTimeout(timeout, "cluster id"));
   char* id = rd_kafka_clusterid(handle_->c_ptr(), static_cast<int>(timeout.count()));
   if (id == nullptr) {
-    return Status::Retryable("kafka", "no broker reported the cluster id within " +
-                                          std::to_string(timeout.count()) + " ms");
+    return Status::Retryable("kafka", "cannot reach the Kafka cluster: no broker answered within " +
+                                          std::to_string(timeout.count()) +
+                                          " ms (asked for the cluster id)");
   }
   std::string out(id);
   rd_kafka_mem_free(handle_->c_ptr(), id);
