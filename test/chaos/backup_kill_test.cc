@@ -4,7 +4,9 @@
 // hold, per partition, ranges that tile from offset 0 and only records that were produced at
 // exactly those offsets (for transactions: committed ones), each once. At the end one `backup
 // --once` finishes the job: every produced (committed) record is in the store exactly once, and
-// `verify` finds nothing wrong.
+// `verify` finds nothing wrong. An application consumer group commits new offsets all along: every
+// group snapshot in the store (`consumers_offset`) must decode and hold an offset the group really
+// committed, and at the end the offset it committed last.
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 #include <signal.h>
@@ -23,6 +25,8 @@
 #include "chaos_report.h"
 #include "cli/cli_test_util.h"
 #include "kafka/admin.h"
+#include "layout/keys.h"
+#include "layout/metadata.h"
 #include "storage/local/local_store.h"
 #include "testing/test_env.h"
 
@@ -225,6 +229,44 @@ Check CheckStore(storage::ObjectStore& store, const Config& cfg, const std::stri
   return c;
 }
 
+// Every partition's `consumers_offset` decodes and gives `group` an offset it committed (one of
+// `committed[p]`); with `last`, the one it committed last. Problems are appended to `problems`.
+void CheckGroupSnapshots(storage::ObjectStore& store, const std::string& topic,
+                         const std::string& group,
+                         const std::map<int32_t, std::set<int64_t>>& committed,
+                         const std::map<int32_t, int64_t>* last,
+                         std::vector<std::string>& problems) {
+  const layout::Keys keys("chaos");
+  for (int32_t p = 0; p < kPartitions; ++p) {
+    const std::string key = keys.ConsumerOffsets(topic, p);
+    auto json = store.Get(key);
+    if (!json.ok()) {
+      if (last != nullptr || json.status().code() != Status::Code::kNotFound) {
+        problems.push_back(key + ": " + json.status().ToString());
+      }
+      continue;
+    }
+    auto offsets = layout::DecodeGroupOffsets(key, *json);
+    if (!offsets.ok()) {
+      problems.push_back(offsets.status().ToString());
+      continue;
+    }
+    const auto it = offsets->find(group);
+    if (it == offsets->end()) {
+      if (last != nullptr) problems.push_back(key + ": group " + group + " missing");
+      continue;
+    }
+    const auto& values = committed.at(p);
+    if (!values.count(it->second)) {
+      problems.push_back(key + ": offset " + std::to_string(it->second) + " of group " + group +
+                         " was never committed");
+    } else if (last != nullptr && it->second != last->at(p)) {
+      problems.push_back(key + ": group " + group + " at " + std::to_string(it->second) +
+                         ", last committed " + std::to_string(last->at(p)));
+    }
+  }
+}
+
 class BackupKillTest : public ::testing::TestWithParam<Mix> {};
 
 TEST_P(BackupKillTest, EveryCommittedRecordIsStoredExactlyOnceWhateverTheKillMoment) {
@@ -256,7 +298,23 @@ TEST_P(BackupKillTest, EveryCommittedRecordIsStoredExactlyOnceWhateverTheKillMom
 
   TrackingProducer producer(bootstrap, topic, mix, seed);
   ScenarioResult result{.scenario = std::string("backup kill -9 (") + MixName(mix) + ")"};
+  const std::string app_group = topic + "-app";
+  std::map<int32_t, std::set<int64_t>> app_committed;
+  std::map<int32_t, int64_t> app_last;
   for (int i = 0; i < kills; ++i) {
+    // The application group moves on (committed offsets need not be below the log end).
+    kafka::GroupOffsets move;
+    for (int32_t p = 0; p < kPartitions; ++p) {
+      app_last[p] = 10 * i + p + static_cast<int64_t>(rng() % 10);
+      app_committed[p].insert(app_last[p]);
+      move[{topic, p}] = app_last[p];
+    }
+    Status altered = (*admin)->AlterConsumerGroupOffsets(app_group, move, 30s);
+    for (int retry = 0; !altered.ok() && retry < 20; ++retry) {  // e.g. coordinator loading
+      std::this_thread::sleep_for(500ms);
+      altered = (*admin)->AlterConsumerGroupOffsets(app_group, move, 30s);
+    }
+    ASSERT_TRUE(altered.ok()) << altered.ToString();
     pid_t pid = SpawnLogged({KB_BINARY, "--config", config, "backup"}, log);
     ASSERT_GT(pid, 0);
     std::this_thread::sleep_for(std::chrono::milliseconds(300 + rng() % 2700));
@@ -267,7 +325,8 @@ TEST_P(BackupKillTest, EveryCommittedRecordIsStoredExactlyOnceWhateverTheKillMom
     producer.Pause();
     auto store = storage::LocalStore::Open(dir.path() + "/store");
     ASSERT_TRUE(store.ok());
-    const Check c = CheckStore(**store, cfg, topic, producer.Committed(), /*complete=*/false);
+    Check c = CheckStore(**store, cfg, topic, producer.Committed(), /*complete=*/false);
+    CheckGroupSnapshots(**store, topic, app_group, app_committed, nullptr, c.problems);
     producer.Resume();
     result.records_checked += c.records;
     result.duplicated += c.duplicated;
@@ -282,7 +341,8 @@ TEST_P(BackupKillTest, EveryCommittedRecordIsStoredExactlyOnceWhateverTheKillMom
   auto store = storage::LocalStore::Open(dir.path() + "/store");
   ASSERT_TRUE(store.ok());
   const auto committed = producer.Committed();
-  const Check c = CheckStore(**store, cfg, topic, committed, /*complete=*/true);
+  Check c = CheckStore(**store, cfg, topic, committed, /*complete=*/true);
+  CheckGroupSnapshots(**store, topic, app_group, app_committed, &app_last, c.problems);
   result.records_checked += c.records;
   result.lost += c.lost;
   result.duplicated += c.duplicated;
