@@ -51,6 +51,9 @@ services_started+=(s3)
 # delete data within seconds (src/cli/retention_daemon_test.cc).
 test/services/kafka.sh start --name test --set log.retention.check.interval.ms=1000 >/dev/null
 services_started+=(kafka)
+# The fault proxies of the network-fault scenarios (test/chaos): built once here, started by the
+# scenarios themselves.
+test/services/faults.sh install
 set -a
 # shellcheck disable=SC1091
 . "$KB_RUN_DIR/s3-test/env"

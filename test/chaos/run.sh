@@ -4,7 +4,9 @@
 #
 #   test/chaos/run.sh            the full campaign: 100 backup kills (25 per record mix), 50
 #                                restore runs killed 1-3 times each, corruption of every object
-#                                kind 3 times
+#                                kind 3 times, every network fault kind 5 times under backup and
+#                                under restore plus the permanent faults, the broker stopped for
+#                                30 s and killed -9 under backup and under restore
 #   test/chaos/run.sh --short    what CI runs (a few iterations per scenario; ctest does too)
 #   test/chaos/run.sh --seed N   another seed (default 1); the same seed injects the same faults
 #
@@ -12,7 +14,8 @@
 # default 3600 s). Uses the broker named by KB_TEST_KAFKA_BOOTSTRAP when set; otherwise starts one
 # of its own (test/services/kafka.sh, name "chaos") and stops it at the end. Expects the ASan
 # build (cmake --preset asan && cmake --build --preset asan, or scripts/test.sh). The table is
-# also written to build/chaos-report.md.
+# also written to build/chaos-report.md. The network-fault and broker-loss scenarios start a
+# broker, an S3 server and the fault proxies of their own (test/services/faults.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -55,16 +58,20 @@ fi
 export KB_CHAOS_SEED="$seed"
 if ((short)); then
   export KB_CHAOS_BACKUP_KILLS=3 KB_CHAOS_RESTORE_KILLS=2 KB_CHAOS_CORRUPTION_ROUNDS=1
+  export KB_CHAOS_NETWORK_ROUNDS=1
 else
   export KB_CHAOS_BACKUP_KILLS=25 KB_CHAOS_RESTORE_KILLS=50 KB_CHAOS_CORRUPTION_ROUNDS=3
+  export KB_CHAOS_NETWORK_ROUNDS=5
 fi
+export KB_CHAOS_BROKER_DOWN_SECONDS="${KB_CHAOS_BROKER_DOWN_SECONDS:-30}"
 report="$root/build/chaos-report.md"
 : >"$report"
 export KB_CHAOS_REPORT="$report"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
 export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$root/test/lsan.supp}"
 echo "chaos: seed $seed, $KB_CHAOS_BACKUP_KILLS backup kills per record mix," \
-  "$KB_CHAOS_RESTORE_KILLS restore runs, $KB_CHAOS_CORRUPTION_ROUNDS corruption round(s)" >&2
+  "$KB_CHAOS_RESTORE_KILLS restore runs, $KB_CHAOS_CORRUPTION_ROUNDS corruption round(s)," \
+  "$KB_CHAOS_NETWORK_ROUNDS network fault round(s), broker down ${KB_CHAOS_BROKER_DOWN_SECONDS}s" >&2
 log="$root/build/chaos.log"
 set +e
 timeout "${KB_CHAOS_TIMEOUT:-3600}" "$binary" --gtest_brief=1 >"$log" 2>&1
