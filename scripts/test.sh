@@ -40,6 +40,13 @@ cleanup() {
   for svc in "${services_started[@]}"; do
     test/services/"$svc".sh stop --name test || rc=1
   done
+  # The fault bed of a chaos test stops its services itself, unless the test was killed.
+  local dir
+  for dir in "$KB_RUN_DIR"/kafka-chaosbed-* "$KB_RUN_DIR"/s3-chaosbed-* "$KB_RUN_DIR"/faults-chaosbed-*; do
+    [[ -d "$dir" ]] || continue
+    dir=$(basename "$dir")
+    test/services/"${dir%%-*}".sh stop --name "${dir#*-}" >/dev/null 2>&1 || true
+  done
   exit $rc
 }
 trap cleanup EXIT INT TERM
