@@ -37,8 +37,11 @@ export KB_RUN_DIR="$root/build/test-services"
 services_started=()
 cleanup() {
   local rc=$?
+  local svc name
   for svc in "${services_started[@]}"; do
-    test/services/"$svc".sh stop --name test || rc=1
+    name=test
+    [[ "$svc" == *:* ]] && name=${svc#*:} svc=${svc%%:*}
+    test/services/"$svc".sh stop --name "$name" || rc=1
   done
   # The fault bed of a chaos test stops its services itself, unless the test was killed.
   local dir
@@ -54,6 +57,8 @@ trap cleanup EXIT INT TERM
 step "starting the S3 server and the Kafka broker"
 test/services/s3.sh start --name test >/dev/null
 services_started+=(s3)
+test/services/s3.sh start --name test-tls --tls >/dev/null
+services_started+=(s3:test-tls)
 # Retention checks every second, so that tests whose topics have a short retention.ms see Kafka
 # delete data within seconds (src/cli/retention_daemon_test.cc).
 test/services/kafka.sh start --name test --set log.retention.check.interval.ms=1000 >/dev/null
@@ -67,6 +72,11 @@ set -a
 # shellcheck disable=SC1091
 . "$KB_RUN_DIR/kafka-test/env"
 set +a
+# The HTTPS twin of the S3 server (same bucket and credentials).
+KB_TEST_S3_TLS_ENDPOINT=$(sed -n 's/^KB_TEST_S3_ENDPOINT=//p' "$KB_RUN_DIR/s3-test-tls/env")
+KB_TEST_S3_TLS_CA=$(sed -n 's/^KB_TEST_S3_CA=//p' "$KB_RUN_DIR/s3-test-tls/env")
+KB_TEST_S3_TLS_OTHER_CA=$(sed -n 's/^KB_TEST_S3_OTHER_CA=//p' "$KB_RUN_DIR/s3-test-tls/env")
+export KB_TEST_S3_TLS_ENDPOINT KB_TEST_S3_TLS_CA KB_TEST_S3_TLS_OTHER_CA
 
 if [[ -x scripts/fuzz.sh && "${KB_FUZZ_SECONDS:-15}" != 0 ]]; then
   step "fuzzing: every target for ${KB_FUZZ_SECONDS:-15}s"

@@ -251,6 +251,9 @@ std::vector<Row> Rows() {
   key(s3 + "    bucket: bkt\n    path_style: maybe\n", "storage.s3.path_style");
   key(s3 + "    bucket: bkt\n    path_style: [true]\n", "storage.s3.path_style");
   key(s3 + "    bucket: bkt\n    session_token: [x]\n", "storage.s3.session_token");
+  key(s3 + "    bucket: bkt\n    ca_bundle: \"\"\n", "storage.s3.ca_bundle");
+  key(s3 + "    bucket: bkt\n    ca_bundle: [x]\n", "storage.s3.ca_bundle");
+  key(s3 + "    bucket: bkt\n    ca_bundle: \"a\\tb\"\n", "storage.s3.ca_bundle");
   key("storage:\n  s3:\n    bucket: bkt\n    access_key_id: AKIA\n",
       "storage.s3.secret_access_key");
   key("storage:\n  s3:\n    bucket: bkt\n    access_key_id: [a]\n    secret_access_key: s\n",

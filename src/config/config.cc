@@ -78,6 +78,13 @@ Status ParseS3(YamlMapReader& r, const EnvLookup& env, S3StoreConfig* out) {
   out->secret_access_key = secret ? *secret : env_or("AWS_SECRET_ACCESS_KEY");
   KB_ASSIGN_OR_RETURN(auto token, r.GetString("session_token"));
   out->session_token = token ? *token : env_or("AWS_SESSION_TOKEN");
+  KB_ASSIGN_OR_RETURN(auto ca_bundle, r.GetString("ca_bundle"));
+  if (ca_bundle && ca_bundle->empty()) {
+    return Status::InvalidArgument(r.PathOf("ca_bundle"),
+                                   "is empty (leave it out for the system trust store)");
+  }
+  out->ca_bundle = ca_bundle ? *ca_bundle : env_or("AWS_CA_BUNDLE");
+  KB_RETURN_IF_ERROR(CheckNoControlCharacters(r.PathOf("ca_bundle"), out->ca_bundle));
   if (out->access_key_id.empty() != out->secret_access_key.empty()) {
     return Status::InvalidArgument(
         r.PathOf(out->access_key_id.empty() ? "access_key_id" : "secret_access_key"),

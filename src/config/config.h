@@ -40,6 +40,9 @@ struct S3StoreConfig {
   std::string access_key_id;  // default: AWS_ACCESS_KEY_ID
   std::string secret_access_key;  // default: AWS_SECRET_ACCESS_KEY
   std::string session_token;      // default: AWS_SESSION_TOKEN
+  // PEM file of the CAs that may sign the endpoint's TLS certificate; default: AWS_CA_BUNDLE,
+  // then the system trust store.
+  std::string ca_bundle;
 };
 
 struct StorageConfig {

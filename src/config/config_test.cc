@@ -119,6 +119,24 @@ TEST(ConfigTest, S3SettingsAndAwsEnvironmentFallbacks) {
   EXPECT_EQ(s3.session_token, "tok");
   EXPECT_EQ(s3.region, "eu-west-1");
   EXPECT_EQ(s3.endpoint, "http://127.0.0.1:9000");
+  EXPECT_EQ(s3.ca_bundle, "");  // the system trust store
+}
+
+TEST(ConfigTest, TheS3CaBundleComesFromTheKeyOrAwsCaBundle) {
+  auto env = FakeEnv({{"AWS_ACCESS_KEY_ID", "AKIA1"},
+                      {"AWS_SECRET_ACCESS_KEY", "sec"},
+                      {"AWS_CA_BUNDLE", "/etc/env-ca.pem"}});
+  auto from_env = ParseConfig("storage:\n  s3:\n    bucket: backups\n", "t.yaml", env);
+  ASSERT_TRUE(from_env.ok()) << from_env.status().ToString();
+  EXPECT_EQ(from_env->storage.s3.ca_bundle, "/etc/env-ca.pem");
+  auto from_key = ParseConfig(
+      "storage:\n  s3:\n    bucket: backups\n    ca_bundle: /etc/kb/ca.pem\n", "t.yaml", env);
+  ASSERT_TRUE(from_key.ok()) << from_key.status().ToString();
+  EXPECT_EQ(from_key->storage.s3.ca_bundle, "/etc/kb/ca.pem");
+  auto empty =
+      ParseConfig("storage:\n  s3:\n    bucket: backups\n    ca_bundle: \"\"\n", "t.yaml", env);
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.status().subject(), "storage.s3.ca_bundle");
 }
 
 TEST(ConfigTest, ExplicitS3SettingsWinOverEnvironment) {

@@ -18,4 +18,13 @@ inline S3StoreConfig TestS3ServerConfig() {
   return c;
 }
 
+// The same server's twin over HTTPS (KB_TEST_S3_TLS_ENDPOINT, its CA in KB_TEST_S3_TLS_CA), with
+// ca_bundle set to that CA.
+inline S3StoreConfig TestS3TlsServerConfig() {
+  S3StoreConfig c = TestS3ServerConfig();
+  c.endpoint = RequireEnv("KB_TEST_S3_TLS_ENDPOINT");
+  c.ca_bundle = RequireEnv("KB_TEST_S3_TLS_CA");
+  return c;
+}
+
 }  // namespace kb::testing

@@ -13,6 +13,12 @@
 #                                signed with a wrong secret gets 403 SignatureDoesNotMatch), then
 #                                prints exactly one line on stdout: http://127.0.0.1:PORT
 #                                Fails if instance NAME is already running.
+#   s3.sh start --tls [--name NAME]
+#                                The same over HTTPS: a throw-away CA and a server certificate for
+#                                127.0.0.1/localhost are made with openssl in the instance dir;
+#                                prints https://127.0.0.1:PORT and the env file also has
+#                                KB_TEST_S3_CA=<instance dir>/tls/ca.pem (for storage.s3.ca_bundle)
+#                                and KB_TEST_S3_OTHER_CA=<a CA that signed nothing of this server>.
 #   s3.sh stop   [--name NAME]   SIGTERM, SIGKILL after a grace period; checks the process is gone
 #                                and the port is free. Not running is not an error.
 #   s3.sh status [--name NAME]   Exit 0 if running, 1 if not.
@@ -116,8 +122,10 @@ cmd_install() {
 
 parse_name() {
   NAME=default
+  TLS=0
   while (($#)); do
     case "$1" in
+      --tls) TLS=1; shift ;;
       --name) [[ $# -ge 2 ]] || kb_die "--name needs a value"; NAME=$2; shift 2 ;;
       --name=*) NAME=${1#--name=}; shift ;;
       -h | --help) usage ;;
@@ -168,7 +176,28 @@ s3_curl() {
   local secret=$1 method=$2 url=$3
   shift 3
   curl -sS --max-time 20 --aws-sigv4 "aws:amz:$S3_REGION:s3" --user "$S3_ACCESS_KEY:$secret" \
-    -X "$method" -o "$S3_OUT" -w '%{http_code}' "$@" "$url"
+    ${CURL_TLS[@]+"${CURL_TLS[@]}"} -X "$method" -o "$S3_OUT" -w '%{http_code}' "$@" "$url"
+}
+
+# make_certs DIR: a CA (ca.pem), a server certificate for 127.0.0.1 and localhost signed by it
+# (server.pem, server.key), and another CA (other-ca.pem) that signed nothing here.
+make_certs() {
+  local dir=$1
+  mkdir -p "$dir"
+  command -v openssl >/dev/null || kb_die "openssl not found (needed for --tls)"
+  (
+    cd "$dir"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 7 \
+      -subj "/CN=kafka-backup test CA $NAME" 2>/dev/null
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout other-ca.key -out other-ca.pem -days 7 \
+      -subj "/CN=kafka-backup other test CA $NAME" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr \
+      -subj "/CN=127.0.0.1" 2>/dev/null
+    printf '%s\n' "subjectAltName=IP:127.0.0.1,DNS:localhost" "basicConstraints=CA:FALSE" \
+      "keyUsage=digitalSignature,keyEncipherment" "extendedKeyUsage=serverAuth" >server.ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem \
+      -days 7 -extfile server.ext 2>/dev/null
+  ) || kb_die "openssl failed to make the test certificates in $dir"
 }
 
 stop_pid() {
@@ -198,7 +227,7 @@ cmd_start() {
 
   local t0 data meta_args=() port attempt endpoint code
   t0=$(date +%s%3N)
-  rm -rf "$INST_DIR/data" "$INST_DIR/meta" "$INST_DIR/tmp"
+  rm -rf "$INST_DIR/data" "$INST_DIR/meta" "$INST_DIR/tmp" "$INST_DIR/tls"
   rm -f "$PID_FILE" "$ENV_FILE"
   data="$INST_DIR/data"
   mkdir -p "$data" "$INST_DIR/tmp"
@@ -210,6 +239,14 @@ cmd_start() {
     meta_args=(--sidecar "$INST_DIR/meta")
   else
     python3 -c 'import os,sys; os.removexattr(sys.argv[1], "user.kbtest")' "$data" 2>/dev/null || true
+  fi
+
+  local tls_args=()
+  CURL_TLS=()
+  if ((TLS)); then
+    make_certs "$INST_DIR/tls"
+    tls_args=(--cert "$INST_DIR/tls/server.pem" --key "$INST_DIR/tls/server.key")
+    CURL_TLS=(--cacert "$INST_DIR/tls/ca.pem")
   fi
 
   # If start fails after launching the server, do not leave it behind.
@@ -225,7 +262,7 @@ cmd_start() {
     setsid "$VGW_BIN" \
       --port "127.0.0.1:$port" \
       --access "$S3_ACCESS_KEY" --secret "$S3_SECRET_KEY" --region "$S3_REGION" \
-      --keep-alive --quiet --access-log "$INST_DIR/access.log" \
+      --keep-alive --quiet --access-log "$INST_DIR/access.log" ${tls_args[@]+"${tls_args[@]}"} \
       posix "${meta_args[@]}" "$data" \
       </dev/null >"$INST_DIR/server.log" 2>&1 8>&- 9>&- &
     pid=$!
@@ -246,11 +283,12 @@ cmd_start() {
   sleep 0.05
   is_our_server "$pid" || kb_die "pid $pid is not the versitygw process (got $(readlink "/proc/$pid/exe" 2>/dev/null || echo gone))"
   endpoint="http://127.0.0.1:$port"
+  ((TLS)) && endpoint="https://127.0.0.1:$port"
 
   # Wait until it answers HTTP (an unsigned request gets an S3 error with some HTTP status).
   local i
   for ((i = 0; i < 100; i++)); do
-    code=$(curl -s -o /dev/null --max-time 2 -w '%{http_code}' "$endpoint/" || true)
+    code=$(curl -s ${CURL_TLS[@]+"${CURL_TLS[@]}"} -o /dev/null --max-time 2 -w '%{http_code}' "$endpoint/" || true)
     [[ "$code" != 000 && -n "$code" ]] && break
     sleep 0.1
   done
@@ -280,7 +318,7 @@ cmd_start() {
     kb_die "SELF-CHECK FAILED: a request signed with a WRONG secret got HTTP $code (want 403 SignatureDoesNotMatch): the server does not verify signatures. Body: $(head -c 400 "$S3_OUT")"
   fi
   # ... and an unsigned request too.
-  code=$(curl -sS --max-time 20 -o "$S3_OUT" -w '%{http_code}' "$endpoint/$S3_BUCKET/$key") || true
+  code=$(curl -sS ${CURL_TLS[@]+"${CURL_TLS[@]}"} --max-time 20 -o "$S3_OUT" -w '%{http_code}' "$endpoint/$S3_BUCKET/$key") || true
   [[ "$code" == 403 ]] || kb_die "SELF-CHECK FAILED: an unsigned GET got HTTP $code (want 403)"
 
   code=$(s3_curl "$S3_SECRET_KEY" DELETE "$endpoint/$S3_BUCKET/$key" -H "x-amz-content-sha256: $EMPTY_SHA256") || true
@@ -294,6 +332,10 @@ KB_TEST_S3_REGION=$S3_REGION
 KB_TEST_S3_ACCESS_KEY=$S3_ACCESS_KEY
 KB_TEST_S3_SECRET_KEY=$S3_SECRET_KEY
 EOF
+  if ((TLS)); then
+    printf '%s\n' "KB_TEST_S3_CA=$INST_DIR/tls/ca.pem" "KB_TEST_S3_OTHER_CA=$INST_DIR/tls/other-ca.pem" \
+      >>"$ENV_FILE.tmp"
+  fi
   mv "$ENV_FILE.tmp" "$ENV_FILE"
   trap - EXIT
   local ms=$(($(date +%s%3N) - t0))

@@ -1,7 +1,10 @@
 #include "storage/s3/s3_client.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cstring>
 
 #include "common/error_map.h"
@@ -114,6 +117,11 @@ Result<std::unique_ptr<S3Client>> S3Client::Make(const S3StoreConfig& cfg) {
       cfg.endpoint.empty() ? "https://s3." + cfg.region + ".amazonaws.com" : cfg.endpoint;
   std::string scheme, host;
   KB_RETURN_IF_ERROR(ParseEndpoint(endpoint, &scheme, &host));
+  if (!cfg.ca_bundle.empty() && ::access(cfg.ca_bundle.c_str(), R_OK) != 0) {
+    return Status::InvalidArgument(
+        "storage.s3.ca_bundle",
+        "cannot read the CA bundle " + cfg.ca_bundle + ": " + std::strerror(errno));
+  }
   std::string base =
       cfg.path_style ? scheme + "://" + host : scheme + "://" + cfg.bucket + "." + host;
   return std::unique_ptr<S3Client>(new S3Client(cfg, base, host));
@@ -204,6 +212,7 @@ Result<HttpResponse> S3Client::Send(const Request& req) {
   curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
   curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 30L);
   curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+  if (!cfg_.ca_bundle.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, cfg_.ca_bundle.c_str());
   std::string method = req.method;
   if (req.head) {
     curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
@@ -227,7 +236,16 @@ Result<HttpResponse> S3Client::Send(const Request& req) {
   if (rc != CURLE_OK) {
     // Discard the handle: its connection state is unknown.
     curl_easy_cleanup(h);
-    return FromCurlError(rc, subject, std::string(errbuf) + " (" + req.method + " " + url + ")");
+    std::string detail = std::string(errbuf) + " (" + req.method + " " + url + ")";
+    if (rc == CURLE_PEER_FAILED_VERIFICATION) {
+      detail +=
+          cfg_.ca_bundle.empty()
+              ? ": the store's TLS certificate is not trusted by the system trust store; "
+                "set storage.s3.ca_bundle (or AWS_CA_BUNDLE) to the CA that signed it"
+              : ": the store's TLS certificate is not signed by a CA in storage.s3.ca_bundle " +
+                    cfg_.ca_bundle;
+    }
+    return FromCurlError(rc, subject, detail);
   }
   Release(h);
   if (resp.status < 200 || resp.status >= 300) {

@@ -93,6 +93,65 @@ TEST(S3SmokeTest, MissingBucketIsNotFound) {
   EXPECT_TRUE(r.status().IsNotFound()) << r.status().ToString();
 }
 
+TEST(S3SmokeTest, AWrongRegionIsAClearPermanentError) {
+  S3StoreConfig cfg = ServerConfig();
+  cfg.region = "eu-west-3";
+  auto store = S3Store::Make(cfg);
+  ASSERT_TRUE(store.ok());
+  auto list = (*store)->List("", "", 1);
+  ASSERT_FALSE(list.ok());
+  EXPECT_FALSE(list.status().IsRetryable()) << list.status().ToString();
+  EXPECT_NE(list.status().message().find("region"), std::string::npos) << list.status().ToString();
+}
+
+// The HTTPS twin of the server (scripts/test.sh starts it with s3.sh --tls).
+TEST(S3HttpsTest, TheStoreIsReachedThroughTheCaBundle) {
+  auto store = S3Store::Make(testing::TestS3TlsServerConfig());
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  const std::string key = testing::UniqueName("https") + "/x";
+  ASSERT_TRUE((*store)->Put(key, "over tls").ok());
+  auto got = (*store)->Get(key);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(*got, "over tls");
+  EXPECT_TRUE((*store)->Delete({key}).ok());
+}
+
+TEST(S3HttpsTest, AnUntrustedCertificateIsAPermanentErrorThatSaysWhatToSet) {
+  S3StoreConfig cfg = testing::TestS3TlsServerConfig();
+  cfg.ca_bundle.clear();  // the system trust store does not know the test CA
+  auto store = S3Store::Make(cfg);
+  ASSERT_TRUE(store.ok());
+  Status put = (*store)->Put(testing::UniqueName("https") + "/x", "data");
+  ASSERT_FALSE(put.ok());
+  EXPECT_FALSE(put.IsRetryable()) << put.ToString();
+  EXPECT_NE(put.message().find("not trusted"), std::string::npos) << put.ToString();
+  EXPECT_NE(put.message().find("storage.s3.ca_bundle"), std::string::npos) << put.ToString();
+}
+
+TEST(S3HttpsTest, ACertificateOfAnotherCaIsRefused) {
+  S3StoreConfig cfg = testing::TestS3TlsServerConfig();
+  cfg.ca_bundle = testing::RequireEnv("KB_TEST_S3_TLS_OTHER_CA");
+  auto store = S3Store::Make(cfg);
+  ASSERT_TRUE(store.ok());
+  auto list = (*store)->List("", "", 1);
+  ASSERT_FALSE(list.ok());
+  EXPECT_FALSE(list.status().IsRetryable()) << list.status().ToString();
+  EXPECT_NE(
+      list.status().message().find("not signed by a CA in storage.s3.ca_bundle " + cfg.ca_bundle),
+      std::string::npos)
+      << list.status().ToString();
+}
+
+TEST(S3HttpsTest, AnUnreadableCaBundleIsRefusedWhenTheStoreOpens) {
+  S3StoreConfig cfg = testing::TestS3TlsServerConfig();
+  cfg.ca_bundle = "/nonexistent/kb-ca.pem";
+  auto store = S3Store::Make(cfg);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().subject(), "storage.s3.ca_bundle");
+  EXPECT_NE(store.status().message().find("/nonexistent/kb-ca.pem"), std::string::npos)
+      << store.status().ToString();
+}
+
 }  // namespace
 }  // namespace kb::storage::s3
 
@@ -111,3 +170,17 @@ KB_INSTANTIATE_STORE_CONFORMANCE(S3, kb::storage::StoreFactory{
                                              },
                                          .large_object_bytes = 100 << 20,
                                          .byte_order_across_slash = false});
+
+// ... and against its HTTPS twin.
+KB_INSTANTIATE_STORE_CONFORMANCE(
+    S3Https, kb::storage::StoreFactory{
+                 .name = "s3_https",
+                 .make =
+                     [] {
+                       auto s =
+                           kb::storage::s3::S3Store::Make(kb::testing::TestS3TlsServerConfig());
+                       EXPECT_TRUE(s.ok()) << s.status().ToString();
+                       return std::unique_ptr<kb::storage::ObjectStore>(std::move(s).value());
+                     },
+                 .large_object_bytes = 100 << 20,
+                 .byte_order_across_slash = false});
