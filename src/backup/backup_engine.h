@@ -91,8 +91,12 @@ class BackupEngine {
                                                     EngineOptions options);
   ~BackupEngine();
 
+  // One run: a BackupEngine is not run twice.
   Status Run();
   void Stop() { stop_.store(true); }
+  // After Run: it ended because the group fenced this static member (another member joined with
+  // the same group.instance.id, or the broker lost track of this one, e.g. after a restart).
+  bool fenced() const { return fenced_; }
   void SetObserver(EngineObserver* observer) { observer_ = observer; }
   // Archives a re-created topic's old generation before its partitions are backed up
   // (generations.h); may be null. Must outlive the engine.
@@ -177,6 +181,7 @@ class BackupEngine {
   uint64_t buffered_total_ = 0;     // sum of the partitions' accounted_bytes
   std::chrono::steady_clock::time_point next_roll_check_{};
   std::string instance_id_;  // group.instance.id, "" for dynamic membership
+  bool fenced_ = false;
   std::chrono::steady_clock::time_point subscribed_at_{};
   bool waiting_logged_ = false;
   uint64_t kafka_memory_ = 0;

@@ -205,6 +205,7 @@ Status BackupEngine::HandleMessage(RdKafka::Message& msg) {
         std::string reason;
         const RdKafka::ErrorCode cause = consumer_->fatal_error(reason);
         if (cause == RdKafka::ERR_FENCED_INSTANCE_ID) {
+          fenced_ = true;
           return Status::FailedPrecondition(
               "backup.instance_id",
               "another member of group " + cfg_.backup.group_id + " joined as '" + instance_id_ +

@@ -5,7 +5,10 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
+#include <mutex>
+#include <optional>
 #include <thread>
 
 #include "backup/backup_engine.h"
@@ -102,6 +105,7 @@ Status RunBackup(const Config& cfg, bool once) {
   KB_ASSIGN_OR_RETURN(auto engine, backup::BackupEngine::Make(cfg, store.get(), {.once = once}));
   MetricsObserver observer(metrics);
   engine->SetObserver(&observer);
+  std::mutex engine_mu;  // guards `engine` against its replacement while maintenance reads it
   KB_ASSIGN_OR_RETURN(auto sync, backup::MetadataSync::Make(cfg, store.get()));
   // Retention propagation and the scheduled verify (not in --once snapshots).
   metrics::RetentionMetrics retention_metrics(registry);
@@ -110,9 +114,11 @@ Status RunBackup(const Config& cfg, bool once) {
   // crash interrupted is finished first.
   KB_RETURN_IF_ERROR(maintenance->generations()->FinishPendingMoves());
   engine->SetGenerations(maintenance->generations());
-  maintenance->SetAssignedTopics([e = engine.get()] {
+  maintenance->SetAssignedTopics([&engine, &engine_mu] {
     std::vector<std::string> topics;
-    for (const backup::PartitionId& id : e->Assigned()) topics.push_back(id.topic);
+    std::lock_guard lock(engine_mu);
+    if (engine == nullptr) return topics;
+    for (const backup::PartitionId& id : engine->Assigned()) topics.push_back(id.topic);
     return topics;
   });
 
@@ -150,6 +156,42 @@ Status RunBackup(const Config& cfg, bool once) {
   if (!once) sync->Start();
   if (!once) maintenance->Start();
   Status s = engine->Run();
+  // A static member fenced once is rejoined with a new consumer: after a broker restart the group
+  // coordinator can fence the member it lost track of although no other process uses the id
+  // (librdkafka reports it as fatal). Fenced again within kFenceWindow, another process does use
+  // the id: the backup stops with that error. Nothing is lost either way: the new consumer
+  // resumes from what the store holds.
+  constexpr auto kFenceWindow = std::chrono::minutes(10);
+  std::optional<std::chrono::steady_clock::time_point> last_fence;
+  while (!once && engine->fenced() && g_signals.load() == 0 &&
+         (!last_fence || std::chrono::steady_clock::now() - *last_fence >= kFenceWindow)) {
+    last_fence = std::chrono::steady_clock::now();
+    spdlog::warn(
+        "consumer group {}: the broker fenced this static member ({}); rejoining with a new "
+        "consumer (fenced again within {} minutes, the backup stops: then another process uses "
+        "this backup.instance_id)",
+        cfg.backup.group_id, s.message(),
+        std::chrono::duration_cast<std::chrono::minutes>(kFenceWindow).count());
+    g_engine.store(nullptr);
+    {
+      std::lock_guard lock(engine_mu);
+      engine.reset();
+    }
+    auto next = backup::BackupEngine::Make(cfg, store.get(), {.once = once});
+    if (!next.ok()) {
+      s = next.status().WithContext("rejoining the consumer group");
+      break;
+    }
+    (*next)->SetObserver(&observer);
+    (*next)->SetGenerations(maintenance->generations());
+    {
+      std::lock_guard lock(engine_mu);
+      engine = std::move(*next);
+    }
+    g_engine.store(engine.get());
+    if (g_signals.load() != 0) engine->Stop();  // a signal while there was no engine
+    s = engine->Run();
+  }
   health.Stopped(s.ok() ? Status::Cancelled("backup", "stopped, shutting down")
                         : s.WithContext("backup stopped"));
   engine_returned.store(true);

@@ -219,7 +219,9 @@ TEST(BackupDaemonCliTest, AStaticMemberRestartedAfterKillNineGetsItsPartitionsBa
 }
 
 // Two processes of one group on one host with the default instance id: the second fences the first,
-// which says so, naming backup.instance_id, and exits 1.
+// which rejoins once (a broker restart can fence a member that has no twin), fencing the second,
+// which rejoins in turn; fenced a second time, the first says so, naming backup.instance_id, and
+// exits 1. The second keeps the partitions.
 TEST(BackupDaemonCliTest, ASecondProcessWithTheSameInstanceIdFencesTheFirstWhichNamesTheKey) {
   const std::string bootstrap = kb::testing::RequireEnv("KB_TEST_KAFKA_BOOTSTRAP");
   ASSERT_FALSE(bootstrap.empty());
@@ -248,6 +250,10 @@ TEST(BackupDaemonCliTest, ASecondProcessWithTheSameInstanceIdFencesTheFirstWhich
   EXPECT_NE(ReadFile(log1).find("every backup process needs its own backup.instance_id"),
             std::string::npos)
       << ReadFile(log1);
+  EXPECT_NE(ReadFile(log1).find("rejoining with a new consumer"), std::string::npos)
+      << ReadFile(log1);
+  EXPECT_NE(ReadFile(log2).find("rejoining with a new consumer"), std::string::npos)
+      << ReadFile(log2);
   ASSERT_EQ(kill(second.pid, SIGTERM), 0);
   const int second_code = WaitFor(second.pid, 60s);
   if (second_code != -1) second.pid = 0;
