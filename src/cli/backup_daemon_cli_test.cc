@@ -17,6 +17,7 @@
 #include "cli/cli_test_util.h"
 #include "kafka/admin.h"
 #include "metrics/metrics_test_util.h"
+#include "storage/local/local_store.h"
 #include "testing/test_env.h"
 
 namespace kb::cli {
@@ -234,7 +235,7 @@ TEST(BackupDaemonCliTest, ASecondProcessWithTheSameInstanceIdFencesTheFirstWhich
   std::ofstream(config) << "kafka:\n  bootstrap.servers: " << bootstrap << "\n"
                         << "storage:\n  local:\n    path: " << dir.path() << "/store\n"
                         << "backup:\n  group_id: " << topic << "-backup\n  topics: [" << topic
-                        << "]\n";
+                        << "]\n  segment:\n    max_age: 300ms\n";
   const std::string log1 = dir.path() + "/first.log", log2 = dir.path() + "/second.log";
   cli::testing::Reaper first{SpawnLogged({KB_BINARY, "--config", config, "backup"}, log1)};
   const auto deadline = std::chrono::steady_clock::now() + 60s;
@@ -254,6 +255,28 @@ TEST(BackupDaemonCliTest, ASecondProcessWithTheSameInstanceIdFencesTheFirstWhich
       << ReadFile(log1);
   EXPECT_NE(ReadFile(log2).find("rejoining with a new consumer"), std::string::npos)
       << ReadFile(log2);
+  // The rejoined consumer backs up: records produced now reach the store.
+  {
+    backup::testutil::RawProducer producer(bootstrap);
+    for (int i = 0; i < 20; ++i) {
+      format::Record r;
+      r.value = "after-rejoin-" + std::to_string(i);
+      producer.Send(topic, i % 2, r);
+    }
+    producer.Flush();
+  }
+  auto store = storage::LocalStore::Open(dir.path() + "/store");
+  ASSERT_TRUE(store.ok());
+  Config cfg;
+  const auto stored_deadline = std::chrono::steady_clock::now() + 90s;
+  size_t stored = 0;
+  while (std::chrono::steady_clock::now() < stored_deadline) {
+    stored = backup::testutil::ReadPartition(**store, cfg, topic, 0).records.size() +
+             backup::testutil::ReadPartition(**store, cfg, topic, 1).records.size();
+    if (stored >= 20) break;
+    std::this_thread::sleep_for(500ms);
+  }
+  EXPECT_EQ(stored, 20u) << ReadFile(log2);
   ASSERT_EQ(kill(second.pid, SIGTERM), 0);
   const int second_code = WaitFor(second.pid, 60s);
   if (second_code != -1) second.pid = 0;
