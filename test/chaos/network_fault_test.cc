@@ -209,7 +209,8 @@ TEST_F(NetworkFaultTest, BackupAndRestoreThroughEveryFaultLoseAndDuplicateNothin
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   AddResult(backup);
 
-  // The restore, through the same faults, changing every 2 s.
+  // The restore, through the same faults, changing every 2 s (rate-limited, so that it lasts
+  // through several of them).
   const auto restore_started = std::chrono::steady_clock::now();
   const uint64_t injected_before = bed_->http_faults->Injected();
   ScenarioResult restore{.scenario = "network faults: restore"};
@@ -224,11 +225,11 @@ TEST_F(NetworkFaultTest, BackupAndRestoreThroughEveryFaultLoseAndDuplicateNothin
       EXPECT_TRUE(bed_->toxiproxy->Reset().ok());
     }
   });
-  const cli::testing::Ran ran =
-      cli::testing::Run(KB_BINARY,
-                        {"--config", config, "restore", "--topic", topic, "--rename",
-                         topic + "=" + target, "--checkpoint-interval", "200ms"},
-                        dir.path() + "/restore.log", 15min);
+  const cli::testing::Ran ran = cli::testing::Run(
+      KB_BINARY,
+      {"--config", config, "restore", "--topic", topic, "--rename", topic + "=" + target,
+       "--checkpoint-interval", "200ms", "--max-bytes-per-second", "100KiB"},
+      dir.path() + "/restore.log", 15min);
   done = true;
   faults.join();
   EXPECT_EQ(ran.code, 0) << ran.output;
