@@ -32,6 +32,7 @@
 #       listener MTLS (SSL, ssl.client.auth=required). A throw-away CA, the broker certificate
 #       (SAN IP:127.0.0.1, DNS:localhost) and client certificates are made with openssl in
 #       $KB_RUN_DIR/kafka-NAME/tls/. No authorizer: every authenticated principal may do anything.
+#       (`--security sasl_ssl`, the name this option was reserved under, means the same.)
 #       The env file then also has (all paths are PEM files):
 #         KB_TEST_KAFKA_SASL_SSL_BOOTSTRAP=127.0.0.1:PORT[,…]   SASL_SSL listener(s)
 #         KB_TEST_KAFKA_MTLS_BOOTSTRAP=127.0.0.1:PORT[,…]       SSL listener(s), client cert required
@@ -62,7 +63,9 @@
 #       KB_TEST_KAFKA_BOOTSTRAP (and the _SASL_SSL_/_MTLS_ variables), and also has
 #         KB_TEST_KAFKA_NODES=N   KB_TEST_KAFKA_NODE_<K>=127.0.0.1:PORT (PLAINTEXT of node K)
 #       Ready = a metadata request lists all N brokers. Combines with --security secured and
-#       --set. Heap per node defaults to "-Xmx384m -Xms192m" when N>1.
+#       --set. Heap per node defaults to "-Xmx384m -Xms192m" when N>1. Kafka's default broker
+#       session timeout (9 s) applies: after `kill --node K` the partitions K led get new
+#       leaders ~9-11 s later. test/services/kafka_secured_smoke.sh exercises all of this.
 #   kafka.sh kill [--name NAME] [--node K]
 #       SIGKILL (no controlled shutdown), keeping data, ports and env: `restart` brings it back.
 #       On a cluster: node K only, or every node without --node.
@@ -253,14 +256,6 @@ stop_pids() {
     for ((i = 0; i < 50; i++)); do pid_alive "$pid" || break; sleep 0.1; done
     ! pid_alive "$pid" || return 1
   done
-}
-
-# stop_jvm PID GRACE_SECONDS: stop_pids for the selected node; removes its pid file.
-stop_jvm() {
-  local rc=0
-  stop_pids "$2" "$1" || rc=1
-  rm -f "$PID_FILE"
-  return $rc
 }
 
 # True when the selected node's pid file names a live JVM running this node's broker (guards
