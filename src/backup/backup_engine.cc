@@ -11,7 +11,7 @@
 namespace kb::backup {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
 // Properties kafka-backup manages itself; setting them under kafka: would be ignored, so it is an
@@ -177,13 +177,13 @@ Status BackupEngine::Init() {
 }
 
 Status BackupEngine::RefreshSubscription(bool force) {
-  if (!force && Clock::now() < next_metadata_refresh_) return Status::OK();
+  if (!force && SteadyClock::now() < next_metadata_refresh_) return Status::OK();
   RdKafka::Metadata* raw = nullptr;
   RdKafka::ErrorCode ec = consumer_->metadata(true, nullptr, &raw, force ? 30000 : 10000);
   std::unique_ptr<RdKafka::Metadata> md(raw);
   // Counted from the answer: the request waits behind the consumer's long-polling fetch on the
   // same broker connection (up to fetch.wait.max.ms), and consuming must get the time in between.
-  next_metadata_refresh_ = Clock::now() + cfg_.backup.metadata_interval;
+  next_metadata_refresh_ = SteadyClock::now() + cfg_.backup.metadata_interval;
   if (ec != RdKafka::ERR_NO_ERROR) {
     Status s = FromKafkaError(static_cast<rd_kafka_resp_err_t>(ec),
                               cfg_.kafka.properties.at("bootstrap.servers"), "fetching metadata");
@@ -210,7 +210,7 @@ Status BackupEngine::RefreshSubscription(bool force) {
     consumer_->unsubscribe();
   } else {
     spdlog::info("backing up {} topic(s): {}", wanted.size(), fmt::join(wanted, ", "));
-    if (subscribed_.empty()) subscribed_at_ = Clock::now();
+    if (subscribed_.empty()) subscribed_at_ = SteadyClock::now();
     RdKafka::ErrorCode sec = consumer_->subscribe(wanted);
     if (sec != RdKafka::ERR_NO_ERROR) {
       return FromKafkaError(static_cast<rd_kafka_resp_err_t>(sec), "backup.topics", "subscribe");
@@ -227,7 +227,7 @@ std::vector<PartitionId> BackupEngine::Assigned() const {
 
 void BackupEngine::LogWaitingForAssignment() {
   if (waiting_logged_ || once_assigned_ || subscribed_.empty()) return;
-  if (Clock::now() - subscribed_at_ < std::chrono::seconds(10)) return;
+  if (SteadyClock::now() - subscribed_at_ < std::chrono::seconds(10)) return;
   waiting_logged_ = true;
   spdlog::info(
       "no partitions assigned yet by group {}{}: the coordinator assigns them after a rebalance, "
@@ -263,7 +263,7 @@ Status BackupEngine::Run() {
       result = s;
       break;
     }
-    if (Clock::now() >= next_tick_) {
+    if (SteadyClock::now() >= next_tick_) {
       Tick();
       LogWaitingForAssignment();
     }

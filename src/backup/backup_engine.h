@@ -41,6 +41,7 @@
 #include "backup/memory_gauge.h"
 #include "backup/topic_filter.h"
 #include "backup/uploader.h"
+#include "common/clock.h"
 #include "common/status.h"
 #include "config/config.h"
 #include "format/segment_writer.h"
@@ -54,6 +55,11 @@ class Generations;
 
 struct EngineOptions {
   bool once = false;  // snapshot mode: stop at the end offsets seen at start
+  // Segment age (backup.segment.max_age) is measured on clock->SteadyNow(), so a wall clock
+  // jump neither rolls a segment early nor holds one back; gap records are stamped with
+  // clock->WallMs(). Other waits of the engine (deadlines, ticks, metadata refresh) use
+  // std::chrono::steady_clock directly. Must outlive the engine.
+  const Clock* clock = &Clock::Real();
 };
 
 // Progress counters, for tests and the final log line.
@@ -78,7 +84,8 @@ struct EngineObserver {
     PartitionId id;
     int64_t durable_next = -1;    // next offset not yet durable in the store (-1: unknown)
     int64_t high_watermark = -1;  // as last reported by the consumer (-1: unknown)
-    // When the oldest record not yet durable in the store was consumed; nullopt when none is.
+    // When the oldest record not yet durable in the store was consumed (EngineOptions::clock's
+    // SteadyNow()); nullopt when none is.
     std::optional<std::chrono::steady_clock::time_point> oldest_pending;
   };
   virtual void OnTick(const std::vector<PartitionView>&, uint64_t /*buffered_bytes*/) {}

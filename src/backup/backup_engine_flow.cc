@@ -11,13 +11,13 @@
 
 namespace kb::backup {
 namespace {
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 }  // namespace
 
 uint64_t BackupEngine::BufferedBytes() const { return buffered_total_; }
 
 Status BackupEngine::RollAged() {
-  auto now = Clock::now();
+  const SteadyClock::time_point now = options_.clock->SteadyNow();
   if (now < next_roll_check_) return Status::OK();
   next_roll_check_ = now + std::chrono::milliseconds(100);
   for (auto& [id, p] : partitions_) {
@@ -135,7 +135,7 @@ bool BackupEngine::OnceDone() const {
 }
 
 void BackupEngine::Tick() {
-  next_tick_ = Clock::now() + std::chrono::seconds(1);
+  next_tick_ = SteadyClock::now() + std::chrono::seconds(1);
 #ifdef __GLIBC__
   // Segments, compressed blocks and fetch responses are allocated and freed on different threads,
   // so glibc's per-thread arenas keep freed holes resident; hand them back to the kernel.

@@ -17,7 +17,7 @@
 namespace kb::backup {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 }  // namespace
 
@@ -56,12 +56,12 @@ Result<std::map<PartitionId, std::pair<int64_t, int64_t>>> BackupEngine::QueryWa
     const std::vector<PartitionId>& ids) {
   std::map<PartitionId, std::pair<int64_t, int64_t>> marks;
   if (ids.empty()) return marks;
-  const auto deadline = Clock::now() + std::chrono::seconds(30);
+  const auto deadline = SteadyClock::now() + std::chrono::seconds(30);
   std::chrono::milliseconds backoff(100);
   for (;;) {
-    auto left =
-        std::max(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()),
-                 std::chrono::milliseconds(1000));
+    auto left = std::max(
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now()),
+        std::chrono::milliseconds(1000));
     std::vector<int64_t> low, high;
     Status s = ListOffsets(ids, -2, left, &low);        // -2: earliest
     if (s.ok()) s = ListOffsets(ids, -1, left, &high);  // -1: end (latest)
@@ -69,7 +69,7 @@ Result<std::map<PartitionId, std::pair<int64_t, int64_t>>> BackupEngine::QueryWa
       for (size_t i = 0; i < ids.size(); ++i) marks[ids[i]] = {low[i], high[i]};
       return marks;
     }
-    if (!s.IsRetryable() || Clock::now() + backoff >= deadline) return s;
+    if (!s.IsRetryable() || SteadyClock::now() + backoff >= deadline) return s;
     spdlog::info("{}; retrying", s.ToString());
     std::this_thread::sleep_for(backoff);
     backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
@@ -249,7 +249,7 @@ Status BackupEngine::HandleMessage(RdKafka::Message& msg) {
   }
   if (p.writer->empty()) {
     p.segment_start = p.next;
-    p.opened = Clock::now();
+    p.opened = options_.clock->SteadyNow();
   }
   KB_RETURN_IF_ERROR(p.writer->Add(rec));
   p.next = offset + 1;
@@ -323,7 +323,7 @@ Status BackupEngine::SubmitGap(Partition& p, int64_t start, int64_t end) {
       "up; recording the gap",
       p.id.ToString(), start, end);
   p.in_flight.emplace_back(end, std::nullopt);
-  std::string body = layout::EncodeGap({"retention", NowMs()});
+  std::string body = layout::EncodeGap({"retention", options_.clock->WallMs()});
   SealedSegment gap;
   gap.id = p.id;
   gap.start = start;

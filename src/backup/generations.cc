@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <map>
 
 #include "backup/store_position.h"
@@ -40,8 +41,28 @@ Result<std::string> StoredTopicId(storage::ObjectStore& store, const layout::Key
 }
 
 Generations::Generations(storage::ObjectStore* store, layout::Keys keys, kafka::Admin* admin,
-                         std::chrono::milliseconds kafka_timeout)
-    : store_(store), keys_(std::move(keys)), admin_(admin), timeout_(kafka_timeout) {}
+                         std::chrono::milliseconds kafka_timeout, const Clock& clock)
+    : store_(store),
+      keys_(std::move(keys)),
+      admin_(admin),
+      timeout_(kafka_timeout),
+      clock_(&clock) {}
+
+Result<int64_t> Generations::NextGeneration(const std::string& topic) {
+  const int64_t now = clock_->WallMs();
+  KB_ASSIGN_OR_RETURN(auto archived, storage::ListAll(*store_, keys_.GenerationsRoot()));
+  int64_t newest = -1;
+  for (const storage::ObjectInfo& o : archived) {
+    const auto g = keys_.ParseGenerationKey(o.key);
+    if (g && g->topic == topic) newest = std::max(newest, g->generation);
+  }
+  if (now > newest) return now;
+  spdlog::warn(
+      "{}: the wall clock ({}) is not after its newest archived generation {}: naming "
+      "the new one {}",
+      topic, now, newest, newest + 1);
+  return newest + 1;
+}
 
 Status Generations::FinishPendingMoves() {
   std::lock_guard lock(mu_);
@@ -131,8 +152,11 @@ Result<int64_t> Generations::Archive(const std::string& topic, const std::string
   const std::string prefix = keys_.TopicPrefix(topic);
   KB_ASSIGN_OR_RETURN(auto objects, storage::ListAll(*store_, prefix));
   if (objects.empty()) return -1;
-  layout::GenerationMove plan{
-      .topic = topic, .generation = NowMs(), .reason = reason, .started_at_ms = NowMs()};
+  KB_ASSIGN_OR_RETURN(const int64_t generation, NextGeneration(topic));
+  layout::GenerationMove plan{.topic = topic,
+                              .generation = generation,
+                              .reason = reason,
+                              .started_at_ms = clock_->WallMs()};
   for (const storage::ObjectInfo& o : objects) plan.objects.push_back(o.key.substr(prefix.size()));
   KB_RETURN_IF_ERROR(store_->Put(plan_key, layout::EncodeGenerationMove(plan)));
   // Another daemon may have written its plan at the same time: FinishMove follows the one stored.

@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "backup/uploader.h"
+#include "common/clock.h"
 #include "common/status.h"
 #include "kafka/admin.h"
 #include "layout/keys.h"
@@ -54,8 +55,11 @@ Result<std::string> StoredTopicId(storage::ObjectStore& store, const layout::Key
 
 class Generations {
  public:
+  // `clock` names archives (their wall time, and after every archive of the topic) and must
+  // outlive it.
   Generations(storage::ObjectStore* store, layout::Keys keys, kafka::Admin* admin,
-              std::chrono::milliseconds kafka_timeout = std::chrono::seconds(30));
+              std::chrono::milliseconds kafka_timeout = std::chrono::seconds(30),
+              const Clock& clock = Clock::Real());
 
   // Finishes every move a crash left unfinished.
   Status FinishPendingMoves();
@@ -69,7 +73,9 @@ class Generations {
   Status MarkMissing(const std::string& topic, int64_t now_ms);
 
   // Moves every object of `topic` to a new archived generation; returns its number, or -1 when
-  // nothing was stored.
+  // nothing was stored. The number is the wall time in ms, or one more than the topic's newest
+  // archived generation when the wall clock is not after it (a clock that jumped back), so that a
+  // newer generation never sorts before an older one nor lands in its archive.
   Result<int64_t> Archive(const std::string& topic, const std::string& reason);
 
  private:
@@ -78,11 +84,14 @@ class Generations {
                                           const std::vector<int32_t>& partitions);
   Status FinishMove(const std::string& plan_key);
   Status ForgetTopicId(const std::string& topic);
+  // The number of a new archive of `topic` (see Archive).
+  Result<int64_t> NextGeneration(const std::string& topic);
 
   storage::ObjectStore* store_;
   const layout::Keys keys_;
   kafka::Admin* admin_;
   const std::chrono::milliseconds timeout_;
+  const Clock* clock_;
   std::mutex mu_;  // one move at a time
 };
 

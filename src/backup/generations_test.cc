@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <vector>
 
+#include "common/clock.h"
 #include "layout/metadata.h"
 #include "layout/retention_state.h"
 #include "storage/fault/fault_store.h"
@@ -149,6 +151,35 @@ TEST_F(GenerationsTest, StoredTopicIdIsEmptyWithoutAReadableTopicJson) {
   auto none = StoredTopicId(memory_, keys_, "absent");
   ASSERT_TRUE(none.ok());
   EXPECT_EQ(*none, "");
+}
+
+// Clock jumps (issue 10): a generation archived after the wall clock went back is numbered after
+// the older ones, never into one of them.
+TEST_F(GenerationsTest, ClockJumpBackNeverNumbersAGenerationBeforeOrAsAnOlderOne) {
+  constexpr int64_t kT = 1'800'000'000'000;
+  FakeClock clock(kT);
+  Generations g(&memory_, keys_, nullptr, std::chrono::seconds(30), clock);
+  std::vector<int64_t> numbers;
+  std::vector<std::map<std::string, std::string>> archived;
+  for (auto jump : {std::chrono::hours(0), std::chrono::hours(-24), std::chrono::hours(-1)}) {
+    clock.JumpWall(jump);
+    Put(keys_.Segment("orders", 0, 0, 9), "generation " + std::to_string(numbers.size()));
+    archived.push_back(Under(keys_.TopicPrefix("orders")));
+    auto n = g.Archive("orders", "test");
+    ASSERT_TRUE(n.ok()) << n.status().ToString();
+    numbers.push_back(*n);
+  }
+  clock.SetWallMs(kT + 2);  // exactly the newest archive's number: still after it
+  Put(keys_.Segment("orders", 0, 0, 9), "generation 3");
+  archived.push_back(Under(keys_.TopicPrefix("orders")));
+  auto n = g.Archive("orders", "test");
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  numbers.push_back(*n);
+
+  EXPECT_EQ(numbers, (std::vector<int64_t>{kT, kT + 1, kT + 2, kT + 3}));
+  for (size_t i = 0; i < numbers.size(); ++i) {
+    EXPECT_EQ(Under(keys_.Generation(numbers[i]).TopicPrefix("orders")), archived[i]) << i;
+  }
 }
 
 }  // namespace

@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <optional>
+
 #include "common/clock.h"
 
 namespace kb::backup {
@@ -13,20 +16,22 @@ constexpr auto kAdminTimeout = 30s;
 }  // namespace
 
 Result<std::unique_ptr<MetadataSync>> MetadataSync::Make(const Config& cfg,
-                                                         storage::ObjectStore* store) {
+                                                         storage::ObjectStore* store,
+                                                         const Clock& clock) {
   KB_ASSIGN_OR_RETURN(TopicFilter filter, TopicFilter::Make(cfg.backup));
   KB_ASSIGN_OR_RETURN(auto admin, kafka::Admin::Make(cfg.kafka.properties));
   return std::unique_ptr<MetadataSync>(
-      new MetadataSync(cfg, store, std::move(filter), std::move(admin)));
+      new MetadataSync(cfg, store, std::move(filter), std::move(admin), clock));
 }
 
 MetadataSync::MetadataSync(const Config& cfg, storage::ObjectStore* store, TopicFilter filter,
-                           std::unique_ptr<kafka::Admin> admin)
+                           std::unique_ptr<kafka::Admin> admin, const Clock& clock)
     : cfg_(cfg),
       store_(store),
       filter_(std::move(filter)),
       admin_(std::move(admin)),
-      keys_(cfg.storage.prefix) {}
+      keys_(cfg.storage.prefix),
+      clock_(&clock) {}
 
 MetadataSync::~MetadataSync() { Stop(); }
 
@@ -101,7 +106,7 @@ Status MetadataSync::SyncOffsets(const std::vector<kafka::TopicInfo>& topics) {
   for (const auto& [tp, old] : written_offsets_) {
     if (!old.empty() && !now.count(tp) && selected.count(tp.topic)) now[tp] = {};
   }
-  const int64_t t = NowMs();
+  const int64_t t = clock_->WallMs();
   for (const auto& [tp, offsets] : now) {
     auto it = written_offsets_.find(tp);
     if (it != written_offsets_.end() && it->second == offsets) continue;
@@ -119,11 +124,39 @@ Status MetadataSync::SyncOffsets(const std::vector<kafka::TopicInfo>& topics) {
       }
     }
     std::string json = layout::EncodeGroupOffsets(offsets);
-    KB_RETURN_IF_ERROR(store_->Put(keys_.ConsumerOffsetsHistory(tp.topic, tp.partition, t), json));
+    KB_ASSIGN_OR_RETURN(const int64_t at, HistoryTime(tp, t));
+    KB_RETURN_IF_ERROR(store_->Put(keys_.ConsumerOffsetsHistory(tp.topic, tp.partition, at), json));
+    last_history_ms_[tp] = at;
     KB_RETURN_IF_ERROR(store_->Put(keys_.ConsumerOffsets(tp.topic, tp.partition), json));
     written_offsets_[tp] = offsets;
   }
   return Status::OK();
+}
+
+Result<int64_t> MetadataSync::HistoryTime(const kafka::TopicPartition& tp, int64_t now) {
+  auto it = last_history_ms_.find(tp);
+  if (it == last_history_ms_.end()) {
+    // First snapshot of this process: an earlier one (or another daemon, or this host before
+    // its clock was stepped back) may have stored later times.
+    const std::string prefix = keys_.ConsumerOffsetsHistoryPrefix(tp.topic, tp.partition);
+    KB_ASSIGN_OR_RETURN(std::vector<storage::ObjectInfo> stored, storage::ListAll(*store_, prefix));
+    int64_t newest = -1;
+    for (const storage::ObjectInfo& o : stored) {
+      std::optional<layout::ParsedKey> k = keys_.Parse(o.key);
+      if (k && k->kind == layout::KeyKind::kConsumerOffsetsHistory) {
+        newest = std::max(newest, k->time_ms);
+      }
+    }
+    it = last_history_ms_.emplace(tp, newest).first;
+  }
+  if (now <= it->second) {
+    spdlog::debug(
+        "{}/{}: the wall clock ({}) is not after the newest history snapshot ({}): "
+        "naming the next one {}",
+        tp.topic, tp.partition, now, it->second, it->second + 1);
+    return it->second + 1;
+  }
+  return now;
 }
 
 Status MetadataSync::SyncTopics(const std::vector<kafka::TopicInfo>& topics) {
@@ -164,7 +197,7 @@ Status MetadataSync::SyncTopics(const std::vector<kafka::TopicInfo>& topics) {
       }
     }
     layout::TopicMetadata stamped = md;
-    stamped.updated_at_ms = NowMs();
+    stamped.updated_at_ms = clock_->WallMs();
     KB_RETURN_IF_ERROR(
         store_->Put(keys_.TopicMetadata(t.name), layout::EncodeTopicMetadata(stamped)));
     written_topics_[t.name] = md;

@@ -5,7 +5,11 @@
 //     backup's own) on the backed-up topics are written per partition to
 //     <prefix>/<topic>/<partition>/offset/consumers_offset (the JSON map group -> offset, always
 //     the latest) and, when they changed, to .../offset/history/<time ms> so a restore to an
-//     earlier time can use the offsets of that time.
+//     earlier time can use the offsets of that time. History times of a partition strictly
+//     increase whatever the wall clock does: a snapshot is named max(wall clock, newest stored
+//     snapshot + 1 ms) (the newest stored one is listed once per partition and process, before
+//     its first snapshot), so a clock that jumped back never names a snapshot before, or the
+//     same as, an older one.
 //   * Every backup.metadata_interval: <prefix>/<topic>/topic.json (topic id, partition count,
 //     replication factor, the topic's non-default configs) when it changed. A topic.json that
 //     names another topic id is left alone: the stored backup is of an older generation of the
@@ -28,6 +32,7 @@
 #include <thread>
 
 #include "backup/topic_filter.h"
+#include "common/clock.h"
 #include "common/status.h"
 #include "config/config.h"
 #include "kafka/admin.h"
@@ -39,7 +44,9 @@ namespace kb::backup {
 
 class MetadataSync {
  public:
-  static Result<std::unique_ptr<MetadataSync>> Make(const Config& cfg, storage::ObjectStore* store);
+  // `clock` (times of history snapshots and topic.json) must outlive the MetadataSync.
+  static Result<std::unique_ptr<MetadataSync>> Make(const Config& cfg, storage::ObjectStore* store,
+                                                    const Clock& clock = Clock::Real());
   ~MetadataSync();
 
   void Start();  // background rounds until Stop()
@@ -49,7 +56,9 @@ class MetadataSync {
 
  private:
   MetadataSync(const Config& cfg, storage::ObjectStore* store, TopicFilter filter,
-               std::unique_ptr<kafka::Admin> admin);
+               std::unique_ptr<kafka::Admin> admin, const Clock& clock);
+  // The name of the next history snapshot of `tp` at wall time `now`: after every stored one.
+  Result<int64_t> HistoryTime(const kafka::TopicPartition& tp, int64_t now);
   Status SyncOffsets(const std::vector<kafka::TopicInfo>& topics);
   Status SyncTopics(const std::vector<kafka::TopicInfo>& topics);
   Result<std::vector<kafka::TopicInfo>> SelectedTopics();
@@ -60,7 +69,9 @@ class MetadataSync {
   TopicFilter filter_;
   std::unique_ptr<kafka::Admin> admin_;
   layout::Keys keys_;
+  const Clock* clock_;
   std::map<kafka::TopicPartition, layout::GroupOffsets> written_offsets_;
+  std::map<kafka::TopicPartition, int64_t> last_history_ms_;  // newest snapshot time stored
   std::map<std::string, layout::TopicMetadata> written_topics_;
   std::mutex mu_;
   std::condition_variable cv_;
