@@ -75,7 +75,8 @@ Result<ops::RetentionReport> Maintenance::RunRetentionNow() {
       ops::RunRetention(*store_, keys_, *admin_,
                         {.grace = cfg_.retention.grace,
                          .deleted_topic_max_age = cfg_.retention.deleted_topic_max_age,
-                         .execute = true});
+                         .execute = true,
+                         .clock = &wall_guard_});
   if (!report.ok()) {
     spdlog::error("retention round failed: {}", report.status().ToString());
     metrics_->RetentionFailed();
@@ -125,7 +126,7 @@ Status Maintenance::WatchTopicsNow() {
       ++it;
       continue;
     }
-    KB_RETURN_IF_ERROR(generations_.MarkMissing(*it, NowMs()));
+    KB_RETURN_IF_ERROR(generations_.MarkMissing(*it, wall_guard_.Read().stamp_ms));
     it = watched_.erase(it);
   }
   return Status::OK();

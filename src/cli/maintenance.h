@@ -11,6 +11,9 @@
 // and that is now missing from the cluster is recorded as missing (Generations::MarkMissing), so
 // that when it comes back its old generation is archived before anything new is backed up.
 //
+// Retention rounds and the topic watch read the wall clock through one WallGuard made with the
+// Maintenance, so their grace periods hold in monotonic terms too while the daemon runs.
+//
 // Ownership: holds its own kafka::Admin; `store` and `metrics` must outlive it.
 // Thread-safety: Start/Stop from the owner thread; RunRetentionNow / RunVerifyNow from any one
 // thread while the loop is not running (tests).
@@ -29,6 +32,7 @@
 #include <vector>
 
 #include "backup/generations.h"
+#include "common/clock.h"
 #include "common/status.h"
 #include "config/config.h"
 #include "kafka/admin.h"
@@ -70,6 +74,9 @@ class Maintenance {
   std::unique_ptr<kafka::Admin> admin_;
   const layout::Keys keys_;
   backup::Generations generations_;
+  // Anchored when the daemon starts: a wall clock jumping forward while it runs cannot hasten a
+  // retention deletion (common/clock.h, ops/retention.h).
+  const WallGuard wall_guard_;
   std::function<std::vector<std::string>()> assigned_topics_;
   std::set<std::string> watched_;  // seen in the cluster while backed up; the loop's thread only
   std::mutex mu_;

@@ -95,7 +95,7 @@ struct TopicPlan {
 TopicPlan PlanPartitions(const std::string& topic, const TopicObjects& objects,
                          const std::map<kafka::TopicPartition, kafka::Watermarks>& marks,
                          const layout::RetentionState& old, const RetentionOptions& options,
-                         int64_t now, std::vector<PendingRange>* pending) {
+                         const WallGuard::Reading& now, std::vector<PendingRange>* pending) {
   TopicPlan plan;
   for (const auto& [partition, p] : objects.partitions) {
     auto mark = marks.find({topic, partition});
@@ -110,9 +110,9 @@ TopicPlan PlanPartitions(const std::string& topic, const TopicObjects& objects,
     for (const backup::StoredRange& r : p.ranges) {
       if (r.end >= low) break;  // holds offsets Kafka still has, and so does every later range
       auto s = seen.find({r.start, r.end});
-      const int64_t first_seen = s == seen.end() ? now : s->second;
+      const int64_t first_seen = s == seen.end() ? now.stamp_ms : s->second;
       const int64_t due = first_seen + options.grace.count();
-      if (unbroken && now >= due) {
+      if (unbroken && now.reached_ms >= due) {
         plan.deletions.push_back({.key = r.key,
                                   .topic = topic,
                                   .partition = partition,
@@ -201,8 +201,9 @@ const char* TopicStateName(TopicRetention::State state) {
 
 Result<RetentionReport> RunRetention(storage::ObjectStore& store, const layout::Keys& keys,
                                      kafka::Admin& admin, const RetentionOptions& options) {
-  const int64_t now = options.now_ms != 0 ? options.now_ms : NowMs();
-  RetentionReport report{.executed = options.execute, .now_ms = now};
+  WallGuard::Reading now{options.now_ms, options.now_ms};
+  if (options.now_ms == 0) now = options.clock ? options.clock->Read() : WallGuard().Read();
+  RetentionReport report{.executed = options.execute, .now_ms = now.reached_ms};
   KB_ASSIGN_OR_RETURN(StoreCatalog catalog, ListCatalog(store, keys, options.topics));
   KB_ASSIGN_OR_RETURN(std::vector<kafka::TopicInfo> cluster,
                       admin.ListTopics(options.kafka_timeout));
@@ -217,12 +218,12 @@ Result<RetentionReport> RunRetention(storage::ObjectStore& store, const layout::
     std::vector<PruneAction> deletions;
     auto in_cluster = present.find(topic);
     if (in_cluster == present.end()) {
-      next.missing_since_ms = old.missing_since_ms.value_or(now);
+      next.missing_since_ms = old.missing_since_ms.value_or(now.stamp_ms);
       tr.state = TopicRetention::State::kMissing;
       tr.missing_since_ms = next.missing_since_ms;
       if (options.deleted_topic_max_age) {
         tr.delete_due_ms = *next.missing_since_ms + options.deleted_topic_max_age->count();
-        if (now >= *tr.delete_due_ms) {
+        if (now.reached_ms >= *tr.delete_due_ms) {
           tr.state = TopicRetention::State::kDeleted;
           KB_ASSIGN_OR_RETURN(deletions,
                               WholeTopic(store, keys, topic,

@@ -48,6 +48,7 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/status.h"
 #include "kafka/admin.h"
 #include "layout/keys.h"
@@ -61,8 +62,14 @@ struct RetentionOptions {
   std::optional<std::chrono::milliseconds> deleted_topic_max_age;
   bool execute = false;             // false: plan only
   std::vector<std::string> topics;  // only these (each must be stored); empty: every stored topic
-  int64_t now_ms = 0;               // 0: the system clock (tests set it)
-  bool read_oldest = true;          // fill TopicRetention::oldest_timestamp_ms
+  // The time of the round. now_ms != 0 (tests): that time, for every decision and stamp.
+  // Otherwise `clock` (nullptr: a guard made for this round, which trusts the wall clock): first
+  // seen and missing-since times are stamped with its stamp_ms and a grace period or max age is
+  // due when its reached_ms got there, so that the wall clock jumping forward while the guard
+  // lives cannot hasten a deletion (common/clock.h; the daemon keeps one guard for its life).
+  int64_t now_ms = 0;
+  const WallGuard* clock = nullptr;
+  bool read_oldest = true;  // fill TopicRetention::oldest_timestamp_ms
   std::chrono::milliseconds kafka_timeout{std::chrono::seconds(30)};
   size_t parallelism = 8;  // footer reads in flight
 };
@@ -119,7 +126,7 @@ const char* TopicStateName(TopicRetention::State state);
 
 struct RetentionReport {
   bool executed = false;
-  int64_t now_ms = 0;
+  int64_t now_ms = 0;  // the round's time: what deletions were decided against (reached_ms)
   std::vector<TopicRetention> topics;  // by topic
   std::vector<PruneAction> deleted;    // deleted, or to delete in a plan; by key
   std::vector<PendingRange> pending;   // by key

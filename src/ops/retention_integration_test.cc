@@ -8,6 +8,7 @@
 #include <set>
 
 #include "backup/backup_test_util.h"
+#include "common/clock.h"
 #include "layout/retention_state.h"
 #include "ops/ops_test_util.h"
 #include "ops/retention.h"
@@ -265,6 +266,126 @@ TEST_F(RetentionIntegrationTest, MalformedStateStopsTheRoundNamingIt) {
   EXPECT_TRUE(report.status().IsCorruption()) << report.status().ToString();
   EXPECT_EQ(report.status().subject(), store_.keys().RetentionState(topic));
   EXPECT_EQ(Keys(topic).size(), 4u);  // nothing deleted
+}
+
+// Clock jumps (issue 10): the daemon reads the time through one WallGuard anchored when it
+// started; the wall clock of a FakeClock jumps under it.
+class RetentionClockJumpTest : public RetentionIntegrationTest {
+ protected:
+  Result<RetentionReport> GuardedRound(RetentionOptions o) {
+    o.clock = &guard_;
+    o.execute = true;
+    return RunRetention(store_.store(), store_.keys(), *admin_, o);
+  }
+  std::vector<layout::RetentionState::Expired> Expired(const std::string& topic) {
+    auto state =
+        layout::DecodeRetentionState("k", store_.Bytes(store_.keys().RetentionState(topic)));
+    EXPECT_TRUE(state.ok()) << state.status().ToString();
+    return state.ok() && state->expired.contains(0)
+               ? state->expired.at(0)
+               : std::vector<layout::RetentionState::Expired>{};
+  }
+  static constexpr int64_t kMin = 60'000;
+  static constexpr int64_t kHour = 3'600'000;
+  FakeClock clock_{kNow};
+  const WallGuard guard_{clock_};
+};
+
+TEST_F(RetentionClockJumpTest, ClockJumpForwardDoesNotHastenTheGrace) {
+  const std::string topic = TopicWithBackup(1, 120);
+  ASSERT_TRUE(admin_->DeleteRecords(topic, 0, 30, 30s).ok());  // [0, 29] expired
+  auto r = GuardedRound({.grace = 1h});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->pending.size(), 1u);
+  EXPECT_EQ(r->pending[0].first_seen_ms, kNow);
+
+  clock_.Advance(10min);
+  clock_.JumpWall(24h);
+  ASSERT_TRUE(admin_->DeleteRecords(topic, 0, 60, 30s).ok());  // [30, 59] expired too
+  r = GuardedRound({.grace = 1h});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->deleted.empty()) << FormatRetentionText(*r);
+  EXPECT_EQ(r->now_ms, kNow + 10 * kMin);  // what really passed
+  // A new sighting is stamped no earlier than the wall clock: its grace can only be longer.
+  EXPECT_EQ(Expired(topic), (std::vector<layout::RetentionState::Expired>{
+                                {0, 29, kNow}, {30, 59, kNow + 10 * kMin + 24 * kHour}}));
+
+  clock_.Advance(49min);
+  r = GuardedRound({.grace = 1h});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->deleted.empty()) << FormatRetentionText(*r);
+  clock_.Advance(1min);  // an hour since [0, 29] was first seen, on the monotonic clock
+  r = GuardedRound({.grace = 1h});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->deleted.size(), 1u) << FormatRetentionText(*r);
+  EXPECT_EQ(r->deleted[0].key, Seg(topic, 0, 0, 29));
+  ASSERT_EQ(r->pending.size(), 1u);
+  EXPECT_EQ(r->pending[0].key, Seg(topic, 0, 30, 59));
+}
+
+TEST_F(RetentionClockJumpTest, ClockJumpBackwardNeitherRestartsNorShortensTheGrace) {
+  const std::string topic = TopicWithBackup(1, 120);
+  ASSERT_TRUE(admin_->DeleteRecords(topic, 0, 30, 30s).ok());  // [0, 29] expired
+  ASSERT_TRUE(GuardedRound({.grace = 1h}).ok());               // first seen at kNow
+
+  clock_.Advance(30min);
+  clock_.JumpWall(-24h);
+  ASSERT_TRUE(admin_->DeleteRecords(topic, 0, 60, 30s).ok());  // [30, 59] expired too
+  auto r = GuardedRound({.grace = 1h});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->deleted.empty()) << FormatRetentionText(*r);
+  // The first sighting is kept; the new one is stamped by the monotonic clock, not a day back
+  // (which would let it go a day early once the clock is corrected).
+  EXPECT_EQ(Expired(topic), (std::vector<layout::RetentionState::Expired>{
+                                {0, 29, kNow}, {30, 59, kNow + 30 * kMin}}));
+
+  clock_.Advance(30min);  // an hour on the monotonic clock, but the wall clock says otherwise
+  r = GuardedRound({.grace = 1h});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->deleted.empty()) << FormatRetentionText(*r);
+  EXPECT_EQ(r->now_ms, kNow + kHour - 24 * kHour);
+
+  clock_.JumpWall(24h);  // corrected
+  r = GuardedRound({.grace = 1h});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->deleted.size(), 1u) << FormatRetentionText(*r);
+  EXPECT_EQ(r->deleted[0].key, Seg(topic, 0, 0, 29));
+  ASSERT_EQ(r->pending.size(), 1u);
+  EXPECT_EQ(r->pending[0].due_ms, kNow + 90 * kMin);
+
+  clock_.Advance(29min);
+  r = GuardedRound({.grace = 1h});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->deleted.empty()) << FormatRetentionText(*r);
+  clock_.Advance(1min);
+  r = GuardedRound({.grace = 1h});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->deleted.size(), 1u) << FormatRetentionText(*r);
+  EXPECT_EQ(r->deleted[0].key, Seg(topic, 0, 30, 59));
+}
+
+TEST_F(RetentionClockJumpTest, ClockJumpForwardDoesNotHastenADeletedTopicsMaxAge) {
+  const std::string topic = TopicWithBackup(1, 40);
+  ASSERT_TRUE(admin_->DeleteTopic(topic, 30s).ok());
+  const size_t stored = Keys(topic).size();
+  const RetentionOptions o{.grace = 0ms, .deleted_topic_max_age = 24h};
+  auto r = GuardedRound(o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->topics[0].missing_since_ms, kNow);
+
+  clock_.Advance(1h);
+  clock_.JumpWall(24h);  // the wall clock says the max age has passed
+  r = GuardedRound(o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->topics[0].state, TopicRetention::State::kMissing);
+  EXPECT_TRUE(r->deleted.empty()) << FormatRetentionText(*r);
+  EXPECT_EQ(Keys(topic).size(), stored + 1);  // + retention.json
+
+  clock_.Advance(23h);
+  r = GuardedRound(o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->topics[0].state, TopicRetention::State::kDeleted);
+  EXPECT_TRUE(Keys(topic).empty());
 }
 
 }  // namespace
