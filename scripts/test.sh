@@ -59,10 +59,16 @@ test/services/s3.sh start --name test >/dev/null
 services_started+=(s3)
 test/services/s3.sh start --name test-tls --tls >/dev/null
 services_started+=(s3:test-tls)
+# A secured broker (SASL_SSL and mutual-TLS listeners, src/cli/secured_cli_test.cc), started
+# alongside the plain one.
+test/services/kafka.sh start --name test-secured --security secured >/dev/null &
+secured_pid=$!
+services_started+=(kafka:test-secured)
 # Retention checks every second, so that tests whose topics have a short retention.ms see Kafka
 # delete data within seconds (src/cli/retention_daemon_test.cc).
 test/services/kafka.sh start --name test --set log.retention.check.interval.ms=1000 >/dev/null
 services_started+=(kafka)
+wait "$secured_pid" || { echo "test.sh: the secured Kafka broker did not start" >&2; exit 1; }
 # The fault proxies of the network-fault scenarios (test/chaos): built once here, started by the
 # scenarios themselves.
 test/services/faults.sh install
@@ -77,6 +83,14 @@ KB_TEST_S3_TLS_ENDPOINT=$(sed -n 's/^KB_TEST_S3_ENDPOINT=//p' "$KB_RUN_DIR/s3-te
 KB_TEST_S3_TLS_CA=$(sed -n 's/^KB_TEST_S3_CA=//p' "$KB_RUN_DIR/s3-test-tls/env")
 KB_TEST_S3_TLS_OTHER_CA=$(sed -n 's/^KB_TEST_S3_OTHER_CA=//p' "$KB_RUN_DIR/s3-test-tls/env")
 export KB_TEST_S3_TLS_ENDPOINT KB_TEST_S3_TLS_CA KB_TEST_S3_TLS_OTHER_CA
+# The secured broker's variables as KB_TEST_SECURED_* (its PLAINTEXT listener for the harness:
+# KB_TEST_SECURED_PLAIN_BOOTSTRAP).
+while IFS='=' read -r key value; do
+  case "$key" in
+    KB_TEST_KAFKA_BOOTSTRAP) export KB_TEST_SECURED_PLAIN_BOOTSTRAP="$value" ;;
+    KB_TEST_KAFKA_*) export "KB_TEST_SECURED_${key#KB_TEST_KAFKA_}=$value" ;;
+  esac
+done <"$KB_RUN_DIR/kafka-test-secured/env"
 
 if [[ -x scripts/fuzz.sh && "${KB_FUZZ_SECONDS:-15}" != 0 ]]; then
   step "fuzzing: every target for ${KB_FUZZ_SECONDS:-15}s"

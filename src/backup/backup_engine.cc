@@ -2,11 +2,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <charconv>
+#include <optional>
 #include <thread>
 
 #include "backup/partition.h"
 #include "common/error_map.h"
+#include "kafka/client.h"
 
 namespace kb::backup {
 namespace {
@@ -179,7 +182,28 @@ Status BackupEngine::Init() {
 Status BackupEngine::RefreshSubscription(bool force) {
   if (!force && SteadyClock::now() < next_metadata_refresh_) return Status::OK();
   RdKafka::Metadata* raw = nullptr;
-  RdKafka::ErrorCode ec = consumer_->metadata(true, nullptr, &raw, force ? 30000 : 10000);
+  RdKafka::ErrorCode ec = RdKafka::ERR_NO_ERROR;
+  if (force) {
+    // At start-up, in slices: a connection failure no retry fixes (refused credentials or
+    // certificates, kafka::ConnectionFailure) ends the start at once, not after 30 s.
+    const auto deadline = SteadyClock::now() + std::chrono::seconds(30);
+    for (;;) {
+      if (std::optional<Status> failure = kafka::ConnectionFailure()) {
+        return failure->WithContext("cannot connect to the Kafka cluster");
+      }
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
+      ec = consumer_->metadata(true, nullptr, &raw,
+                               static_cast<int>(std::clamp<int64_t>(left.count(), 1, 1000)));
+      if (ec == RdKafka::ERR_NO_ERROR || SteadyClock::now() >= deadline) break;
+      delete raw;
+      raw = nullptr;
+      if (ec != RdKafka::ERR__TIMED_OUT)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  } else {
+    ec = consumer_->metadata(true, nullptr, &raw, 10000);
+  }
   std::unique_ptr<RdKafka::Metadata> md(raw);
   // Counted from the answer: the request waits behind the consumer's long-polling fetch on the
   // same broker connection (up to fetch.wait.max.ms), and consuming must get the time in between.

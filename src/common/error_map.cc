@@ -61,6 +61,57 @@ Status FromKafkaError(rd_kafka_resp_err_t err, std::string_view subject, std::st
   }
 }
 
+std::optional<Status> ClassifyKafkaConnectionError(int err, std::string_view reason) {
+  const auto has = [&](std::string_view needle) {
+    return reason.find(needle) != std::string_view::npos;
+  };
+  const std::string why = " (librdkafka: " + std::string(reason) + ")";
+  if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION) {
+    if (has("certificate") || has("SSL") || has("ssl")) {
+      // librdkafka reports some TLS handshake failures as authentication errors too.
+    } else {
+      return Status::PermissionDenied(
+          "kafka.sasl.password",
+          "SASL authentication failed: a wrong kafka.sasl.password, an unknown "
+          "kafka.sasl.username, or a kafka.sasl.mechanism the user has no credentials for (the "
+          "broker does not say which)" +
+              why);
+    }
+  }
+  if (err != RD_KAFKA_RESP_ERR__SSL && err != RD_KAFKA_RESP_ERR__AUTHENTICATION &&
+      err != RD_KAFKA_RESP_ERR__TRANSPORT) {
+    return std::nullopt;
+  }
+  if (has("certificate verify failed")) {
+    return Status::PermissionDenied(
+        "kafka.ssl.ca.location",
+        "the broker's TLS certificate is not signed by a CA in kafka.ssl.ca.location (or, "
+        "without it, the system trust store)" +
+            why);
+  }
+  if (has("certificate expired")) {
+    return Status::PermissionDenied("kafka.ssl.certificate.location",
+                                    "the broker rejected the client certificate as expired" + why);
+  }
+  if (has("alert certificate unknown") || has("alert bad certificate") || has("alert unknown ca") ||
+      has("alert certificate required") || has("alert certificate revoked")) {
+    return Status::PermissionDenied(
+        "kafka.ssl.certificate.location",
+        "the broker rejected the client certificate (missing, expired, not yet valid, or signed "
+        "by a CA the broker does not trust)" +
+            why);
+  }
+  if (has("wrong version number") || has("packet length too long") || has("unknown protocol") ||
+      has("incorrect security.protocol")) {
+    return Status::FailedPrecondition(
+        "kafka.security.protocol",
+        "the broker's listener speaks another protocol than kafka.security.protocol (TLS "
+        "against a plaintext listener, or plaintext against a TLS one)" +
+            why);
+  }
+  return std::nullopt;
+}
+
 Status FromCurlError(CURLcode code, std::string_view subject, std::string_view detail) {
   std::string msg = std::string(curl_easy_strerror(code));
   if (!detail.empty()) msg += ": " + std::string(detail);

@@ -9,6 +9,7 @@
 #include <curl/curl.h>
 #include <librdkafka/rdkafka.h>
 
+#include <optional>
 #include <string_view>
 
 #include "common/status.h"
@@ -17,6 +18,13 @@ namespace kb {
 
 // librdkafka error code `err` from operation `what` (e.g. "produce") about `subject` ("topic/3").
 Status FromKafkaError(rd_kafka_resp_err_t err, std::string_view subject, std::string_view what);
+
+// A librdkafka connection error (from its error callback: `err` and its text `reason`) that no
+// retry fixes: the broker refused the SASL credentials or the client certificate, the client does
+// not trust the broker's certificate, or the listener speaks another protocol than
+// kafka.security.protocol. The Status names the config key at fault and says which case it is;
+// nullopt for every other error (a broker that is down, a timeout: retried as usual).
+std::optional<Status> ClassifyKafkaConnectionError(int err, std::string_view reason);
 
 // A transfer-level libcurl failure (no HTTP response). `detail` is the CURLOPT_ERRORBUFFER text.
 Status FromCurlError(CURLcode code, std::string_view subject, std::string_view detail);

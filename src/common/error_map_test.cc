@@ -61,3 +61,60 @@ TEST(ErrorMapTest, Errnos) {
 
 }  // namespace
 }  // namespace kb
+
+namespace kb {
+namespace {
+
+// Reason texts as librdkafka 2.8 writes them (error callback).
+TEST(ErrorMapTest, KafkaConnectionErrorsThatNoRetryFixesNameTheKeyAndTheCase) {
+  struct Case {
+    int err;
+    const char* reason;
+    const char* subject;
+    const char* says;
+  };
+  const Case cases[] = {
+      {RD_KAFKA_RESP_ERR__AUTHENTICATION,
+       "SASL authentication error: Authentication failed during authentication due to invalid "
+       "credentials with SASL mechanism SCRAM-SHA-512 (after 5ms in state AUTH_REQ)",
+       "kafka.sasl.password", "SASL authentication failed"},
+      {RD_KAFKA_RESP_ERR__SSL,
+       "SSL handshake failed: error:0A000086:SSL routines::certificate verify failed: broker "
+       "certificate could not be verified, verify that ssl.ca.location is correctly configured",
+       "kafka.ssl.ca.location", "not signed by a CA in kafka.ssl.ca.location"},
+      {RD_KAFKA_RESP_ERR__SSL,
+       "SSL handshake failed: error:0A000416:SSL routines::sslv3 alert certificate unknown: SSL "
+       "alert number 46",
+       "kafka.ssl.certificate.location", "rejected the client certificate"},
+      {RD_KAFKA_RESP_ERR__SSL,
+       "SSL handshake failed: error:0A000412:SSL routines::sslv3 alert bad certificate",
+       "kafka.ssl.certificate.location", "rejected the client certificate"},
+      {RD_KAFKA_RESP_ERR__SSL,
+       "SSL handshake failed: error:0A00010B:SSL routines::wrong version number",
+       "kafka.security.protocol", "another protocol"},
+      {RD_KAFKA_RESP_ERR__TRANSPORT,
+       "Disconnected while requesting ApiVersion: might be caused by incorrect security.protocol "
+       "configuration (connecting to a SSL listener?) or broker version is < 0.10",
+       "kafka.security.protocol", "another protocol"},
+  };
+  for (const Case& c : cases) {
+    const std::optional<Status> s = ClassifyKafkaConnectionError(c.err, c.reason);
+    ASSERT_TRUE(s.has_value()) << c.reason;
+    EXPECT_FALSE(s->IsRetryable()) << s->ToString();
+    EXPECT_EQ(s->subject(), c.subject) << s->ToString();
+    EXPECT_NE(s->message().find(c.says), std::string::npos) << s->ToString();
+    EXPECT_NE(s->message().find(c.reason), std::string::npos) << "keeps librdkafka's text";
+  }
+  // A broker that is down is retried as usual.
+  EXPECT_FALSE(ClassifyKafkaConnectionError(
+                   RD_KAFKA_RESP_ERR__TRANSPORT,
+                   "Connect to ipv4#127.0.0.1:9092 failed: Connection refused (after 0ms in state "
+                   "CONNECT)")
+                   .has_value());
+  EXPECT_FALSE(
+      ClassifyKafkaConnectionError(RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN, "1/1 brokers are down")
+          .has_value());
+}
+
+}  // namespace
+}  // namespace kb

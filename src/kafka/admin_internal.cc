@@ -1,8 +1,12 @@
 #include "kafka/admin_internal.h"
 
+#include <algorithm>
+#include <chrono>
+#include <optional>
 #include <string>
 
 #include "common/error_map.h"
+#include "kafka/client.h"
 
 namespace kb::kafka::internal {
 
@@ -75,7 +79,17 @@ Result<OptionsPtr> MakeOptions(rd_kafka_t* rk, rd_kafka_admin_op_t op,
 Result<EventPtr> WaitResult(rd_kafka_queue_t* q, std::chrono::milliseconds timeout,
                             std::string_view subject, std::string_view what) {
   // The request itself times out after `timeout`; give the result a little longer to arrive.
-  EventPtr ev(rd_kafka_queue_poll(q, static_cast<int>(timeout.count()) + 5000));
+  // Polled in slices, so that a connection failure no retry fixes (ConnectionFailure: refused
+  // credentials or certificates) ends the wait at once.
+  const auto deadline = std::chrono::steady_clock::now() + timeout + std::chrono::seconds(5);
+  EventPtr ev;
+  while (!ev) {
+    if (std::optional<Status> failure = ConnectionFailure()) return *failure;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    ev.reset(rd_kafka_queue_poll(q, static_cast<int>(std::min<int64_t>(left.count(), 250))));
+  }
   if (!ev) return Status::Retryable(subject, std::string(what) + ": no answer from the cluster");
   if (rd_kafka_resp_err_t err = rd_kafka_event_error(ev.get())) {
     return WithDetail(FromKafkaError(err, subject, what), err,

@@ -14,6 +14,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/status.h"
@@ -22,15 +23,23 @@ namespace kb::kafka {
 
 using Properties = std::map<std::string, std::string>;
 
-// librdkafka's own log lines ("%3|...|FAIL|...", CONFWARN, ...) go to spdlog's debug level, named
-// by client and facility: the tool reports what matters as its own errors. Set on every conf that
-// MakeConf builds; a client built from a C conf elsewhere calls it too.
+// librdkafka's own log lines ("%3|...|FAIL|...", CONFWARN, ...) and error events go to spdlog's
+// debug level, named by client and facility: the tool reports what matters as its own errors. An
+// error event that no retry fixes (ClassifyKafkaConnectionError: refused credentials or
+// certificates, another protocol) is kept for ConnectionFailure(). Set on every conf that MakeConf
+// builds; a client built from a C conf elsewhere calls it too.
 void RouteLogsToSpdlog(rd_kafka_conf_t* conf);
+// The first connection error of this process that no retry fixes (see RouteLogsToSpdlog), naming
+// the config key at fault; nullopt if none. Code that waits for the cluster checks it so that such
+// a failure ends the command at once instead of after its timeout. Thread-safe.
+std::optional<Status> ConnectionFailure();
 // The last line librdkafka logged at error level or worse (e.g. why a broker connection failed),
 // "" if none: added to an error about an unreachable cluster. Thread-safe.
 std::string LastLibrdkafkaError();
 
-// Builds a global conf from `props` then `overrides`; errors name the offending key.
+// Builds a global conf from `props` then `overrides`; errors name the offending key. A client
+// certificate (ssl.certificate.location) that has expired or is not yet valid is an error naming
+// that key (the broker would only say "certificate unknown").
 Result<std::unique_ptr<RdKafka::Conf>> MakeConf(const Properties& props,
                                                 const Properties& overrides = {});
 

@@ -10,6 +10,7 @@
 #include "common/error_map.h"
 #include "kafka/admin.h"
 #include "kafka/admin_internal.h"
+#include "kafka/client.h"
 
 namespace kb::kafka {
 namespace {
@@ -236,7 +237,17 @@ Result<std::map<TopicPartition, int64_t>> Admin::OffsetsForTimes(
 
 Result<std::string> Admin::ClusterId(std::chrono::milliseconds timeout) {
   KB_RETURN_IF_ERROR(internal::CheckTimeout(timeout, "cluster id"));
-  char* id = rd_kafka_clusterid(handle_->c_ptr(), static_cast<int>(timeout.count()));
+  // In slices, so that a connection failure no retry fixes (refused credentials) ends the wait.
+  const auto deadline = Clock::now() + timeout;
+  char* id = nullptr;
+  while (id == nullptr) {
+    if (std::optional<Status> failure = ConnectionFailure()) return *failure;
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) break;
+    id = rd_kafka_clusterid(handle_->c_ptr(),
+                            static_cast<int>(std::min<int64_t>(left.count(), 250)));
+  }
   if (id == nullptr) {
     return Status::Retryable("kafka", "cannot reach the Kafka cluster: no broker answered within " +
                                           std::to_string(timeout.count()) +
