@@ -168,7 +168,6 @@ Status FromErrno(int err, std::string_view subject, std::string_view what) {
       return Status::NotFound(subject, msg);
     case EACCES:
     case EPERM:
-    case EROFS:
       return Status::PermissionDenied(subject, msg);
     case EEXIST:
     case ENOTEMPTY:
@@ -176,6 +175,14 @@ Status FromErrno(int err, std::string_view subject, std::string_view what) {
     case EINTR:
     case EAGAIN:
     case ETIMEDOUT:
+      return Status::Retryable(subject, msg);
+    // A full or read-only file system (disk full, quota reached, a mount remounted read-only):
+    // the operator frees space or remounts, and the same write then succeeds. Retryable, so the
+    // backup daemon rides it out like an S3 outage (nothing committed that is not stored) and a
+    // one-shot command gives up after storage.retry_timeout, naming the path.
+    case ENOSPC:
+    case EDQUOT:
+    case EROFS:
       return Status::Retryable(subject, msg);
     case EINVAL:
     case ENAMETOOLONG:

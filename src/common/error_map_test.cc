@@ -53,10 +53,28 @@ TEST(ErrorMapTest, Errnos) {
   EXPECT_TRUE(FromErrno(ENOENT, "/x", "open").IsNotFound());
   EXPECT_TRUE(FromErrno(EACCES, "/x", "open").IsPermissionDenied());
   EXPECT_TRUE(FromErrno(EINTR, "/x", "write").IsRetryable());
-  Status s = FromErrno(ENOSPC, "/data/seg", "write");
-  EXPECT_EQ(s.code(), Status::Code::kPermanent);
-  EXPECT_EQ(s.subject(), "/data/seg");
-  EXPECT_NE(s.message().find("No space left"), std::string::npos);
+  Status io = FromErrno(EIO, "/data/seg", "write");
+  EXPECT_EQ(io.code(), Status::Code::kPermanent);
+  EXPECT_EQ(io.subject(), "/data/seg");
+  EXPECT_NE(io.message().find("Input/output error"), std::string::npos);
+}
+
+// A full or read-only file system is ridden out (freeing space or remounting fixes it), and the
+// message says which it is and where.
+TEST(ErrorMapTest, FullOrReadOnlyFileSystemIsRetryable) {
+  Status full = FromErrno(ENOSPC, "t/0/seg", "write /data/t/0/.~kbtmp-1");
+  EXPECT_TRUE(full.IsRetryable()) << full.ToString();
+  EXPECT_EQ(full.subject(), "t/0/seg");
+  EXPECT_NE(full.message().find("/data/t/0/.~kbtmp-1"), std::string::npos) << full.ToString();
+  EXPECT_NE(full.message().find("No space left on device"), std::string::npos) << full.ToString();
+  Status quota = FromErrno(EDQUOT, "t/0/seg", "write /data/x");
+  EXPECT_TRUE(quota.IsRetryable()) << quota.ToString();
+  EXPECT_NE(quota.message().find("quota"), std::string::npos) << quota.ToString();
+  Status ro = FromErrno(EROFS, "t/0/seg", "create temp file /data/x");
+  EXPECT_TRUE(ro.IsRetryable()) << ro.ToString();
+  EXPECT_NE(ro.message().find("Read-only file system"), std::string::npos) << ro.ToString();
+  // Permissions are not: the operator must act, retrying cannot help.
+  EXPECT_TRUE(FromErrno(EPERM, "/x", "open").IsPermissionDenied());
 }
 
 }  // namespace

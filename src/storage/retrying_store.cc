@@ -33,19 +33,27 @@ Status RetryingStore::Run(std::string_view what, std::string_view key,
                           const std::function<Status()>& op) {
   const auto start = clock_.now();
   std::chrono::milliseconds cap = policy_.initial_backoff;
+  bool retrying = false;  // this call has failed and counts in retrying_ops_
   for (int attempt = 1;; ++attempt) {
     Status s = op();
     if (!s.IsRetryable()) {
-      // Any answer from the store (NotFound, PermissionDenied ...) ends an outage.
-      OnSuccess();
+      // Any answer from the store (NotFound, PermissionDenied ...) ends an outage, unless another
+      // operation is still being retried (a full disk takes a large Put, not a small one).
+      OnAnswer(retrying);
       return s;
     }
-    OnFailure(what, key, s);
+    OnFailure(what, key, s, !retrying);
+    retrying = true;
     auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - start);
     std::chrono::milliseconds wait = Jitter(cap);
     const bool out_of_attempts = policy_.max_attempts > 0 && attempt >= policy_.max_attempts;
     const bool out_of_time = policy_.deadline.count() > 0 && elapsed + wait >= policy_.deadline;
     if (out_of_attempts || out_of_time) {
+      {
+        // Giving up is no answer: the outage lasts until some operation gets one.
+        std::lock_guard lock(mu_);
+        --retrying_ops_;
+      }
       return s.WithContext("gave up after " + std::to_string(attempt) + " attempts in " +
                            std::to_string(elapsed.count()) + " ms (storage.retry_timeout " +
                            std::to_string(policy_.deadline.count()) + " ms)");
@@ -61,9 +69,11 @@ Status RetryingStore::Run(std::string_view what, std::string_view key,
   }
 }
 
-void RetryingStore::OnFailure(std::string_view what, std::string_view key, const Status& s) {
+void RetryingStore::OnFailure(std::string_view what, std::string_view key, const Status& s,
+                              bool first_of_call) {
   const auto now = clock_.now();
   std::lock_guard lock(mu_);
+  if (first_of_call) ++retrying_ops_;
   last_error_ = std::string(what) + " " + std::string(key) + ": " + s.ToString();
   ++failed_attempts_;
   if (!failing_since_) {
@@ -82,9 +92,10 @@ void RetryingStore::OnFailure(std::string_view what, std::string_view key, const
   }
 }
 
-void RetryingStore::OnSuccess() {
+void RetryingStore::OnAnswer(bool was_retrying) {
   std::lock_guard lock(mu_);
-  if (!failing_since_) return;
+  if (was_retrying) --retrying_ops_;
+  if (!failing_since_ || retrying_ops_ > 0) return;
   spdlog::info(
       "store {} answers again after {} ms ({} failed attempts)", inner_->Describe(),
       std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - *failing_since_).count(),

@@ -8,11 +8,14 @@
 // policy without limits (the backup daemon's) retries until the store answers.
 //
 // Reporting: an outage is logged when it starts (warning), then at most once a minute while it
-// lasts (warning, with how long and how many attempts), and once when any operation succeeds
-// again (info); single attempts are debug lines. Outage() tells how long the store has been
-// failing, for /healthz and metrics.
-// All ObjectStore operations are idempotent (Put overwrites with the same bytes, Delete ignores
-// missing keys, List pages are addressed by token), so repeating them is safe.
+// lasts (warning, with how long and how many attempts), and once when it ends (info); single
+// attempts are debug lines. An outage lasts from the first failed attempt until an operation gets
+// an answer (success, NotFound ...) while no other operation is still being retried: on a full
+// disk small Puts and reads may succeed while a large Put keeps failing, and the store is still
+// failing for the caller waiting on that Put. A call that gives up does not end the outage.
+// Outage() tells how long the store has been failing, for /healthz and metrics. All ObjectStore
+// operations are idempotent (Put overwrites with the same bytes, Delete ignores missing keys, List
+// pages are addressed by token), so repeating them is safe.
 //
 // Thread-safety: as thread-safe as the wrapped store; the retry state is per call.
 #pragma once
@@ -49,8 +52,8 @@ inline RetryPolicy RetryPolicy::Unlimited() {
 
 // The store's state as the retry layer sees it.
 struct StoreOutage {
-  bool failing = false;                   // the last attempt of some operation failed, and none
-                                          // succeeded since
+  bool failing = false;                   // an attempt failed, and no operation got an answer
+                                          // since while none was being retried
   std::chrono::milliseconds duration{0};  // since the first of those failures
   std::string last_error;                 // of the last failed attempt
   uint64_t failed_attempts = 0;           // in this outage
@@ -83,8 +86,10 @@ class RetryingStore : public ObjectStore {
   StoreOutage Outage() const;
 
  private:
-  void OnFailure(std::string_view what, std::string_view key, const Status& s);
-  void OnSuccess();
+  // `first_of_call`: the call's first failed attempt (it then counts in retrying_ops_).
+  void OnFailure(std::string_view what, std::string_view key, const Status& s, bool first_of_call);
+  // A call got an answer (success or a non-retryable Status); `was_retrying`: after failures.
+  void OnAnswer(bool was_retrying);
 
   // Runs `op` until it returns a non-retryable Status (or retries run out); returns that Status.
   Status Run(std::string_view what, std::string_view key, const std::function<Status()>& op);
@@ -99,6 +104,7 @@ class RetryingStore : public ObjectStore {
   std::string last_error_;
   uint64_t failed_attempts_ = 0;
   uint64_t retries_total_ = 0;
+  int retrying_ops_ = 0;  // calls between their first failed attempt and their end
 };
 
 }  // namespace kb::storage

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <deque>
+#include <thread>
 
 namespace kb::storage {
 namespace {
@@ -182,6 +184,54 @@ TEST_F(RetryingStoreTest, OutageLastsFromTheFirstFailureUntilAnyAnswer) {
   EXPECT_NE(o.last_error.find("timeout"), std::string::npos) << o.last_error;
   inner_->script = {Status::NotFound("k", "no such key")};  // an answer, if not a success
   EXPECT_TRUE(store.Get("k").status().IsNotFound());
+  EXPECT_FALSE(store.Outage().failing);
+  EXPECT_EQ(store.Outage().failed_attempts, 0u);
+}
+
+// A store on a disk that is full for large objects: Puts of "big" fail while `full` is set, every
+// other operation succeeds.
+class NearlyFullStore : public ObjectStore {
+ public:
+  std::atomic<bool> full{true};
+  std::atomic<int> big_attempts{0};
+  Status Put(const std::string& key, std::string_view) override {
+    if (key != "big") return Status::OK();
+    ++big_attempts;
+    if (full) return Status::Retryable(key, "write /data/.~kbtmp-1: No space left on device");
+    return Status::OK();
+  }
+  Result<std::string> Get(const std::string&) override { return std::string("data"); }
+  Result<std::string> GetRange(const std::string&, uint64_t, uint64_t) override {
+    return std::string("d");
+  }
+  Result<uint64_t> Head(const std::string&) override { return uint64_t{4}; }
+  Result<ListPage> List(const std::string&, const std::string&, size_t) override {
+    return ListPage{};
+  }
+  Status Delete(const std::vector<std::string>&) override { return Status::OK(); }
+  std::string Describe() const override { return "nearly-full://"; }
+};
+
+TEST(RetryingStoreOutageTest, OtherAnswersDoNotEndAnOutageWhileAnOperationIsStillRetried) {
+  auto inner = std::make_unique<NearlyFullStore>();
+  NearlyFullStore* disk = inner.get();
+  RetryingStore store(std::move(inner), {.max_attempts = 0,
+                                         .initial_backoff = milliseconds(1),
+                                         .max_backoff = milliseconds(2),
+                                         .deadline = milliseconds(0)});
+  std::thread writer([&] { EXPECT_TRUE(store.Put("big", "segment").ok()); });
+  while (disk->big_attempts < 3) std::this_thread::sleep_for(milliseconds(1));
+  ASSERT_TRUE(store.Outage().failing);
+  // Small objects still fit and reads work: the outage goes on while "big" is retried.
+  EXPECT_TRUE(store.Put("small", "{}").ok());
+  EXPECT_TRUE(store.Get("small").ok());
+  EXPECT_TRUE(store.List("", "", 10).ok());
+  StoreOutage o = store.Outage();
+  EXPECT_TRUE(o.failing);
+  EXPECT_NE(o.last_error.find("No space left on device"), std::string::npos) << o.last_error;
+  EXPECT_NE(o.last_error.find("put big"), std::string::npos) << o.last_error;
+  disk->full = false;  // space freed
+  writer.join();
   EXPECT_FALSE(store.Outage().failing);
   EXPECT_EQ(store.Outage().failed_attempts, 0u);
 }

@@ -114,6 +114,13 @@ Status LocalStore::SyncFile(int fd, const std::string& path, const std::string& 
   return Status::OK();
 }
 
+void LocalStore::RemoveUnlinkedTempFiles() {
+  std::lock_guard lock(unlinked_mu_);
+  std::erase_if(unlinked_tmp_, [](const std::string& tmp) {
+    return ::unlink(tmp.c_str()) == 0 || errno == ENOENT;
+  });
+}
+
 Status LocalStore::Put(const std::string& key, std::string_view data) {
   return PutParts(key, std::span<const std::string_view>(&data, 1));
 }
@@ -121,6 +128,7 @@ Status LocalStore::Put(const std::string& key, std::string_view data) {
 Status LocalStore::PutParts(const std::string& key, std::span<const std::string_view> parts) {
   KB_RETURN_IF_ERROR(ValidateKey(key));
   KB_ASSIGN_OR_RETURN(auto names, local::EncodeKey(key));
+  RemoveUnlinkedTempFiles();
   Status status;
   for (int attempt = 0; attempt < kMaxPutAttempts; ++attempt) {
     bool retry = false;
@@ -183,7 +191,11 @@ Status LocalStore::PutOnce(const std::string& key, const std::vector<std::string
                            : FromErrno(err, key, "rename " + tmp + " to " + path);
   }
   if (!status.ok()) {
-    ::unlink(tmp.c_str());
+    // On a file system remounted read-only the unlink fails too: the next Put tries again.
+    if (::unlink(tmp.c_str()) != 0 && errno != ENOENT) {
+      std::lock_guard lock(unlinked_mu_);
+      unlinked_tmp_.push_back(tmp);
+    }
     return status;
   }
   // NotFound: a concurrent Delete already removed the object and pruned its directory, which is

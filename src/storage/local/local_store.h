@@ -19,16 +19,22 @@
 // Thread-safety: every method may be called concurrently, also from several processes on one root;
 // a Put racing a Delete that prunes its directory retries internally.
 // Failure contract: errno values are mapped by FromErrno with the key as subject and the path in
-// the message (missing files are NotFound, EACCES/EROFS PermissionDenied, ENOSPC/EIO Permanent
-// ...). The root is not checked for write permission at Open, so a read-only backup can be restored
-// from; the first Put reports PermissionDenied instead.
+// the message (missing files are NotFound, EACCES PermissionDenied, EIO Permanent ...). A full or
+// read-only file system (ENOSPC, EDQUOT, EROFS) is Retryable: the retry layer rides it out until
+// space is freed or the mount is writable again. A Put failing anywhere (create, write, fsync,
+// rename) removes its temp file before it returns (on a read-only file system, where that fails
+// too, the next Put does), so a failed Put leaves no object and no partial file behind (at most
+// empty directories, which List never shows). The root is not checked for
+// write permission at Open, so a read-only backup can be listed and read; the first Put fails.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "storage/object_store.h"
 
@@ -81,6 +87,8 @@ class LocalStore : public ObjectStore {
   // One attempt; sets *retry when a concurrent Delete removed a directory under it.
   Status PutOnce(const std::string& key, const std::vector<std::string>& names,
                  std::span<const std::string_view> parts, bool* retry);
+  // Tries again to remove the temp files of failed Puts whose unlink failed (EROFS).
+  void RemoveUnlinkedTempFiles();
   Status SyncDir(const std::string& dir, const std::string& subject);
   Status SyncFile(int fd, const std::string& path, const std::string& subject);
 
@@ -88,6 +96,8 @@ class LocalStore : public ObjectStore {
   const LocalStoreOptions options_;
   std::atomic<uint64_t> file_syncs_{0};
   std::atomic<uint64_t> dir_syncs_{0};
+  std::mutex unlinked_mu_;
+  std::vector<std::string> unlinked_tmp_;  // guarded by unlinked_mu_
 };
 
 }  // namespace kb::storage

@@ -14,6 +14,7 @@
 
 #include "storage/store_conformance.h"
 #include "testing/test_env.h"
+#include "testing/tmpfs_mount.h"
 
 namespace kb::storage {
 namespace {
@@ -191,6 +192,60 @@ TEST_F(LocalStoreTest, PutLeavesNoTempFileBehind) {
     names.push_back(e.path().filename());
   }
   EXPECT_EQ(names, std::vector<std::string>{"k"});
+}
+
+// Temp files (".~kbtmp-...") anywhere under `root`.
+std::vector<std::string> TempFilesUnder(const std::string& root) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::recursive_directory_iterator(root)) {
+    if (e.path().filename().string().find("~kbtmp") != std::string::npos) out.push_back(e.path());
+  }
+  return out;
+}
+
+// A full or read-only file system (a 1 MiB tmpfs): Put is Retryable naming the file and the
+// cause, leaves no object and no partial file, and succeeds once there is room (writable) again.
+TEST_F(LocalStoreTest, FullOrReadOnlyFileSystemIsRetryableAndLeavesNoPartialFile) {
+  const std::string mnt = tmp_.path() + "/mnt";
+  ASSERT_TRUE(fs::create_directory(mnt));
+  std::string why;
+  auto mount = kb::testing::TmpfsMount::Mount(mnt, "1m", &why);
+  if (mount == nullptr) GTEST_SKIP() << why;
+  auto store = Open(mnt + "/s");
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Put("a/small", "x").ok());
+
+  const std::string big(4 << 20, 'b');
+  Status full = store->Put("a/big", big);
+  EXPECT_TRUE(full.IsRetryable()) << full.ToString();
+  EXPECT_EQ(full.subject(), "a/big");
+  EXPECT_NE(full.message().find("No space left on device"), std::string::npos) << full.ToString();
+  EXPECT_NE(full.message().find(store->root() + "/a/.~kbtmp-"), std::string::npos)
+      << full.ToString();
+  EXPECT_TRUE(store->Get("a/big").status().IsNotFound());
+  auto all = ListAll(*store, "");
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  EXPECT_EQ(*all, (std::vector<ObjectInfo>{{"a/small", 1}}));
+  EXPECT_EQ(TempFilesUnder(store->root()), std::vector<std::string>{});
+  // The failed Put gave its space back: a smaller object fits.
+  ASSERT_TRUE(store->Put("a/medium", std::string(256 << 10, 'm')).ok());
+
+  ASSERT_EQ(mount->RemountReadOnly(), "");
+  Status ro = store->Put("a/c", "v");
+  EXPECT_TRUE(ro.IsRetryable()) << ro.ToString();
+  EXPECT_NE(ro.message().find("Read-only file system"), std::string::npos) << ro.ToString();
+  EXPECT_NE(ro.message().find(store->root() + "/a/"), std::string::npos) << ro.ToString();
+  EXPECT_TRUE(store->Delete({"a/small"}).IsRetryable());
+  auto small = store->Get("a/small");  // reads go on
+  ASSERT_TRUE(small.ok()) << small.status().ToString();
+  EXPECT_EQ(*small, "x");
+
+  ASSERT_EQ(mount->RemountWritable("1m"), "");
+  ASSERT_TRUE(store->Put("a/c", "v").ok());
+  all = ListAll(*store, "");
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  EXPECT_EQ(all->size(), 3u);
+  EXPECT_EQ(TempFilesUnder(store->root()), std::vector<std::string>{});
 }
 
 TEST_F(LocalStoreTest, KeysMapToReadablePathsAndRoundTrip) {
