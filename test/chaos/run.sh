@@ -6,7 +6,9 @@
 #                                restore runs killed 1-3 times each, corruption of every object
 #                                kind 3 times, every network fault kind 5 times under backup and
 #                                under restore plus the permanent faults, the broker stopped for
-#                                30 s and killed -9 under backup and under restore
+#                                30 s and killed -9 under backup and under restore, 5 rounds of
+#                                a full and a read-only local store (a tmpfs: needs root, else
+#                                that scenario is skipped)
 #   test/chaos/run.sh --short    what CI runs (a few iterations per scenario; ctest does too)
 #   test/chaos/run.sh --seed N   another seed (default 1); the same seed injects the same faults
 #
@@ -58,10 +60,10 @@ fi
 export KB_CHAOS_SEED="$seed"
 if ((short)); then
   export KB_CHAOS_BACKUP_KILLS=3 KB_CHAOS_RESTORE_KILLS=2 KB_CHAOS_CORRUPTION_ROUNDS=1
-  export KB_CHAOS_NETWORK_ROUNDS=1
+  export KB_CHAOS_NETWORK_ROUNDS=1 KB_CHAOS_DISK_FULL_ROUNDS=1
 else
   export KB_CHAOS_BACKUP_KILLS=25 KB_CHAOS_RESTORE_KILLS=50 KB_CHAOS_CORRUPTION_ROUNDS=3
-  export KB_CHAOS_NETWORK_ROUNDS=5
+  export KB_CHAOS_NETWORK_ROUNDS=5 KB_CHAOS_DISK_FULL_ROUNDS=5
 fi
 export KB_CHAOS_BROKER_DOWN_SECONDS="${KB_CHAOS_BROKER_DOWN_SECONDS:-30}"
 report="$root/build/chaos-report.md"
@@ -71,7 +73,8 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
 export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$root/test/lsan.supp}"
 echo "chaos: seed $seed, $KB_CHAOS_BACKUP_KILLS backup kills per record mix," \
   "$KB_CHAOS_RESTORE_KILLS restore runs, $KB_CHAOS_CORRUPTION_ROUNDS corruption round(s)," \
-  "$KB_CHAOS_NETWORK_ROUNDS network fault round(s), broker down ${KB_CHAOS_BROKER_DOWN_SECONDS}s" >&2
+  "$KB_CHAOS_NETWORK_ROUNDS network fault round(s), broker down ${KB_CHAOS_BROKER_DOWN_SECONDS}s," \
+  "$KB_CHAOS_DISK_FULL_ROUNDS disk-full/read-only round(s)" >&2
 log="$root/build/chaos.log"
 set +e
 timeout "${KB_CHAOS_TIMEOUT:-3600}" "$binary" --gtest_brief=1 >"$log" 2>&1
