@@ -20,6 +20,7 @@
 #include "metrics/metrics_server.h"
 #include "metrics/retention_metrics.h"
 #include "storage/factory/open_store.h"
+#include "storage/local/local_store.h"
 #include "storage/retrying_store.h"
 
 namespace kb::cli {
@@ -61,6 +62,20 @@ class MetricsObserver : public backup::EngineObserver {
   metrics::BackupMetrics& m_;
 };
 
+// The temp files of Puts a crash interrupted (never listed, but they take space); an hour old, so
+// no Put of another process on the same directory is still writing them. Not fatal: on a
+// read-only or full file system the backup rides that out as it writes.
+void RemoveStaleTempFiles(storage::LocalStore& store) {
+  auto removed = store.CleanupTempFiles(std::chrono::hours(1));
+  if (!removed.ok()) {
+    spdlog::warn("could not remove stale temp files of {}: {}", store.Describe(),
+                 removed.status().ToString());
+  } else if (*removed > 0) {
+    spdlog::info("removed {} stale temp file(s) of interrupted writes from {}", *removed,
+                 store.Describe());
+  }
+}
+
 }  // namespace
 
 Status RunBackup(const Config& cfg, bool once) {
@@ -73,6 +88,9 @@ Status RunBackup(const Config& cfg, bool once) {
       storage::OpenStore(
           cfg.storage,
           [&](auto inner) {
+            if (auto* local = dynamic_cast<storage::LocalStore*>(inner.get())) {
+              RemoveStaleTempFiles(*local);
+            }
             return std::unique_ptr<storage::ObjectStore>(
                 std::make_unique<metrics::MeteredStore>(std::move(inner), metrics));
           },

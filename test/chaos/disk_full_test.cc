@@ -7,10 +7,12 @@
 // once. After each fault the daemon goes on by itself (healthy again, new records stored). At the
 // end a `backup --once` on a full disk fails after storage.retry_timeout naming the file and the
 // cause; with room again it finishes the job: every committed record is in the store exactly once,
-// no temp file is left, and `verify` finds nothing wrong.
+// no temp file is left (also not the stale one of an earlier crash, removed at the daemon's
+// start), and `verify` finds nothing wrong.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -231,11 +233,19 @@ TEST_F(DiskFullTest, DaemonRidesOutAFullOrReadOnlyStoreAndLosesNothing) {
   const std::string config = dir.path() + "/kb.yaml";
   WriteConfig(config, "5m");
 
+  // The temp file of a Put a crash interrupted two hours ago: the daemon removes it at start.
+  const std::string stale = store_root_ + "/chaos/.~kbtmp-00000000000000ff";
+  fs::create_directories(store_root_ + "/chaos");
+  std::ofstream(stale) << "half an object";
+  const timeval two_hours_ago[2] = {{::time(nullptr) - 7200, 0}, {::time(nullptr) - 7200, 0}};
+  ASSERT_EQ(::utimes(stale.c_str(), two_hours_ago), 0);
+
   TrackingProducer producer(bootstrap_, topic_, Mix::kPlain, Seed());
   pid_t pid = SpawnLogged({KB_BINARY, "--config", config, "backup"}, log_);
   ASSERT_GT(pid, 0);
   cli::testing::Reaper reaper{pid};
   ASSERT_TRUE(WaitUntil([&] { return Stored() > 0; }, 60s)) << ReadFile(log_);
+  EXPECT_FALSE(fs::exists(stale)) << ReadFile(log_);
 
   for (int round = 0; round < rounds; ++round) {
     std::unique_ptr<Filler> filler;

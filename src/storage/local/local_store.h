@@ -72,7 +72,8 @@ class LocalStore : public ObjectStore {
   std::string Describe() const override;
 
   // Removes temp files of interrupted Puts last modified more than `max_age` ago; returns how
-  // many. Call it at startup; a zero max_age would race Puts in progress.
+  // many. Call it at startup (`backup` does, with an hour); a zero max_age would race Puts in
+  // progress.
   Result<size_t> CleanupTempFiles(std::chrono::seconds max_age);
 
   // The absolute root directory.
