@@ -162,6 +162,19 @@ class DiskFullTest : public ::testing::Test {
         },
         30s);
     EXPECT_TRUE(unhealthy) << "/healthz: " << health.status << " " << health.body;
+    if (hold_ > 0s) {
+      // A longer fault: the daemon stays up, its buffer fills, and the log repeats the cause
+      // about once a minute.
+      std::this_thread::sleep_for(hold_);
+      if (hold_ >= 65s) {
+        const std::string l = log_since();
+        const size_t still = l.find("still failing");
+        EXPECT_NE(still, std::string::npos) << l;
+        if (still != std::string::npos) {
+          EXPECT_NE(l.find(cause, still), std::string::npos) << l.substr(still);
+        }
+      }
+    }
     EXPECT_TRUE(Alive(pid)) << "the daemon ended on '" << cause << "': " << log_since();
     // Only whole objects of produced records, each once.
     producer.Pause();
@@ -206,6 +219,7 @@ class DiskFullTest : public ::testing::Test {
   std::string store_root_;
   std::string address_;
   std::string log_;
+  std::chrono::seconds hold_{0};  // how long a fault lasts beyond the checks
   Config cfg_;
   ScenarioResult result_{.scenario = "local store full / read-only"};
 };
@@ -214,6 +228,9 @@ TEST_F(DiskFullTest, DaemonRidesOutAFullOrReadOnlyStoreAndLosesNothing) {
   bootstrap_ = testing::RequireEnv("KB_TEST_KAFKA_BOOTSTRAP");
   ASSERT_FALSE(bootstrap_.empty());
   const int rounds = Iterations("DISK_FULL_ROUNDS", 1);
+  // KB_CHAOS_DISK_FULL_HOLD: seconds each fault lasts beyond its checks (default 0; 65 or more
+  // also checks the once-a-minute log line).
+  hold_ = std::chrono::seconds(Iterations("DISK_FULL_HOLD", 0));
   const auto started = std::chrono::steady_clock::now();
 
   testing::TempDir dir;
