@@ -186,9 +186,10 @@ Status BackupEngine::RefreshSubscription(bool force) {
   if (force) {
     // At start-up, in slices: a connection failure no retry fixes (refused credentials or
     // certificates, kafka::ConnectionFailure) ends the start at once, not after 30 s.
+    const auto wait_start = std::chrono::steady_clock::now();
     const auto deadline = SteadyClock::now() + std::chrono::seconds(30);
     for (;;) {
-      if (std::optional<Status> failure = kafka::ConnectionFailure()) {
+      if (std::optional<Status> failure = kafka::ConnectionFailure(wait_start)) {
         return failure->WithContext("cannot connect to the Kafka cluster");
       }
       const auto left =

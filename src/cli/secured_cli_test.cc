@@ -60,11 +60,14 @@ std::vector<Access> Accesses() {
   };
 }
 
+// The store is <store_dir>/store (default: <dir>/store).
 std::string WriteConfig(const std::string& dir, const std::string& kafka_yaml,
-                        const std::string& topic) {
+                        const std::string& topic, const std::string& store_dir = "") {
   const std::string path = dir + "/kb.yaml";
   std::ofstream(path) << "kafka:\n"
-                      << kafka_yaml << "storage:\n  local:\n    path: " << dir << "/store\n"
+                      << kafka_yaml
+                      << "storage:\n  local:\n    path: " << (store_dir.empty() ? dir : store_dir)
+                      << "/store\n"
                       << "backup:\n  group_id: " << topic << "-backup\n  topics: [" << topic
                       << "]\n  segment:\n    max_age: 300ms\n  metadata_interval: 1s\n";
   return path;
@@ -171,15 +174,31 @@ TEST(SecuredClusterTest, ARefusedConnectionEndsTheCommandAtOnceNamingTheCause) {
        "  bootstrap.servers: " + Env("MTLS_BOOTSTRAP") + "\n  security.protocol: PLAINTEXT\n",
        "kafka.security.protocol", "another protocol"},
   };
+  // A backup to restore from (through the harness' plaintext listener), so that a restore gets as
+  // far as connecting to the cluster.
+  kb::testing::TempDir backed_up;
+  const std::string topic = kb::testing::UniqueName("sec-refused");
+  {
+    auto admin = kafka::Admin::Make({{"bootstrap.servers", Env("PLAIN_BOOTSTRAP")}});
+    ASSERT_TRUE(admin.ok());
+    ASSERT_TRUE((*admin)->CreateTopic({topic, 2, 1, {}}, 30s).ok());
+    Produce(topic, 0, 10);
+    const std::string config = WriteConfig(
+        backed_up.path(), "  bootstrap.servers: " + Env("PLAIN_BOOTSTRAP") + "\n", topic);
+    const cli::testing::Ran once = cli::testing::Run(
+        KB_BINARY, {"--config", config, "backup", "--once"}, backed_up.path() + "/once.log", 2min);
+    ASSERT_EQ(once.code, 0) << once.output;
+  }
   for (const Case& c : cases) {
     for (const char* command : {"backup", "restore", "status"}) {
       SCOPED_TRACE(std::string(c.name) + ", " + command);
       kb::testing::TempDir dir;
-      const std::string topic = kb::testing::UniqueName("sec-refused");
-      const std::string config = WriteConfig(dir.path(), c.kafka_yaml, topic);
+      const std::string config = WriteConfig(dir.path(), c.kafka_yaml, topic, backed_up.path());
       std::vector<std::string> args = {"--config", config, command};
       if (std::string_view(command) == "backup") args.push_back("--once");
-      if (std::string_view(command) == "restore") args.insert(args.end(), {"--topic", topic});
+      if (std::string_view(command) == "restore") {
+        args.insert(args.end(), {"--topic", topic, "--rename", topic + "=" + topic + "-r"});
+      }
       const auto t0 = std::chrono::steady_clock::now();
       const cli::testing::Ran ran =
           cli::testing::Run(KB_BINARY, args, dir.path() + "/run.log", 2min);

@@ -67,7 +67,7 @@ std::optional<Status> ClassifyKafkaConnectionError(int err, std::string_view rea
   };
   const std::string why = " (librdkafka: " + std::string(reason) + ")";
   if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION) {
-    if (has("certificate") || has("SSL") || has("ssl")) {
+    if (has("SSL routines") || has("certificate")) {
       // librdkafka reports some TLS handshake failures as authentication errors too.
     } else {
       return Status::PermissionDenied(
@@ -102,7 +102,7 @@ std::optional<Status> ClassifyKafkaConnectionError(int err, std::string_view rea
             why);
   }
   if (has("wrong version number") || has("packet length too long") || has("unknown protocol") ||
-      has("incorrect security.protocol")) {
+      has("incorrect security.protocol") || has("connecting to a PLAINTEXT broker listener")) {
     return Status::FailedPrecondition(
         "kafka.security.protocol",
         "the broker's listener speaks another protocol than kafka.security.protocol (TLS "
@@ -110,6 +110,16 @@ std::optional<Status> ClassifyKafkaConnectionError(int err, std::string_view rea
             why);
   }
   return std::nullopt;
+}
+
+std::optional<Status> ClassifyKafkaConnectionLog(std::string_view line) {
+  int err = RD_KAFKA_RESP_ERR__TRANSPORT;
+  if (line.find("SASL authentication error") != std::string_view::npos) {
+    err = RD_KAFKA_RESP_ERR__AUTHENTICATION;
+  } else if (line.find("SSL") != std::string_view::npos) {
+    err = RD_KAFKA_RESP_ERR__SSL;
+  }
+  return ClassifyKafkaConnectionError(err, line);
 }
 
 Status FromCurlError(CURLcode code, std::string_view subject, std::string_view detail) {

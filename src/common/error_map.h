@@ -25,6 +25,9 @@ Status FromKafkaError(rd_kafka_resp_err_t err, std::string_view subject, std::st
 // kafka.security.protocol. The Status names the config key at fault and says which case it is;
 // nullopt for every other error (a broker that is down, a timeout: retried as usual).
 std::optional<Status> ClassifyKafkaConnectionError(int err, std::string_view reason);
+// The same for a line librdkafka logged at error level (its log callback runs on its own threads,
+// while error events wait for the application to poll): the kind of error is read from the text.
+std::optional<Status> ClassifyKafkaConnectionLog(std::string_view line);
 
 // A transfer-level libcurl failure (no HTTP response). `detail` is the CURLOPT_ERRORBUFFER text.
 Status FromCurlError(CURLcode code, std::string_view subject, std::string_view detail);

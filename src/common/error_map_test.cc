@@ -93,8 +93,9 @@ TEST(ErrorMapTest, KafkaConnectionErrorsThatNoRetryFixesNameTheKeyAndTheCase) {
   };
   const Case cases[] = {
       {RD_KAFKA_RESP_ERR__AUTHENTICATION,
-       "SASL authentication error: Authentication failed during authentication due to invalid "
-       "credentials with SASL mechanism SCRAM-SHA-512 (after 5ms in state AUTH_REQ)",
+       "sasl_ssl://127.0.0.1:46533/bootstrap: SASL authentication error: Authentication failed "
+       "during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512 (after "
+       "5ms in state AUTH_REQ)",
        "kafka.sasl.password", "SASL authentication failed"},
       {RD_KAFKA_RESP_ERR__SSL,
        "SSL handshake failed: error:0A000086:SSL routines::certificate verify failed: broker "
@@ -123,6 +124,25 @@ TEST(ErrorMapTest, KafkaConnectionErrorsThatNoRetryFixesNameTheKeyAndTheCase) {
     EXPECT_NE(s->message().find(c.says), std::string::npos) << s->ToString();
     EXPECT_NE(s->message().find(c.reason), std::string::npos) << "keeps librdkafka's text";
   }
+  // From librdkafka's log lines (the kind read from the text).
+  const std::optional<Status> auth = ClassifyKafkaConnectionLog(
+      "sasl_ssl://127.0.0.1:46533/bootstrap: SASL authentication error: Authentication failed "
+      "during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512");
+  ASSERT_TRUE(auth.has_value());
+  EXPECT_EQ(auth->subject(), "kafka.sasl.password");
+  const std::optional<Status> alert = ClassifyKafkaConnectionLog(
+      "ssl://127.0.0.1:38119/bootstrap: Receive failed: error:0A000412:SSL routines::sslv3 alert "
+      "bad certificate: SSL alert number 42 (after 0ms in state APIVERSION_QUERY)");
+  ASSERT_TRUE(alert.has_value());
+  EXPECT_EQ(alert->subject(), "kafka.ssl.certificate.location");
+  const std::optional<Status> plaintext = ClassifyKafkaConnectionLog(
+      "ssl://127.0.0.1:53623/bootstrap: SSL handshake failed: Disconnected: connecting to a "
+      "PLAINTEXT broker listener? (after 1ms in state SSL_HANDSHAKE)");
+  ASSERT_TRUE(plaintext.has_value());
+  EXPECT_EQ(plaintext->subject(), "kafka.security.protocol");
+  EXPECT_FALSE(ClassifyKafkaConnectionLog("127.0.0.1:9092/bootstrap: Connect to ipv4#127.0.0.1:"
+                                          "9092 failed: Connection refused")
+                   .has_value());
   // A broker that is down is retried as usual.
   EXPECT_FALSE(ClassifyKafkaConnectionError(
                    RD_KAFKA_RESP_ERR__TRANSPORT,

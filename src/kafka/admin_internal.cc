@@ -81,10 +81,11 @@ Result<EventPtr> WaitResult(rd_kafka_queue_t* q, std::chrono::milliseconds timeo
   // The request itself times out after `timeout`; give the result a little longer to arrive.
   // Polled in slices, so that a connection failure no retry fixes (ConnectionFailure: refused
   // credentials or certificates) ends the wait at once.
-  const auto deadline = std::chrono::steady_clock::now() + timeout + std::chrono::seconds(5);
+  const auto wait_start = std::chrono::steady_clock::now();
+  const auto deadline = wait_start + timeout + std::chrono::seconds(5);
   EventPtr ev;
   while (!ev) {
-    if (std::optional<Status> failure = ConnectionFailure()) return *failure;
+    if (std::optional<Status> failure = ConnectionFailure(wait_start)) return *failure;
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) break;

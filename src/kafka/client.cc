@@ -17,11 +17,22 @@ std::mutex g_last_error_mu;
 std::string* g_last_error = new std::string();  // never destroyed: librdkafka threads may log late
 // Guarded by g_last_error_mu; never destroyed, as above.
 std::optional<Status>* g_connection_failure = new std::optional<Status>();
+std::chrono::steady_clock::time_point g_connection_failure_at;  // guarded by g_last_error_mu
+
+void RecordLocked(std::optional<Status> failure) {
+  if (!failure) return;
+  *g_connection_failure = std::move(failure);
+  g_connection_failure_at = std::chrono::steady_clock::now();
+}
 
 void OnLog(const rd_kafka_t* rk, int level, const char* facility, const char* line) {
-  if (level <= 3) {  // LOG_ERR and worse
+  // Some refusals are logged below LOG_ERR (e.g. a plaintext client on a TLS listener, at debug
+  // level): every line is classified (the classifier matches only refusals).
+  std::optional<Status> failure = ClassifyKafkaConnectionLog(line);
+  if (level <= 3 || failure) {  // LOG_ERR and worse, or a refusal
     std::lock_guard lock(g_last_error_mu);
     *g_last_error = line;
+    RecordLocked(std::move(failure));
   }
   spdlog::debug("librdkafka {} {}: {}", rk != nullptr ? rd_kafka_name(rk) : "-", facility, line);
 }
@@ -33,7 +44,7 @@ void OnError(rd_kafka_t* rk, int err, const char* reason, void* /*opaque*/) {
   std::optional<Status> failure = ClassifyKafkaConnectionError(err, text);
   std::lock_guard lock(g_last_error_mu);
   *g_last_error = text;
-  if (failure && !g_connection_failure->has_value()) *g_connection_failure = std::move(failure);
+  RecordLocked(std::move(failure));
 }
 
 // An expired or not yet valid client certificate, named by its config key; OK when the file
@@ -97,8 +108,12 @@ void RouteLogsToSpdlog(rd_kafka_conf_t* conf) {
   rd_kafka_conf_set_error_cb(conf, &OnError);
 }
 
-std::optional<Status> ConnectionFailure() {
+std::optional<Status> ConnectionFailure(std::chrono::steady_clock::time_point wait_start) {
   std::lock_guard lock(g_last_error_mu);
+  if (!g_connection_failure->has_value() ||
+      g_connection_failure_at < wait_start - std::chrono::seconds(10)) {
+    return std::nullopt;
+  }
   return *g_connection_failure;
 }
 

@@ -12,6 +12,7 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafkacpp.h>
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
@@ -29,10 +30,12 @@ using Properties = std::map<std::string, std::string>;
 // certificates, another protocol) is kept for ConnectionFailure(). Set on every conf that MakeConf
 // builds; a client built from a C conf elsewhere calls it too.
 void RouteLogsToSpdlog(rd_kafka_conf_t* conf);
-// The first connection error of this process that no retry fixes (see RouteLogsToSpdlog), naming
-// the config key at fault; nullopt if none. Code that waits for the cluster checks it so that such
-// a failure ends the command at once instead of after its timeout. Thread-safe.
-std::optional<Status> ConnectionFailure();
+// The latest connection error that no retry fixes (see RouteLogsToSpdlog), naming the config key at
+// fault, if librdkafka reported it within 10 s before `wait_start` or later; nullopt otherwise (a
+// refusal long ago, e.g. during a certificate rotation, does not fail today's requests). Code that
+// waits for the cluster checks it with the time its wait began, so that such a failure ends the
+// command at once instead of after its timeout. Thread-safe.
+std::optional<Status> ConnectionFailure(std::chrono::steady_clock::time_point wait_start);
 // The last line librdkafka logged at error level or worse (e.g. why a broker connection failed),
 // "" if none: added to an error about an unreachable cluster. Thread-safe.
 std::string LastLibrdkafkaError();

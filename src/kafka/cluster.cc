@@ -5,7 +5,9 @@
 #include <librdkafka/rdkafka.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
+#include <thread>
 
 #include "common/error_map.h"
 #include "kafka/admin.h"
@@ -149,11 +151,23 @@ std::string ToString(const TopicPartition& tp) {
 
 Result<std::vector<TopicInfo>> Admin::ListTopics(std::chrono::milliseconds timeout) {
   KB_RETURN_IF_ERROR(internal::CheckTimeout(timeout, "cluster"));
+  const auto wait_start = std::chrono::steady_clock::now();
   const auto deadline = Clock::now() + timeout;
   rd_kafka_t* rk = handle_->c_ptr();
   const rd_kafka_metadata_t* raw = nullptr;
-  rd_kafka_resp_err_t err =
-      rd_kafka_metadata(rk, 1, nullptr, &raw, static_cast<int>(timeout.count()));
+  rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR__TIMED_OUT;
+  // In slices, so that a connection failure no retry fixes ends the wait at once.
+  for (;;) {
+    if (std::optional<Status> failure = ConnectionFailure(wait_start)) return *failure;
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) break;
+    err = rd_kafka_metadata(rk, 1, nullptr, &raw,
+                            static_cast<int>(std::min<int64_t>(left.count(), 1000)));
+    if (!err) break;
+    if (err != RD_KAFKA_RESP_ERR__TIMED_OUT)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   MetadataPtr md(raw);
   if (err) return FromKafkaError(err, "cluster", "metadata");
   std::vector<std::string> names;
@@ -238,10 +252,11 @@ Result<std::map<TopicPartition, int64_t>> Admin::OffsetsForTimes(
 Result<std::string> Admin::ClusterId(std::chrono::milliseconds timeout) {
   KB_RETURN_IF_ERROR(internal::CheckTimeout(timeout, "cluster id"));
   // In slices, so that a connection failure no retry fixes (refused credentials) ends the wait.
+  const auto wait_start = std::chrono::steady_clock::now();
   const auto deadline = Clock::now() + timeout;
   char* id = nullptr;
   while (id == nullptr) {
-    if (std::optional<Status> failure = ConnectionFailure()) return *failure;
+    if (std::optional<Status> failure = ConnectionFailure(wait_start)) return *failure;
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) break;
