@@ -20,6 +20,8 @@ packages=(
   libsasl2-dev liblz4-dev zlib1g-dev dpkg-dev
   # tests, fuzzing, benchmarks, formatting
   libgtest-dev libgmock-dev libbenchmark-dev kcat clang clang-format libclang-rt-14-dev
+  # test certificates (secured broker, HTTPS S3 server)
+  openssl
 )
 command -v java >/dev/null 2>&1 || packages+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || packages+=(maven)
