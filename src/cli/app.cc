@@ -17,6 +17,7 @@
 #include "cli/status_command.h"
 #include "cli/verify_command.h"
 #include "cli/version.h"
+#include "common/error_map.h"
 #include "common/status.h"
 #include "config/config.h"
 #include "kafka/client.h"
@@ -289,6 +290,9 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   if (s.IsRetryable()) {
     if (const std::string detail = kafka::LastLibrdkafkaError(); !detail.empty()) {
       err << "kafka-backup: last librdkafka error: " << detail << "\n";
+      if (const std::string hint = KafkaConnectionHint(detail); !hint.empty()) {
+        err << "kafka-backup: hint: " << hint << "\n";
+      }
     }
   }
   return ExitCodeFor(s);

@@ -101,8 +101,12 @@ std::optional<Status> ClassifyKafkaConnectionError(int err, std::string_view rea
         "by a CA the broker does not trust)" +
             why);
   }
-  if (has("wrong version number") || has("packet length too long") || has("unknown protocol") ||
-      has("incorrect security.protocol") || has("connecting to a PLAINTEXT broker listener")) {
+  // Only what a cut connection cannot produce: a TLS client that received non-TLS bytes. A
+  // connection closed at the first request ("Disconnected while requesting ApiVersion ...
+  // incorrect security.protocol", "connecting to a PLAINTEXT broker listener?") is what a protocol
+  // mismatch looks like, but also what a network fault looks like (seen in the network-fault
+  // scenario): it stays retried, and KafkaConnectionHint names the likely cause at the end.
+  if (has("wrong version number") || has("packet length too long") || has("unknown protocol")) {
     return Status::FailedPrecondition(
         "kafka.security.protocol",
         "the broker's listener speaks another protocol than kafka.security.protocol (TLS "
@@ -110,6 +114,16 @@ std::optional<Status> ClassifyKafkaConnectionError(int err, std::string_view rea
             why);
   }
   return std::nullopt;
+}
+
+std::string KafkaConnectionHint(std::string_view last_error) {
+  if (last_error.find("incorrect security.protocol") != std::string_view::npos ||
+      last_error.find("connecting to a PLAINTEXT broker listener") != std::string_view::npos) {
+    return "the broker closed the connections at their first request: check that "
+           "kafka.security.protocol matches the listener (TLS against a plaintext listener, or "
+           "plaintext against a TLS one)";
+  }
+  return "";
 }
 
 std::optional<Status> ClassifyKafkaConnectionLog(std::string_view line) {

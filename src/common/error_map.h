@@ -25,6 +25,11 @@ Status FromKafkaError(rd_kafka_resp_err_t err, std::string_view subject, std::st
 // kafka.security.protocol. The Status names the config key at fault and says which case it is;
 // nullopt for every other error (a broker that is down, a timeout: retried as usual).
 std::optional<Status> ClassifyKafkaConnectionError(int err, std::string_view reason);
+// For the last error librdkafka reported before a command gave up on an unreachable cluster: a
+// hint at the likely cause when the text suggests one ("" otherwise), e.g. every connection closed
+// at its first request, which a listener of another protocol does.
+std::string KafkaConnectionHint(std::string_view last_error);
+
 // The same for a line librdkafka logged at error level (its log callback runs on its own threads,
 // while error events wait for the application to poll): the kind of error is read from the text.
 std::optional<Status> ClassifyKafkaConnectionLog(std::string_view line);

@@ -29,7 +29,9 @@ void OnLog(const rd_kafka_t* rk, int level, const char* facility, const char* li
   // Some refusals are logged below LOG_ERR (e.g. a plaintext client on a TLS listener, at debug
   // level): every line is classified (the classifier matches only refusals).
   std::optional<Status> failure = ClassifyKafkaConnectionLog(line);
-  if (level <= 3 || failure) {  // LOG_ERR and worse, or a refusal
+  // LOG_ERR and worse, a refusal, or a line that hints at the cause (some are logged at debug
+  // level).
+  if (level <= 3 || failure || !KafkaConnectionHint(line).empty()) {
     std::lock_guard lock(g_last_error_mu);
     *g_last_error = line;
     RecordLocked(std::move(failure));
