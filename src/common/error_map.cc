@@ -117,8 +117,11 @@ std::optional<Status> ClassifyKafkaConnectionError(int err, std::string_view rea
 }
 
 std::string KafkaConnectionHint(std::string_view last_error) {
-  if (last_error.find("incorrect security.protocol") != std::string_view::npos ||
-      last_error.find("connecting to a PLAINTEXT broker listener") != std::string_view::npos) {
+  const auto has = [&](std::string_view needle) {
+    return last_error.find(needle) != std::string_view::npos;
+  };
+  if (has("incorrect security.protocol") || has("connecting to a PLAINTEXT broker listener") ||
+      (has("Disconnected") && has("state SSL_HANDSHAKE"))) {
     return "the broker closed the connections at their first request: check that "
            "kafka.security.protocol matches the listener (TLS against a plaintext listener, or "
            "plaintext against a TLS one)";

@@ -138,7 +138,8 @@ TEST(ErrorMapTest, KafkaConnectionErrorsThatNoRetryFixesNameTheKeyAndTheCase) {
         "PLAINTEXT broker listener? (after 1ms in state SSL_HANDSHAKE)",
         "127.0.0.1:38119/bootstrap: Disconnected while requesting ApiVersion: might be caused by "
         "incorrect security.protocol configuration (connecting to a SSL listener?) or broker "
-        "version is < 0.10 (see api.version.request)"}) {
+        "version is < 0.10 (see api.version.request)",
+        "ssl://127.0.0.1:37597/bootstrap: Disconnected (after 1ms in state SSL_HANDSHAKE)"}) {
     EXPECT_FALSE(ClassifyKafkaConnectionLog(closed).has_value()) << closed;
     EXPECT_NE(KafkaConnectionHint(closed).find("kafka.security.protocol"), std::string::npos);
   }
