@@ -170,6 +170,8 @@ Status FromHttpStatus(long http_status, std::string_view service_code, std::stri
   if (http_status >= 200 && http_status < 300) return Status::OK();
   if (service_code == "SlowDown" || service_code == "RequestTimeout" ||
       service_code == "InternalError" || service_code == "ServiceUnavailable" ||
+      // STS: throttled, or the identity provider could not be reached to check the token.
+      service_code == "Throttling" || service_code == "IDPCommunicationError" ||
       http_status == 429 || http_status >= 500) {
     return Status::Retryable(subject, msg);
   }

@@ -44,6 +44,34 @@ Status CheckS3Name(const std::string& path, const std::string& value, size_t min
   return Status::OK();
 }
 
+// The credential keys of storage.s3: only what the file says (the environment, profiles, web
+// identity and instance metadata are the S3 client's default chain, storage/s3/credentials.h).
+Status ParseS3Credentials(YamlMapReader& r, S3StoreConfig* out) {
+  KB_ASSIGN_OR_RETURN(auto key_id, r.GetString("access_key_id"));
+  out->access_key_id = key_id.value_or("");
+  KB_ASSIGN_OR_RETURN(auto secret, r.GetString("secret_access_key"));
+  out->secret_access_key = secret.value_or("");
+  KB_ASSIGN_OR_RETURN(auto token, r.GetString("session_token"));
+  out->session_token = token.value_or("");
+  KB_ASSIGN_OR_RETURN(auto profile, r.GetString("profile"));
+  if (profile && profile->empty()) {
+    return Status::InvalidArgument(r.PathOf("profile"),
+                                   "is empty (leave it out for AWS_PROFILE or 'default')");
+  }
+  out->profile = profile.value_or("");
+  KB_RETURN_IF_ERROR(CheckNoControlCharacters(r.PathOf("profile"), out->profile));
+  if (out->access_key_id.empty() != out->secret_access_key.empty()) {
+    return Status::InvalidArgument(
+        r.PathOf(out->access_key_id.empty() ? "access_key_id" : "secret_access_key"),
+        "access_key_id and secret_access_key must be given together");
+  }
+  if (out->access_key_id.empty() && !out->session_token.empty()) {
+    return Status::InvalidArgument(r.PathOf("session_token"),
+                                   "needs access_key_id and secret_access_key");
+  }
+  return Status::OK();
+}
+
 Status ParseS3(YamlMapReader& r, const EnvLookup& env, S3StoreConfig* out) {
   auto env_or = [&env](const char* a, const char* b = nullptr) -> std::string {
     for (const char* name : {a, b}) {
@@ -64,7 +92,6 @@ Status ParseS3(YamlMapReader& r, const EnvLookup& env, S3StoreConfig* out) {
     KB_RETURN_IF_ERROR(CheckS3Name(r.PathOf("region"), *region, 1, 64));
   }
   out->region = region ? *region : env_or("AWS_REGION", "AWS_DEFAULT_REGION");
-  if (out->region.empty()) out->region = "us-east-1";
   KB_ASSIGN_OR_RETURN(auto endpoint, r.GetString("endpoint"));
   if (endpoint && endpoint->empty()) {
     return Status::InvalidArgument(r.PathOf("endpoint"), "is empty (leave it out for AWS)");
@@ -72,12 +99,6 @@ Status ParseS3(YamlMapReader& r, const EnvLookup& env, S3StoreConfig* out) {
   out->endpoint = endpoint ? *endpoint : env_or("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL");
   KB_ASSIGN_OR_RETURN(auto path_style, r.GetBool("path_style"));
   out->path_style = path_style.value_or(false);
-  KB_ASSIGN_OR_RETURN(auto key_id, r.GetString("access_key_id"));
-  out->access_key_id = key_id ? *key_id : env_or("AWS_ACCESS_KEY_ID");
-  KB_ASSIGN_OR_RETURN(auto secret, r.GetString("secret_access_key"));
-  out->secret_access_key = secret ? *secret : env_or("AWS_SECRET_ACCESS_KEY");
-  KB_ASSIGN_OR_RETURN(auto token, r.GetString("session_token"));
-  out->session_token = token ? *token : env_or("AWS_SESSION_TOKEN");
   KB_ASSIGN_OR_RETURN(auto ca_bundle, r.GetString("ca_bundle"));
   if (ca_bundle && ca_bundle->empty()) {
     return Status::InvalidArgument(r.PathOf("ca_bundle"),
@@ -85,16 +106,7 @@ Status ParseS3(YamlMapReader& r, const EnvLookup& env, S3StoreConfig* out) {
   }
   out->ca_bundle = ca_bundle ? *ca_bundle : env_or("AWS_CA_BUNDLE");
   KB_RETURN_IF_ERROR(CheckNoControlCharacters(r.PathOf("ca_bundle"), out->ca_bundle));
-  if (out->access_key_id.empty() != out->secret_access_key.empty()) {
-    return Status::InvalidArgument(
-        r.PathOf(out->access_key_id.empty() ? "access_key_id" : "secret_access_key"),
-        "access_key_id and secret_access_key must be given together");
-  }
-  if (out->access_key_id.empty()) {
-    return Status::InvalidArgument(r.PathOf("access_key_id"),
-                                   "no S3 credentials: set access_key_id/secret_access_key or "
-                                   "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY");
-  }
+  KB_RETURN_IF_ERROR(ParseS3Credentials(r, out));
   return r.Finish();
 }
 

@@ -34,12 +34,18 @@ struct LocalStoreConfig {
 
 struct S3StoreConfig {
   std::string bucket;
-  std::string region;         // default: AWS_REGION, AWS_DEFAULT_REGION, then us-east-1
-  std::string endpoint;       // default: AWS_ENDPOINT_URL, then https://s3.<region>.amazonaws.com
-  bool path_style = false;    // https://endpoint/bucket/key instead of https://bucket.endpoint/key
-  std::string access_key_id;  // default: AWS_ACCESS_KEY_ID
-  std::string secret_access_key;  // default: AWS_SECRET_ACCESS_KEY
-  std::string session_token;      // default: AWS_SESSION_TOKEN
+  // Default: AWS_REGION, AWS_DEFAULT_REGION; "" when neither is set (the S3 client then takes the
+  // AWS profile's region, then us-east-1: storage/s3/credentials.h).
+  std::string region;
+  std::string endpoint;     // default: AWS_ENDPOINT_URL, then https://s3.<region>.amazonaws.com
+  bool path_style = false;  // https://endpoint/bucket/key instead of https://bucket.endpoint/key
+  // Credentials written in the file (both keys or neither; a token needs the keys). When absent,
+  // the S3 client's default chain (storage/s3/credentials.h) looks at the environment, the AWS
+  // profile, web identity and instance metadata.
+  std::string access_key_id;
+  std::string secret_access_key;
+  std::string session_token;
+  std::string profile;  // the AWS profile of that chain; "" means AWS_PROFILE, then "default"
   // PEM file of the CAs that may sign the endpoint's TLS certificate; default: AWS_CA_BUNDLE,
   // then the system trust store.
   std::string ca_bundle;

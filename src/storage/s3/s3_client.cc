@@ -110,12 +110,21 @@ Status ParseEndpoint(const std::string& endpoint, std::string* scheme, std::stri
 }  // namespace
 
 Result<std::unique_ptr<S3Client>> S3Client::Make(const S3StoreConfig& cfg) {
+  return Make(cfg, ProcessCredentialsEnvironment());
+}
+
+Result<std::unique_ptr<S3Client>> S3Client::Make(const S3StoreConfig& in,
+                                                 const CredentialsEnvironment& world) {
   static const bool curl_ready = [] { return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK; }();
   if (!curl_ready) return Status::Permanent("libcurl", "curl_global_init failed");
-  if (cfg.bucket.empty()) return Status::InvalidArgument("storage.s3.bucket", "is required");
+  if (in.bucket.empty()) return Status::InvalidArgument("storage.s3.bucket", "is required");
+  std::string scheme, host;
+  if (!in.endpoint.empty()) KB_RETURN_IF_ERROR(ParseEndpoint(in.endpoint, &scheme, &host));
+  KB_ASSIGN_OR_RETURN(ResolvedCredentials resolved, MakeDefaultCredentialsProvider(in, world));
+  S3StoreConfig cfg = in;
+  cfg.region = resolved.region;
   std::string endpoint =
       cfg.endpoint.empty() ? "https://s3." + cfg.region + ".amazonaws.com" : cfg.endpoint;
-  std::string scheme, host;
   KB_RETURN_IF_ERROR(ParseEndpoint(endpoint, &scheme, &host));
   if (!cfg.ca_bundle.empty() && ::access(cfg.ca_bundle.c_str(), R_OK) != 0) {
     return Status::InvalidArgument(
@@ -124,14 +133,15 @@ Result<std::unique_ptr<S3Client>> S3Client::Make(const S3StoreConfig& cfg) {
   }
   std::string base =
       cfg.path_style ? scheme + "://" + host : scheme + "://" + cfg.bucket + "." + host;
-  return std::unique_ptr<S3Client>(new S3Client(cfg, base, host));
+  return std::unique_ptr<S3Client>(new S3Client(cfg, base, std::move(resolved.provider)));
 }
 
-S3Client::S3Client(S3StoreConfig cfg, std::string scheme_host, std::string /*host_header*/)
+S3Client::S3Client(S3StoreConfig cfg, std::string scheme_host,
+                   std::shared_ptr<CredentialsProvider> credentials)
     : cfg_(std::move(cfg)),
       base_url_(std::move(scheme_host)),
       sigv4_("aws:amz:" + cfg_.region + ":s3"),
-      userpwd_(cfg_.access_key_id + ":" + cfg_.secret_access_key) {}
+      credentials_(std::move(credentials)) {}
 
 S3Client::~S3Client() {
   for (CURL* h : idle_) curl_easy_cleanup(h);
@@ -180,6 +190,11 @@ std::string S3Client::UrlFor(const std::string& key,
 Result<HttpResponse> S3Client::Send(const Request& req) {
   // The subject is the key (as for every ObjectStore); the message says which bucket.
   const std::string subject = req.key.empty() ? "s3://" + cfg_.bucket : req.key;
+  // One snapshot signs the whole request (a refresh in another thread cannot mix two).
+  Result<Credentials> creds = credentials_->Get();
+  if (!creds.ok()) {
+    return creds.status().WithContext(std::string(req.method) + " " + subject);
+  }
   CURL* h = Acquire();
   if (h == nullptr) return Status::Permanent(subject, "curl_easy_init failed");
 
@@ -191,7 +206,7 @@ Result<HttpResponse> S3Client::Send(const Request& req) {
   };
   add_header("x-amz-content-sha256: " +
              (req.upload.empty() ? Sha256Hex(req.body) : Sha256Hex(req.upload)));
-  if (!cfg_.session_token.empty()) add_header("x-amz-security-token: " + cfg_.session_token);
+  if (!creds->session_token.empty()) add_header("x-amz-security-token: " + creds->session_token);
   for (const std::string& hdr : req.headers) add_header(hdr);
 
   char errbuf[CURL_ERROR_SIZE] = {0};
@@ -199,7 +214,8 @@ Result<HttpResponse> S3Client::Send(const Request& req) {
   for (std::string_view p : req.upload) upload.size += p.size();
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());
   curl_easy_setopt(h, CURLOPT_AWS_SIGV4, sigv4_.c_str());
-  curl_easy_setopt(h, CURLOPT_USERPWD, userpwd_.c_str());
+  curl_easy_setopt(h, CURLOPT_USERNAME, creds->access_key_id.c_str());
+  curl_easy_setopt(h, CURLOPT_PASSWORD, creds->secret_access_key.c_str());
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, WriteBody);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp.body);

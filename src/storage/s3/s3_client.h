@@ -7,7 +7,9 @@
 // Requests are signed by libcurl (CURLOPT_AWS_SIGV4 "aws:amz:<region>:s3"). As libcurl 7.88 needs,
 // this client sets x-amz-content-sha256 itself (hex SHA-256 of the body), passes query parameters
 // sorted and AWS-encoded (valueless ones as "uploads="), URI-encodes keys itself and leaves
-// X-Amz-Date to libcurl. Temporary credentials add x-amz-security-token.
+// X-Amz-Date to libcurl. Each request signs with one snapshot of a CredentialsProvider
+// (storage/s3/credentials.h: config keys, environment, AWS profile, web identity or instance
+// metadata, refreshed before they expire); temporary credentials add x-amz-security-token.
 //
 // Connections are reused: the client keeps a pool of curl easy handles (each with its own
 // connection cache); a request borrows one for its duration.
@@ -29,6 +31,7 @@
 #include "common/status.h"
 #include "config/config.h"
 #include "storage/object_store.h"
+#include "storage/s3/credentials.h"
 
 namespace kb::storage::s3 {
 
@@ -40,8 +43,12 @@ struct HttpResponse {
 
 class S3Client {
  public:
-  // Validates the endpoint; InvalidArgument naming storage.s3.endpoint if malformed.
+  // Validates the endpoint (InvalidArgument naming storage.s3.endpoint if malformed) and finds the
+  // credentials with MakeDefaultCredentialsProvider (its errors are returned as they are), in the
+  // process environment, or in `world`.
   static Result<std::unique_ptr<S3Client>> Make(const S3StoreConfig& cfg);
+  static Result<std::unique_ptr<S3Client>> Make(const S3StoreConfig& cfg,
+                                                const CredentialsEnvironment& world);
   ~S3Client();
 
   // The body is `parts` concatenated (sent as they are, never copied together).
@@ -82,7 +89,8 @@ class S3Client {
     bool head = false;
   };
 
-  S3Client(S3StoreConfig cfg, std::string scheme_host, std::string host_header);
+  S3Client(S3StoreConfig cfg, std::string scheme_host,
+           std::shared_ptr<CredentialsProvider> credentials);
   // Sends one request. Non-2xx answers become a Status (subject = key or bucket).
   Result<HttpResponse> Send(const Request& req);
   CURL* Acquire();
@@ -92,7 +100,7 @@ class S3Client {
   S3StoreConfig cfg_;
   std::string base_url_;  // scheme://host[:port] (virtual-host style includes the bucket)
   std::string sigv4_;     // "aws:amz:<region>:s3"
-  std::string userpwd_;   // access:secret
+  const std::shared_ptr<CredentialsProvider> credentials_;
   std::mutex mu_;
   std::vector<CURL*> idle_;
 };
