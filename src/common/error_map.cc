@@ -176,6 +176,15 @@ Status FromHttpStatus(long http_status, std::string_view service_code, std::stri
     return Status::Retryable(subject, msg);
   }
   if (http_status == 404) return Status::NotFound(subject, msg);
+  // A session token the server does not take (expired, malformed, or given with long-term keys to
+  // a server that has no temporary credentials): S3 answers 400; the operator must act.
+  if (service_code == "InvalidToken" || service_code == "ExpiredToken" ||
+      service_code == "TokenRefreshRequired") {
+    return Status::PermissionDenied(subject,
+                                    msg +
+                                        " (check the S3 session token: storage.s3.session_token, "
+                                        "AWS_SESSION_TOKEN or the profile's aws_session_token)");
+  }
   if (http_status == 401 || http_status == 403) {
     if (service_code == "SignatureDoesNotMatch" || service_code == "InvalidAccessKeyId") {
       msg += " (check the S3 access key and secret)";

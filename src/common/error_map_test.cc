@@ -47,6 +47,15 @@ TEST(ErrorMapTest, HttpStatuses) {
   EXPECT_TRUE(auth.IsPermissionDenied());
   EXPECT_NE(auth.message().find("access key and secret"), std::string::npos);
   EXPECT_EQ(FromHttpStatus(400, "InvalidArgument", "k", "").code(), Status::Code::kPermanent);
+  Status token = FromHttpStatus(400, "InvalidToken", "k", "malformed");
+  EXPECT_TRUE(token.IsPermissionDenied());
+  EXPECT_NE(token.message().find("check the S3 session token"), std::string::npos);
+  EXPECT_TRUE(FromHttpStatus(400, "ExpiredToken", "k", "").IsPermissionDenied());
+  // STS's throttling and identity-provider outages are retried.
+  EXPECT_TRUE(FromHttpStatus(400, "Throttling", "role", "").IsRetryable());
+  EXPECT_TRUE(FromHttpStatus(400, "IDPCommunicationError", "role", "").IsRetryable());
+  EXPECT_EQ(FromHttpStatus(400, "InvalidIdentityToken", "role", "").code(),
+            Status::Code::kPermanent);
 }
 
 TEST(ErrorMapTest, Errnos) {
