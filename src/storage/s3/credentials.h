@@ -125,7 +125,8 @@ struct ResolvedCredentials {
 //   4. web identity: AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN (+ AWS_ROLE_SESSION_NAME), STS
 //      AssumeRoleWithWebIdentity at AWS_ENDPOINT_URL_STS or https://sts.<region>.amazonaws.com;
 //   5. instance metadata (IMDSv2) at AWS_EC2_METADATA_SERVICE_ENDPOINT or http://169.254.169.254,
-//      unless AWS_EC2_METADATA_DISABLED=true.
+//      unless AWS_EC2_METADATA_DISABLED=true (before it, AWS_CONTAINER_CREDENTIALS_* set is an
+//      error: container credentials are not implemented).
 // Temporary credentials (4, 5) are fetched once here. Errors: a source that is configured but
 // unusable (half a key pair, a named profile that does not exist, a profile that needs a feature
 // not implemented, an unreadable token file, STS refusing) is an error naming it; nothing found is

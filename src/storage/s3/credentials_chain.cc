@@ -177,6 +177,18 @@ Result<ResolvedCredentials> MakeDefaultCredentialsProvider(const S3StoreConfig& 
   }
   tried.push_back("web identity (AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN not set)");
 
+  // Not implemented: say so rather than fall through to the instance's own role (ECS on EC2).
+  for (const char* var :
+       {"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI"}) {
+    if (!env(var).empty()) {
+      return Status::InvalidArgument(
+          var,
+          "container (ECS/EKS Pod Identity) credentials are not supported by kafka-backup; "
+          "use web identity (AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE), a profile or "
+          "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY");
+    }
+  }
+
   // 5. Instance metadata.
   std::string disabled = env("AWS_EC2_METADATA_DISABLED");
   for (char& c : disabled) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -179,6 +179,13 @@ TEST_F(ChainTest, HalfAPairInTheEnvironmentIsAnError) {
   r = Resolve();
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().subject(), "AWS_WEB_IDENTITY_TOKEN_FILE");
+  vars_.erase("AWS_ROLE_ARN");
+  // Container credentials are not implemented: an error, not the instance's role instead.
+  vars_["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"] = "/v2/credentials/x";
+  r = Resolve();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().subject(), "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+  EXPECT_NE(r.status().message().find("not supported"), std::string::npos);
 }
 
 TEST_F(ChainTest, NothingFoundListsWhatWasTried) {
