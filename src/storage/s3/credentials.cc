@@ -21,7 +21,7 @@ std::string FormatUtc(TimePoint t) {
 }  // namespace
 
 std::string AbbreviateKeyId(std::string_view key_id) {
-  if (key_id.size() < 12) return "****";
+  if (key_id.size() < 16) return "****";  // AWS key ids have 20; show at most 8 of 16
   return std::string(key_id.substr(0, 4)) + "****" + std::string(key_id.substr(key_id.size() - 4));
 }
 

@@ -38,8 +38,8 @@ struct Credentials {
   std::optional<std::chrono::system_clock::time_point> expiration;  // none: never expires
 };
 
-// "AKIA****WXYZ": the first and last four characters of a key id (all stars if it is shorter than
-// 12 characters), for logs.
+// "AKIA****WXYZ": the first and last four characters of a key id (only stars if it is shorter than
+// 16 characters), for logs.
 std::string AbbreviateKeyId(std::string_view key_id);
 
 // An ISO 8601 UTC time as STS and instance metadata write it: "2026-12-04T15:30:00Z", optionally

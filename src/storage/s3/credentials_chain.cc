@@ -196,7 +196,15 @@ Result<ResolvedCredentials> MakeDefaultCredentialsProvider(const S3StoreConfig& 
     tried.push_back("instance metadata (AWS_EC2_METADATA_DISABLED=true)");
   } else {
     std::string endpoint = WithoutTrailingSlash(env("AWS_EC2_METADATA_SERVICE_ENDPOINT"));
-    if (endpoint.empty()) endpoint = "http://169.254.169.254";
+    if (endpoint.empty()) {
+      std::string mode = env("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE");
+      for (char& c : mode) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (!mode.empty() && mode != "ipv4" && mode != "ipv6") {
+        return Status::InvalidArgument("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE",
+                                       "'" + mode + "' is neither IPv4 nor IPv6");
+      }
+      endpoint = mode == "ipv6" ? "http://[fd00:ec2::254]" : "http://169.254.169.254";
+    }
     ImdsSettings s{.endpoint = endpoint,
                    .connect_timeout = world.imds_connect_timeout,
                    .timeout = world.imds_timeout};

@@ -209,6 +209,11 @@ TEST_F(ChainTest, NothingFoundListsWhatWasTried) {
   EXPECT_NE(r.status().message().find("instance metadata at http://127.0.0.1:9 (no answer"),
             std::string::npos)
       << r.status().ToString();
+  vars_.erase("AWS_EC2_METADATA_SERVICE_ENDPOINT");
+  vars_["AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE"] = "ipv5";
+  r = Resolve();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().subject(), "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE");
 }
 
 // ---- Web identity against a stand-in STS ----

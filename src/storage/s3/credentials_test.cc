@@ -23,6 +23,7 @@ TimePoint At(const char* iso) { return *ParseAwsTimestamp(iso); }
 TEST(CredentialsTest, AbbreviatesKeyIdsAndRedacts) {
   EXPECT_EQ(AbbreviateKeyId("AKIAIOSFODNN7EXAMPLE"), "AKIA****MPLE");
   EXPECT_EQ(AbbreviateKeyId("short"), "****");
+  EXPECT_EQ(AbbreviateKeyId("kbtestaccess"), "****");
   EXPECT_EQ(Redact("a tok b tok", "tok"), "a **** b ****");
   EXPECT_EQ(Redact("nothing", ""), "nothing");
 }
