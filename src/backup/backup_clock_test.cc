@@ -12,7 +12,7 @@
 #include "backup/backup_engine.h"
 #include "backup/backup_test_util.h"
 #include "backup/metadata_sync.h"
-#include "backup/store_position.h"
+#include "catalog/store_position.h"
 #include "common/clock.h"
 #include "layout/metadata.h"
 #include "storage/memory/memory_store.h"
@@ -63,7 +63,7 @@ class BackupClockTest : public testutil::KafkaTest {
  protected:
   // The next offset the store holds for topic/0 (0: nothing).
   int64_t StoredNext(storage::ObjectStore& store, const Config& cfg, const std::string& topic) {
-    auto next = NextOffsetInStore(store, layout::Keys(cfg.storage.prefix), topic, 0);
+    auto next = catalog::NextOffsetInStore(store, layout::Keys(cfg.storage.prefix), topic, 0);
     EXPECT_TRUE(next.ok()) << next.status().ToString();
     return next.ok() ? next->value_or(0) : -1;
   }

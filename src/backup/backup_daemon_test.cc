@@ -12,7 +12,7 @@
 #include "backup/backup_engine.h"
 #include "backup/backup_test_util.h"
 #include "backup/generations.h"
-#include "backup/store_position.h"
+#include "catalog/store_position.h"
 #include "storage/factory/open_store.h"
 #include "storage/memory/memory_store.h"
 #include "testing/s3_server.h"
@@ -78,7 +78,7 @@ bool StoreHolds(storage::ObjectStore& store, const Config& cfg, const std::strin
                 const std::vector<int64_t>& counts) {
   layout::Keys keys(cfg.storage.prefix);
   for (size_t p = 0; p < counts.size(); ++p) {
-    auto next = NextOffsetInStore(store, keys, topic, static_cast<int32_t>(p));
+    auto next = catalog::NextOffsetInStore(store, keys, topic, static_cast<int32_t>(p));
     if (!next.ok() || next->value_or(0) < counts[p]) return false;
   }
   return true;
@@ -92,7 +92,7 @@ std::string Progress(storage::ObjectStore& store, const Config& cfg, kafka::Admi
   std::string out;
   for (size_t p = 0; p < counts.size(); ++p) {
     const auto partition = static_cast<int32_t>(p);
-    auto next = NextOffsetInStore(store, keys, topic, partition);
+    auto next = catalog::NextOffsetInStore(store, keys, topic, partition);
     auto marks = admin.QueryWatermarks(topic, partition, 10s);
     out += "\n  " + topic + "/" + std::to_string(p) + ": store next " +
            (next.ok() ? std::to_string(next->value_or(0)) : next.status().ToString()) +
@@ -340,7 +340,7 @@ TEST_F(BackupDaemonTest, ATopicReCreatedWhileAssignedStartsANewGenerationAndTheO
         for (const auto& o : *all) {
           if (auto g = keys.ParseGenerationKey(o.key)) generation = g->generation;
         }
-        auto next = NextOffsetInStore(store, keys, regen, 0);
+        auto next = catalog::NextOffsetInStore(store, keys, regen, 0);
         auto moving = storage::ListAll(store, keys.GenerationsRoot() + "moving/");
         return generation > 0 && next.ok() && *next == 3 && moving.ok() && moving->empty() &&
                StoreHolds(store, cfg, other, {70});

@@ -39,11 +39,11 @@
 
 #include "backup/compression_pool.h"
 #include "backup/memory_gauge.h"
-#include "backup/topic_filter.h"
 #include "backup/uploader.h"
 #include "common/clock.h"
 #include "common/status.h"
 #include "config/config.h"
+#include "config/topic_filter.h"
 #include "format/segment_writer.h"
 #include "kafka/client.h"
 #include "layout/keys.h"

@@ -8,7 +8,7 @@
 #include "backup/backup_engine.h"
 #include "backup/generations.h"
 #include "backup/partition.h"
-#include "backup/store_position.h"
+#include "catalog/store_position.h"
 #include "common/clock.h"
 #include "common/error_map.h"
 #include "kafka/message_view.h"
@@ -111,7 +111,8 @@ Status BackupEngine::OnAssign(const std::vector<PartitionId>& ids, std::vector<i
   std::map<PartitionId, std::optional<int64_t>> in_store;
   std::vector<PartitionId> empty;
   for (const PartitionId& id : ids) {
-    KB_ASSIGN_OR_RETURN(in_store[id], NextOffsetInStore(*store_, keys_, id.topic, id.partition));
+    KB_ASSIGN_OR_RETURN(in_store[id],
+                        catalog::NextOffsetInStore(*store_, keys_, id.topic, id.partition));
     if (!in_store[id]) empty.push_back(id);
   }
   // A partition the store holds nothing of may still have been backed up before: retention

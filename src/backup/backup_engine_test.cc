@@ -230,7 +230,7 @@ TEST_F(BackupEngineTest, RetentionGapIsRecordedNotSkippedSilently) {
   auto got = ReadPartition(store, cfg, topic, 0);
   EXPECT_TRUE(RangesTile(got.ranges, 0));
   int gaps = 0;
-  for (const StoredRange& r : got.ranges) {
+  for (const catalog::StoredRange& r : got.ranges) {
     if (!r.is_gap) continue;
     ++gaps;
     EXPECT_EQ(r.start, 100);

@@ -130,11 +130,11 @@ PartitionContents ReadPartition(storage::ObjectStore& store, const Config& cfg,
                                 const std::string& topic, int32_t partition) {
   PartitionContents out;
   layout::Keys keys(cfg.storage.prefix);
-  auto ranges = ListPartitionRanges(store, keys, topic, partition);
+  auto ranges = catalog::ListPartitionRanges(store, keys, topic, partition);
   EXPECT_TRUE(ranges.ok()) << ranges.status().ToString();
   if (!ranges.ok()) return out;
   out.ranges = *ranges;
-  for (const StoredRange& r : out.ranges) {
+  for (const catalog::StoredRange& r : out.ranges) {
     if (r.is_gap) continue;
     auto bytes = store.Get(r.key);
     EXPECT_TRUE(bytes.ok()) << bytes.status().ToString();
@@ -151,9 +151,10 @@ PartitionContents ReadPartition(storage::ObjectStore& store, const Config& cfg,
   return out;
 }
 
-::testing::AssertionResult RangesTile(const std::vector<StoredRange>& ranges, int64_t first) {
+::testing::AssertionResult RangesTile(const std::vector<catalog::StoredRange>& ranges,
+                                      int64_t first) {
   int64_t next = first;
-  for (const StoredRange& r : ranges) {
+  for (const catalog::StoredRange& r : ranges) {
     if (r.start != next) {
       return ::testing::AssertionFailure()
              << r.key << " starts at " << r.start << ", expected " << next;

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "backup/backup_engine.h"
-#include "backup/store_position.h"
+#include "catalog/store_position.h"
 #include "common/status.h"
 #include "config/config.h"
 #include "format/record.h"
@@ -65,13 +65,14 @@ Config MakeConfig(const std::string& bootstrap, const std::vector<std::string>& 
 Status RunOnce(const Config& cfg, storage::ObjectStore* store, EngineStats* stats = nullptr);
 
 struct PartitionContents {
-  std::vector<StoredRange> ranges;
+  std::vector<catalog::StoredRange> ranges;
   std::vector<format::Record> records;  // decoded from every segment, in offset order
 };
 PartitionContents ReadPartition(storage::ObjectStore& store, const Config& cfg,
                                 const std::string& topic, int32_t partition);
 
 // Checks that segment and gap ranges tile [first, ...) with no overlap and no hole.
-::testing::AssertionResult RangesTile(const std::vector<StoredRange>& ranges, int64_t first);
+::testing::AssertionResult RangesTile(const std::vector<catalog::StoredRange>& ranges,
+                                      int64_t first);
 
 }  // namespace kb::backup::testutil

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <map>
 
-#include "backup/store_position.h"
+#include "catalog/store_position.h"
 #include "common/clock.h"
 #include "layout/metadata.h"
 #include "layout/retention_state.h"
@@ -101,7 +101,8 @@ Result<std::string> Generations::NewGenerationReason(const std::string& topic,
   }
   std::map<kafka::TopicPartition, int64_t> stored;
   for (int32_t p : partitions) {
-    KB_ASSIGN_OR_RETURN(std::optional<int64_t> next, NextOffsetInStore(*store_, keys_, topic, p));
+    KB_ASSIGN_OR_RETURN(std::optional<int64_t> next,
+                        catalog::NextOffsetInStore(*store_, keys_, topic, p));
     if (next) stored[{topic, p}] = *next;
   }
   if (stored.empty()) return std::string();

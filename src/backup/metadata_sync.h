@@ -31,10 +31,10 @@
 #include <string>
 #include <thread>
 
-#include "backup/topic_filter.h"
 #include "common/clock.h"
 #include "common/status.h"
 #include "config/config.h"
+#include "config/topic_filter.h"
 #include "kafka/admin.h"
 #include "layout/keys.h"
 #include "layout/metadata.h"

@@ -1,6 +1,6 @@
 // libFuzzer target for the command-line values kafka-backup parses itself. The first input byte
 // picks the parser (testing/fuzz_util.h):
-//   0 ops::ParseTimeArg             --from / --to of restore, ls and status (ms or ISO-8601 UTC)
+//   0 report::ParseTimeArg             --from / --to of restore, ls and status (ms or ISO-8601 UTC)
 //   1 a restore selection           one flag per line, the line's first character naming it:
 //                                   t --topic (name or ^regex: restore::CheckPatternList), f
 //                                   --from, u --to, o --offsets
@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "metrics/metrics_server.h"
-#include "ops/report_text.h"
+#include "report/report_text.h"
 #include "restore/selection.h"
 #include "testing/fuzz_util.h"
 
@@ -57,14 +57,14 @@ void CheckInvalidArgument(const char* what, const Status& s) {
 }
 
 void FuzzTime(std::string_view text) {
-  kb::Result<int64_t> ms = kb::ops::ParseTimeArg(text, "--from");
+  kb::Result<int64_t> ms = kb::report::ParseTimeArg(text, "--from");
   CheckInvalidArgument("ParseTimeArg", ms.status());
   if (!ms.ok()) {
     if (ms.status().subject() != "--from") fuzz::Fail("ParseTimeArg", ms.status().ToString());
     return;
   }
-  const std::string shown = kb::ops::FormatTimeMs(*ms);
-  kb::Result<int64_t> again = kb::ops::ParseTimeArg(shown, "--from");
+  const std::string shown = kb::report::FormatTimeMs(*ms);
+  kb::Result<int64_t> again = kb::report::ParseTimeArg(shown, "--from");
   if (!again.ok() || *again != *ms) fuzz::Fail("ParseTimeArg(FormatTimeMs(t)) != t", shown);
 }
 
@@ -89,7 +89,7 @@ void FuzzSelection(std::string_view text) {
       case 'f':
       case 'u': {
         kb::Result<int64_t> t =
-            kb::ops::ParseTimeArg(value, line.front() == 'f' ? "--from" : "--to");
+            kb::report::ParseTimeArg(value, line.front() == 'f' ? "--from" : "--to");
         CheckInvalidArgument("ParseTimeArg", t.status());
         if (!t.ok()) return;
         (line.front() == 'f' ? sel.from_ms : sel.to_ms) = *t;

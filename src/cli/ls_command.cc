@@ -2,7 +2,7 @@
 
 #include "layout/keys.h"
 #include "ops/ls.h"
-#include "ops/report_text.h"
+#include "report/report_text.h"
 #include "storage/factory/open_store.h"
 
 namespace kb::cli {
@@ -14,7 +14,7 @@ Status RunLs(const Config& cfg, const std::vector<std::string>& topics, bool jso
   KB_ASSIGN_OR_RETURN(ops::LsReport report, ops::ListStore(*store, keys, {.topics = topics}));
   out << (json ? ops::FormatLsJson(report) : ops::FormatLsText(report));
   if (report.problems.empty()) return Status::OK();
-  return Status::Corruption(store->Describe(), ops::Count(report.problems.size(), "problem") +
+  return Status::Corruption(store->Describe(), report::Count(report.problems.size(), "problem") +
                                                    " (listed above); run `kafka-backup verify`");
 }
 

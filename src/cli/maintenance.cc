@@ -5,8 +5,8 @@
 #include <algorithm>
 
 #include "common/clock.h"
-#include "ops/report_text.h"
 #include "ops/verify.h"
+#include "report/report_text.h"
 
 namespace kb::cli {
 namespace {
@@ -83,10 +83,11 @@ Result<ops::RetentionReport> Maintenance::RunRetentionNow() {
     return report;
   }
   metrics_->RetentionRound(Samples(*report), report->now_ms);
-  spdlog::info(
-      "retention round: deleted {} ({}, {}); {} expired within the grace period",
-      ops::Count(report->deleted.size(), "object"), ops::Count(report->segments_deleted, "segment"),
-      ops::FormatBytes(report->bytes_deleted), ops::Count(report->pending.size(), "range"));
+  spdlog::info("retention round: deleted {} ({}, {}); {} expired within the grace period",
+               report::Count(report->deleted.size(), "object"),
+               report::Count(report->segments_deleted, "segment"),
+               report::FormatBytes(report->bytes_deleted),
+               report::Count(report->pending.size(), "range"));
   return report;
 }
 
@@ -102,14 +103,14 @@ Status Maintenance::RunVerifyNow() {
                          .bytes = report->bytes_verified,
                          .problems = report->problems.size()},
                         NowMs());
-  for (const ops::StoreProblem& p : report->problems) {
-    spdlog::error("verify: {}", ops::FormatProblem(p));
+  for (const catalog::StoreProblem& p : report->problems) {
+    spdlog::error("verify: {}", catalog::FormatProblem(p));
   }
   spdlog::info("scheduled verify: {} of {} checked ({}), {}", report->segments_verified,
-               ops::Count(report->segments_listed, "segment"),
-               ops::FormatBytes(report->bytes_verified),
+               report::Count(report->segments_listed, "segment"),
+               report::FormatBytes(report->bytes_verified),
                report->problems.empty() ? std::string("no problems")
-                                        : ops::Count(report->problems.size(), "problem"));
+                                        : report::Count(report->problems.size(), "problem"));
   return Status::OK();
 }
 

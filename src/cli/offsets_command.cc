@@ -6,10 +6,10 @@
 #include <set>
 #include <tuple>
 
+#include "catalog/store_scan.h"
 #include "cli/flag_validators.h"
 #include "layout/keys.h"
-#include "ops/report_text.h"
-#include "ops/store_scan.h"
+#include "report/report_text.h"
 #include "restore/offset_map_store.h"
 #include "storage/factory/open_store.h"
 
@@ -28,7 +28,7 @@ std::string ListRestores(const std::vector<PartitionRestoreRecord>& records) {
   for (const PartitionRestoreRecord& r : records) {
     out += "\n  --cluster-id " + r.cluster_id + " --target-topic " + r.target_topic + " (" +
            (r.complete ? "complete" : "not complete") + ", updated " +
-           ops::FormatTimeMs(r.updated_at_ms) + ")";
+           report::FormatTimeMs(r.updated_at_ms) + ")";
   }
   return out;
 }
@@ -122,7 +122,7 @@ Result<std::vector<PartitionRestoreRecord>> CollectRecords(storage::ObjectStore&
   }
   std::vector<std::string> found;
   const std::vector<std::string> topics{args.topic};
-  KB_RETURN_IF_ERROR(ops::ForEachStoredObject(store, keys, &topics, [&](const auto& o) {
+  KB_RETURN_IF_ERROR(catalog::ForEachStoredObject(store, keys, &topics, [&](const auto& o) {
     if (keys.Classify(o.key) != layout::KeyKind::kRestoreOffsetMap) return;
     Result<layout::Keys::RestoreMapKey> k = keys.ParseRestoreOffsetMap(o.key);
     if (!k.ok() || k->topic != args.topic) return;

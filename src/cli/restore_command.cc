@@ -14,7 +14,7 @@
 #include "config/units.h"
 #include "kafka/admin.h"
 #include "layout/keys.h"
-#include "ops/report_text.h"
+#include "report/report_text.h"
 #include "restore/group_restore.h"
 #include "restore/plan.h"
 #include "restore/restore_report.h"
@@ -33,15 +33,15 @@ Result<restore::RestoreSelection> SelectionOf(const RestoreArgs& args) {
   restore::RestoreSelection sel;
   sel.topics = args.topics;
   if (!args.from.empty()) {
-    KB_ASSIGN_OR_RETURN(sel.from_ms, ops::ParseTimeArg(args.from, "--from"));
+    KB_ASSIGN_OR_RETURN(sel.from_ms, report::ParseTimeArg(args.from, "--from"));
   }
   if (!args.to.empty()) {
-    KB_ASSIGN_OR_RETURN(sel.to_ms, ops::ParseTimeArg(args.to, "--to"));
+    KB_ASSIGN_OR_RETURN(sel.to_ms, report::ParseTimeArg(args.to, "--to"));
   }
   if (sel.from_ms && sel.to_ms && *sel.from_ms > *sel.to_ms) {
     return Status::InvalidArgument("--from", "the window starts after it ends (--from " +
-                                                 ops::FormatTimeMs(*sel.from_ms) + " > --to " +
-                                                 ops::FormatTimeMs(*sel.to_ms) + ")");
+                                                 report::FormatTimeMs(*sel.from_ms) + " > --to " +
+                                                 report::FormatTimeMs(*sel.to_ms) + ")");
   }
   for (const std::string& o : args.offsets) {
     KB_RETURN_IF_ERROR(restore::ParseOffsetsArg(o, &sel.offsets));
@@ -196,7 +196,7 @@ Result<RestoreEnd> Restore(const Config& cfg, const RestoreArgs& args, std::ostr
       c->groups = *groups;
       if (!groups->ok()) {
         groups_status = Status::Permanent(
-            "consumer groups", ops::Count(groups->errors.size(), "group commit") + " failed");
+            "consumer groups", report::Count(groups->errors.size(), "group commit") + " failed");
       }
       for (const std::string& e : groups->unreadable) {
         end.partial.push_back("consumer group offsets not moved from an unreadable snapshot: " + e);
@@ -207,8 +207,8 @@ Result<RestoreEnd> Restore(const Config& cfg, const RestoreArgs& args, std::ostr
     }
   }
   if (failed > 0) {
-    return Status::Permanent("restore",
-                             ops::Count(failed, "partition") + " failed (see the summary above)");
+    return Status::Permanent(
+        "restore", report::Count(failed, "partition") + " failed (see the summary above)");
   }
   KB_RETURN_IF_ERROR(groups_status);
   return end;

@@ -118,10 +118,10 @@ class RetentionDaemonTest : public backup::testutil::KafkaTest {
   }
 
   // The ranges (segments and gaps) stored for partition 0 of `topic` under `keys`.
-  std::vector<backup::StoredRange> Ranges(const std::string& topic, const layout::Keys& keys) {
-    auto r = backup::ListPartitionRanges(*store_, keys, topic, 0);
+  std::vector<catalog::StoredRange> Ranges(const std::string& topic, const layout::Keys& keys) {
+    auto r = catalog::ListPartitionRanges(*store_, keys, topic, 0);
     EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r.ok() ? *r : std::vector<backup::StoredRange>{};
+    return r.ok() ? *r : std::vector<catalog::StoredRange>{};
   }
   int64_t StoredNext(const std::string& topic, const layout::Keys& keys) {
     int64_t next = -1;

@@ -10,8 +10,8 @@
 #include "kafka/admin.h"
 #include "layout/keys.h"
 #include "ops/cluster_check.h"
-#include "ops/report_text.h"
 #include "ops/verify.h"
+#include "report/report_text.h"
 #include "storage/factory/open_store.h"
 
 namespace kb::cli {
@@ -19,15 +19,16 @@ Status RunVerify(const Config& cfg, const VerifyArgs& args, std::ostream& out, s
   ops::VerifyOptions options{
       .topics = args.topics, .parallelism = args.parallel, .sample = args.sample};
   if (!args.from.empty()) {
-    KB_ASSIGN_OR_RETURN(options.from_ms, ops::ParseTimeArg(args.from, "--from"));
+    KB_ASSIGN_OR_RETURN(options.from_ms, report::ParseTimeArg(args.from, "--from"));
   }
   if (!args.to.empty()) {
-    KB_ASSIGN_OR_RETURN(options.to_ms, ops::ParseTimeArg(args.to, "--to"));
+    KB_ASSIGN_OR_RETURN(options.to_ms, report::ParseTimeArg(args.to, "--to"));
   }
   if (options.from_ms && options.to_ms && *options.from_ms > *options.to_ms) {
     return Status::InvalidArgument("--from", "the window starts after it ends (--from " +
-                                                 ops::FormatTimeMs(*options.from_ms) + " > --to " +
-                                                 ops::FormatTimeMs(*options.to_ms) + ")");
+                                                 report::FormatTimeMs(*options.from_ms) +
+                                                 " > --to " + report::FormatTimeMs(*options.to_ms) +
+                                                 ")");
   }
   KB_ASSIGN_OR_RETURN(auto store, storage::OpenStore(cfg.storage));
   const layout::Keys keys(cfg.storage.prefix);
@@ -42,7 +43,7 @@ Status RunVerify(const Config& cfg, const VerifyArgs& args, std::ostream& out, s
     Result<std::unique_ptr<kafka::Admin>> made = kafka::Admin::Make(cfg.kafka.properties);
     if (!made.ok()) return made.status();
     admin = std::move(made).value();
-    options.check_catalog = [&](const ops::StoreCatalog& catalog) {
+    options.check_catalog = [&](const catalog::StoreCatalog& catalog) {
       return ops::CompareWithCluster(catalog, *store, *admin, std::chrono::seconds(15));
     };
   }
@@ -52,7 +53,7 @@ Status RunVerify(const Config& cfg, const VerifyArgs& args, std::ostream& out, s
   out << ops::FormatVerifyText(*report);
   if (report->problems.empty()) return Status::OK();
   return Status::Corruption(store->Describe(),
-                            ops::Count(report->problems.size(), "problem") + " (listed above)");
+                            report::Count(report->problems.size(), "problem") + " (listed above)");
 }
 
 }  // namespace kb::cli

@@ -5,11 +5,11 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "catalog/catalog_test_util.h"
 #include "cli/app.h"
 #include "cli/local_store_cli_fixture.h"
 #include "layout/keys.h"
 #include "layout/metadata.h"
-#include "ops/ops_test_util.h"
 #include "storage/factory/open_store.h"
 #include "testing/test_env.h"
 
@@ -23,8 +23,10 @@ class StoreCommandTest : public testing::LocalStoreCliTest {
     if (HasFatalFailure()) return;
     Put(keys_.TopicMetadata("orders"),
         layout::EncodeTopicMetadata({.topic = "orders", .partitions = 1, .replication_factor = 1}));
-    Put(keys_.Segment("orders", 0, 0, 49), ops::testing::SegmentBytes(0, 49, 1'700'000'000'000));
-    Put(keys_.Segment("orders", 0, 50, 99), ops::testing::SegmentBytes(50, 99, 1'700'000'000'000));
+    Put(keys_.Segment("orders", 0, 0, 49),
+        catalog::testing::SegmentBytes(0, 49, 1'700'000'000'000));
+    Put(keys_.Segment("orders", 0, 50, 99),
+        catalog::testing::SegmentBytes(50, 99, 1'700'000'000'000));
   }
 };
 
@@ -37,7 +39,7 @@ TEST_F(StoreCommandTest, VerifyOfAGoodStoreExitsZero) {
 
 TEST_F(StoreCommandTest, VerifyOfACorruptedStoreExitsOneAndNamesTheKey) {
   const std::string key = keys_.Segment("orders", 0, 50, 99);
-  std::string bytes = ops::testing::SegmentBytes(50, 99, 1'700'000'000'000);
+  std::string bytes = catalog::testing::SegmentBytes(50, 99, 1'700'000'000'000);
   bytes[100] ^= 1;
   Put(key, bytes);
   Run r = Cli({"verify"});
@@ -76,10 +78,10 @@ TEST_F(StoreCommandTest, LsShowsTheStoreAsTextOrJson) {
 TEST_F(StoreCommandTest, LsOfAStoreWithAHoleListsItAndExitsOne) {
   // A segment deleted from the middle: 100-149 missing between 50-99 and 150-199.
   Put(keys_.Segment("orders", 0, 150, 199),
-      ops::testing::SegmentBytes(150, 199, 1'700'000'000'000));
+      catalog::testing::SegmentBytes(150, 199, 1'700'000'000'000));
   const std::string after = keys_.Segment("orders", 0, 150, 199);
   Put(keys_.Segment("orders", 0, 100, 149),
-      ops::testing::SegmentBytes(100, 149, 1'700'000'000'000));
+      catalog::testing::SegmentBytes(100, 149, 1'700'000'000'000));
   ASSERT_TRUE(store_->Delete({keys_.Segment("orders", 0, 100, 149)}).ok());
 
   Run r = Cli({"ls"});

@@ -1,5 +1,6 @@
 #include "common/error_map.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -194,6 +195,77 @@ Status FromHttpStatus(long http_status, std::string_view service_code, std::stri
   if (http_status == 416) return Status::InvalidArgument(subject, msg);  // InvalidRange
   if (http_status == 412 || http_status == 409) return Status::FailedPrecondition(subject, msg);
   return Status::Permanent(subject, msg);
+}
+
+namespace {
+
+bool ContainsNoCase(std::string_view text, std::string_view word) {
+  auto lower = [](char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  };
+  for (size_t i = 0; i + word.size() <= text.size(); ++i) {
+    size_t j = 0;
+    while (j < word.size() && lower(text[i + j]) == lower(word[j])) ++j;
+    if (j == word.size()) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::optional<Status> ClassifyS3UploadOptionRefusal(long http_status, std::string_view service_code,
+                                                    std::string_view message,
+                                                    std::string_view object_key,
+                                                    std::string_view sse,
+                                                    std::string_view storage_class) {
+  if (sse.empty() && storage_class.empty()) return std::nullopt;
+  const bool about_class = ContainsNoCase(message, "storage class") ||
+                           ContainsNoCase(message, "storageclass") ||
+                           service_code == "InvalidStorageClass";
+  const bool about_sse = ContainsNoCase(message, "encrypt") || ContainsNoCase(message, "kms") ||
+                         service_code.starts_with("KMS.") ||
+                         service_code == "InvalidEncryptionAlgorithmError";
+  bool blame_class = false;
+  bool blame_sse = false;
+  if (service_code == "NotImplemented") {
+    // Which header the server does not implement: the one its message names, else the SSE one.
+    blame_class = !storage_class.empty() && (about_class || sse.empty());
+    blame_sse = !blame_class;
+  } else if (service_code == "InvalidStorageClass") {
+    blame_class = !storage_class.empty();
+  } else if (service_code.starts_with("KMS.") ||
+             service_code == "InvalidEncryptionAlgorithmError") {
+    blame_sse = !sse.empty();
+  } else if (http_status == 400 &&
+             (service_code == "InvalidArgument" || service_code == "InvalidRequest")) {
+    blame_sse = !sse.empty() && about_sse;
+    blame_class = !blame_sse && !storage_class.empty() && about_class;
+  } else if (http_status == 403 && service_code == "AccessDenied") {
+    blame_sse = !sse.empty() && ContainsNoCase(message, "kms:");
+  }
+  std::string what = "HTTP " + std::to_string(http_status);
+  if (!service_code.empty()) what += " " + std::string(service_code);
+  if (!message.empty()) what += ": " + std::string(message);
+  if (blame_sse) {
+    std::string msg = "the server refused to store " + std::string(object_key) +
+                      " with server-side encryption '" + std::string(sse) + "' (" + what +
+                      "); check storage.s3.sse and storage.s3.sse_kms_key_id against what the "
+                      "bucket and server support";
+    if (http_status == 403) {
+      return Status::PermissionDenied("storage.s3.sse",
+                                      msg +
+                                          " (the principal needs kms:GenerateDataKey and "
+                                          "kms:Decrypt on the key)");
+    }
+    return Status::Permanent("storage.s3.sse", msg);
+  }
+  if (blame_class) {
+    return Status::Permanent("storage.s3.storage_class",
+                             "the server refused to store " + std::string(object_key) +
+                                 " in storage class '" + std::string(storage_class) + "' (" + what +
+                                 "); use a class this server supports, or leave the key out");
+  }
+  return std::nullopt;
 }
 
 Status FromErrno(int err, std::string_view subject, std::string_view what) {

@@ -41,6 +41,20 @@ Status FromCurlError(CURLcode code, std::string_view subject, std::string_view d
 Status FromHttpStatus(long http_status, std::string_view service_code, std::string_view subject,
                       std::string_view message);
 
+// An S3 refusal of the encryption or storage class headers an upload carried (PutObject or
+// CreateMultipartUpload sent with x-amz-server-side-encryption `sse` and/or x-amz-storage-class
+// `storage_class`; "" when not sent): a 501 NotImplemented, InvalidStorageClass,
+// InvalidEncryptionAlgorithmError, a KMS.* code, an InvalidArgument/InvalidRequest whose message
+// is about encryption, KMS or the storage class, an AccessDenied about kms:. No retry fixes these
+// (a 501 would otherwise be retried): the Status is Permanent (PermissionDenied for a KMS access
+// refusal), its subject the config key at fault (storage.s3.sse or storage.s3.storage_class) and
+// its message names the object key. nullopt for every other error (mapped by FromHttpStatus).
+std::optional<Status> ClassifyS3UploadOptionRefusal(long http_status, std::string_view service_code,
+                                                    std::string_view message,
+                                                    std::string_view object_key,
+                                                    std::string_view sse,
+                                                    std::string_view storage_class);
+
 // A failed system call; `err` is errno.
 Status FromErrno(int err, std::string_view subject, std::string_view what);
 

@@ -86,6 +86,69 @@ TEST(ErrorMapTest, FullOrReadOnlyFileSystemIsRetryable) {
   EXPECT_TRUE(FromErrno(EPERM, "/x", "open").IsPermissionDenied());
 }
 
+TEST(ErrorMapTest, S3UploadOptionRefusalsNameTheConfigKey) {
+  // MinIO without a KMS: 501 would otherwise be retried until the deadline.
+  ASSERT_TRUE(FromHttpStatus(501, "NotImplemented", "k", "").IsRetryable());
+  auto kms = ClassifyS3UploadOptionRefusal(
+      501, "NotImplemented", "Server side encryption specified but KMS is not configured",
+      "t/0/seg", "aws:kms", "");
+  ASSERT_TRUE(kms.has_value());
+  EXPECT_FALSE(kms->IsRetryable());
+  EXPECT_EQ(kms->subject(), "storage.s3.sse");
+  EXPECT_NE(kms->message().find("t/0/seg"), std::string::npos) << kms->ToString();
+  EXPECT_NE(kms->message().find("'aws:kms'"), std::string::npos) << kms->ToString();
+  EXPECT_NE(kms->message().find("KMS is not configured"), std::string::npos) << kms->ToString();
+
+  auto key = ClassifyS3UploadOptionRefusal(400, "KMS.NotFoundException", "Invalid keyId abc", "k",
+                                           "aws:kms", "STANDARD_IA");
+  ASSERT_TRUE(key.has_value());
+  EXPECT_EQ(key->subject(), "storage.s3.sse");
+  EXPECT_NE(key->message().find("sse_kms_key_id"), std::string::npos) << key->ToString();
+
+  auto denied = ClassifyS3UploadOptionRefusal(
+      403, "AccessDenied", "User: arn:x is not authorized to perform: kms:GenerateDataKey", "k",
+      "aws:kms", "");
+  ASSERT_TRUE(denied.has_value());
+  EXPECT_TRUE(denied->IsPermissionDenied());
+  EXPECT_EQ(denied->subject(), "storage.s3.sse");
+
+  auto cls = ClassifyS3UploadOptionRefusal(400, "InvalidStorageClass",
+                                           "The storage class you specified is not valid", "k",
+                                           "AES256", "OUTPOSTS");
+  ASSERT_TRUE(cls.has_value());
+  EXPECT_EQ(cls->subject(), "storage.s3.storage_class");
+  EXPECT_NE(cls->message().find("'OUTPOSTS'"), std::string::npos) << cls->ToString();
+
+  auto not_impl_class = ClassifyS3UploadOptionRefusal(
+      501, "NotImplemented", "storage class GLACIER_IR not supported", "k", "AES256", "GLACIER_IR");
+  ASSERT_TRUE(not_impl_class.has_value());
+  EXPECT_EQ(not_impl_class->subject(), "storage.s3.storage_class");
+  auto not_impl_only_class =
+      ClassifyS3UploadOptionRefusal(501, "NotImplemented", "", "k", "", "STANDARD_IA");
+  ASSERT_TRUE(not_impl_only_class.has_value());
+  EXPECT_EQ(not_impl_only_class->subject(), "storage.s3.storage_class");
+
+  auto arg = ClassifyS3UploadOptionRefusal(400, "InvalidArgument",
+                                           "The encryption method specified is not supported", "k",
+                                           "AES256", "");
+  ASSERT_TRUE(arg.has_value());
+  EXPECT_EQ(arg->subject(), "storage.s3.sse");
+
+  // Not about the headers: left to FromHttpStatus.
+  EXPECT_FALSE(ClassifyS3UploadOptionRefusal(503, "SlowDown", "Please reduce your request rate",
+                                             "k", "aws:kms", "STANDARD_IA")
+                   .has_value());
+  EXPECT_FALSE(ClassifyS3UploadOptionRefusal(403, "SignatureDoesNotMatch", "", "k", "aws:kms", "")
+                   .has_value());
+  EXPECT_FALSE(ClassifyS3UploadOptionRefusal(400, "InvalidArgument", "Part number must be ...", "k",
+                                             "AES256", "STANDARD_IA")
+                   .has_value());
+  EXPECT_FALSE(ClassifyS3UploadOptionRefusal(501, "NotImplemented", "", "k", "", "").has_value());
+  EXPECT_FALSE(
+      ClassifyS3UploadOptionRefusal(403, "AccessDenied", "Access Denied", "k", "aws:kms", "")
+          .has_value());
+}
+
 }  // namespace
 }  // namespace kb
 

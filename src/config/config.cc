@@ -72,6 +72,58 @@ Status ParseS3Credentials(YamlMapReader& r, S3StoreConfig* out) {
   return Status::OK();
 }
 
+// --- storage.s3 upload options: payload_signing, sse, sse_kms_key_id, storage_class ---
+
+// The storage classes S3 documents for PutObject's x-amz-storage-class that can be read back
+// with a plain GET. GLACIER and DEEP_ARCHIVE are refused by ValidateS3UploadOptions.
+constexpr std::string_view kReadableStorageClasses[] = {
+    "STANDARD",   "REDUCED_REDUNDANCY", "STANDARD_IA",     "ONEZONE_IA", "INTELLIGENT_TIERING",
+    "GLACIER_IR", "OUTPOSTS",           "EXPRESS_ONEZONE", "SNOW"};
+
+std::string JoinedStorageClasses() {
+  std::string out;
+  for (std::string_view c : kReadableStorageClasses) {
+    if (!out.empty()) out += ", ";
+    out += c;
+  }
+  return out;
+}
+
+// The four keys of one storage.s3 map; ValidateS3UploadOptions checks the values.
+Status ParseS3UploadOptions(YamlMapReader& r, S3StoreConfig* out) {
+  KB_ASSIGN_OR_RETURN(auto signing, r.GetString("payload_signing"));
+  if (signing) {
+    if (*signing == "auto") {
+      out->payload_signing = S3StoreConfig::PayloadSigning::kAuto;
+    } else if (*signing == "always") {
+      out->payload_signing = S3StoreConfig::PayloadSigning::kAlways;
+    } else if (*signing == "never") {
+      out->payload_signing = S3StoreConfig::PayloadSigning::kNever;
+    } else {
+      return Status::InvalidArgument(r.PathOf("payload_signing"),
+                                     "'" + *signing + "' is not one of auto, always, never");
+    }
+  }
+  KB_ASSIGN_OR_RETURN(auto sse, r.GetString("sse"));
+  if (sse && sse->empty()) {
+    return Status::InvalidArgument(r.PathOf("sse"), "is empty (write none, AES256 or aws:kms)");
+  }
+  out->sse = sse && *sse != "none" ? *sse : "";
+  KB_ASSIGN_OR_RETURN(auto key_id, r.GetString("sse_kms_key_id"));
+  if (key_id && key_id->empty()) {
+    return Status::InvalidArgument(r.PathOf("sse_kms_key_id"),
+                                   "is empty (leave it out for the AWS managed key aws/s3)");
+  }
+  out->sse_kms_key_id = key_id.value_or("");
+  KB_ASSIGN_OR_RETURN(auto storage_class, r.GetString("storage_class"));
+  if (storage_class && storage_class->empty()) {
+    return Status::InvalidArgument(r.PathOf("storage_class"),
+                                   "is empty (leave it out for the bucket's default)");
+  }
+  out->storage_class = storage_class.value_or("");
+  return ValidateS3UploadOptions(*out);
+}
+
 Status ParseS3(YamlMapReader& r, const EnvLookup& env, S3StoreConfig* out) {
   auto env_or = [&env](const char* a, const char* b = nullptr) -> std::string {
     for (const char* name : {a, b}) {
@@ -107,6 +159,7 @@ Status ParseS3(YamlMapReader& r, const EnvLookup& env, S3StoreConfig* out) {
   out->ca_bundle = ca_bundle ? *ca_bundle : env_or("AWS_CA_BUNDLE");
   KB_RETURN_IF_ERROR(CheckNoControlCharacters(r.PathOf("ca_bundle"), out->ca_bundle));
   KB_RETURN_IF_ERROR(ParseS3Credentials(r, out));
+  KB_RETURN_IF_ERROR(ParseS3UploadOptions(r, out));
   return r.Finish();
 }
 
@@ -319,6 +372,73 @@ Result<Config> LoadConfigFile(const std::string& path, const EnvLookup& env) {
   Result<Config> cfg = ParseConfig(ss.str(), path, env);
   if (!cfg.ok()) return cfg.status().WithContext("in config file " + path);
   return cfg;
+}
+
+std::string_view PayloadSigningName(S3StoreConfig::PayloadSigning p) {
+  switch (p) {
+    case S3StoreConfig::PayloadSigning::kAlways:
+      return "always";
+    case S3StoreConfig::PayloadSigning::kNever:
+      return "never";
+    case S3StoreConfig::PayloadSigning::kAuto:
+      break;
+  }
+  return "auto";
+}
+
+Status ValidateS3UploadOptions(const S3StoreConfig& s3) {
+  if (s3.payload_signing == S3StoreConfig::PayloadSigning::kNever &&
+      s3.endpoint.starts_with("http://")) {
+    return Status::InvalidArgument(
+        "storage.s3.payload_signing",
+        "'never' needs an https endpoint: over http (" + s3.endpoint +
+            ") the body's SHA-256 in the signature is all that protects an upload from being "
+            "altered on the way; use auto or always");
+  }
+  if (!s3.sse.empty() && s3.sse != "AES256" && s3.sse != "aws:kms") {
+    return Status::InvalidArgument(
+        "storage.s3.sse",
+        "'" + s3.sse + "' is not one of none, AES256 (SSE-S3), aws:kms (SSE-KMS)");
+  }
+  if (!s3.sse_kms_key_id.empty()) {
+    if (s3.sse != "aws:kms") {
+      return Status::InvalidArgument("storage.s3.sse_kms_key_id",
+                                     "is set but storage.s3.sse is '" +
+                                         (s3.sse.empty() ? std::string("none") : s3.sse) +
+                                         "': a KMS key is used only with sse: aws:kms");
+    }
+    // Sent as a header: printable ASCII without spaces (key ids, ARNs and aliases all are).
+    if (s3.sse_kms_key_id.size() > 2048) {
+      return Status::InvalidArgument("storage.s3.sse_kms_key_id", "is longer than 2048 characters");
+    }
+    for (char c : s3.sse_kms_key_id) {
+      if (c <= 0x20 || c >= 0x7f) {
+        return Status::InvalidArgument(
+            "storage.s3.sse_kms_key_id",
+            "may hold only printable ASCII characters without spaces (a key id, key ARN or "
+            "alias/name)");
+      }
+    }
+  }
+  if (!s3.storage_class.empty()) {
+    if (s3.storage_class == "GLACIER" || s3.storage_class == "DEEP_ARCHIVE") {
+      return Status::InvalidArgument(
+          "storage.s3.storage_class",
+          s3.storage_class +
+              " objects cannot be read without a restore request first (GET answers 403 "
+              "InvalidObjectState), so a restore, verify or the backup's own reads would fail; "
+              "use GLACIER_IR (instant retrieval) or a lifecycle rule that archives old "
+              "segments, and restore them with S3 before running kafka-backup restore");
+    }
+    bool known = false;
+    for (std::string_view c : kReadableStorageClasses) known = known || c == s3.storage_class;
+    if (!known) {
+      return Status::InvalidArgument(
+          "storage.s3.storage_class",
+          "'" + s3.storage_class + "' is not one of " + JoinedStorageClasses());
+    }
+  }
+  return Status::OK();
 }
 
 std::string DefaultInstanceId() {

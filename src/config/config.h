@@ -49,7 +49,28 @@ struct S3StoreConfig {
   // PEM file of the CAs that may sign the endpoint's TLS certificate; default: AWS_CA_BUNDLE,
   // then the system trust store.
   std::string ca_bundle;
+
+  // --- How objects are uploaded (docs/security.md, "S3 encryption, storage class and payload
+  // signing"). Values are checked when the config is loaded; S3Client::Make checks them again.
+  enum class PayloadSigning {
+    kAuto,    // UNSIGNED-PAYLOAD over https (TLS protects the body), the body's SHA-256 over http
+    kAlways,  // the body's SHA-256 always (for servers that refuse UNSIGNED-PAYLOAD)
+    kNever,   // UNSIGNED-PAYLOAD always; needs an https endpoint
+  };
+  PayloadSigning payload_signing = PayloadSigning::kAuto;
+  // x-amz-server-side-encryption on PutObject / CreateMultipartUpload: "" (none sent: the
+  // bucket's default encryption applies), "AES256" (SSE-S3) or "aws:kms" (SSE-KMS).
+  std::string sse;
+  // x-amz-server-side-encryption-aws-kms-key-id (key id, key ARN or alias); only with "aws:kms";
+  // "" = the account's AWS managed key aws/s3.
+  std::string sse_kms_key_id;
+  // x-amz-storage-class of data segments only (storage/factory decides which keys those are);
+  // "" = none sent (the bucket's default, STANDARD on AWS). GLACIER and DEEP_ARCHIVE are refused.
+  std::string storage_class;
 };
+
+// "storage.s3.payload_signing" value names: "auto", "always", "never".
+std::string_view PayloadSigningName(S3StoreConfig::PayloadSigning p);
 
 struct StorageConfig {
   enum class Type { kLocal, kS3 };
@@ -135,6 +156,10 @@ struct Config {
 
 // The directory used when no storage section is given.
 inline constexpr std::string_view kDefaultLocalStorePath = "kafka-backup-data";
+
+// Checks S3StoreConfig's upload options (payload_signing against the endpoint's scheme, sse,
+// sse_kms_key_id, storage_class); InvalidArgument naming the storage.s3.* key at fault.
+Status ValidateS3UploadOptions(const S3StoreConfig& s3);
 
 // Parses YAML text. `source` names the file in error messages.
 Result<Config> ParseConfig(std::string_view yaml_text, std::string_view source,

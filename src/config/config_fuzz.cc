@@ -36,6 +36,9 @@ constexpr const char* kSeeds[] = {
     "  s3:\n    bucket: my-kafka-backups\n    region: eu-west-1\n"
     "    endpoint: http://127.0.0.1:7070\n    path_style: true\n"
     "    access_key_id: ${A}\n    secret_access_key: $$ecret\n",
+    "storage:\n  s3:\n    bucket: b-1\n    access_key_id: a\n    secret_access_key: s\n"
+    "    endpoint: https://s3.example:9000\n    payload_signing: never\n    sse: aws:kms\n"
+    "    sse_kms_key_id: alias/kb\n    storage_class: STANDARD_IA\n",
     "storage: {local: {path: /var/backups/kafka}}\n"
     "backup:\n  group_id: kafka-backup\n  instance_id: host-1\n"
     "  topics: [orders, '^payments-.*']\n  exclude: ['^.*-tmp$']\n  include_internal: false\n"

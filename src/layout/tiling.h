@@ -34,7 +34,7 @@ struct TilingFault {
 
 // Every fault in the tiling of one partition's ranges, given sorted by start offset (then end), as
 // a listing yields them. `Range` has int64_t members `start` and `end` (inclusive), such as
-// backup::StoredRange.
+// catalog::StoredRange.
 template <typename Range>
 std::vector<TilingFault> FindTilingFaults(const std::vector<Range>& ranges) {
   std::vector<TilingFault> out;

@@ -4,15 +4,16 @@
 
 namespace kb::ops {
 
-std::vector<StoreProblem> FirstOffsetProblems(
-    const StoreCatalog& catalog, const std::map<kafka::TopicPartition, kafka::Watermarks>& marks) {
-  std::vector<StoreProblem> problems;
+std::vector<catalog::StoreProblem> FirstOffsetProblems(
+    const catalog::StoreCatalog& catalog,
+    const std::map<kafka::TopicPartition, kafka::Watermarks>& marks) {
+  std::vector<catalog::StoreProblem> problems;
   for (const auto& [topic, objects] : catalog) {
     for (const auto& [partition, p] : objects.partitions) {
       if (p.ranges.empty()) continue;
       auto mark = marks.find({topic, partition});
       if (mark == marks.end()) continue;
-      const backup::StoredRange& first = p.ranges.front();
+      const catalog::StoredRange& first = p.ranges.front();
       const int64_t log_start = mark->second.low;
       if (first.start <= log_start) continue;
       problems.push_back({first.key, log_start, first.start - 1,
@@ -25,8 +26,9 @@ std::vector<StoreProblem> FirstOffsetProblems(
   return problems;
 }
 
-Result<ClusterCheck> CompareWithCluster(const StoreCatalog& catalog, storage::ObjectStore& store,
-                                        kafka::Admin& admin, std::chrono::milliseconds timeout) {
+Result<ClusterCheck> CompareWithCluster(const catalog::StoreCatalog& catalog,
+                                        storage::ObjectStore& store, kafka::Admin& admin,
+                                        std::chrono::milliseconds timeout) {
   ClusterCheck check;
   KB_ASSIGN_OR_RETURN(std::vector<kafka::TopicInfo> topics, admin.ListTopics(timeout));
   std::map<std::string, kafka::TopicInfo> live;

@@ -22,26 +22,28 @@
 #include <string>
 #include <vector>
 
+#include "catalog/store_catalog.h"
+#include "catalog/store_problem.h"
 #include "common/status.h"
 #include "kafka/admin.h"
-#include "ops/store_catalog.h"
-#include "ops/store_problem.h"
 #include "storage/object_store.h"
 
 namespace kb::ops {
 
 struct ClusterCheck {
   uint64_t partitions_compared = 0;
-  std::vector<StoreProblem> problems;
+  std::vector<catalog::StoreProblem> problems;
   std::vector<std::string> notes;  // topics not compared, and why
 };
 
-Result<ClusterCheck> CompareWithCluster(const StoreCatalog& catalog, storage::ObjectStore& store,
-                                        kafka::Admin& admin, std::chrono::milliseconds timeout);
+Result<ClusterCheck> CompareWithCluster(const catalog::StoreCatalog& catalog,
+                                        storage::ObjectStore& store, kafka::Admin& admin,
+                                        std::chrono::milliseconds timeout);
 
 // The pure step: one problem per partition of `catalog` whose first stored offset is above its
 // log start offset in `marks` (partitions missing from `marks` are skipped).
-std::vector<StoreProblem> FirstOffsetProblems(
-    const StoreCatalog& catalog, const std::map<kafka::TopicPartition, kafka::Watermarks>& marks);
+std::vector<catalog::StoreProblem> FirstOffsetProblems(
+    const catalog::StoreCatalog& catalog,
+    const std::map<kafka::TopicPartition, kafka::Watermarks>& marks);
 
 }  // namespace kb::ops

@@ -7,7 +7,7 @@
 namespace kb::ops {
 namespace {
 
-backup::StoredRange Range(int64_t start, int64_t end, bool gap = false) {
+catalog::StoredRange Range(int64_t start, int64_t end, bool gap = false) {
   return {.start = start,
           .end = end,
           .is_gap = gap,
@@ -15,7 +15,7 @@ backup::StoredRange Range(int64_t start, int64_t end, bool gap = false) {
 }
 
 TEST(FirstOffsetProblemsTest, OnlyAStoreThatBeginsAboveTheLogStartIsAProblem) {
-  StoreCatalog catalog;
+  catalog::StoreCatalog catalog;
   catalog["t"].partitions[0].ranges = {Range(40, 59), Range(60, 99)};        // 0..39 deleted
   catalog["t"].partitions[1].ranges = {Range(0, 99)};                        // whole
   catalog["t"].partitions[2].ranges = {Range(10, 19, true), Range(20, 29)};  // gap first: fine
@@ -28,7 +28,7 @@ TEST(FirstOffsetProblemsTest, OnlyAStoreThatBeginsAboveTheLogStartIsAProblem) {
       {{"t", 2}, {.low = 10, .high = 30}},
       {{"t", 3}, {.low = 55, .high = 60}},
       {{"u", 0}, {.low = 0, .high = 10}}};
-  const std::vector<StoreProblem> problems = FirstOffsetProblems(catalog, marks);
+  const std::vector<catalog::StoreProblem> problems = FirstOffsetProblems(catalog, marks);
   ASSERT_EQ(problems.size(), 1u);
   EXPECT_EQ(problems[0].key, "k/40-59");
   EXPECT_EQ(problems[0].start, 0);
@@ -38,7 +38,7 @@ TEST(FirstOffsetProblemsTest, OnlyAStoreThatBeginsAboveTheLogStartIsAProblem) {
 }
 
 TEST(FirstOffsetProblemsTest, AGapRecordAboveTheLogStartIsAProblemToo) {
-  StoreCatalog catalog;
+  catalog::StoreCatalog catalog;
   catalog["t"].partitions[0].ranges = {Range(30, 39, true), Range(40, 49)};
   const auto problems = FirstOffsetProblems(catalog, {{{"t", 0}, {.low = 20, .high = 50}}});
   ASSERT_EQ(problems.size(), 1u);

@@ -4,8 +4,8 @@
 #include <map>
 #include <span>
 
-#include "ops/parallel.h"
-#include "ops/store_catalog.h"
+#include "catalog/store_catalog.h"
+#include "common/parallel.h"
 #include "ops/verify.h"
 
 namespace kb::ops {
@@ -27,14 +27,14 @@ void AddTotals(LsTotals* into, const LsTotals& from) {
   into->newest_snapshot_ms = std::max(into->newest_snapshot_ms, from.newest_snapshot_ms);
 }
 
-// One partition's row; `footers` are those of SegmentsOf(objects), in the same order.
+// One partition's row; `footers` are those of catalog::SegmentsOf(objects), in the same order.
 LsPartition MakePartition(const std::string& topic, int32_t partition,
-                          const PartitionObjects& objects,
+                          const catalog::PartitionObjects& objects,
                           std::span<const std::optional<format::SegmentFooter>> footers) {
   LsPartition p{.topic = topic, .partition = partition};
   LsTotals& t = p.totals;
   size_t segment = 0;
-  for (const backup::StoredRange& r : objects.ranges) {
+  for (const catalog::StoredRange& r : objects.ranges) {
     if (r.is_gap) {
       ++t.gaps;
       t.gap_offsets += static_cast<uint64_t>(r.end - r.start) + 1;
@@ -59,8 +59,8 @@ LsPartition MakePartition(const std::string& topic, int32_t partition,
 // Reads and decodes the topic.json of every topic that has one (in parallel); unreadable ones
 // become problems.
 Result<std::map<std::string, layout::TopicMetadata>> ReadTopicMetadata(
-    storage::ObjectStore& store, const StoreCatalog& catalog, size_t parallelism,
-    std::vector<StoreProblem>* problems) {
+    storage::ObjectStore& store, const catalog::StoreCatalog& catalog, size_t parallelism,
+    std::vector<catalog::StoreProblem>* problems) {
   std::vector<std::string> keys;
   for (const auto& [topic, objects] : catalog) {
     if (!objects.metadata_key.empty()) keys.push_back(objects.metadata_key);
@@ -79,7 +79,7 @@ Result<std::map<std::string, layout::TopicMetadata>> ReadTopicMetadata(
   });
   std::map<std::string, layout::TopicMetadata> out;
   for (size_t i = 0; i < keys.size(); ++i) {
-    KB_RETURN_IF_ERROR(AddProblemOrFail(keys[i], -1, -1, errors[i], problems));
+    KB_RETURN_IF_ERROR(catalog::AddProblemOrFail(keys[i], -1, -1, errors[i], problems));
     if (decoded[i]) out.emplace(keys[i], std::move(*decoded[i]));
   }
   return out;
@@ -89,20 +89,21 @@ Result<std::map<std::string, layout::TopicMetadata>> ReadTopicMetadata(
 
 Result<LsReport> ListStore(storage::ObjectStore& store, const layout::Keys& keys,
                            const LsOptions& options) {
-  ArchivedGenerations archived;
-  KB_ASSIGN_OR_RETURN(StoreCatalog catalog, ListCatalog(store, keys, options.topics, &archived));
+  catalog::ArchivedGenerations archived;
+  KB_ASSIGN_OR_RETURN(catalog::StoreCatalog catalog,
+                      catalog::ListCatalog(store, keys, options.topics, &archived));
   LsReport report;
   for (const auto& [id, objects] : archived) {
     report.generations.push_back({id.first, id.second, objects});
   }
-  std::vector<const backup::StoredRange*> segments;
+  std::vector<const catalog::StoredRange*> segments;
   for (const auto& [topic, objects] : catalog) {
     for (const auto& [partition, p] : objects.partitions) {
-      for (const backup::StoredRange* s : SegmentsOf(p)) segments.push_back(s);
+      for (const catalog::StoredRange* s : catalog::SegmentsOf(p)) segments.push_back(s);
     }
   }
   KB_ASSIGN_OR_RETURN(auto footers,
-                      ReadFooters(store, segments, options.parallelism, &report.problems));
+                      catalog::ReadFooters(store, segments, options.parallelism, &report.problems));
   KB_ASSIGN_OR_RETURN(auto metadata,
                       ReadTopicMetadata(store, catalog, options.parallelism, &report.problems));
 
@@ -112,14 +113,14 @@ Result<LsReport> ListStore(storage::ObjectStore& store, const layout::Keys& keys
     auto md = metadata.find(objects.metadata_key);
     if (md != metadata.end()) t.metadata = md->second;
     for (const auto& [partition, p] : objects.partitions) {
-      const size_t count = SegmentsOf(p).size();
+      const size_t count = catalog::SegmentsOf(p).size();
       report.partitions.push_back(
           MakePartition(topic, partition, p,
                         std::span<const std::optional<format::SegmentFooter>>(footers).subspan(
                             next_footer, count)));
       next_footer += count;
       // Holes (and overlaps) in the tiling of the partition's segment and gap ranges.
-      const std::vector<StoreProblem> tiling = CheckTiling(p.ranges);
+      const std::vector<catalog::StoreProblem> tiling = CheckTiling(p.ranges);
       report.problems.insert(report.problems.end(), tiling.begin(), tiling.end());
       ++t.stored_partitions;
       AddTotals(&t.totals, report.partitions.back().totals);
@@ -127,7 +128,7 @@ Result<LsReport> ListStore(storage::ObjectStore& store, const layout::Keys& keys
     AddTotals(&report.totals, t.totals);
     report.topics.push_back(std::move(t));
   }
-  SortProblems(&report.problems);
+  catalog::SortProblems(&report.problems);
   return report;
 }
 

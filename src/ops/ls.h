@@ -26,10 +26,10 @@
 #include <string>
 #include <vector>
 
+#include "catalog/store_problem.h"
 #include "common/status.h"
 #include "layout/keys.h"
 #include "layout/metadata.h"
-#include "ops/store_problem.h"
 #include "storage/object_store.h"
 
 namespace kb::ops {
@@ -85,8 +85,8 @@ struct LsReport {
   std::vector<LsTopic> topics;            // by topic
   std::vector<LsGeneration> generations;  // by topic, then generation; only when no topic named
   std::vector<LsPartition> partitions;    // by topic, then partition
-  std::vector<StoreProblem> problems;     // unreadable footers and topic.json, holes, sorted
-  LsTotals totals;                        // of every topic shown
+  std::vector<catalog::StoreProblem> problems;  // unreadable footers and topic.json, holes, sorted
+  LsTotals totals;                              // of every topic shown
 };
 
 struct LsOptions {

@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "ops/ls.h"
-#include "ops/report_text.h"
+#include "report/report_text.h"
 
 namespace kb::ops {
 namespace {
@@ -14,39 +14,42 @@ using nlohmann::ordered_json;
 // Gap ranges shown per partition in the text report; the JSON report has all of them.
 constexpr size_t kMaxGapsShown = 20;
 
-std::string Time(const std::optional<int64_t>& ms) { return ms ? FormatTimeMs(*ms) : "-"; }
+std::string Time(const std::optional<int64_t>& ms) { return ms ? report::FormatTimeMs(*ms) : "-"; }
 
 std::string GroupOffsets(const LsPartition& p) {
   std::string cell = p.has_consumers_offset ? "latest" : "";
   if (p.totals.offset_snapshots > 0) {
     if (!cell.empty()) cell += " + ";
-    cell += Count(p.totals.offset_snapshots, "snapshot") + " to " +
-            FormatTimeMs(p.totals.newest_snapshot_ms);
+    cell += report::Count(p.totals.offset_snapshots, "snapshot") + " to " +
+            report::FormatTimeMs(p.totals.newest_snapshot_ms);
   }
   return cell.empty() ? "-" : cell;
 }
 
 // "150 records in 3 segments (1.2 MiB), times 2026-... to 2026-..., 2 gaps (60 offsets)".
 std::string TotalsText(const LsTotals& t) {
-  std::string text = Count(t.records, "record") + " in " + Count(t.segments, "segment") + " (" +
-                     FormatBytes(t.stored_bytes) + ")";
+  std::string text = report::Count(t.records, "record") + " in " +
+                     report::Count(t.segments, "segment") + " (" +
+                     report::FormatBytes(t.stored_bytes) + ")";
   if (t.min_timestamp_ms) {
     text += ", record times " + Time(t.min_timestamp_ms) + " to " + Time(t.max_timestamp_ms);
   }
-  return text + ", " + Count(t.gaps, "gap") + " (" + Count(t.gap_offsets, "offset") + ")";
+  return text + ", " + report::Count(t.gaps, "gap") + " (" +
+         report::Count(t.gap_offsets, "offset") + ")";
 }
 
 std::string TopicLine(const LsTopic& t) {
   std::string line = t.topic + ": ";
   if (t.metadata) {
     const layout::TopicMetadata& md = *t.metadata;
-    line += "topic.json " + Plural(md.partitions, "partition") + ", replication factor " +
-            std::to_string(md.replication_factor) + ", " + Count(md.configs.size(), "config") +
-            ", updated " + FormatTimeMs(md.updated_at_ms);
+    line += "topic.json " + report::Plural(md.partitions, "partition") + ", replication factor " +
+            std::to_string(md.replication_factor) + ", " +
+            report::Count(md.configs.size(), "config") + ", updated " +
+            report::FormatTimeMs(md.updated_at_ms);
   } else {
     line += "no readable topic.json";
   }
-  return line + "; stored " + Count(t.stored_partitions, "partition") + ", " +
+  return line + "; stored " + report::Count(t.stored_partitions, "partition") + ", " +
          TotalsText(t.totals) + "\n";
 }
 
@@ -108,26 +111,28 @@ std::string FormatLsText(const LsReport& report) {
                                                            std::to_string(p.last_offset);
       rows.push_back({p.topic, std::to_string(p.partition), offsets,
                       std::to_string(p.totals.records), std::to_string(p.totals.segments),
-                      FormatBytes(p.totals.stored_bytes), Time(p.totals.min_timestamp_ms),
+                      report::FormatBytes(p.totals.stored_bytes), Time(p.totals.min_timestamp_ms),
                       Time(p.totals.max_timestamp_ms), std::to_string(p.totals.gaps),
                       GroupOffsets(p)});
     }
-    out += Table(rows, {false, true, true, true, true, true, false, false, true, false});
+    out += report::Table(rows, {false, true, true, true, true, true, false, false, true, false});
     out += GapLines(report) + "\n";
   }
   for (const LsTopic& t : report.topics) out += TopicLine(t);
   if (!report.topics.empty()) {
-    out += "total: " + Count(report.topics.size(), "topic") + ", " +
-           Count(report.partitions.size(), "partition") + ", " + TotalsText(report.totals) + "\n";
+    out += "total: " + report::Count(report.topics.size(), "topic") + ", " +
+           report::Count(report.partitions.size(), "partition") + ", " + TotalsText(report.totals) +
+           "\n";
   }
   for (const LsGeneration& g : report.generations) {
     out += "archived generation " + std::to_string(g.generation) + " of " + g.topic + " (" +
-           Count(g.objects, "object") + ", archived " + FormatTimeMs(g.generation) +
+           report::Count(g.objects, "object") + ", archived " + report::FormatTimeMs(g.generation) +
            "): read it with --generation " + std::to_string(g.generation) + "\n";
   }
   if (!report.problems.empty()) {
-    out += "\n" + Count(report.problems.size(), "problem") + ":\n";
-    for (const StoreProblem& p : report.problems) out += "  " + FormatProblem(p) + "\n";
+    out += "\n" + report::Count(report.problems.size(), "problem") + ":\n";
+    for (const catalog::StoreProblem& p : report.problems)
+      out += "  " + catalog::FormatProblem(p) + "\n";
   }
   return out;
 }
@@ -155,7 +160,7 @@ std::string FormatLsJson(const LsReport& report) {
     partitions.push_back(std::move(j));
   }
   ordered_json problems = ordered_json::array();
-  for (const StoreProblem& p : report.problems) {
+  for (const catalog::StoreProblem& p : report.problems) {
     problems.push_back(
         {{"key", p.key}, {"start", p.start}, {"end", p.end}, {"message", p.message}});
   }

@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "ops/ops_test_util.h"
+#include "catalog/catalog_test_util.h"
 
 namespace kb::ops {
 namespace {
@@ -16,7 +16,7 @@ class LsTest : public ::testing::Test {
   Result<LsReport> Ls(std::vector<std::string> topics = {}) {
     return ListStore(s_.store(), s_.keys(), {.topics = std::move(topics), .parallelism = 3});
   }
-  testing::OpsStore s_;
+  catalog::testing::OpsStore s_;
 };
 
 TEST_F(LsTest, EmptyStoreHasNothing) {
@@ -42,7 +42,7 @@ TEST_F(LsTest, NumbersAreExact) {
 
   auto report = Ls();
   ASSERT_TRUE(report.ok()) << report.status().ToString();
-  EXPECT_TRUE(report->problems.empty()) << FormatProblem(report->problems[0]);
+  EXPECT_TRUE(report->problems.empty()) << catalog::FormatProblem(report->problems[0]);
   // One ranged read per segment (its footer), one Get per topic.json, nothing else.
   EXPECT_EQ(s_.store().stats().get_ranges, 4u);
   EXPECT_EQ(s_.store().stats().gets, 1u);
@@ -143,7 +143,7 @@ TEST_F(LsTest, TopicFilterShowsOnlyThoseAndRejectsUnknownOnes) {
 TEST_F(LsTest, UnreadableFooterAndTopicJsonAreProblemsNotErrors) {
   const std::string good = s_.AddSegment("t", 0, 0, 9);
   const std::string bad = s_.keys().Segment("t", 0, 10, 19);
-  std::string bytes = testing::SegmentBytes(10, 19, kT0);
+  std::string bytes = catalog::testing::SegmentBytes(10, 19, kT0);
   bytes[bytes.size() - 50] ^= 1;  // inside the footer
   s_.Put(bad, bytes);
   const std::string md = s_.keys().TopicMetadata("t");

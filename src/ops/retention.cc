@@ -7,11 +7,11 @@
 #include <map>
 #include <set>
 
+#include "catalog/store_catalog.h"
+#include "catalog/store_scan.h"
 #include "common/clock.h"
 #include "layout/retention_state.h"
-#include "ops/report_text.h"
-#include "ops/store_catalog.h"
-#include "ops/store_scan.h"
+#include "report/report_text.h"
 
 namespace kb::ops {
 namespace {
@@ -59,19 +59,20 @@ Result<std::vector<PruneAction>> WholeTopic(storage::ObjectStore& store, const l
                                             const std::string& topic, const std::string& reason) {
   std::vector<PruneAction> data, last;
   const std::vector<std::string> only = {topic};
-  KB_RETURN_IF_ERROR(ForEachStoredObject(store, keys, &only, [&](const storage::ObjectInfo& o) {
-    PruneAction a{.key = o.key, .topic = topic, .size = o.size, .reason = reason};
-    const std::optional<layout::ParsedKey> k = keys.Parse(o.key);
-    if (k) {
-      a.partition = k->partition;
-      a.start = k->start;
-      a.end = k->end;
-      a.is_segment = k->kind == layout::KeyKind::kSegment;
-    }
-    const bool topic_level = k && (k->kind == layout::KeyKind::kTopicMetadata ||
-                                   k->kind == layout::KeyKind::kRetentionState);
-    (topic_level ? last : data).push_back(std::move(a));
-  }));
+  KB_RETURN_IF_ERROR(
+      catalog::ForEachStoredObject(store, keys, &only, [&](const storage::ObjectInfo& o) {
+        PruneAction a{.key = o.key, .topic = topic, .size = o.size, .reason = reason};
+        const std::optional<layout::ParsedKey> k = keys.Parse(o.key);
+        if (k) {
+          a.partition = k->partition;
+          a.start = k->start;
+          a.end = k->end;
+          a.is_segment = k->kind == layout::KeyKind::kSegment;
+        }
+        const bool topic_level = k && (k->kind == layout::KeyKind::kTopicMetadata ||
+                                       k->kind == layout::KeyKind::kRetentionState);
+        (topic_level ? last : data).push_back(std::move(a));
+      }));
   data.insert(data.end(), last.begin(), last.end());
   return data;
 }
@@ -92,7 +93,7 @@ struct TopicPlan {
   layout::RetentionState state;
 };
 
-TopicPlan PlanPartitions(const std::string& topic, const TopicObjects& objects,
+TopicPlan PlanPartitions(const std::string& topic, const catalog::TopicObjects& objects,
                          const std::map<kafka::TopicPartition, kafka::Watermarks>& marks,
                          const layout::RetentionState& old, const RetentionOptions& options,
                          const WallGuard::Reading& now, std::vector<PendingRange>* pending) {
@@ -107,7 +108,7 @@ TopicPlan PlanPartitions(const std::string& topic, const TopicObjects& objects,
     }
     std::vector<layout::RetentionState::Expired> still;
     bool unbroken = true;  // every range before this one is deleted this round
-    for (const backup::StoredRange& r : p.ranges) {
+    for (const catalog::StoredRange& r : p.ranges) {
       if (r.end >= low) break;  // holds offsets Kafka still has, and so does every later range
       auto s = seen.find({r.start, r.end});
       const int64_t first_seen = s == seen.end() ? now.stamp_ms : s->second;
@@ -123,7 +124,7 @@ TopicPlan PlanPartitions(const std::string& topic, const TopicObjects& objects,
                                   .reason = "expired: every offset is below the log start offset " +
                                             std::to_string(low) + " of " + topic + "/" +
                                             std::to_string(partition) + ", first seen " +
-                                            FormatTimeMs(first_seen) + ", grace " +
+                                            report::FormatTimeMs(first_seen) + ", grace " +
                                             Duration(options.grace) + " passed"});
         continue;
       }
@@ -139,28 +140,28 @@ TopicPlan PlanPartitions(const std::string& topic, const TopicObjects& objects,
 
 // Whether a partition's store holds offsets at or beyond its high watermark: the cluster's topic is
 // a new generation, with fewer records than the backed-up one.
-bool HoldsMoreThanTheCluster(const std::string& topic, const TopicObjects& objects,
+bool HoldsMoreThanTheCluster(const std::string& topic, const catalog::TopicObjects& objects,
                              const std::map<kafka::TopicPartition, kafka::Watermarks>& marks) {
   for (const auto& [partition, p] : objects.partitions) {
     auto mark = marks.find({topic, partition});
     if (mark == marks.end() || p.ranges.empty()) continue;
     int64_t next = 0;
-    for (const backup::StoredRange& r : p.ranges) next = std::max(next, r.end + 1);
+    for (const catalog::StoredRange& r : p.ranges) next = std::max(next, r.end + 1);
     if (next > mark->second.high) return true;
   }
   return false;
 }
 
 // The oldest record timestamp of each topic's first remaining segments.
-Status ReadOldest(storage::ObjectStore& store, const StoreCatalog& catalog,
+Status ReadOldest(storage::ObjectStore& store, const catalog::StoreCatalog& catalog,
                   const std::set<std::string>& deleted_keys, size_t parallelism,
                   std::map<std::string, TopicRetention*>& topics) {
-  std::vector<const backup::StoredRange*> firsts;
+  std::vector<const catalog::StoredRange*> firsts;
   std::vector<std::string> owners;
   for (const auto& [topic, objects] : catalog) {
     if (!topics.contains(topic)) continue;
     for (const auto& [partition, p] : objects.partitions) {
-      for (const backup::StoredRange& r : p.ranges) {
+      for (const catalog::StoredRange& r : p.ranges) {
         if (r.is_gap || deleted_keys.contains(r.key)) continue;
         firsts.push_back(&r);
         owners.push_back(topic);
@@ -168,10 +169,10 @@ Status ReadOldest(storage::ObjectStore& store, const StoreCatalog& catalog,
       }
     }
   }
-  std::vector<StoreProblem> problems;
-  KB_ASSIGN_OR_RETURN(auto footers, ReadFooters(store, firsts, parallelism, &problems));
-  for (const StoreProblem& p : problems) {
-    spdlog::warn("retention: cannot read the oldest record time: {}", FormatProblem(p));
+  std::vector<catalog::StoreProblem> problems;
+  KB_ASSIGN_OR_RETURN(auto footers, catalog::ReadFooters(store, firsts, parallelism, &problems));
+  for (const catalog::StoreProblem& p : problems) {
+    spdlog::warn("retention: cannot read the oldest record time: {}", catalog::FormatProblem(p));
   }
   for (size_t i = 0; i < firsts.size(); ++i) {
     if (!footers[i]) continue;
@@ -204,7 +205,8 @@ Result<RetentionReport> RunRetention(storage::ObjectStore& store, const layout::
   WallGuard::Reading now{options.now_ms, options.now_ms};
   if (options.now_ms == 0) now = options.clock ? options.clock->Read() : WallGuard().Read();
   RetentionReport report{.executed = options.execute, .now_ms = now.reached_ms};
-  KB_ASSIGN_OR_RETURN(StoreCatalog catalog, ListCatalog(store, keys, options.topics));
+  KB_ASSIGN_OR_RETURN(catalog::StoreCatalog catalog,
+                      catalog::ListCatalog(store, keys, options.topics));
   KB_ASSIGN_OR_RETURN(std::vector<kafka::TopicInfo> cluster,
                       admin.ListTopics(options.kafka_timeout));
   std::map<std::string, int32_t> present;
@@ -228,7 +230,7 @@ Result<RetentionReport> RunRetention(storage::ObjectStore& store, const layout::
           KB_ASSIGN_OR_RETURN(deletions,
                               WholeTopic(store, keys, topic,
                                          "topic missing from the cluster since " +
-                                             FormatTimeMs(*next.missing_since_ms) +
+                                             report::FormatTimeMs(*next.missing_since_ms) +
                                              ", retention.deleted_topic_max_age " +
                                              Duration(*options.deleted_topic_max_age) + " passed"));
         }
@@ -286,7 +288,7 @@ Result<RetentionReport> RunRetention(storage::ObjectStore& store, const layout::
     }
     for (const PruneAction& a : deletions) deleted_keys.insert(a.key);
     for (const auto& [partition, p] : objects.partitions) {
-      for (const backup::StoredRange& r : p.ranges) {
+      for (const catalog::StoredRange& r : p.ranges) {
         if (r.is_gap || deleted_keys.contains(r.key)) continue;
         ++tr.segments_kept;
         tr.bytes_kept += r.size;

@@ -1,8 +1,8 @@
 // FormatRetentionText / FormatRetentionJson (retention.h).
 #include <nlohmann/json.hpp>
 
-#include "ops/report_text.h"
 #include "ops/retention.h"
+#include "report/report_text.h"
 
 namespace kb::ops {
 namespace {
@@ -27,29 +27,32 @@ std::string FormatRetentionText(const RetentionReport& r) {
     out += verb + a.key + Offsets(a.start, a.end) + ": " + a.reason + "\n";
   }
   for (const PendingRange& p : r.pending) {
-    out += "expired, kept until " + FormatTimeMs(p.due_ms) + ": " + p.key +
-           Offsets(p.start, p.end) + " (first seen expired " + FormatTimeMs(p.first_seen_ms) +
-           ")\n";
+    out += "expired, kept until " + report::FormatTimeMs(p.due_ms) + ": " + p.key +
+           Offsets(p.start, p.end) + " (first seen expired " +
+           report::FormatTimeMs(p.first_seen_ms) + ")\n";
   }
   for (const TopicRetention& t : r.topics) {
     out += t.topic + ": " + TopicStateName(t.state);
-    if (t.missing_since_ms) out += " since " + FormatTimeMs(*t.missing_since_ms);
+    if (t.missing_since_ms) out += " since " + report::FormatTimeMs(*t.missing_since_ms);
     if (t.state == TopicRetention::State::kMissing) {
-      out += t.delete_due_ms ? ", backup kept until " + FormatTimeMs(*t.delete_due_ms)
+      out += t.delete_due_ms ? ", backup kept until " + report::FormatTimeMs(*t.delete_due_ms)
                              : ", backup kept until `kafka-backup prune --topic " + t.topic + "`";
     }
     if (t.state == TopicRetention::State::kCompacted) out += ", never pruned by retention";
     if (t.state != TopicRetention::State::kDeleted) {
-      out +=
-          "; keeps " + Count(t.segments_kept, "segment") + " (" + FormatBytes(t.bytes_kept) + ")";
-      if (t.oldest_timestamp_ms) out += ", oldest record " + FormatTimeMs(*t.oldest_timestamp_ms);
+      out += "; keeps " + report::Count(t.segments_kept, "segment") + " (" +
+             report::FormatBytes(t.bytes_kept) + ")";
+      if (t.oldest_timestamp_ms)
+        out += ", oldest record " + report::FormatTimeMs(*t.oldest_timestamp_ms);
     }
     out += "\n";
   }
   out += std::string(r.executed ? "deleted " : "plan: would delete ") +
-         Count(r.deleted.size(), "object") + " (" + Count(r.segments_deleted, "segment") + ", " +
-         FormatBytes(r.bytes_deleted) + "); " + Count(r.pending.size(), "expired range") +
-         " within the grace period" + (r.executed ? "" : "; run with --execute to delete") + "\n";
+         report::Count(r.deleted.size(), "object") + " (" +
+         report::Count(r.segments_deleted, "segment") + ", " +
+         report::FormatBytes(r.bytes_deleted) + "); " +
+         report::Count(r.pending.size(), "expired range") + " within the grace period" +
+         (r.executed ? "" : "; run with --execute to delete") + "\n";
   return out;
 }
 

@@ -8,9 +8,9 @@
 #include <set>
 
 #include "backup/backup_test_util.h"
+#include "catalog/catalog_test_util.h"
 #include "common/clock.h"
 #include "layout/retention_state.h"
-#include "ops/ops_test_util.h"
 #include "ops/retention.h"
 #include "ops/verify.h"
 #include "testing/test_env.h"
@@ -67,7 +67,7 @@ class RetentionIntegrationTest : public backup::testutil::KafkaTest {
     return store_.keys().Segment(topic, p, a, b);
   }
 
-  testing::OpsStore store_;
+  catalog::testing::OpsStore store_;
 };
 
 TEST_F(RetentionIntegrationTest, WithGraceZeroOnlyWhollyExpiredSegmentsGo) {

@@ -6,10 +6,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "catalog/catalog_test_util.h"
+#include "catalog/store_catalog.h"
 #include "layout/retention_state.h"
 #include "ops/ls.h"
-#include "ops/ops_test_util.h"
-#include "ops/store_catalog.h"
 #include "ops/verify.h"
 
 namespace kb::ops {
@@ -32,7 +32,7 @@ class PruneTopicTest : public ::testing::Test {
     EXPECT_TRUE(page.ok());
     return page.ok() ? page->objects.size() : 0;
   }
-  testing::OpsStore s_;
+  catalog::testing::OpsStore s_;
 };
 
 TEST_F(PruneTopicTest, PlanChangesNothingExecuteDeletesEverythingOfTheTopicOnly) {
@@ -73,17 +73,18 @@ TEST_F(PruneTopicTest, AnArchivedGenerationIsPrunedThroughItsOwnKeys) {
   auto done = PruneTopic(s_.store(), g, "gone", true, "test");
   ASSERT_TRUE(done.ok()) << done.status().ToString();
   EXPECT_EQ(done->deleted.size(), 1u);
-  EXPECT_EQ(Count(s_.keys().TopicPrefix("gone")), 6u);  // the current generation is untouched
+  EXPECT_EQ(Count(s_.keys().TopicPrefix("gone")),
+            6u);  // the current generation is untouched
 }
 
 TEST_F(PruneTopicTest, RetentionStateAndGenerationsAreUnderstoodByLsAndVerify) {
   const layout::Keys g = s_.keys().Generation(77);
   s_.Put(g.Segment("gone", 0, 0, 9), s_.Bytes(s_.keys().Segment("gone", 0, 0, 9)));
-  ArchivedGenerations archived;
-  auto catalog = ListCatalog(s_.store(), s_.keys(), {}, &archived);
+  catalog::ArchivedGenerations archived;
+  auto catalog = catalog::ListCatalog(s_.store(), s_.keys(), {}, &archived);
   ASSERT_TRUE(catalog.ok()) << catalog.status().ToString();
   EXPECT_EQ(catalog->at("gone").retention_state_key, s_.keys().RetentionState("gone"));
-  EXPECT_EQ(archived, (ArchivedGenerations{{{"gone", 77}, 1}}));
+  EXPECT_EQ(archived, (catalog::ArchivedGenerations{{{"gone", 77}, 1}}));
   EXPECT_FALSE(catalog->contains("@generations"));
 
   auto verified = VerifyStore(s_.store(), s_.keys(), {});

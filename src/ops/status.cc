@@ -5,11 +5,11 @@
 #include <set>
 #include <string_view>
 
-#include "backup/topic_filter.h"
+#include "catalog/store_scan.h"
 #include "common/clock.h"
+#include "config/topic_filter.h"
 #include "ops/lag_probe.h"
 #include "ops/status_internal.h"
-#include "ops/store_scan.h"
 
 namespace kb::ops {
 namespace internal {
@@ -112,10 +112,10 @@ using internal::TopicFacts;
 // The topics to show (see status.h) with what is known about each.
 Result<std::map<std::string, TopicFacts>> ChooseTopics(
     const TopicSelection& sel, const std::map<std::string, int32_t>& cluster,
-    const StoreSummary& stored, const layout::Keys& keys) {
-  std::optional<backup::TopicFilter> filter;
+    const catalog::StoreSummary& stored, const layout::Keys& keys) {
+  std::optional<TopicFilter> filter;
   if (!sel.backup.topics.empty()) {
-    KB_ASSIGN_OR_RETURN(backup::TopicFilter f, backup::TopicFilter::Make(sel.backup));
+    KB_ASSIGN_OR_RETURN(TopicFilter f, TopicFilter::Make(sel.backup));
     filter = std::move(f);
   }
   auto facts = [&](const std::string& t) {
@@ -156,8 +156,8 @@ Result<StatusReport> ComputeStatus(storage::ObjectStore& store, const layout::Ke
   std::map<std::string, int32_t> cluster;
   for (const kafka::TopicInfo& t : topic_infos) cluster[t.name] = t.partitions;
 
-  KB_ASSIGN_OR_RETURN(StoreSummary stored,
-                      ScanStore(store, keys, named.empty() ? nullptr : &named_list));
+  KB_ASSIGN_OR_RETURN(catalog::StoreSummary stored,
+                      catalog::ScanStore(store, keys, named.empty() ? nullptr : &named_list));
   KB_ASSIGN_OR_RETURN(auto shown, ChooseTopics(selection, cluster, stored, keys));
 
   std::vector<kafka::TopicPartition> in_cluster;
@@ -166,7 +166,7 @@ Result<StatusReport> ComputeStatus(storage::ObjectStore& store, const layout::Ke
     for (int32_t p = 0; p < cluster.at(t); ++p) in_cluster.push_back({t, p});
   }
   KB_ASSIGN_OR_RETURN(auto watermarks, admin.QueryWatermarks(in_cluster, timeout));
-  KB_RETURN_IF_ERROR(ReadNewestTimestamps(store, &stored));
+  KB_RETURN_IF_ERROR(catalog::ReadNewestTimestamps(store, &stored));
 
   StatusReport report;
   for (const auto& [t, facts] : shown) {

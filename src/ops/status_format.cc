@@ -4,24 +4,24 @@
 #include <string>
 #include <vector>
 
-#include "ops/report_text.h"
 #include "ops/status.h"
+#include "report/report_text.h"
 
 namespace kb::ops {
 namespace {
 
 std::string TopicLine(const TopicStatus& t) {
-  std::string line = t.topic + ": " + t.state + " (" + Plural(t.partitions, "partition");
+  std::string line = t.topic + ": " + t.state + " (" + report::Plural(t.partitions, "partition");
   if (!t.in_cluster) {
     line += " stored";
   } else if (t.lag_records == 0) {
     line += ", up to date";
   } else {
-    line +=
-        ", lag " + Plural(t.lag_records, "record") + ", oldest not backed up " +
-        (t.lag_seconds < 0 ? std::string("of unknown age") : NumOrDash(t.lag_seconds) + " s old");
+    line += ", lag " + report::Plural(t.lag_records, "record") + ", oldest not backed up " +
+            (t.lag_seconds < 0 ? std::string("of unknown age")
+                               : report::NumOrDash(t.lag_seconds) + " s old");
   }
-  return line + ", " + Plural(static_cast<int64_t>(t.gap_records), "gap record") + ")\n";
+  return line + ", " + report::Plural(static_cast<int64_t>(t.gap_records), "gap record") + ")\n";
 }
 
 }  // namespace
@@ -35,11 +35,11 @@ std::string FormatStatusText(const StatusReport& report) {
                                                  "HIGH WATERMARK", "LAG RECORDS", "LAG SECONDS",
                                                  "GAPS", "STATE"}};
   for (const PartitionStatus& p : report.partitions) {
-    rows.push_back({p.topic, std::to_string(p.partition), NumOrDash(p.backed_up_next),
-                    NumOrDash(p.high_watermark), std::to_string(p.lag_records),
-                    NumOrDash(p.lag_seconds), std::to_string(p.gap_records), p.state});
+    rows.push_back({p.topic, std::to_string(p.partition), report::NumOrDash(p.backed_up_next),
+                    report::NumOrDash(p.high_watermark), std::to_string(p.lag_records),
+                    report::NumOrDash(p.lag_seconds), std::to_string(p.gap_records), p.state});
   }
-  std::string out = Table(rows, {false, true, true, true, true, true, true, false}) + "\n";
+  std::string out = report::Table(rows, {false, true, true, true, true, true, true, false}) + "\n";
   int64_t lag = 0;
   uint64_t gaps = 0;
   for (const TopicStatus& t : report.topics) {
@@ -47,9 +47,10 @@ std::string FormatStatusText(const StatusReport& report) {
     lag += t.lag_records;
     gaps += t.gap_records;
   }
-  out += "total: " + Plural(static_cast<int64_t>(report.topics.size()), "topic") + ", " +
-         Plural(static_cast<int64_t>(report.partitions.size()), "partition") + ", lag " +
-         Plural(lag, "record") + ", " + Plural(static_cast<int64_t>(gaps), "gap record") + "\n";
+  out += "total: " + report::Plural(static_cast<int64_t>(report.topics.size()), "topic") + ", " +
+         report::Plural(static_cast<int64_t>(report.partitions.size()), "partition") + ", lag " +
+         report::Plural(lag, "record") + ", " +
+         report::Plural(static_cast<int64_t>(gaps), "gap record") + "\n";
   return out;
 }
 

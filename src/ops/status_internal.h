@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "catalog/store_scan.h"
 #include "kafka/admin.h"
 #include "ops/status.h"
-#include "ops/store_scan.h"
 
 namespace kb::ops::internal {
 
@@ -25,9 +25,9 @@ struct PartitionFacts {
   std::string topic;
   int32_t partition = 0;
   TopicFacts topic_facts;
-  bool in_cluster = false;  // the partition exists in the cluster
-  kafka::Watermarks wm;     // when in_cluster
-  StoredPartition stored;   // default (all -1) when nothing is stored
+  bool in_cluster = false;          // the partition exists in the cluster
+  kafka::Watermarks wm;             // when in_cluster
+  catalog::StoredPartition stored;  // default (all -1) when nothing is stored
 };
 
 // Every field but lag_seconds, which is 0 when lag_records == 0 and -1 (unknown) otherwise.

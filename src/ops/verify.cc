@@ -5,11 +5,11 @@
 #include <mutex>
 #include <span>
 
+#include "catalog/store_catalog.h"
+#include "common/parallel.h"
 #include "format/segment_decoder.h"
 #include "layout/metadata.h"
 #include "layout/retention_state.h"
-#include "ops/parallel.h"
-#include "ops/store_catalog.h"
 
 namespace kb::ops {
 namespace {
@@ -26,7 +26,7 @@ struct Task {
   int64_t end = -1;
 };
 
-Task RangeTask(const backup::StoredRange& r) {
+Task RangeTask(const catalog::StoredRange& r) {
   return {r.is_gap ? ObjectKind::kGap : ObjectKind::kSegment, &r.key, r.start, r.end};
 }
 
@@ -40,11 +40,12 @@ Result<format::SegmentFooter> FooterOf(const std::string& key, std::string_view 
 }
 
 // Checks a segment's bytes and its key against its footer; returns the records it holds.
-uint64_t CheckSegment(const Task& t, std::string_view bytes, std::vector<StoreProblem>* problems) {
+uint64_t CheckSegment(const Task& t, std::string_view bytes,
+                      std::vector<catalog::StoreProblem>* problems) {
   Status s = format::VerifySegment(*t.key, bytes);
   Result<format::SegmentFooter> footer = s.ok() ? FooterOf(*t.key, bytes) : s;
   if (!footer.ok()) {
-    problems->push_back(ProblemFromStatus(*t.key, t.start, t.end, footer.status()));
+    problems->push_back(catalog::ProblemFromStatus(*t.key, t.start, t.end, footer.status()));
     return 0;
   }
   if (footer->first_offset < t.start || footer->last_offset != t.end) {
@@ -78,11 +79,11 @@ Status CheckJson(const Task& t, std::string_view json) {
 
 // The segments of one partition to read: those whose footer overlaps the time window if there is
 // one (`footers` of `segments`, nullopt when unreadable), then a sample of them.
-std::vector<const backup::StoredRange*> Select(
-    const std::vector<const backup::StoredRange*>& segments,
+std::vector<const catalog::StoredRange*> Select(
+    const std::vector<const catalog::StoredRange*>& segments,
     std::span<const std::optional<format::SegmentFooter>> footers, const VerifyOptions& o) {
   const bool window = o.from_ms || o.to_ms;
-  std::vector<const backup::StoredRange*> in_window;
+  std::vector<const catalog::StoredRange*> in_window;
   for (size_t i = 0; i < segments.size(); ++i) {
     if (window) {
       const std::optional<format::SegmentFooter>& f = footers[i];
@@ -93,7 +94,7 @@ std::vector<const backup::StoredRange*> Select(
     }
     in_window.push_back(segments[i]);
   }
-  std::vector<const backup::StoredRange*> out;
+  std::vector<const catalog::StoredRange*> out;
   for (size_t i : SampleEvenly(in_window.size(), o.sample)) out.push_back(in_window[i]);
   return out;
 }
@@ -112,15 +113,15 @@ class Run {
   void Check(const Task& t) {
     if (stop_) return;
     Result<std::string> bytes = store_.Get(*t.key);
-    std::vector<StoreProblem> found;
+    std::vector<catalog::StoreProblem> found;
     uint64_t records = 0;
     Status fatal;
     if (!bytes.ok()) {
-      fatal = AddProblemOrFail(*t.key, t.start, t.end, bytes.status(), &found);
+      fatal = catalog::AddProblemOrFail(*t.key, t.start, t.end, bytes.status(), &found);
     } else if (t.kind == ObjectKind::kSegment) {
       records = CheckSegment(t, *bytes, &found);
     } else {
-      fatal = AddProblemOrFail(*t.key, t.start, t.end, CheckJson(t, *bytes), &found);
+      fatal = catalog::AddProblemOrFail(*t.key, t.start, t.end, CheckJson(t, *bytes), &found);
     }
     std::lock_guard lock(mu_);
     if (!fatal.ok()) {
@@ -159,11 +160,11 @@ class Run {
   const Clock::time_point started_ = Clock::now();
   std::atomic<bool> stop_{false};
   std::mutex mu_;
-  Status fatal_;                        // guarded by mu_
-  std::vector<StoreProblem> problems_;  // guarded by mu_
-  VerifyProgress progress_;             // guarded by mu_
-  uint64_t records_ = 0;                // guarded by mu_
-  uint64_t objects_ = 0;                // guarded by mu_
+  Status fatal_;                                 // guarded by mu_
+  std::vector<catalog::StoreProblem> problems_;  // guarded by mu_
+  VerifyProgress progress_;                      // guarded by mu_
+  uint64_t records_ = 0;                         // guarded by mu_
+  uint64_t objects_ = 0;                         // guarded by mu_
 };
 
 Status CheckOptions(const VerifyOptions& o) {
@@ -180,7 +181,8 @@ Result<VerifyReport> VerifyStore(storage::ObjectStore& store, const layout::Keys
                                  const VerifyOptions& options) {
   KB_RETURN_IF_ERROR(CheckOptions(options));
   const Clock::time_point started = Clock::now();
-  KB_ASSIGN_OR_RETURN(StoreCatalog catalog, ListCatalog(store, keys, options.topics));
+  KB_ASSIGN_OR_RETURN(catalog::StoreCatalog catalog,
+                      catalog::ListCatalog(store, keys, options.topics));
   VerifyReport report;
   if (options.check_catalog) {
     Result<ClusterCheck> check = options.check_catalog(catalog);
@@ -194,7 +196,7 @@ Result<VerifyReport> VerifyStore(storage::ObjectStore& store, const layout::Keys
     }
   }
   std::vector<Task> tasks;
-  std::vector<std::vector<const backup::StoredRange*>> segments;  // per partition
+  std::vector<std::vector<const catalog::StoredRange*>> segments;  // per partition
   for (const auto& [topic, objects] : catalog) {
     ++report.topics;
     if (!objects.metadata_key.empty()) {
@@ -209,27 +211,28 @@ Result<VerifyReport> VerifyStore(storage::ObjectStore& store, const layout::Keys
     }
     for (const auto& [partition, p] : objects.partitions) {
       ++report.partitions;
-      const std::vector<StoreProblem> tiling = CheckTiling(p.ranges);
+      const std::vector<catalog::StoreProblem> tiling = CheckTiling(p.ranges);
       report.problems.insert(report.problems.end(), tiling.begin(), tiling.end());
-      for (const backup::StoredRange& r : p.ranges) {
+      for (const catalog::StoredRange& r : p.ranges) {
         if (r.is_gap) tasks.push_back(RangeTask(r));
       }
       if (!p.consumers_offset_key.empty()) {
         tasks.push_back({ObjectKind::kGroupOffsets, &p.consumers_offset_key});
       }
-      for (const OffsetSnapshot& h : p.history) {
+      for (const catalog::OffsetSnapshot& h : p.history) {
         tasks.push_back({ObjectKind::kGroupOffsets, &h.key});
       }
-      segments.push_back(SegmentsOf(p));
+      segments.push_back(catalog::SegmentsOf(p));
       report.segments_listed += segments.back().size();
     }
   }
 
   std::vector<std::optional<format::SegmentFooter>> footers;
   if (options.from_ms || options.to_ms) {
-    std::vector<const backup::StoredRange*> all;
+    std::vector<const catalog::StoredRange*> all;
     for (const auto& s : segments) all.insert(all.end(), s.begin(), s.end());
-    KB_ASSIGN_OR_RETURN(footers, ReadFooters(store, all, options.parallelism, &report.problems));
+    KB_ASSIGN_OR_RETURN(footers,
+                        catalog::ReadFooters(store, all, options.parallelism, &report.problems));
   }
   uint64_t selected = 0;
   size_t next_footer = 0;
@@ -239,7 +242,7 @@ Result<VerifyReport> VerifyStore(storage::ObjectStore& store, const layout::Keys
       partition_footers = std::span(footers).subspan(next_footer, partition_segments.size());
       next_footer += partition_segments.size();
     }
-    for (const backup::StoredRange* s : Select(partition_segments, partition_footers, options)) {
+    for (const catalog::StoredRange* s : Select(partition_segments, partition_footers, options)) {
       tasks.push_back(RangeTask(*s));
       ++selected;
     }
@@ -248,7 +251,7 @@ Result<VerifyReport> VerifyStore(storage::ObjectStore& store, const layout::Keys
   Run run(store, options, selected, report.problems.size());
   ParallelFor(tasks.size(), options.parallelism, [&](size_t i) { run.Check(tasks[i]); });
   KB_RETURN_IF_ERROR(run.Finish(&report));
-  SortProblems(&report.problems);
+  catalog::SortProblems(&report.problems);
   report.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   return report;
 }

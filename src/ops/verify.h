@@ -39,12 +39,12 @@
 #include <string>
 #include <vector>
 
-#include "backup/store_position.h"
+#include "catalog/store_catalog.h"
+#include "catalog/store_position.h"
+#include "catalog/store_problem.h"
 #include "common/status.h"
 #include "layout/keys.h"
 #include "ops/cluster_check.h"
-#include "ops/store_catalog.h"
-#include "ops/store_problem.h"
 #include "storage/object_store.h"
 
 namespace kb::ops {
@@ -74,7 +74,7 @@ struct VerifyOptions {
   // When set, called once with the listing; its problems join the report and its notes are
   // printed with it (the command passes ops/cluster_check.h's CompareWithCluster when Kafka is
   // configured). An error it returns is noted, not fatal: verify needs no Kafka.
-  std::function<Result<ClusterCheck>(const StoreCatalog&)> check_catalog;
+  std::function<Result<ClusterCheck>(const catalog::StoreCatalog&)> check_catalog;
 };
 
 struct VerifyReport {
@@ -86,7 +86,7 @@ struct VerifyReport {
   uint64_t records_verified = 0;
   uint64_t objects_verified = 0;  // JSON objects: topic.json, retention.json, gap, offsets
   double seconds = 0;
-  std::vector<StoreProblem> problems;  // sorted by key
+  std::vector<catalog::StoreProblem> problems;  // sorted by key
   // From check_catalog: partitions whose first offset was compared with Kafka's log start, and
   // what was not compared (or why nothing was).
   uint64_t partitions_compared = 0;
@@ -106,7 +106,7 @@ std::string FormatVerifyText(const VerifyReport& report);
 // (named by the range after them, with the missing offsets) and overlaps (named by the later
 // range, with the offsets it shares with an earlier one). The check itself is layout/tiling.h,
 // which restore shares; `ls` reports the same problems.
-std::vector<StoreProblem> CheckTiling(const std::vector<backup::StoredRange>& ranges);
+std::vector<catalog::StoreProblem> CheckTiling(const std::vector<catalog::StoredRange>& ranges);
 // Indices of `sample` of `count` segments, evenly spaced and always including the last (and the
 // first when sample >= 2); every index when sample is 0 or >= count.
 std::vector<size_t> SampleEvenly(size_t count, size_t sample);

@@ -3,8 +3,8 @@
 #include <cstdio>
 
 #include "layout/tiling.h"
-#include "ops/report_text.h"
 #include "ops/verify.h"
+#include "report/report_text.h"
 
 namespace kb::ops {
 namespace {
@@ -17,8 +17,8 @@ std::string Seconds(double s) {
 
 }  // namespace
 
-std::vector<StoreProblem> CheckTiling(const std::vector<backup::StoredRange>& ranges) {
-  std::vector<StoreProblem> out;
+std::vector<catalog::StoreProblem> CheckTiling(const std::vector<catalog::StoredRange>& ranges) {
+  std::vector<catalog::StoreProblem> out;
   for (const layout::TilingFault& f : layout::FindTilingFaults(ranges)) {
     const std::string& key = ranges[f.range].key;
     const std::string& reach = ranges[f.reach].key;
@@ -50,30 +50,35 @@ std::vector<size_t> SampleEvenly(size_t count, size_t sample) {
 
 std::string FormatVerifyProgress(const VerifyProgress& p) {
   std::string line = "verified " + std::to_string(p.segments_done) + "/" +
-                     std::to_string(p.segments_total) + " segments, " + FormatBytes(p.bytes_done);
+                     std::to_string(p.segments_total) + " segments, " +
+                     report::FormatBytes(p.bytes_done);
   if (p.seconds > 0) {
-    line += ", " +
-            FormatBytes(static_cast<uint64_t>(static_cast<double>(p.bytes_done) / p.seconds)) +
-            "/s";
+    line +=
+        ", " +
+        report::FormatBytes(static_cast<uint64_t>(static_cast<double>(p.bytes_done) / p.seconds)) +
+        "/s";
   }
-  if (p.problems > 0) line += ", " + Count(p.problems, "problem");
+  if (p.problems > 0) line += ", " + report::Count(p.problems, "problem");
   return line;
 }
 
 std::string FormatVerifyText(const VerifyReport& r) {
   std::string out;
-  for (const StoreProblem& p : r.problems) out += FormatProblem(p) + "\n";
+  for (const catalog::StoreProblem& p : r.problems) out += catalog::FormatProblem(p) + "\n";
   for (const std::string& note : r.notes) out += "note: " + note + "\n";
   if (r.partitions_compared > 0) {
-    out += "first offsets of " + Count(r.partitions_compared, "partition") +
+    out += "first offsets of " + report::Count(r.partitions_compared, "partition") +
            " compared with the Kafka cluster's log start offsets\n";
   }
   out += "verified " + std::to_string(r.segments_verified) + " of " +
-         Count(r.segments_listed, "segment") + " (" + FormatBytes(r.bytes_verified) + ", " +
-         Count(r.records_verified, "record") + ") and " +
-         Count(r.objects_verified, "other object") + " of " + Count(r.topics, "topic") + ", " +
-         Count(r.partitions, "partition") + " in " + Seconds(r.seconds) + ": " +
-         (r.problems.empty() ? std::string("no problems") : Count(r.problems.size(), "problem")) +
+         report::Count(r.segments_listed, "segment") + " (" +
+         report::FormatBytes(r.bytes_verified) + ", " +
+         report::Count(r.records_verified, "record") + ") and " +
+         report::Count(r.objects_verified, "other object") + " of " +
+         report::Count(r.topics, "topic") + ", " + report::Count(r.partitions, "partition") +
+         " in " + Seconds(r.seconds) + ": " +
+         (r.problems.empty() ? std::string("no problems")
+                             : report::Count(r.problems.size(), "problem")) +
          "\n";
   return out;
 }

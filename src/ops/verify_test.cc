@@ -4,7 +4,7 @@
 
 #include <mutex>
 
-#include "ops/ops_test_util.h"
+#include "catalog/catalog_test_util.h"
 #include "storage/fault/fault_store.h"
 
 namespace kb::ops {
@@ -31,7 +31,7 @@ class VerifyTest : public ::testing::Test {
   }
 
   // Expects exactly one problem, naming `key`; returns it.
-  StoreProblem OneProblem(const std::string& key, VerifyOptions options = {}) {
+  catalog::StoreProblem OneProblem(const std::string& key, VerifyOptions options = {}) {
     auto report = Verify(std::move(options));
     EXPECT_TRUE(report.ok()) << report.status().ToString();
     if (!report.ok()) return {};
@@ -49,7 +49,7 @@ class VerifyTest : public ::testing::Test {
     s_.Put(key, bytes);
   }
 
-  testing::OpsStore s_;
+  catalog::testing::OpsStore s_;
   std::vector<std::string> keys_;  // the segments of SetUp
 };
 
@@ -76,7 +76,7 @@ TEST_F(VerifyTest, CleanStorePasses) {
 
 TEST_F(VerifyTest, FlippedByteInASegment) {
   Flip(keys_[1], 100);  // inside a block
-  const StoreProblem p = OneProblem(keys_[1]);
+  const catalog::StoreProblem p = OneProblem(keys_[1]);
   EXPECT_EQ(p.start, 150);
   EXPECT_EQ(p.end, 199);
   EXPECT_NE(p.message.find("checksum"), std::string::npos) << p.message;
@@ -90,7 +90,7 @@ TEST_F(VerifyTest, TruncatedSegment) {
 
 TEST_F(VerifyTest, MissingSegmentIsAHoleNamedByItsNeighbours) {
   ASSERT_TRUE(s_.store().Delete({keys_[1]}).ok());
-  const StoreProblem p = OneProblem(keys_[2]);
+  const catalog::StoreProblem p = OneProblem(keys_[2]);
   EXPECT_EQ(p.start, 150);
   EXPECT_EQ(p.end, 199);
   EXPECT_NE(p.message.find("hole"), std::string::npos) << p.message;
@@ -99,7 +99,7 @@ TEST_F(VerifyTest, MissingSegmentIsAHoleNamedByItsNeighbours) {
 
 TEST_F(VerifyTest, OverlappingSegments) {
   const std::string overlapping = s_.AddSegment("orders", 0, 160, 179);
-  const StoreProblem p = OneProblem(overlapping);
+  const catalog::StoreProblem p = OneProblem(overlapping);
   EXPECT_EQ(p.start, 160);
   EXPECT_EQ(p.end, 179);
   EXPECT_NE(p.message.find("overlap"), std::string::npos) << p.message;
@@ -108,13 +108,13 @@ TEST_F(VerifyTest, OverlappingSegments) {
 
 TEST_F(VerifyTest, CheckTilingReportsEveryHoleAndOverlap) {
   auto range = [](int64_t s, int64_t e) {
-    return backup::StoredRange{s, e, false, std::to_string(s) + "-" + std::to_string(e), 1};
+    return catalog::StoredRange{s, e, false, std::to_string(s) + "-" + std::to_string(e), 1};
   };
   // 0-9 ok, 5-7 inside it (overlap), 12-20 after a hole 10-11, 15-30 overlaps 12-20.
   auto problems = CheckTiling({range(0, 9), range(5, 7), range(12, 20), range(15, 30)});
   ASSERT_EQ(problems.size(), 3u);
   EXPECT_EQ(problems[0],
-            (StoreProblem{"5-7", 5, 7, "overlap: these offsets are also covered by 0-9"}));
+            (catalog::StoreProblem{"5-7", 5, 7, "overlap: these offsets are also covered by 0-9"}));
   EXPECT_EQ(problems[1].key, "12-20");
   EXPECT_EQ(problems[1].start, 10);
   EXPECT_EQ(problems[1].end, 11);
@@ -157,15 +157,15 @@ TEST_F(VerifyTest, MissingTopicJson) {
 TEST_F(VerifyTest, KeyThatDisagreesWithTheFooter) {
   // Records 300..309 stored under a key claiming 300..319: the last record is not at the end.
   const std::string wrong_end = s_.keys().Segment("orders", 0, 300, 319);
-  s_.Put(wrong_end, testing::SegmentBytes(300, 309, kT0));
-  StoreProblem p = OneProblem(wrong_end);
+  s_.Put(wrong_end, catalog::testing::SegmentBytes(300, 309, kT0));
+  catalog::StoreProblem p = OneProblem(wrong_end);
   EXPECT_NE(p.message.find("footer's records are 300..309"), std::string::npos) << p.message;
 
   // Records 310..329 under a key starting at 320: records before the key's start.
   ASSERT_TRUE(s_.store().Delete({wrong_end}).ok());
   s_.AddSegment("orders", 0, 300, 319);
   const std::string wrong_start = s_.keys().Segment("orders", 0, 320, 329);
-  s_.Put(wrong_start, testing::SegmentBytes(310, 329, kT0));
+  s_.Put(wrong_start, catalog::testing::SegmentBytes(310, 329, kT0));
   p = OneProblem(wrong_start);
   EXPECT_EQ(p.start, 320);
   EXPECT_NE(p.message.find("footer's records are 310..329"), std::string::npos) << p.message;
@@ -219,7 +219,7 @@ TEST_F(VerifyTest, TimeWindowSelectsSegmentsWhoseFooterOverlapsIt) {
   std::vector<std::string> seg;
   for (int i = 0; i < 5; ++i) {
     const std::string key = s_.keys().Segment("win", 0, i * 10, i * 10 + 9);
-    s_.Put(key, testing::SegmentBytes(i * 10, i * 10 + 9, kT0 + i * 1000));
+    s_.Put(key, catalog::testing::SegmentBytes(i * 10, i * 10 + 9, kT0 + i * 1000));
     seg.push_back(key);
   }
   s_.AddTopic("win", 1);

@@ -8,9 +8,9 @@
 #include <thread>
 #include <tuple>
 
+#include "catalog/store_scan.h"
 #include "layout/metadata.h"
-#include "ops/report_text.h"
-#include "ops/store_scan.h"
+#include "report/report_text.h"
 
 namespace kb::restore {
 namespace {
@@ -115,9 +115,9 @@ Status ReadSnapshot(storage::ObjectStore& store, const layout::Keys& keys,
       src->note =
           earliest < 0
               ? "no consumer group offset history under " + prefix + ": the groups' offsets at " +
-                    ops::FormatTimeMs(*at_ms) + " are unknown, none moved"
-              : "the earliest consumer group offset snapshot (" + ops::FormatTimeMs(earliest) +
-                    ") is after " + ops::FormatTimeMs(*at_ms) + ": none moved";
+                    report::FormatTimeMs(*at_ms) + " are unknown, none moved"
+              : "the earliest consumer group offset snapshot (" + report::FormatTimeMs(earliest) +
+                    ") is after " + report::FormatTimeMs(*at_ms) + ": none moved";
       return Status::OK();
     }
     src->snapshot_time_ms = best;
@@ -149,7 +149,7 @@ Status ReadSnapshot(storage::ObjectStore& store, const layout::Keys& keys,
 std::string ActiveMessage(const kafka::GroupDescription& d) {
   std::string members = d.members == kafka::GroupDescription::kMembersUnknown
                             ? "members unknown (consumer protocol)"
-                            : ops::Plural(d.members, "member");
+                            : report::Plural(d.members, "member");
   return "group " + d.group_id + " may have active members on the target cluster (state " +
          kafka::GroupStateName(d.state) + ", " + members +
          "): its offsets were not moved; stop its consumers and run the restore again";

@@ -1,7 +1,7 @@
 // FormatGroupReport / FormatGroupReportJson (restore/group_restore.h).
 #include <nlohmann/json.hpp>
 
-#include "ops/report_text.h"
+#include "report/report_text.h"
 #include "restore/group_restore.h"
 
 namespace kb::restore {
@@ -22,14 +22,14 @@ std::string Arrow(const std::string& source_topic, int32_t partition,
 
 std::string FormatGroupReport(const GroupRestoreReport& report) {
   std::string out = "Consumer group offsets (";
-  out += report.at_ms ? "snapshot in force at " + ops::FormatTimeMs(*report.at_ms)
+  out += report.at_ms ? "snapshot in force at " + report::FormatTimeMs(*report.at_ms)
                       : std::string("latest snapshot");
   out += report.dry_run ? "; dry run, nothing written):\n" : "):\n";
   for (const PartitionGroupSource& p : report.partitions) {
     out += "  " + Arrow(p.source_topic, p.partition, p.target_topic) + ": ";
     if (!p.snapshot_key.empty()) {
-      out += ops::Plural(p.groups, "group") + " in " + p.snapshot_key;
-      if (p.snapshot_time_ms >= 0) out += " (" + ops::FormatTimeMs(p.snapshot_time_ms) + ")";
+      out += report::Plural(p.groups, "group") + " in " + p.snapshot_key;
+      if (p.snapshot_time_ms >= 0) out += " (" + report::FormatTimeMs(p.snapshot_time_ms) + ")";
       if (!p.note.empty()) out += "; ";
     }
     out += p.note + "\n";
@@ -47,12 +47,12 @@ std::string FormatGroupReport(const GroupRestoreReport& report) {
                           ? ""
                           : "(record " + std::to_string(o.source_offset) + " not restored)"});
     }
-    out += ops::Table(rows, {false, true, false, true, false});
+    out += report::Table(rows, {false, true, false, true, false});
   }
   for (const std::string& e : report.errors) out += "error: " + e + "\n";
   for (const std::string& e : report.unreadable) out += "unreadable snapshot: " + e + "\n";
   const std::string committed = report.dry_run ? " to commit, " : " committed, ";
-  out += ops::Plural(static_cast<int64_t>(report.groups.size()), "group") + ": " +
+  out += report::Plural(static_cast<int64_t>(report.groups.size()), "group") + ": " +
          std::to_string(report.Count(GroupOutcome::kCommitted)) + committed +
          std::to_string(report.Count(GroupOutcome::kSkippedActive)) + " skipped (active), " +
          std::to_string(report.Count(GroupOutcome::kSkippedFiltered)) + " filtered out, " +

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "ops/store_problem.h"
+#include "catalog/store_problem.h"
 
 namespace kb::restore {
 
@@ -61,7 +61,7 @@ Result<bool> PartitionReader::LoadNextBlock() {
       bytes_read_ += entry.length;
       return true;
     }
-    if (!ops::IsDataProblem(s)) return s;
+    if (!catalog::IsDataProblem(s)) return s;
     const OffsetRange allowed =
         selection_.RangeOf(plan_.partition).value_or(OffsetRange{0, INT64_MAX});
     const int64_t first = std::max({entry.first_offset, allowed.first, after_ + 1});

@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <set>
 
+#include "catalog/store_catalog.h"
+#include "catalog/store_problem.h"
+#include "common/parallel.h"
 #include "layout/tiling.h"
-#include "ops/parallel.h"
-#include "ops/store_catalog.h"
-#include "ops/store_problem.h"
 
 namespace kb::restore {
 namespace {
@@ -87,7 +87,7 @@ bool HoleMayHoldSelected(const RestoreSelection& sel, const PartitionPlan& p, Of
 // The holes in the tiling of the partition's stored `ranges` that the selection crosses (clipped
 // to its offsets): the partition's error, or with skip_corrupt gaps. Call with the segments'
 // readers opened.
-void PlanHoles(const RestoreSelection& sel, const std::vector<backup::StoredRange>& ranges,
+void PlanHoles(const RestoreSelection& sel, const std::vector<catalog::StoredRange>& ranges,
                bool skip_corrupt, PartitionPlan* p) {
   const OffsetRange allowed = AllowedOffsets(sel, p->partition);
   std::string named;
@@ -150,8 +150,8 @@ Result<RestorePlan> PlanRestore(storage::ObjectStore& store, const layout::Keys&
   KB_RETURN_IF_ERROR(sel.Check());
   const bool named = !sel.topics.empty() && AllPlainNames(sel.topics);
   KB_ASSIGN_OR_RETURN(
-      ops::StoreCatalog catalog,
-      ops::ListCatalog(store, keys, named ? sel.topics : std::vector<std::string>{}));
+      catalog::StoreCatalog catalog,
+      catalog::ListCatalog(store, keys, named ? sel.topics : std::vector<std::string>{}));
   RestorePlan plan;
   std::set<std::string> targets;
   for (auto& [topic, objects] : catalog) {
@@ -194,7 +194,7 @@ Result<RestorePlan> PlanRestore(storage::ObjectStore& store, const layout::Keys&
       const OffsetRange allowed = AllowedOffsets(sel, p);
       auto it = objects.partitions.find(p);
       if (it != objects.partitions.end()) {
-        for (const backup::StoredRange& r : it->second.ranges) {
+        for (const catalog::StoredRange& r : it->second.ranges) {
           if (r.end < allowed.first || r.start > allowed.last) continue;
           if (r.is_gap) {
             pp.gaps.push_back({std::max(r.start, allowed.first), std::min(r.end, allowed.last)});
@@ -221,7 +221,7 @@ Result<RestorePlan> PlanRestore(storage::ObjectStore& store, const layout::Keys&
     }
   }
   std::vector<Status> errors(all.size());
-  ops::ParallelFor(all.size(), options.parallelism, [&](size_t i) {
+  ParallelFor(all.size(), options.parallelism, [&](size_t i) {
     SegmentPlan& s = *all[i].second;
     auto reader = format::SegmentReader::Open(store, s.key, s.size, options.footer_read_bytes);
     if (!reader.ok()) {
@@ -232,7 +232,7 @@ Result<RestorePlan> PlanRestore(storage::ObjectStore& store, const layout::Keys&
   });
   // Holes first: a partition that crosses one fails naming the missing offsets.
   for (TopicPlan& t : plan.topics) {
-    const ops::TopicObjects& objects = catalog.at(t.source_topic);
+    const catalog::TopicObjects& objects = catalog.at(t.source_topic);
     for (PartitionPlan& p : t.partitions) {
       auto it = objects.partitions.find(p.partition);
       if (it != objects.partitions.end()) {
@@ -243,7 +243,7 @@ Result<RestorePlan> PlanRestore(storage::ObjectStore& store, const layout::Keys&
   for (size_t i = 0; i < all.size(); ++i) {
     plan.footer_bytes += std::min<uint64_t>(all[i].second->size, options.footer_read_bytes);
     if (errors[i].ok()) continue;
-    if (!ops::IsDataProblem(errors[i])) return errors[i];
+    if (!catalog::IsDataProblem(errors[i])) return errors[i];
     PartitionPlan& p = *all[i].first;
     const SegmentPlan& s = *all[i].second;
     if (options.skip_corrupt) {

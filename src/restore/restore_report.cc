@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "ops/report_text.h"
+#include "report/report_text.h"
 
 namespace kb::restore {
 namespace {
@@ -59,10 +59,10 @@ std::string ReadableTime(std::string_view window) {
   const std::optional<int64_t> from = Ms(window.substr(0, dash));
   const std::optional<int64_t> to = Ms(window.substr(dash + 1));
   if (from && to) {
-    return "time [" + ops::FormatTimeMs(*from) + ", " + ops::FormatTimeMs(*to) + "]";
+    return "time [" + report::FormatTimeMs(*from) + ", " + report::FormatTimeMs(*to) + "]";
   }
-  if (from) return "time >= " + ops::FormatTimeMs(*from);
-  if (to) return "time <= " + ops::FormatTimeMs(*to);
+  if (from) return "time >= " + report::FormatTimeMs(*from);
+  if (to) return "time <= " + report::FormatTimeMs(*to);
   return "time:" + std::string(window);
 }
 
@@ -161,8 +161,8 @@ std::string FormatPlan(const RestorePlan& plan, const TargetCheck* targets,
            p.target_topic + "/" + std::to_string(p.partition), target_end(p),
            ReadableSelection(p.selection), std::to_string(p.segments.size()),
            std::to_string(blocks), (p.count_exact ? "" : "<=") + std::to_string(p.records),
-           ops::FormatBytes(p.stored_bytes), any ? ops::FormatTimeMs(p.min_timestamp) : "-",
-           any ? ops::FormatTimeMs(p.max_timestamp) : "-", Ranges(p.gaps), Skipped(p.skipped),
+           report::FormatBytes(p.stored_bytes), any ? report::FormatTimeMs(p.min_timestamp) : "-",
+           any ? report::FormatTimeMs(p.max_timestamp) : "-", Ranges(p.gaps), Skipped(p.skipped),
            p.error.ok() ? "" : p.error.ToString()});
       records += p.records;
       bytes += p.stored_bytes;
@@ -170,11 +170,11 @@ std::string FormatPlan(const RestorePlan& plan, const TargetCheck* targets,
       exact = exact && p.count_exact;
     }
   }
-  std::string out = ops::Table(
+  std::string out = report::Table(
       rows, {false, false, true, false, true, true, true, true, false, false, false, false, false});
-  out += "plan: " + std::string(exact ? "" : "at most ") + ops::Plural(records, "record") + " in " +
-         ops::Plural(segments, "segment") + ", " + ops::FormatBytes(bytes) + " to read; " +
-         ops::FormatBytes(plan.footer_bytes) + " of footers read to plan\n";
+  out += "plan: " + std::string(exact ? "" : "at most ") + report::Plural(records, "record") +
+         " in " + report::Plural(segments, "segment") + ", " + report::FormatBytes(bytes) +
+         " to read; " + report::FormatBytes(plan.footer_bytes) + " of footers read to plan\n";
   if (targets != nullptr) {
     for (const std::string& w : targets->warnings) out += "warning: " + w + "\n";
     for (const TopicPlan& t : plan.topics) {
@@ -217,8 +217,9 @@ std::string FormatProgress(const RestoreProgress& p) {
     eta = Duration(0);
   }
   return "restored " + Number(p.records_sent) + "/" + Number(p.records_planned) + " records, " +
-         ops::FormatBytes(p.bytes_sent) + ", " + ops::FormatBytes(static_cast<uint64_t>(rate)) +
-         "/s, " + std::to_string(p.partitions_done) + "/" + std::to_string(p.partitions_total) +
+         report::FormatBytes(p.bytes_sent) + ", " +
+         report::FormatBytes(static_cast<uint64_t>(rate)) + "/s, " +
+         std::to_string(p.partitions_done) + "/" + std::to_string(p.partitions_total) +
          " partitions, ETA " + eta;
 }
 
@@ -245,7 +246,7 @@ std::string FormatSummary(const RestoreReport& report) {
     if (!p.error.ok()) ++failed;
   }
   std::string out =
-      ops::Table(rows, {false, false, false, true, true, true, true, false, false, false});
+      report::Table(rows, {false, false, false, true, true, true, true, false, false, false});
   for (const PartitionResult& p : report.partitions) {
     for (const OffsetRange& h : p.holes) {
       if (!p.error.ok()) break;  // then the hole is the error, in the table
@@ -267,14 +268,14 @@ std::string FormatSummary(const RestoreReport& report) {
     out += "\n";
   }
   if (report.zero_timestamps > 0) {
-    out += "note: " + ops::Plural(static_cast<int64_t>(report.zero_timestamps), "record") +
+    out += "note: " + report::Plural(static_cast<int64_t>(report.zero_timestamps), "record") +
            " had timestamp 0, which librdkafka sends as the produce time\n";
   }
   const double secs = std::chrono::duration<double>(report.elapsed).count();
-  out += "restore: " + ops::Plural(static_cast<int64_t>(sent), "record") + ", " +
-         ops::FormatBytes(bytes) + " sent in " + Duration(secs) + " (" +
-         ops::FormatBytes(secs > 0 ? static_cast<uint64_t>(bytes / secs) : 0) + "/s), " +
-         ops::FormatBytes(report.bytes_read) + " read from the store; " +
+  out += "restore: " + report::Plural(static_cast<int64_t>(sent), "record") + ", " +
+         report::FormatBytes(bytes) + " sent in " + Duration(secs) + " (" +
+         report::FormatBytes(secs > 0 ? static_cast<uint64_t>(bytes / secs) : 0) + "/s), " +
+         report::FormatBytes(report.bytes_read) + " read from the store; " +
          std::to_string(report.partitions.size() - failed) + "/" +
          std::to_string(report.partitions.size()) + " partitions ok\n";
   return out;

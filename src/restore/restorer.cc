@@ -8,8 +8,8 @@
 #include <thread>
 
 #include "common/clock.h"
+#include "common/parallel.h"
 #include "kafka/admin.h"
-#include "ops/parallel.h"
 #include "restore/offset_map_store.h"
 #include "restore/partition_reader.h"
 #include "restore/restore_producer.h"
@@ -467,7 +467,7 @@ Result<RestoreReport> RunRestore(storage::ObjectStore& store, const layout::Keys
       }
     });
   }
-  ops::ParallelFor(partitions.size(), options.parallelism, [&](size_t i) {
+  ParallelFor(partitions.size(), options.parallelism, [&](size_t i) {
     report.partitions[i] = run.RestorePartition(*partitions[i]);
     ++done;
   });

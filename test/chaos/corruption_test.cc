@@ -145,11 +145,11 @@ TEST(CorruptionTest, VerifyNamesEveryDamagedObjectAndRestoreNeverCrashesOrHangs)
   auto local = storage::LocalStore::Open(pristine);
   ASSERT_TRUE(local.ok());
   const layout::Keys keys("c");
-  auto ranges0 = backup::ListPartitionRanges(**local, keys, topic, 0);
-  auto ranges1 = backup::ListPartitionRanges(**local, keys, topic, 1);
+  auto ranges0 = catalog::ListPartitionRanges(**local, keys, topic, 0);
+  auto ranges1 = catalog::ListPartitionRanges(**local, keys, topic, 1);
   ASSERT_TRUE(ranges0.ok() && ranges1.ok());
   ASSERT_GE(ranges0->size(), 3u);
-  const backup::StoredRange* gap = nullptr;
+  const catalog::StoredRange* gap = nullptr;
   for (const auto& r : *ranges1) {
     if (r.is_gap) gap = &r;
   }
@@ -157,7 +157,7 @@ TEST(CorruptionTest, VerifyNamesEveryDamagedObjectAndRestoreNeverCrashesOrHangs)
   auto history = storage::ListAll(**local, keys.ConsumerOffsetsHistoryPrefix(topic, 0));
   ASSERT_TRUE(history.ok());
   ASSERT_FALSE(history->empty());
-  const backup::StoredRange& middle = (*ranges0)[1];
+  const catalog::StoredRange& middle = (*ranges0)[1];
   std::vector<Case> cases;
   for (Damage d : {Damage::kBitFlip, Damage::kTruncate, Damage::kEmpty}) {
     cases.push_back({"segment", middle.key, d, middle.key});

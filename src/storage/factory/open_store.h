@@ -2,12 +2,17 @@
 // directory (the default) or S3, under the one retry layer (RetryingStore). A caller may insert a
 // decorator between the two (e.g. metrics::MeteredStore, so every real request is measured).
 //
+// storage.s3.storage_class applies to data segments only (S3StoreOptions::storage_class_applies
+// is SegmentKeyPredicate of storage.prefix): the factory is where the S3 layer and the key layout
+// (layout/keys.h) meet, neither knowing the other.
+//
 // Thread-safety: the returned store is thread-safe.
 #pragma once
 
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string_view>
 
 #include "config/config.h"
 #include "storage/object_store.h"
@@ -16,6 +21,10 @@
 namespace kb::storage {
 
 using StoreDecorator = std::function<std::unique_ptr<ObjectStore>(std::unique_ptr<ObjectStore>)>;
+
+// True for the keys of data segments under `prefix` (archived generations' included), as
+// layout::Keys classifies them; false for every other object (metadata, offsets, gaps, ...).
+std::function<bool(std::string_view key)> SegmentKeyPredicate(std::string_view prefix);
 
 // `policy` defaults to retries for up to storage.retry_timeout.
 Result<std::unique_ptr<ObjectStore>> OpenStore(const StorageConfig& cfg,

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "layout/keys.h"
 #include "testing/test_env.h"
 
 namespace kb::storage {
@@ -40,6 +41,37 @@ TEST(OpenStoreTest, BadS3EndpointNamesTheKey) {
   auto store = OpenStore(cfg);
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().subject(), "storage.s3.endpoint");
+}
+
+// storage.s3.storage_class goes to data segments only, as layout::Keys names them.
+TEST(OpenStoreTest, SegmentKeyPredicateKnowsOnlySegments) {
+  for (const char* prefix : {"", "prod/eu"}) {
+    const layout::Keys keys(prefix);
+    const auto is_segment = SegmentKeyPredicate(prefix);
+    EXPECT_TRUE(is_segment(keys.Segment("orders", 3, 0, 999))) << prefix;
+    EXPECT_TRUE(is_segment(keys.Generation(1700000000000).Segment("orders", 0, 5, 9))) << prefix;
+    EXPECT_FALSE(is_segment(keys.TopicMetadata("orders"))) << prefix;
+    EXPECT_FALSE(is_segment(keys.RetentionState("orders"))) << prefix;
+    EXPECT_FALSE(is_segment(keys.ConsumerOffsets("orders", 3))) << prefix;
+    EXPECT_FALSE(is_segment(keys.ConsumerOffsetsHistory("orders", 3, 1700000000000))) << prefix;
+    EXPECT_FALSE(is_segment(keys.Gap("orders", 3, 0, 10))) << prefix;
+    EXPECT_FALSE(is_segment(keys.RestoreOffsetMap("orders", 3, "AbCd_-12", "orders2"))) << prefix;
+    EXPECT_FALSE(is_segment(keys.GenerationMove("orders"))) << prefix;
+    EXPECT_FALSE(is_segment(keys.Generation(1700000000000).TopicMetadata("orders"))) << prefix;
+  }
+  // A segment key under another prefix is not one of this store's segments.
+  EXPECT_FALSE(SegmentKeyPredicate("a")(layout::Keys("b").Segment("t", 0, 0, 1)));
+}
+
+TEST(OpenStoreTest, BadS3UploadOptionNamesTheKey) {
+  StorageConfig cfg;
+  cfg.type = StorageConfig::Type::kS3;
+  cfg.s3.bucket = "b";
+  cfg.s3.endpoint = "https://h";
+  cfg.s3.storage_class = "DEEP_ARCHIVE";
+  auto store = OpenStore(cfg);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().subject(), "storage.s3.storage_class");
 }
 
 TEST(OpenStoreTest, LocalPathUnderAFileFails) {

@@ -133,7 +133,27 @@ Result<std::unique_ptr<S3Client>> S3Client::Make(const S3StoreConfig& in,
   }
   std::string base =
       cfg.path_style ? scheme + "://" + host : scheme + "://" + cfg.bucket + "." + host;
-  return std::unique_ptr<S3Client>(new S3Client(cfg, base, std::move(resolved.provider)));
+  KB_RETURN_IF_ERROR(ValidateS3UploadOptions(cfg));
+  using Signing = S3StoreConfig::PayloadSigning;
+  if (cfg.payload_signing == Signing::kNever && scheme != "https") {
+    return Status::InvalidArgument("storage.s3.payload_signing",
+                                   "'never' needs an https endpoint (" + endpoint + " is not)");
+  }
+  if (!cfg.sse_kms_key_id.empty()) {
+    const curl_version_info_data* v = curl_version_info(CURLVERSION_NOW);
+    if (v->version_num < 0x080a00) {
+      return Status::InvalidArgument(
+          "storage.s3.sse_kms_key_id",
+          std::string("cannot be sent with libcurl ") + v->version +
+              ": libcurl before 8.10.0 signs x-amz-server-side-encryption-aws-kms-key-id in the "
+              "wrong order and S3 answers 403 SignatureDoesNotMatch; make the key the bucket's "
+              "default encryption key and leave storage.s3.sse and sse_kms_key_id out");
+    }
+  }
+  auto client = std::unique_ptr<S3Client>(new S3Client(cfg, base, std::move(resolved.provider)));
+  client->unsigned_payload_ = cfg.payload_signing == Signing::kNever ||
+                              (cfg.payload_signing == Signing::kAuto && scheme == "https");
+  return client;
 }
 
 S3Client::S3Client(S3StoreConfig cfg, std::string scheme_host,
@@ -204,8 +224,7 @@ Result<HttpResponse> S3Client::Send(const Request& req) {
   auto add_header = [&headers](const std::string& hdr) {
     headers.reset(curl_slist_append(headers.release(), hdr.c_str()));
   };
-  add_header("x-amz-content-sha256: " +
-             (req.upload.empty() ? Sha256Hex(req.body) : Sha256Hex(req.upload)));
+  add_header("x-amz-content-sha256: " + PayloadHash(req));
   if (!creds->session_token.empty()) add_header("x-amz-security-token: " + creds->session_token);
   for (const std::string& hdr : req.headers) add_header(hdr);
 
@@ -267,14 +286,39 @@ Result<HttpResponse> S3Client::Send(const Request& req) {
   if (resp.status < 200 || resp.status >= 300) {
     S3Error e = ParseS3Error(resp.body);
     std::string where = std::string(req.method) + " " + url;
+    if (std::optional<Status> refused = ClassifyS3UploadOptionRefusal(
+            resp.status, e.code, e.message, subject, req.sse, req.storage_class)) {
+      return *refused;
+    }
     return FromHttpStatus(resp.status, e.code, subject,
                           e.message.empty() ? where : e.message + " (" + where + ")");
   }
   return resp;
 }
 
-Status S3Client::PutObject(const std::string& key, std::span<const std::string_view> parts) {
+std::string S3Client::PayloadHash(const Request& req) const {
+  if (!req.upload.empty() && unsigned_payload_) return "UNSIGNED-PAYLOAD";
+  return req.upload.empty() ? Sha256Hex(req.body) : Sha256Hex(req.upload);
+}
+
+void S3Client::AddUploadOptions(Request* req, bool storage_class) const {
+  if (!cfg_.sse.empty()) {
+    req->sse = cfg_.sse;
+    req->headers.push_back("x-amz-server-side-encryption: " + cfg_.sse);
+    if (!cfg_.sse_kms_key_id.empty()) {
+      req->headers.push_back("x-amz-server-side-encryption-aws-kms-key-id: " + cfg_.sse_kms_key_id);
+    }
+  }
+  if (storage_class && !cfg_.storage_class.empty()) {
+    req->storage_class = cfg_.storage_class;
+    req->headers.push_back("x-amz-storage-class: " + cfg_.storage_class);
+  }
+}
+
+Status S3Client::PutObject(const std::string& key, std::span<const std::string_view> parts,
+                           bool storage_class) {
   Request req{.method = "PUT", .key = key, .upload = parts};
+  AddUploadOptions(&req, storage_class);
   return Send(req).status();
 }
 
@@ -291,13 +335,27 @@ Result<std::string> S3Client::GetObject(const std::string& key,
 }
 
 Result<uint64_t> S3Client::HeadObject(const std::string& key) {
+  KB_ASSIGN_OR_RETURN(ObjectHeaders h, HeadObjectHeaders(key));
+  return h.size;
+}
+
+Result<S3Client::ObjectHeaders> S3Client::HeadObjectHeaders(const std::string& key) {
   Request req{.method = "HEAD", .key = key, .head = true};
   KB_ASSIGN_OR_RETURN(HttpResponse resp, Send(req));
   auto it = resp.headers.find("content-length");
   if (it == resp.headers.end()) {
     return Status::Permanent(key, "HEAD answer has no Content-Length");
   }
-  return ParseContentLength(key, it->second);
+  ObjectHeaders out;
+  KB_ASSIGN_OR_RETURN(out.size, ParseContentLength(key, it->second));
+  auto header = [&resp](const char* name) {
+    auto h = resp.headers.find(name);
+    return h == resp.headers.end() ? std::string() : h->second;
+  };
+  out.storage_class = header("x-amz-storage-class");
+  out.sse = header("x-amz-server-side-encryption");
+  out.sse_kms_key_id = header("x-amz-server-side-encryption-aws-kms-key-id");
+  return out;
 }
 
 Result<ListPage> S3Client::ListObjectsV2(const std::string& prefix, const std::string& token,
@@ -329,8 +387,9 @@ Status S3Client::DeleteObjects(const std::vector<std::string>& keys) {
   return Status::OK();
 }
 
-Result<std::string> S3Client::CreateMultipartUpload(const std::string& key) {
+Result<std::string> S3Client::CreateMultipartUpload(const std::string& key, bool storage_class) {
   Request req{.method = "POST", .key = key, .query = {{"uploads", ""}}};
+  AddUploadOptions(&req, storage_class);
   KB_ASSIGN_OR_RETURN(HttpResponse resp, Send(req));
   return ParseUploadId(key, resp.body);
 }

@@ -11,6 +11,20 @@
 // (storage/s3/credentials.h: config keys, environment, AWS profile, web identity or instance
 // metadata, refreshed before they expire); temporary credentials add x-amz-security-token.
 //
+// Upload options (storage.s3.payload_signing, sse, sse_kms_key_id, storage_class):
+//  - Uploads (PutObject, UploadPart) send x-amz-content-sha256: UNSIGNED-PAYLOAD instead of the
+//    body's SHA-256 when payload_signing is never, or auto over https; libcurl signs the header's
+//    value as it is, so the server checks the rest of the request as usual. Other requests (small
+//    bodies) keep the hash.
+//  - PutObject and CreateMultipartUpload carry x-amz-server-side-encryption (and the KMS key id)
+//    when sse is set, and x-amz-storage-class when the caller asks for it (S3Store decides per
+//    key); UploadPart never does (S3 takes them from the CreateMultipartUpload).
+//  - A refusal of those headers is a Permanent error naming storage.s3.sse / storage_class
+//    (common/error_map ClassifyS3UploadOptionRefusal), not a retried one.
+//  - libcurl before 8.10.0 orders x-amz-server-side-encryption-aws-kms-key-id before
+//    x-amz-server-side-encryption in the signature (curl PR 14370), so every such request fails
+//    with 403 SignatureDoesNotMatch: Make refuses sse_kms_key_id with those versions.
+//
 // Connections are reused: the client keeps a pool of curl easy handles (each with its own
 // connection cache); a request borrows one for its duration.
 //
@@ -52,7 +66,9 @@ class S3Client {
   ~S3Client();
 
   // The body is `parts` concatenated (sent as they are, never copied together).
-  Status PutObject(const std::string& key, std::span<const std::string_view> parts);
+  // `storage_class`: send storage.s3.storage_class (when set) with this object.
+  Status PutObject(const std::string& key, std::span<const std::string_view> parts,
+                   bool storage_class = false);
   // Whole object, or [first, last] inclusive when `range` is given (last UINT64_MAX: to the end).
   Result<std::string> GetObject(const std::string& key,
                                 std::optional<std::pair<uint64_t, uint64_t>> range = {});
@@ -62,7 +78,7 @@ class S3Client {
   // At most 1000 keys; per-key errors are reported (first one) as a failure.
   Status DeleteObjects(const std::vector<std::string>& keys);
 
-  Result<std::string> CreateMultipartUpload(const std::string& key);
+  Result<std::string> CreateMultipartUpload(const std::string& key, bool storage_class = false);
   // Returns the part's ETag.
   Result<std::string> UploadPart(const std::string& key, const std::string& upload_id,
                                  int part_number, std::span<const std::string_view> parts);
@@ -71,6 +87,18 @@ class S3Client {
   Status AbortMultipartUpload(const std::string& key, const std::string& upload_id);
 
   std::string Describe() const { return "s3://" + cfg_.bucket; }
+  // Whether uploads are sent with x-amz-content-sha256: UNSIGNED-PAYLOAD.
+  bool unsigned_payload() const { return unsigned_payload_; }
+
+  // The x-amz-storage-class of a HEAD answer ("" when absent) and its
+  // x-amz-server-side-encryption, for checking what a server recorded. Public for tests.
+  struct ObjectHeaders {
+    uint64_t size = 0;
+    std::string storage_class;
+    std::string sse;
+    std::string sse_kms_key_id;
+  };
+  Result<ObjectHeaders> HeadObjectHeaders(const std::string& key);
 
   // The request URL for `key` (empty: the bucket) with `query` (raw names and values, sorted and
   // AWS-encoded here): path style https://endpoint/bucket/key or virtual-host style
@@ -87,7 +115,15 @@ class S3Client {
     std::string_view body;                                   // POST body
     std::span<const std::string_view> upload;                // PUT body, in parts
     bool head = false;
+    // PutObject / CreateMultipartUpload: the SSE and storage class headers sent ("" = none), so
+    // that a refusal of them names the config key.
+    std::string sse;
+    std::string storage_class;
   };
+  // Adds the SSE headers and, with `storage_class`, the storage class header to `req`.
+  void AddUploadOptions(Request* req, bool storage_class) const;
+  // The x-amz-content-sha256 value of `req`.
+  std::string PayloadHash(const Request& req) const;
 
   S3Client(S3StoreConfig cfg, std::string scheme_host,
            std::shared_ptr<CredentialsProvider> credentials);
@@ -101,6 +137,7 @@ class S3Client {
   std::string base_url_;  // scheme://host[:port] (virtual-host style includes the bucket)
   std::string sigv4_;     // "aws:amz:<region>:s3"
   const std::shared_ptr<CredentialsProvider> credentials_;
+  bool unsigned_payload_ = false;
   std::mutex mu_;
   std::vector<CURL*> idle_;
 };

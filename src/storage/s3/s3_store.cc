@@ -43,12 +43,13 @@ Status S3Store::PutParts(const std::string& key, std::span<const std::string_vie
   size_t size = 0;
   for (std::string_view p : parts) size += p.size();
   if (size > options_.multipart_threshold) return PutMultipart(key, parts, size);
-  return client_->PutObject(key, parts);
+  return client_->PutObject(key, parts, StorageClassApplies(key));
 }
 
 Status S3Store::PutMultipart(const std::string& key, std::span<const std::string_view> parts,
                              size_t size) {
-  KB_ASSIGN_OR_RETURN(std::string upload_id, client_->CreateMultipartUpload(key));
+  KB_ASSIGN_OR_RETURN(std::string upload_id,
+                      client_->CreateMultipartUpload(key, StorageClassApplies(key)));
   std::vector<std::string> etags;
   Status s;
   for (size_t pos = 0; pos < size && s.ok(); pos += options_.part_size) {

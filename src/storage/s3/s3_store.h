@@ -6,10 +6,18 @@
 // No retries here: wrap in RetryingStore (storage/retrying_store.h), as storage/factory does.
 // A failed multipart upload is aborted and the whole Put fails; the retry layer repeats the Put.
 //
+// storage.s3.storage_class is meant for data segments only: small objects (topic metadata,
+// offsets, offset maps) would cost more in an infrequent-access class (billed at 128 KiB minimum,
+// plus a retrieval charge per read). This layer does not know the key layout (layout/keys.h is
+// the one place that does), so the caller says which keys get the class through
+// S3StoreOptions::storage_class_applies; storage/factory passes one built on layout::Keys.
+//
 // Thread-safety: all methods may be called concurrently (S3Client is thread-safe).
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <string_view>
 
 #include "storage/object_store.h"
 #include "storage/s3/s3_client.h"
@@ -19,6 +27,10 @@ namespace kb::storage::s3 {
 struct S3StoreOptions {
   size_t multipart_threshold = 16 << 20;  // objects larger than this use multipart upload
   size_t part_size = 8 << 20;             // >= 5 MiB, the S3 minimum for all but the last part
+  // Whether an object put under `key` is stored in storage.s3.storage_class (when that is set);
+  // the others get the bucket's default class. Empty: every object. Called concurrently from any
+  // thread that puts; must be thread-safe and cheap.
+  std::function<bool(std::string_view key)> storage_class_applies;
 };
 
 class S3Store : public ObjectStore {
@@ -40,6 +52,9 @@ class S3Store : public ObjectStore {
   S3Store(std::unique_ptr<S3Client> client, S3StoreOptions options)
       : client_(std::move(client)), options_(options) {}
   Status PutMultipart(const std::string& key, std::span<const std::string_view> parts, size_t size);
+  bool StorageClassApplies(const std::string& key) const {
+    return !options_.storage_class_applies || options_.storage_class_applies(key);
+  }
 
   std::unique_ptr<S3Client> client_;
   S3StoreOptions options_;

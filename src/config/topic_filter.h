@@ -14,7 +14,7 @@
 #include "common/status.h"
 #include "config/config.h"
 
-namespace kb::backup {
+namespace kb {
 
 class TopicFilter {
  public:
@@ -39,4 +39,4 @@ class TopicFilter {
   bool include_internal_ = false;
 };
 
-}  // namespace kb::backup
+}  // namespace kb

@@ -1,11 +1,11 @@
-#include "ops/ops_test_util.h"
+#include "catalog/catalog_test_util.h"
 
 #include <gtest/gtest.h>
 
 #include "format/segment_writer.h"
 #include "layout/metadata.h"
 
-namespace kb::ops::testing {
+namespace kb::catalog::testing {
 
 std::string SegmentBytes(int64_t first, int64_t last, int64_t base_ts, int64_t middle_ts) {
   auto writer = format::SegmentWriter::Create({.zstd_level = 1, .block_bytes = 64});
@@ -81,4 +81,4 @@ std::string OpsStore::Bytes(const std::string& key) {
   return it == contents.end() ? std::string() : it->second;
 }
 
-}  // namespace kb::ops::testing
+}  // namespace kb::catalog::testing

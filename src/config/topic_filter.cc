@@ -1,8 +1,8 @@
-#include "backup/topic_filter.h"
+#include "config/topic_filter.h"
 
 #include <algorithm>
 
-namespace kb::backup {
+namespace kb {
 
 bool TopicFilter::Rule::Matches(const std::string& topic) const {
   return is_regex ? std::regex_match(topic, pattern) : topic == name;
@@ -62,4 +62,4 @@ std::vector<std::string> TopicFilter::Select(const std::vector<std::string>& top
   return out;
 }
 
-}  // namespace kb::backup
+}  // namespace kb

@@ -1,8 +1,8 @@
-#include "backup/topic_filter.h"
+#include "config/topic_filter.h"
 
 #include <gtest/gtest.h>
 
-namespace kb::backup {
+namespace kb {
 namespace {
 
 TopicFilter Make(std::vector<std::string> topics, std::vector<std::string> exclude = {},
@@ -52,4 +52,4 @@ TEST(TopicFilterTest, NoTopicsIsAnErrorNamingTheKey) {
 }
 
 }  // namespace
-}  // namespace kb::backup
+}  // namespace kb

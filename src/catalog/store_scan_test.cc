@@ -1,12 +1,12 @@
-#include "ops/store_scan.h"
+#include "catalog/store_scan.h"
 
 #include <gtest/gtest.h>
 
+#include "catalog/catalog_test_util.h"
 #include "layout/metadata.h"
-#include "ops/ops_test_util.h"
 #include "storage/memory/memory_store.h"
 
-namespace kb::ops {
+namespace kb::catalog {
 namespace {
 
 std::string Segment(int64_t first, int64_t last, int64_t base_ts, int64_t newest_ts) {
@@ -102,4 +102,4 @@ TEST_F(StoreScanTest, ADamagedLastSegmentNamesItsKey) {
 }
 
 }  // namespace
-}  // namespace kb::ops
+}  // namespace kb::catalog

@@ -1,5 +1,5 @@
-// Test helpers of the ops module: real segments (format::SegmentWriter) and the other objects of a
-// store, written into a MemoryStore under layout::Keys names.
+// Test helpers of the catalog and ops modules: real segments (format::SegmentWriter) and the other
+// objects of a store, written into a MemoryStore under layout::Keys names.
 //
 // Ownership: OpsStore owns its MemoryStore. Thread-safety: none needed (tests).
 // Failure contract: write failures fail the current test (gtest EXPECT/ADD_FAILURE).
@@ -12,7 +12,7 @@
 #include "layout/keys.h"
 #include "storage/memory/memory_store.h"
 
-namespace kb::ops::testing {
+namespace kb::catalog::testing {
 
 // A segment holding every offset of [first, last] (CreateTime timestamp base_ts + offset, except
 // the middle record's, which is middle_ts), in blocks of about 64 bytes (so several blocks).
@@ -49,4 +49,4 @@ class OpsStore {
   layout::Keys keys_;
 };
 
-}  // namespace kb::ops::testing
+}  // namespace kb::catalog::testing

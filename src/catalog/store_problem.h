@@ -12,7 +12,7 @@
 
 #include "common/status.h"
 
-namespace kb::ops {
+namespace kb::catalog {
 
 struct StoreProblem {
   // The object at fault; for offsets that no object covers (a hole), the object after them.
@@ -43,4 +43,4 @@ Status AddProblemOrFail(const std::string& key, int64_t start, int64_t end, cons
 // Sorts by key, then offsets, and drops exact duplicates.
 void SortProblems(std::vector<StoreProblem>* problems);
 
-}  // namespace kb::ops
+}  // namespace kb::catalog

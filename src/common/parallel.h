@@ -11,8 +11,8 @@
 #include <cstddef>
 #include <functional>
 
-namespace kb::ops {
+namespace kb {
 
 void ParallelFor(size_t n, size_t parallelism, const std::function<void(size_t)>& fn);
 
-}  // namespace kb::ops
+}  // namespace kb

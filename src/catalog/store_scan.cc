@@ -1,11 +1,11 @@
-#include "ops/store_scan.h"
+#include "catalog/store_scan.h"
 
 #include <algorithm>
 
+#include "common/parallel.h"
 #include "format/segment_reader.h"
-#include "ops/parallel.h"
 
-namespace kb::ops {
+namespace kb::catalog {
 namespace {
 
 constexpr size_t kListPageSize = 1000;
@@ -84,4 +84,4 @@ Status ReadNewestTimestamps(storage::ObjectStore& store, StoreSummary* summary,
   return Status::OK();
 }
 
-}  // namespace kb::ops
+}  // namespace kb::catalog

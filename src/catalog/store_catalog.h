@@ -22,14 +22,14 @@
 #include <utility>
 #include <vector>
 
-#include "backup/store_position.h"
+#include "catalog/store_position.h"
+#include "catalog/store_problem.h"
 #include "common/status.h"
 #include "format/segment_layout.h"
 #include "layout/keys.h"
-#include "ops/store_problem.h"
 #include "storage/object_store.h"
 
-namespace kb::ops {
+namespace kb::catalog {
 
 // An offset/history/<time ms> object: the consumer group offsets as they were at `time_ms`.
 struct OffsetSnapshot {
@@ -38,9 +38,9 @@ struct OffsetSnapshot {
 };
 
 struct PartitionObjects {
-  std::vector<backup::StoredRange> ranges;  // segments and gaps, by start offset, then end
-  std::string consumers_offset_key;         // offset/consumers_offset; empty when absent
-  std::vector<OffsetSnapshot> history;      // by time
+  std::vector<catalog::StoredRange> ranges;  // segments and gaps, by start offset, then end
+  std::string consumers_offset_key;          // offset/consumers_offset; empty when absent
+  std::vector<OffsetSnapshot> history;       // by time
 };
 
 struct TopicObjects {
@@ -64,14 +64,14 @@ Result<StoreCatalog> ListCatalog(storage::ObjectStore& store, const layout::Keys
                                  ArchivedGenerations* archived = nullptr);
 
 // The segments (not the gaps) among a partition's ranges, in offset order.
-std::vector<const backup::StoredRange*> SegmentsOf(const PartitionObjects& partition);
+std::vector<const catalog::StoredRange*> SegmentsOf(const PartitionObjects& partition);
 
 // The footers of `segments`, block index left out, read with one ranged read each (up to
 // `parallelism` at a time). A footer that cannot be read for a data problem (IsDataProblem) is
 // nullopt and its problem is appended to *problems; any other error is returned once every read
 // finished.
 Result<std::vector<std::optional<format::SegmentFooter>>> ReadFooters(
-    storage::ObjectStore& store, const std::vector<const backup::StoredRange*>& segments,
+    storage::ObjectStore& store, const std::vector<const catalog::StoredRange*>& segments,
     size_t parallelism, std::vector<StoreProblem>* problems);
 
 // Adds one listed object to `catalog` (what ListCatalog does for each key); ranges and history are
@@ -79,4 +79,4 @@ Result<std::vector<std::optional<format::SegmentFooter>>> ReadFooters(
 void AddToCatalog(const layout::Keys& keys, const storage::ObjectInfo& object,
                   StoreCatalog* catalog, ArchivedGenerations* archived = nullptr);
 
-}  // namespace kb::ops
+}  // namespace kb::catalog

@@ -1,11 +1,11 @@
-#include "ops/parallel.h"
+#include "common/parallel.h"
 
 #include <algorithm>
 #include <atomic>
 #include <thread>
 #include <vector>
 
-namespace kb::ops {
+namespace kb {
 
 void ParallelFor(size_t n, size_t parallelism, const std::function<void(size_t)>& fn) {
   std::atomic<size_t> next{0};
@@ -18,4 +18,4 @@ void ParallelFor(size_t n, size_t parallelism, const std::function<void(size_t)>
   work();
 }  // joins the helpers
 
-}  // namespace kb::ops
+}  // namespace kb

@@ -27,7 +27,7 @@
 #include "layout/keys.h"
 #include "storage/object_store.h"
 
-namespace kb::ops {
+namespace kb::catalog {
 
 struct StoredPartition {
   int64_t from = -1;         // first offset covered by a segment or gap; -1: none
@@ -65,4 +65,4 @@ void FoldObject(const layout::Keys& keys, const storage::ObjectInfo& object, Sto
 Status ReadNewestTimestamps(storage::ObjectStore& store, StoreSummary* summary,
                             size_t parallelism = 8);
 
-}  // namespace kb::ops
+}  // namespace kb::catalog

@@ -1,8 +1,8 @@
-#include "backup/store_position.h"
+#include "catalog/store_position.h"
 
 #include <algorithm>
 
-namespace kb::backup {
+namespace kb::catalog {
 
 Result<std::vector<StoredRange>> ListPartitionRanges(storage::ObjectStore& store,
                                                      const layout::Keys& keys,
@@ -32,4 +32,4 @@ Result<std::optional<int64_t>> NextOffsetInStore(storage::ObjectStore& store,
   return next;
 }
 
-}  // namespace kb::backup
+}  // namespace kb::catalog

@@ -15,7 +15,7 @@
 #include "layout/keys.h"
 #include "storage/object_store.h"
 
-namespace kb::backup {
+namespace kb::catalog {
 
 struct StoredRange {
   int64_t start = 0;
@@ -35,4 +35,4 @@ Result<std::optional<int64_t>> NextOffsetInStore(storage::ObjectStore& store,
                                                  const layout::Keys& keys, const std::string& topic,
                                                  int32_t partition);
 
-}  // namespace kb::backup
+}  // namespace kb::catalog

@@ -14,7 +14,7 @@
 
 #include "common/status.h"
 
-namespace kb::ops {
+namespace kb::report {
 
 // Pads cells into columns two spaces apart; columns flagged in `right` are right-aligned. The
 // first row is usually the header. Trailing spaces are trimmed.
@@ -41,4 +41,4 @@ std::string FormatTimeMs(int64_t ms);
 // ("2026-11-21T10:00:00.250Z"), or a date alone ("2026-11-21", midnight UTC).
 Result<int64_t> ParseTimeArg(std::string_view text, std::string_view subject);
 
-}  // namespace kb::ops
+}  // namespace kb::report

@@ -1,15 +1,15 @@
-#include "ops/store_catalog.h"
+#include "catalog/store_catalog.h"
 
 #include <algorithm>
 #include <optional>
 #include <set>
 #include <tuple>
 
+#include "catalog/store_scan.h"
+#include "common/parallel.h"
 #include "format/segment_reader.h"
-#include "ops/parallel.h"
-#include "ops/store_scan.h"
 
-namespace kb::ops {
+namespace kb::catalog {
 
 void AddToCatalog(const layout::Keys& keys, const storage::ObjectInfo& object,
                   StoreCatalog* catalog, ArchivedGenerations* archived) {
@@ -68,7 +68,7 @@ Result<StoreCatalog> ListCatalog(storage::ObjectStore& store, const layout::Keys
   for (auto& [topic, objects] : catalog) {
     for (auto& [partition, p] : objects.partitions) {
       std::sort(p.ranges.begin(), p.ranges.end(),
-                [](const backup::StoredRange& a, const backup::StoredRange& b) {
+                [](const catalog::StoredRange& a, const catalog::StoredRange& b) {
                   return std::tie(a.start, a.end, a.is_gap) < std::tie(b.start, b.end, b.is_gap);
                 });
       std::sort(
@@ -79,16 +79,16 @@ Result<StoreCatalog> ListCatalog(storage::ObjectStore& store, const layout::Keys
   return catalog;
 }
 
-std::vector<const backup::StoredRange*> SegmentsOf(const PartitionObjects& partition) {
-  std::vector<const backup::StoredRange*> out;
-  for (const backup::StoredRange& r : partition.ranges) {
+std::vector<const catalog::StoredRange*> SegmentsOf(const PartitionObjects& partition) {
+  std::vector<const catalog::StoredRange*> out;
+  for (const catalog::StoredRange& r : partition.ranges) {
     if (!r.is_gap) out.push_back(&r);
   }
   return out;
 }
 
 Result<std::vector<std::optional<format::SegmentFooter>>> ReadFooters(
-    storage::ObjectStore& store, const std::vector<const backup::StoredRange*>& segments,
+    storage::ObjectStore& store, const std::vector<const catalog::StoredRange*>& segments,
     size_t parallelism, std::vector<StoreProblem>* problems) {
   std::vector<std::optional<format::SegmentFooter>> footers(segments.size());
   std::vector<Status> errors(segments.size());
@@ -102,10 +102,10 @@ Result<std::vector<std::optional<format::SegmentFooter>>> ReadFooters(
     footers[i]->blocks = {};  // frees the index: only the segment-wide facts are kept
   });
   for (size_t i = 0; i < segments.size(); ++i) {
-    const backup::StoredRange& s = *segments[i];
+    const catalog::StoredRange& s = *segments[i];
     KB_RETURN_IF_ERROR(AddProblemOrFail(s.key, s.start, s.end, errors[i], problems));
   }
   return footers;
 }
 
-}  // namespace kb::ops
+}  // namespace kb::catalog

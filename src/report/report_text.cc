@@ -1,4 +1,4 @@
-#include "ops/report_text.h"
+#include "report/report_text.h"
 
 #include <algorithm>
 #include <charconv>
@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <optional>
 
-namespace kb::ops {
+namespace kb::report {
 namespace {
 
 // Milliseconds of 9999-12-31T23:59:59.999Z, the last instant a 4-digit year can show.
@@ -147,4 +147,4 @@ Result<int64_t> ParseTimeArg(std::string_view text, std::string_view subject) {
   return *date + *time;
 }
 
-}  // namespace kb::ops
+}  // namespace kb::report

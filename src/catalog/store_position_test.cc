@@ -1,10 +1,10 @@
-#include "backup/store_position.h"
+#include "catalog/store_position.h"
 
 #include <gtest/gtest.h>
 
 #include "storage/memory/memory_store.h"
 
-namespace kb::backup {
+namespace kb::catalog {
 namespace {
 
 TEST(StorePositionTest, EmptyStoreHasNoPosition) {
@@ -44,4 +44,4 @@ TEST(StorePositionTest, AGapAloneCountsToo) {
 }
 
 }  // namespace
-}  // namespace kb::backup
+}  // namespace kb::catalog

@@ -1,8 +1,8 @@
-#include "ops/report_text.h"
+#include "report/report_text.h"
 
 #include <gtest/gtest.h>
 
-namespace kb::ops {
+namespace kb::report {
 namespace {
 
 TEST(ReportTextTest, FormatsTimesAsIsoUtcAndOddValuesAsNumbers) {
@@ -61,4 +61,4 @@ TEST(ReportTextTest, FormatsBytesAndCounts) {
 }
 
 }  // namespace
-}  // namespace kb::ops
+}  // namespace kb::report

@@ -1,8 +1,8 @@
-#include "ops/store_problem.h"
+#include "catalog/store_problem.h"
 
 #include <algorithm>
 
-namespace kb::ops {
+namespace kb::catalog {
 
 std::string FormatProblem(const StoreProblem& p) {
   std::string line = p.key;
@@ -34,4 +34,4 @@ void SortProblems(std::vector<StoreProblem>* problems) {
   problems->erase(std::unique(problems->begin(), problems->end()), problems->end());
 }
 
-}  // namespace kb::ops
+}  // namespace kb::catalog
