@@ -43,9 +43,11 @@ cleanup() {
     [[ "$svc" == *:* ]] && name=${svc#*:} svc=${svc%%:*}
     test/services/"$svc".sh stop --name "$name" || rc=1
   done
-  # The fault bed of a chaos test stops its services itself, unless the test was killed.
+  # The fault bed of a chaos test (and the three-node cluster of the failover scenario) stops its
+  # services itself, unless the test was killed.
   local dir
-  for dir in "$KB_RUN_DIR"/kafka-chaosbed-* "$KB_RUN_DIR"/s3-chaosbed-* "$KB_RUN_DIR"/faults-chaosbed-*; do
+  for dir in "$KB_RUN_DIR"/kafka-chaosbed-* "$KB_RUN_DIR"/s3-chaosbed-* "$KB_RUN_DIR"/faults-chaosbed-* \
+    "$KB_RUN_DIR"/kafka-failover-*; do
     [[ -d "$dir" ]] || continue
     dir=$(basename "$dir")
     test/services/"${dir%%-*}".sh stop --name "${dir#*-}" >/dev/null 2>&1 || true

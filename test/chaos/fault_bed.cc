@@ -61,40 +61,6 @@ Status Expect2xx(const std::string& what, const HttpResult& r) {
       what, r.status == 0 ? r.error : "HTTP " + std::to_string(r.status) + ": " + r.body);
 }
 
-std::string ServicesDir() { return std::string(KB_SOURCE_DIR) + "/test/services/"; }
-
-// Runs `script args` with KB_RUN_DIR set; stdout returned (trimmed), stderr into the bed's log.
-bool RunScript(const std::string& run_dir, const std::string& script, const std::string& args,
-               std::string* out = nullptr) {
-  const std::string cmd = "KB_RUN_DIR='" + run_dir + "' '" + ServicesDir() + script + "' " + args +
-                          " 2>>'" + run_dir + "/bed.log'";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return false;
-  std::string text;
-  char buf[512];
-  while (size_t n = fread(buf, 1, sizeof(buf), p)) text.append(buf, n);
-  const int rc = pclose(p);
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  if (out != nullptr) *out = text;
-  if (rc != 0) {
-    ADD_FAILURE() << script << " " << args << " failed (exit " << rc << "); see " << run_dir
-                  << "/bed.log:\n"
-                  << cli::testing::ReadFile(run_dir + "/bed.log");
-  }
-  return rc == 0;
-}
-
-std::map<std::string, std::string> ReadEnvFile(const std::string& path) {
-  std::map<std::string, std::string> env;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) {
-    const size_t eq = line.find('=');
-    if (eq != std::string::npos) env[line.substr(0, eq)] = line.substr(eq + 1);
-  }
-  return env;
-}
-
 std::mutex bed_mu;
 FaultBed* bed = nullptr;
 bool bed_failed = false;
@@ -172,6 +138,41 @@ FaultBed* StartBed() {
 }
 
 }  // namespace
+
+namespace {
+std::string ServicesDir() { return std::string(KB_SOURCE_DIR) + "/test/services/"; }
+}  // namespace
+
+bool RunScript(const std::string& run_dir, const std::string& script, const std::string& args,
+               std::string* out) {
+  const std::string cmd = "KB_RUN_DIR='" + run_dir + "' '" + ServicesDir() + script + "' " + args +
+                          " 2>>'" + run_dir + "/bed.log'";
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return false;
+  std::string text;
+  char buf[512];
+  while (size_t n = fread(buf, 1, sizeof(buf), p)) text.append(buf, n);
+  const int rc = pclose(p);
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  if (out != nullptr) *out = text;
+  if (rc != 0) {
+    ADD_FAILURE() << script << " " << args << " failed (exit " << rc << "); see " << run_dir
+                  << "/bed.log:\n"
+                  << cli::testing::ReadFile(run_dir + "/bed.log");
+  }
+  return rc == 0;
+}
+
+std::map<std::string, std::string> ReadEnvFile(const std::string& path) {
+  std::map<std::string, std::string> env;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    const size_t eq = line.find('=');
+    if (eq != std::string::npos) env[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  return env;
+}
 
 Status Toxiproxy::Call(const std::string& method, const std::string& path,
                        const std::string& body) {

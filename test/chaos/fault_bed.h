@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include "common/status.h"
@@ -69,6 +70,14 @@ struct FaultBed {
   bool KillBroker() const;
   bool RestartBroker() const;
 };
+
+// Runs test/services/`script` `args` with KB_RUN_DIR=`run_dir`; its stdout (trimmed) into `out`,
+// its stderr appended to `run_dir`/bed.log. On a non-zero exit: a test failure showing that log,
+// and false. (Also used by the three-node bed of the failover scenario, cluster_bed.h.)
+bool RunScript(const std::string& run_dir, const std::string& script, const std::string& args,
+               std::string* out = nullptr);
+// KEY=value lines of a service's env file.
+std::map<std::string, std::string> ReadEnvFile(const std::string& path);
 
 // The bed, started on the first call (nullptr, with a test failure, when that failed).
 const FaultBed* Bed();

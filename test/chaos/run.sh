@@ -8,7 +8,10 @@
 #                                under restore plus the permanent faults, the broker stopped for
 #                                30 s and killed -9 under backup and under restore, 5 rounds of
 #                                a full and a read-only local store (a tmpfs: needs root, else
-#                                that scenario is skipped)
+#                                that scenario is skipped), and the failover scenario on a
+#                                three-node cluster (failover_test.cc: the busiest leader killed
+#                                -9 and a rolling restart under the backup daemon, a leader
+#                                killed -9 under a restore; the same in --short)
 #   test/chaos/run.sh --short    what CI runs (a few iterations per scenario; ctest does too)
 #   test/chaos/run.sh --seed N   another seed (default 1); the same seed injects the same faults
 #
@@ -17,7 +20,9 @@
 # of its own (test/services/kafka.sh, name "chaos") and stops it at the end. Expects the ASan
 # build (cmake --preset asan && cmake --build --preset asan, or scripts/test.sh). The table is
 # also written to build/chaos-report.md. The network-fault and broker-loss scenarios start a
-# broker, an S3 server and the fault proxies of their own (test/services/faults.sh).
+# broker, an S3 server and the fault proxies of their own (test/services/faults.sh); the failover
+# scenario a three-node cluster of its own (test/services/kafka.sh start --nodes 3, three JVMs
+# of 384 MiB heap each).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)

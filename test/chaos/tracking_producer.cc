@@ -22,10 +22,10 @@ const char* MixName(Mix m) {
 
 // Compares what the store holds with what was produced.
 Check CheckStore(storage::ObjectStore& store, const Config& cfg, const std::string& topic,
-                 const std::map<int32_t, std::map<int64_t, std::string>>& committed,
-                 bool complete) {
+                 const std::map<int32_t, std::map<int64_t, std::string>>& committed, bool complete,
+                 int partitions) {
   Check c;
-  for (int32_t p = 0; p < kPartitions; ++p) {
+  for (int32_t p = 0; p < partitions; ++p) {
     auto got = backup::testutil::ReadPartition(store, cfg, topic, p);
     if (!got.ranges.empty()) {
       if (auto tiles = backup::testutil::RangesTile(got.ranges, 0); !tiles) {
