@@ -49,7 +49,7 @@ Status TopicResultsStatus(const rd_kafka_topic_result_t** topics, size_t n, std:
 
 Result<std::unique_ptr<Admin>> Admin::Make(const Properties& props) {
   KB_ASSIGN_OR_RETURN(auto producer, MakeProducer(props, {{"allow.auto.create.topics", "false"}}));
-  return std::unique_ptr<Admin>(new Admin(std::move(producer)));
+  return std::unique_ptr<Admin>(new Admin(std::move(producer), props));
 }
 
 Status Admin::CreateTopic(const TopicSpec& spec, std::chrono::milliseconds timeout) {

@@ -17,6 +17,13 @@
 //   - Consumer groups are described with the classic DescribeGroups API (librdkafka 2.8 has no
 //     ConsumerGroupDescribe): a group of the KIP-848 consumer protocol reads as Dead with no
 //     members there, so its state is taken from ListGroups (see GroupDescription::members).
+//   - ListConsumerGroupOffsets runs on a second handle, a consumer with a group.id that never
+//     joins, subscribes or commits (created on first use): librdkafka 2.8 handles an OffsetFetch
+//     answer NOT_COORDINATOR (the coordinator moved, e.g. in a rolling restart) by asking the
+//     handle's own consumer group to look for its coordinator again, and crashes (NULL
+//     dereference, SIGSEGV) on a handle that has none (confluentinc/librdkafka#5040, open).
+//     Its group.id is the first group asked about, so it needs no ACL beyond what that call
+//     needs (FindCoordinator: Describe on the group).
 //   - End offsets (QueryWatermarks' high, OffsetsForTimes' fallback) are ListOffsets LATEST at the
 //     handle's `isolation.level` (librdkafka's default read_committed): the last stable offset,
 //     which equals the high watermark unless a transaction is open on the partition.
@@ -27,6 +34,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -194,7 +202,11 @@ class Admin {
   RdKafka::Producer* handle() { return handle_.get(); }
 
  private:
-  explicit Admin(std::unique_ptr<RdKafka::Producer> h) : handle_(std::move(h)) {}
+  Admin(std::unique_ptr<RdKafka::Producer> h, Properties props)
+      : handle_(std::move(h)), props_(std::move(props)) {}
+  // The handle for ListConsumerGroupOffsets (see "Decided here"), made on first use with
+  // group.id `group`; its queued events (errors nobody reads) are dropped on each use.
+  Result<rd_kafka_t*> OffsetFetchHandle(const std::string& group);
   // Replaces the Dead state DescribeGroups gives KIP-848 groups by their ListGroups state.
   Status ReviseDeadGroups(std::map<std::string, GroupDescription>& by_id,
                           std::chrono::steady_clock::time_point deadline);
@@ -203,6 +215,9 @@ class Admin {
   Status AwaitTopicMetadata(const std::string& topic, int32_t partitions,
                             std::chrono::steady_clock::time_point deadline);
   std::unique_ptr<RdKafka::Producer> handle_;
+  const Properties props_;
+  std::mutex offset_fetch_mu_;
+  ConsumerPtr offset_fetch_handle_;  // guarded by offset_fetch_mu_
 };
 
 }  // namespace kb::kafka

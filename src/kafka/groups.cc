@@ -200,7 +200,7 @@ Result<GroupOffsets> Admin::ListConsumerGroupOffsets(const std::string& group,
                                                      std::chrono::milliseconds timeout) {
   KB_RETURN_IF_ERROR(internal::CheckGroup(group));
   const std::string subject = internal::GroupSubject(group);
-  rd_kafka_t* rk = handle_->c_ptr();
+  KB_ASSIGN_OR_RETURN(rd_kafka_t * rk, OffsetFetchHandle(group));
   KB_ASSIGN_OR_RETURN(
       auto opts,
       internal::MakeOptions(rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, timeout, subject));
@@ -232,6 +232,20 @@ Result<GroupOffsets> Admin::ListConsumerGroupOffsets(const std::string& group,
     }
   }
   return offsets;
+}
+
+Result<rd_kafka_t*> Admin::OffsetFetchHandle(const std::string& group) {
+  std::lock_guard lock(offset_fetch_mu_);
+  if (!offset_fetch_handle_) {
+    KB_ASSIGN_OR_RETURN(offset_fetch_handle_,
+                        MakeConsumer(props_, {{"group.id", group},
+                                              {"enable.auto.commit", "false"},
+                                              {"allow.auto.create.topics", "false"}}));
+  }
+  rd_kafka_t* rk = offset_fetch_handle_->c_ptr();
+  // Never subscribed: what it queues are its group's errors (e.g. no coordinator yet).
+  while (rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 0)) rd_kafka_message_destroy(m);
+  return rk;
 }
 
 Status Admin::AlterConsumerGroupOffsets(const std::string& group, const GroupOffsets& offsets,

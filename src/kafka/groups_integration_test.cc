@@ -115,6 +115,39 @@ TEST_F(AdminIntegrationTest, CommittedGroupIsListedDescribedAndItsOffsetsRead) {
   EXPECT_TRUE(no_offsets->empty());
 }
 
+// ListConsumerGroupOffsets runs on a consumer handle whose group.id is the first group read (the
+// workaround for librdkafka#5040, admin.h): that handle must never become a member of it, nor of
+// any group, and must serve every other group too. (The crash itself needs a coordinator that
+// moves between FindCoordinator and OffsetFetch: test/chaos/failover_test.cc.)
+TEST_F(AdminIntegrationTest, ReadingOffsetsNeitherJoinsNorChangesTheGroups) {
+  const std::string topic = NewTopic(2);
+  Produce(topic, 0, 10);
+  const std::string first = testing::UniqueName("group");
+  const std::string second = testing::UniqueName("group");
+  Commit(first, {{{topic, 0}, 4}});
+  Commit(second, {{{topic, 1}, 0}});
+  for (int i = 0; i < 3; ++i) {
+    auto a = admin_->ListConsumerGroupOffsets(first, 30s);
+    ASSERT_TRUE(a.ok()) << a.status().ToString();
+    EXPECT_EQ(*a, (GroupOffsets{{{topic, 0}, 4}}));
+    auto b = admin_->ListConsumerGroupOffsets(second, 30s);
+    ASSERT_TRUE(b.ok()) << b.status().ToString();
+    EXPECT_EQ(*b, (GroupOffsets{{{topic, 1}, 0}}));
+    std::this_thread::sleep_for(500ms);
+  }
+  auto desc = admin_->DescribeConsumerGroups({first, second}, 30s);
+  ASSERT_TRUE(desc.ok()) << desc.status().ToString();
+  for (const GroupDescription& d : *desc) {
+    EXPECT_EQ(d.state, GroupState::kEmpty) << d.group_id << ": " << GroupStateName(d.state);
+    EXPECT_EQ(d.members, 0) << d.group_id;
+  }
+  // A group with a member would refuse this (FailedPrecondition).
+  ASSERT_TRUE(admin_->AlterConsumerGroupOffsets(first, {{{topic, 0}, 9}}, 30s).ok());
+  auto moved = admin_->ListConsumerGroupOffsets(first, 30s);
+  ASSERT_TRUE(moved.ok()) << moved.status().ToString();
+  EXPECT_EQ(*moved, (GroupOffsets{{{topic, 0}, 9}}));
+}
+
 TEST_F(AdminIntegrationTest, AlterOffsetsOfAnEmptyGroup) {
   const std::string topic = NewTopic(2);
   Produce(topic, 0, 10);
