@@ -217,7 +217,16 @@ Status RunBackup(const Config& cfg, bool once) {
   sync->Stop();
   if (s.ok()) {
     // A final round so that the group offsets and topic configs match what was just backed up.
+    // A transient error (e.g. NOT_COORDINATOR while a group's coordinator moves in a rolling
+    // restart) is retried for up to half of backup.shutdown_timeout, leaving the rest to close.
+    const auto retry_until = std::chrono::steady_clock::now() + cfg.backup.shutdown_timeout / 2;
     Status synced = sync->SyncNow();
+    while (synced.code() == Status::Code::kRetryable &&
+           std::chrono::steady_clock::now() + std::chrono::seconds(1) < retry_until) {
+      spdlog::warn("final metadata sync: {} (retrying)", synced.ToString());
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+      synced = sync->SyncNow();
+    }
     if (!synced.ok()) s = synced.WithContext("writing consumer group offsets and topic metadata");
   }
   g_engine.store(nullptr);
