@@ -28,6 +28,11 @@ kafka::GroupOffsets AppGroup::Last() const {
   return last_;
 }
 
+std::string AppGroup::FirstSkipReason() const {
+  std::lock_guard lock(mu_);
+  return first_skip_reason_;
+}
+
 void AppGroup::Loop(const std::string& bootstrap, uint64_t seed,
                     std::chrono::milliseconds interval) {
   std::mt19937_64 rng(seed);
@@ -63,7 +68,12 @@ void AppGroup::Loop(const std::string& bootstrap, uint64_t seed,
       }
       ++rounds_;
     }
-    const auto until = std::chrono::steady_clock::now() + interval;
+    if (!marks.ok() && skipped_++ == 0) {
+      std::lock_guard lock(mu_);
+      first_skip_reason_ = marks.status().ToString();
+    }
+    // After a round skipped for a leader away, the next one soon.
+    const auto until = std::chrono::steady_clock::now() + (marks.ok() ? interval : 200ms);
     while (!stop_ && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(50ms);
   }
 }

@@ -36,6 +36,9 @@ class AppGroup {
   const std::string& group() const { return group_; }
   // Rounds of commits accepted so far.
   uint64_t Rounds() const { return rounds_; }
+  // Rounds skipped because an end offset could not be read (a leader away), and the first reason.
+  uint64_t Skipped() const { return skipped_; }
+  std::string FirstSkipReason() const;
   // The offsets it committed last (after Stop: what the group holds on the cluster).
   kafka::GroupOffsets Last() const;
 
@@ -46,6 +49,8 @@ class AppGroup {
   const std::vector<kafka::TopicPartition> partitions_;
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> rounds_{0};
+  std::atomic<uint64_t> skipped_{0};
+  std::string first_skip_reason_;  // guarded by mu_
   mutable std::mutex mu_;
   kafka::GroupOffsets last_;  // guarded by mu_
   std::thread thread_;
