@@ -220,6 +220,10 @@ TEST(FailoverTest, TheBackupDaemonRidesOutALeaderKillAndARollingRestart) {
   EXPECT_EQ(ct.duplicated, 0u);
   EXPECT_TRUE(ct.problems.empty()) << ct.problems.front();
   EXPECT_GT(tx.TransactionsAborted(), 0u);
+  if (!tx.StoppedEarly().empty()) {
+    std::cerr << "[failover] the transactional producer stopped early: " << tx.StoppedEarly()
+              << "\n";
+  }
   const auto snapshot = CheckGroupSnapshot(**store, kPrefix, app.group(), app.Last());
   EXPECT_TRUE(snapshot.empty()) << snapshot.front();
   EXPECT_GE(app.Rounds(), 3u);

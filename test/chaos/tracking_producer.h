@@ -102,6 +102,9 @@ class TrackingProducer {
   uint64_t TransactionsAborted() const { return aborted_; }
   uint64_t TransactionsFailed() const { return failed_transactions_; }
   uint64_t DeliveriesFailed() const { return failed_deliveries_; }
+  // After Stop(): why the transactional producer stopped before it was asked to, "" if it did not
+  // (faults_expected: an abort that could not be completed).
+  const std::string& StoppedEarly() const { return unusable_; }
 
  private:
   static void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
@@ -201,6 +204,14 @@ class TrackingProducer {
           aborting = true;
           continue;
         }
+        if (aborting) {
+          // An abort that cannot be completed (e.g. INVALID_TXN_STATE after the coordinator
+          // moved): its records are not committed either way, but this producer cannot go on.
+          ++failed_transactions_;
+          failed_ended_ = true;
+          unusable_ = text;
+          return false;
+        }
       }
       ADD_FAILURE() << (aborting ? "aborting" : "committing") << " a transaction: " << text;
       failed_ended_ = true;
@@ -219,6 +230,7 @@ class TrackingProducer {
   std::atomic<uint64_t> failed_transactions_{0};
   std::atomic<uint64_t> failed_deliveries_{0};
   bool failed_ended_ = false;  // loop thread only
+  std::string unusable_;       // loop thread until Stop(): why the producer stopped early
   std::mutex mu_;
   std::condition_variable cv_;
   bool paused_ = false;          // guarded by mu_
