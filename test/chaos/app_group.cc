@@ -68,9 +68,15 @@ void AppGroup::Loop(const std::string& bootstrap, uint64_t seed,
       }
       ++rounds_;
     }
-    if (!marks.ok() && skipped_++ == 0) {
-      std::lock_guard lock(mu_);
-      first_skip_reason_ = marks.status().ToString();
+    if (!marks.ok()) {
+      if (skipped_++ == 0) {
+        std::lock_guard lock(mu_);
+        first_skip_reason_ = marks.status().ToString();
+      }
+      // A fresh handle: this one may keep asking a broker that no longer leads.
+      if (auto fresh = kafka::Admin::Make({{"bootstrap.servers", bootstrap}}); fresh.ok()) {
+        admin = std::move(fresh);
+      }
     }
     // After a round skipped for a leader away, the next one soon.
     const auto until = std::chrono::steady_clock::now() + (marks.ok() ? interval : 200ms);
