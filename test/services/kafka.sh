@@ -31,7 +31,13 @@
 #       `kafka-storage format --add-scram`, passwords generated per instance) and a mutual-TLS
 #       listener MTLS (SSL, ssl.client.auth=required). A throw-away CA, the broker certificate
 #       (SAN IP:127.0.0.1, DNS:localhost) and client certificates are made with openssl in
-#       $KB_RUN_DIR/kafka-NAME/tls/. No authorizer: every authenticated principal may do anything.
+#       $KB_RUN_DIR/kafka-NAME/tls/. The KRaft authorizer (StandardAuthorizer) is on, with
+#       allow.everyone.if.no.acl.found=false; super users: User:ANONYMOUS (the PLAINTEXT and
+#       CONTROLLER listeners: the harness, inter-broker and controller traffic), kb-admin,
+#       kb-backup, kb-backup256 and the mTLS client principal, so all of these may do anything.
+#       Two more SCRAM users (both mechanisms) start with no ACL at all, for least-privilege
+#       tests: kb-backup-min and kb-restore-min (grant their ACLs through the PLAINTEXT listener,
+#       e.g. with org.apache.kafka.tools.AclCommand or the Admin API).
 #       (`--security sasl_ssl`, the name this option was reserved under, means the same.)
 #       The env file then also has (all paths are PEM files):
 #         KB_TEST_KAFKA_SASL_SSL_BOOTSTRAP=127.0.0.1:PORT[,…]   SASL_SSL listener(s)
@@ -41,6 +47,8 @@
 #         KB_TEST_KAFKA_SCRAM_USER=kb-backup          KB_TEST_KAFKA_SCRAM_PASSWORD=…   (SCRAM-SHA-512 only)
 #         KB_TEST_KAFKA_SCRAM_256_USER=kb-backup256   KB_TEST_KAFKA_SCRAM_256_PASSWORD=… (SCRAM-SHA-256 only)
 #         KB_TEST_KAFKA_SCRAM_ADMIN_USER=kb-admin     KB_TEST_KAFKA_SCRAM_ADMIN_PASSWORD=… (both)
+#         KB_TEST_KAFKA_BACKUP_MIN_USER=kb-backup-min   KB_TEST_KAFKA_BACKUP_MIN_PASSWORD=…  (both;
+#         KB_TEST_KAFKA_RESTORE_MIN_USER=kb-restore-min KB_TEST_KAFKA_RESTORE_MIN_PASSWORD=… no ACLs)
 #         KB_TEST_KAFKA_CLIENT_CERT=…/client.pem      KB_TEST_KAFKA_CLIENT_KEY=…/client.key
 #         KB_TEST_KAFKA_CLIENT_KEY_ENCRYPTED=…/client-encrypted.key (the same key, PKCS#8, AES-256)
 #         KB_TEST_KAFKA_CLIENT_KEY_PASSWORD=…         (password of the encrypted key)
@@ -359,6 +367,8 @@ kb_kcat() {
 SCRAM_ADMIN_USER=kb-admin       # SCRAM-SHA-512 and SCRAM-SHA-256
 SCRAM_USER=kb-backup            # SCRAM-SHA-512 only
 SCRAM_256_USER=kb-backup256     # SCRAM-SHA-256 only
+BACKUP_MIN_USER=kb-backup-min   # both; not a super user, no ACLs at start
+RESTORE_MIN_USER=kb-restore-min # both; not a super user, no ACLs at start
 CLIENT_SUBJECT="/O=kafka-backup-tests/CN=kb-client"
 CLIENT_PRINCIPAL="CN=kb-client,O=kafka-backup-tests"
 
@@ -430,6 +440,8 @@ CNF
     openssl rand -hex 16 >scram-admin.password
     openssl rand -hex 16 >scram.password
     openssl rand -hex 16 >scram-256.password
+    openssl rand -hex 16 >scram-backup-min.password
+    openssl rand -hex 16 >scram-restore-min.password
     chmod 644 ./*.pem   # certificates are public; keys and passwords stay 0600
     rm -f ./*.csr ./*.srl
   ) || { kb_log "error: openssl failed to make the test certificates in $dir"; return 1; }
@@ -437,16 +449,22 @@ CNF
 
 # Arguments for StorageTool format that create the SCRAM users.
 scram_format_args() {
-  local admin pw pw256
+  local admin pw pw256 backup_min restore_min
   admin=$(cat "$TLS_DIR/scram-admin.password")
   pw=$(cat "$TLS_DIR/scram.password")
   pw256=$(cat "$TLS_DIR/scram-256.password")
+  backup_min=$(cat "$TLS_DIR/scram-backup-min.password")
+  restore_min=$(cat "$TLS_DIR/scram-restore-min.password")
   # Values in double quotes: unquoted, the parser takes them as JSON-ish tokens (a password
   # of hex digits would not survive).
   printf '%s\n' --add-scram "SCRAM-SHA-512=[name=\"$SCRAM_ADMIN_USER\",password=\"$admin\"]" \
     --add-scram "SCRAM-SHA-256=[name=\"$SCRAM_ADMIN_USER\",password=\"$admin\"]" \
     --add-scram "SCRAM-SHA-512=[name=\"$SCRAM_USER\",password=\"$pw\"]" \
-    --add-scram "SCRAM-SHA-256=[name=\"$SCRAM_256_USER\",password=\"$pw256\"]"
+    --add-scram "SCRAM-SHA-256=[name=\"$SCRAM_256_USER\",password=\"$pw256\"]" \
+    --add-scram "SCRAM-SHA-512=[name=\"$BACKUP_MIN_USER\",password=\"$backup_min\"]" \
+    --add-scram "SCRAM-SHA-256=[name=\"$BACKUP_MIN_USER\",password=\"$backup_min\"]" \
+    --add-scram "SCRAM-SHA-512=[name=\"$RESTORE_MIN_USER\",password=\"$restore_min\"]" \
+    --add-scram "SCRAM-SHA-256=[name=\"$RESTORE_MIN_USER\",password=\"$restore_min\"]"
 }
 
 # Prints the env lines of a secured instance; $1, $2: comma-separated SASL_SSL and MTLS lists.
@@ -462,6 +480,10 @@ KB_TEST_KAFKA_SCRAM_256_USER=$SCRAM_256_USER
 KB_TEST_KAFKA_SCRAM_256_PASSWORD=$(cat "$TLS_DIR/scram-256.password")
 KB_TEST_KAFKA_SCRAM_ADMIN_USER=$SCRAM_ADMIN_USER
 KB_TEST_KAFKA_SCRAM_ADMIN_PASSWORD=$(cat "$TLS_DIR/scram-admin.password")
+KB_TEST_KAFKA_BACKUP_MIN_USER=$BACKUP_MIN_USER
+KB_TEST_KAFKA_BACKUP_MIN_PASSWORD=$(cat "$TLS_DIR/scram-backup-min.password")
+KB_TEST_KAFKA_RESTORE_MIN_USER=$RESTORE_MIN_USER
+KB_TEST_KAFKA_RESTORE_MIN_PASSWORD=$(cat "$TLS_DIR/scram-restore-min.password")
 KB_TEST_KAFKA_CLIENT_CERT=$TLS_DIR/client.pem
 KB_TEST_KAFKA_CLIENT_KEY=$TLS_DIR/client.key
 KB_TEST_KAFKA_CLIENT_KEY_ENCRYPTED=$TLS_DIR/client-encrypted.key
@@ -573,6 +595,13 @@ listener.name.sasl_ssl.sasl.enabled.mechanisms=SCRAM-SHA-512,SCRAM-SHA-256
 listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 listener.name.mtls.ssl.client.auth=required
+
+# The KRaft authorizer. Super users: ANONYMOUS (PLAINTEXT and CONTROLLER listeners: the harness,
+# inter-broker and controller traffic), the existing test users and the mTLS client; the
+# *-min users get only the ACLs a test grants them. No ACL found = denied.
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+allow.everyone.if.no.acl.found=false
+super.users=User:ANONYMOUS;User:$SCRAM_ADMIN_USER;User:$SCRAM_USER;User:$SCRAM_256_USER;User:$CLIENT_PRINCIPAL
 EOF
   fi
   if ((${#EXTRA_PROPS[@]})); then
