@@ -223,6 +223,7 @@ Status BackupEngine::RefreshSubscription(bool force) {
     names.push_back(t->topic());
     partition_counts[t->topic()] = t->partitions()->size();
   }
+  if (force) KB_RETURN_IF_ERROR(CheckNamedTopicsVisible(names));
   std::vector<std::string> wanted = filter_.Select(names);
   expected_partitions_ = 0;
   for (const std::string& t : wanted) expected_partitions_ += partition_counts[t];
@@ -242,6 +243,30 @@ Status BackupEngine::RefreshSubscription(bool force) {
     }
   }
   subscribed_ = std::move(wanted);
+  return Status::OK();
+}
+
+Status BackupEngine::CheckNamedTopicsVisible(const std::vector<std::string>& listed) {
+  for (const std::string& name : filter_.ExactNames()) {
+    if (std::find(listed.begin(), listed.end(), name) != listed.end()) continue;
+    std::string err;
+    std::unique_ptr<RdKafka::Topic> topic(
+        RdKafka::Topic::create(consumer_.get(), name, nullptr, err));
+    if (!topic) continue;
+    RdKafka::Metadata* raw = nullptr;
+    const RdKafka::ErrorCode ec = consumer_->metadata(false, topic.get(), &raw, 5000);
+    std::unique_ptr<RdKafka::Metadata> md(raw);
+    if (ec != RdKafka::ERR_NO_ERROR || !md) continue;  // no answer: taken as missing, as before
+    for (const RdKafka::TopicMetadata* t : *md->topics()) {
+      const auto terr = static_cast<rd_kafka_resp_err_t>(t->err());
+      if (t->topic() == name && IsKafkaAuthorizationError(terr)) {
+        // The request needs DESCRIBE, which READ (needed anyway) implies: name READ, so that
+        // one grant fixes it.
+        return FromKafkaError(terr, name, "fetching the metadata of a topic in backup.topics",
+                              {.operation = "READ", .topic = name});
+      }
+    }
+  }
   return Status::OK();
 }
 

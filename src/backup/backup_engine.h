@@ -124,6 +124,11 @@ class BackupEngine {
                TopicFilter filter);
   Status Init();
   Status RefreshSubscription(bool force);
+  // The topics named in backup.topics that are not in `listed` (the cluster's metadata), asked for
+  // by name: Kafka lists only the topics the principal may DESCRIBE (implied by READ), so a hidden
+  // one is an authorization error naming READ (PermissionDenied); a topic that does not exist is
+  // OK.
+  Status CheckNamedTopicsVisible(const std::vector<std::string>& listed);
   Status OnAssign(const std::vector<PartitionId>& ids, std::vector<int64_t>* start_offsets);
   Status OnRevoke(const std::vector<PartitionId>& ids);
   Status HandleMessage(RdKafka::Message& msg);

@@ -34,13 +34,14 @@ Status BackupEngine::ListOffsets(const std::vector<PartitionId>& ids, int64_t wh
   if (ec != RdKafka::ERR_NO_ERROR) {
     std::string subject = ids.front().ToString();
     if (ids.size() > 1) subject += " and " + std::to_string(ids.size() - 1) + " more partition(s)";
-    s = FromKafkaError(static_cast<rd_kafka_resp_err_t>(ec), subject, "querying watermarks");
+    s = FromKafkaError(static_cast<rd_kafka_resp_err_t>(ec), subject, "querying watermarks",
+                       {.operation = "DESCRIBE", .topic = ids.front().topic});
   } else {
     out->clear();
     for (size_t i = 0; i < tps.size() && s.ok(); ++i) {
       if (tps[i]->err() != RdKafka::ERR_NO_ERROR) {
         s = FromKafkaError(static_cast<rd_kafka_resp_err_t>(tps[i]->err()), ids[i].ToString(),
-                           "querying watermarks");
+                           "querying watermarks", {.operation = "DESCRIBE", .topic = ids[i].topic});
       }
       out->push_back(tps[i]->offset());
     }
@@ -93,7 +94,8 @@ Result<std::map<PartitionId, int64_t>> BackupEngine::CommittedOffsets(
   Status s;
   if (ec != RdKafka::ERR_NO_ERROR) {
     s = FromKafkaError(static_cast<rd_kafka_resp_err_t>(ec), "group " + cfg_.backup.group_id,
-                       "reading the committed offsets");
+                       "reading the committed offsets",
+                       {.operation = "READ", .group = cfg_.backup.group_id});
   }
   for (RdKafka::TopicPartition* tp : parts) {
     if (s.ok() && tp->err() == RdKafka::ERR_NO_ERROR && tp->offset() >= 0) {
@@ -197,11 +199,15 @@ Status BackupEngine::HandleMessage(RdKafka::Message& msg) {
     case RdKafka::ERR__AUTO_OFFSET_RESET:
       return HandleOffsetReset({msg.topic_name(), msg.partition()});
     default: {
-      Status s = FromKafkaError(static_cast<rd_kafka_resp_err_t>(msg.err()),
-                                msg.topic_name().empty()
-                                    ? std::string("kafka")
-                                    : msg.topic_name() + "/" + std::to_string(msg.partition()),
-                                "consume");
+      // Consuming needs READ on the topic and on the backup's consumer group.
+      const std::string topic = msg.topic_name();
+      Status s = FromKafkaError(
+          static_cast<rd_kafka_resp_err_t>(msg.err()),
+          topic.empty() ? std::string("kafka") : topic + "/" + std::to_string(msg.partition()),
+          "consume", {.operation = "READ", .topic = topic, .group = cfg_.backup.group_id});
+      // An ACL missing is not fixed by waiting: the backup stops and says which (a daemon that
+      // went on without the topic would leave a hole the operator learns about too late).
+      if (IsKafkaAuthorizationError(static_cast<rd_kafka_resp_err_t>(msg.err()))) return s;
       if (msg.err() == RdKafka::ERR__FATAL) {
         std::string reason;
         const RdKafka::ErrorCode cause = consumer_->fatal_error(reason);

@@ -35,7 +35,8 @@ MetadataSync::MetadataSync(const Config& cfg, storage::ObjectStore* store, Topic
 
 MetadataSync::~MetadataSync() { Stop(); }
 
-void MetadataSync::Start() {
+void MetadataSync::Start(std::function<void(const Status&)> on_denied) {
+  on_denied_ = std::move(on_denied);
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -61,6 +62,11 @@ void MetadataSync::Loop() {
       Status s = topics.status();
       if (s.ok() && do_offsets) s = SyncOffsets(*topics);
       if (s.ok() && do_topics) s = SyncTopics(*topics);
+      if (s.IsPermissionDenied() && on_denied_) {
+        spdlog::error("metadata sync: {}", s.ToString());
+        on_denied_(s);
+        return;
+      }
       if (!s.ok()) spdlog::warn("metadata sync: {} (retrying next round)", s.ToString());
       lock.lock();
       if (do_offsets) next_offsets = now + cfg_.backup.offsets_interval;

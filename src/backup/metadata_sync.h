@@ -19,12 +19,16 @@
 // processes in one group each writes the same objects (identical content); that is harmless.
 //
 // Thread-safety: Start/Stop/SyncNow from one owner thread; the background thread only touches its
-// own state. Errors of one round are logged and retried next round; SyncNow returns them.
+// own state. Errors of one round are logged and retried next round; SyncNow returns them. A
+// PermissionDenied (a missing ACL: DESCRIBE_CONFIGS on a topic, DESCRIBE on a group...) is not
+// retried: the rounds stop and `on_denied` (given to Start) gets it, so that the daemon stops
+// with the error rather than going on without the metadata of a topic.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -49,7 +53,9 @@ class MetadataSync {
                                                     const Clock& clock = Clock::Real());
   ~MetadataSync();
 
-  void Start();  // background rounds until Stop()
+  // Background rounds until Stop(), or until a round fails with PermissionDenied: then
+  // `on_denied` (if set) is called once, on the background thread, with that error.
+  void Start(std::function<void(const Status&)> on_denied = {});
   void Stop();
   // One full round now (offsets and metadata), on the caller's thread.
   Status SyncNow();
@@ -63,6 +69,7 @@ class MetadataSync {
   Status SyncTopics(const std::vector<kafka::TopicInfo>& topics);
   Result<std::vector<kafka::TopicInfo>> SelectedTopics();
   void Loop();
+  std::function<void(const Status&)> on_denied_;
 
   Config cfg_;
   storage::ObjectStore* store_;

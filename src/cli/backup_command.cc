@@ -171,7 +171,21 @@ Status RunBackup(const Config& cfg, bool once) {
     }
   });
 
-  if (!once) sync->Start();
+  // A missing ACL the metadata sync meets stops the backup with that error (PermissionDenied is
+  // not retried anywhere: a daemon that went on without a topic's configs or group offsets would
+  // leave a hole the operator learns about only at restore time).
+  std::mutex denied_mu;
+  std::optional<Status> denied;
+  if (!once) {
+    sync->Start([&](const Status& why) {
+      {
+        std::lock_guard lock(denied_mu);
+        denied = why;
+      }
+      std::lock_guard lock(engine_mu);
+      if (engine != nullptr) engine->Stop();
+    });
+  }
   if (!once) maintenance->Start();
   Status s = engine->Run();
   // A static member fenced once is rejoined with a new consumer: after a broker restart the group
@@ -209,6 +223,11 @@ Status RunBackup(const Config& cfg, bool once) {
     g_engine.store(engine.get());
     if (g_signals.load() != 0) engine->Stop();  // a signal while there was no engine
     s = engine->Run();
+  }
+  {
+    std::lock_guard lock(denied_mu);
+    if (denied && s.ok())
+      s = denied->WithContext("copying consumer group offsets and topic metadata");
   }
   health.Stopped(s.ok() ? Status::Cancelled("backup", "stopped, shutting down")
                         : s.WithContext("backup stopped"));

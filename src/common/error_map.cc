@@ -7,9 +7,81 @@
 
 namespace kb {
 
-Status FromKafkaError(rd_kafka_resp_err_t err, std::string_view subject, std::string_view what) {
+namespace {
+
+// "DESCRIBE_CONFIGS" -> "DescribeConfigs", as kafka-acls.sh --operation spells it.
+std::string AclCommandOperation(std::string_view op) {
+  std::string out;
+  bool upper = true;
+  for (char c : op) {
+    if (c == '_') {
+      upper = true;
+      continue;
+    }
+    out += upper ? c : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    upper = false;
+  }
+  return out;
+}
+
+// The sentence that says which ACL an authorization error `err` of a request needing `access`
+// lacks, or "" when `access` does not say.
+std::string AclHint(rd_kafka_resp_err_t err, const KafkaAccess& access) {
+  constexpr std::string_view kDoc = "; see docs/security.md, ACLs)";
+  const std::string op(access.operation);
+  switch (err) {
+    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+      if (op.empty() || access.topic.empty()) break;
+      return "not authorized to " + op + " topic " + std::string(access.topic) +
+             ": the principal needs the " + op + " ACL on topic " + std::string(access.topic) +
+             " (kafka-acls.sh --add --allow-principal User:<name> --operation " +
+             AclCommandOperation(op) + " --topic " + std::string(access.topic) + std::string(kDoc);
+    case RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED:
+      if (op.empty() || access.group.empty()) break;
+      return "not authorized to " + op + " group " + std::string(access.group) +
+             ": the principal needs the " + op + " ACL on consumer group " +
+             std::string(access.group) +
+             " (kafka-acls.sh --add --allow-principal User:<name> --operation " +
+             AclCommandOperation(op) + " --group " + std::string(access.group) + std::string(kDoc);
+    case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+      if (op == "WRITE" && !access.topic.empty()) {
+        // An idempotent producer's InitProducerId: Kafka grants it to a principal that may WRITE
+        // some topic (or holds the older IDEMPOTENT_WRITE on the cluster).
+        return "not authorized to WRITE topic " + std::string(access.topic) +
+               ": the idempotent producer needs the WRITE ACL on topic " +
+               std::string(access.topic) +
+               " (kafka-acls.sh --add --allow-principal User:<name> --operation Write --topic " +
+               std::string(access.topic) + std::string(kDoc);
+      }
+      if (op.empty()) break;
+      return "not authorized to " + op + " on the cluster: the principal needs the " + op +
+             " ACL on the cluster (kafka-acls.sh --add --allow-principal User:<name> "
+             "--operation " +
+             AclCommandOperation(op) + " --cluster" + std::string(kDoc);
+    default:
+      break;
+  }
+  return "the principal lacks an ACL this request needs (see docs/security.md, ACLs)";
+}
+
+}  // namespace
+
+bool IsKafkaAuthorizationError(rd_kafka_resp_err_t err) {
+  return err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
+         err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED ||
+         err == RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED ||
+         err == RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+}
+
+Status FromKafkaError(rd_kafka_resp_err_t err, std::string_view subject, std::string_view what,
+                      const KafkaAccess& access) {
   std::string msg =
       std::string(what) + " failed: " + rd_kafka_err2str(err) + " (" + rd_kafka_err2name(err) + ")";
+  if (IsKafkaAuthorizationError(err)) {
+    const std::string hint = AclHint(err, access);
+    return Status::PermissionDenied(
+        subject, hint.starts_with("not authorized") ? hint + ": " + msg : msg + ": " + hint);
+  }
   switch (err) {
     case RD_KAFKA_RESP_ERR_NO_ERROR:
       return Status::OK();
@@ -42,10 +114,6 @@ Status FromKafkaError(rd_kafka_resp_err_t err, std::string_view subject, std::st
       return Status::AlreadyExists(subject, msg);
     case RD_KAFKA_RESP_ERR__AUTHENTICATION:
     case RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED:
-    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
-    case RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED:
-    case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
-    case RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED:
       return Status::PermissionDenied(subject, msg);
     case RD_KAFKA_RESP_ERR__INVALID_ARG:
     case RD_KAFKA_RESP_ERR_INVALID_CONFIG:

@@ -16,8 +16,24 @@
 
 namespace kb {
 
+// What a Kafka request needs from the broker's authorizer: the ACL operation ("READ", "WRITE",
+// "DESCRIBE", "DESCRIBE_CONFIGS", "CREATE", ...) and the topic and/or consumer group it is about
+// ("" when none). Passed to FromKafkaError so that an authorization error names the missing ACL.
+struct KafkaAccess {
+  std::string_view operation;
+  std::string_view topic;
+  std::string_view group;
+};
+
 // librdkafka error code `err` from operation `what` (e.g. "produce") about `subject` ("topic/3").
-Status FromKafkaError(rd_kafka_resp_err_t err, std::string_view subject, std::string_view what);
+// An authorization error (TOPIC_, GROUP_, CLUSTER_, TRANSACTIONAL_ID_AUTHORIZATION_FAILED) is
+// PermissionDenied, never retried; with `access` its message begins with "not authorized to <OP>
+// <resource type> <name>" and says which ACL the principal needs (kafka-acls.sh arguments and
+// docs/security.md), without it the message only says that an ACL is missing.
+Status FromKafkaError(rd_kafka_resp_err_t err, std::string_view subject, std::string_view what,
+                      const KafkaAccess& access = {});
+// True for the four authorization errors above.
+bool IsKafkaAuthorizationError(rd_kafka_resp_err_t err);
 
 // A librdkafka connection error (from its error callback: `err` and its text `reason`) that no
 // retry fixes: the broker refused the SASL credentials or the client certificate, the client does

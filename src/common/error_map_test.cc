@@ -27,6 +27,41 @@ TEST(ErrorMapTest, KafkaErrors) {
   EXPECT_NE(s.message().find("TOPIC_ALREADY_EXISTS"), std::string::npos);
 }
 
+TEST(ErrorMapTest, AuthorizationErrorsNameTheMissingAcl) {
+  Status s = FromKafkaError(RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED, "orders/0", "consume",
+                            {.operation = "READ", .topic = "orders"});
+  EXPECT_TRUE(s.IsPermissionDenied());
+  EXPECT_EQ(s.subject(), "orders/0");
+  EXPECT_TRUE(s.message().starts_with("not authorized to READ topic orders: ")) << s.message();
+  EXPECT_NE(s.message().find("--operation Read --topic orders"), std::string::npos);
+  EXPECT_NE(s.message().find("TOPIC_AUTHORIZATION_FAILED"), std::string::npos);
+
+  s = FromKafkaError(RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED, "group g", "describe",
+                     {.operation = "DESCRIBE", .topic = "t", .group = "g"});
+  EXPECT_TRUE(s.message().starts_with("not authorized to DESCRIBE group g: ")) << s.message();
+  EXPECT_NE(s.message().find("--operation Describe --group g"), std::string::npos);
+
+  s = FromKafkaError(RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED, "t", "describe topic configs",
+                     {.operation = "DESCRIBE_CONFIGS", .topic = "t"});
+  EXPECT_NE(s.message().find("--operation DescribeConfigs --topic t"), std::string::npos);
+
+  s = FromKafkaError(RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED, "c", "x",
+                     {.operation = "IDEMPOTENT_WRITE"});
+  EXPECT_TRUE(s.message().starts_with("not authorized to IDEMPOTENT_WRITE on the cluster"));
+
+  // Without the access the request needs: still permanent, and says an ACL is missing.
+  for (rd_kafka_resp_err_t e :
+       {RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED, RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED,
+        RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED,
+        RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED}) {
+    s = FromKafkaError(e, "t", "x");
+    EXPECT_TRUE(IsKafkaAuthorizationError(e));
+    EXPECT_TRUE(s.IsPermissionDenied()) << rd_kafka_err2name(e);
+    EXPECT_NE(s.message().find("lacks an ACL"), std::string::npos) << s.message();
+  }
+  EXPECT_FALSE(IsKafkaAuthorizationError(RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED));
+}
+
 TEST(ErrorMapTest, CurlErrors) {
   EXPECT_TRUE(FromCurlError(CURLE_OK, "k", "").ok());
   EXPECT_TRUE(FromCurlError(CURLE_OPERATION_TIMEDOUT, "k", "").IsRetryable());

@@ -62,4 +62,12 @@ std::vector<std::string> TopicFilter::Select(const std::vector<std::string>& top
   return out;
 }
 
+std::vector<std::string> TopicFilter::ExactNames() const {
+  std::vector<std::string> out;
+  for (const Rule& r : include_) {
+    if (!r.is_regex && Matches(r.name)) out.push_back(r.name);
+  }
+  return out;
+}
+
 }  // namespace kb

@@ -23,6 +23,8 @@ class TopicFilter {
   bool Matches(const std::string& topic) const;
   // The subset of `topics` that matches, sorted.
   std::vector<std::string> Select(const std::vector<std::string>& topics) const;
+  // The include entries that are exact names (not regular expressions) and that Matches.
+  std::vector<std::string> ExactNames() const;
 
  private:
   struct Rule {

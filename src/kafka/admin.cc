@@ -33,15 +33,20 @@ struct ConfigResourceDel {
   void operator()(rd_kafka_ConfigResource_t* c) const { rd_kafka_ConfigResource_destroy(c); }
 };
 
-Status TopicResultStatus(const rd_kafka_topic_result_t* r, std::string_view what) {
+// `operation`: the ACL operation the request needs on the topic.
+Status TopicResultStatus(const rd_kafka_topic_result_t* r, std::string_view what,
+                         std::string_view operation) {
   rd_kafka_resp_err_t err = rd_kafka_topic_result_error(r);
   if (!err) return Status::OK();
-  return internal::WithDetail(FromKafkaError(err, rd_kafka_topic_result_name(r), what), err,
-                              rd_kafka_topic_result_error_string(r));
+  const char* name = rd_kafka_topic_result_name(r);
+  return internal::WithDetail(
+      FromKafkaError(err, name, what, {.operation = operation, .topic = name}), err,
+      rd_kafka_topic_result_error_string(r));
 }
 
-Status TopicResultsStatus(const rd_kafka_topic_result_t** topics, size_t n, std::string_view what) {
-  for (size_t i = 0; i < n; ++i) KB_RETURN_IF_ERROR(TopicResultStatus(topics[i], what));
+Status TopicResultsStatus(const rd_kafka_topic_result_t** topics, size_t n, std::string_view what,
+                          std::string_view operation) {
+  for (size_t i = 0; i < n; ++i) KB_RETURN_IF_ERROR(TopicResultStatus(topics[i], what, operation));
   return Status::OK();
 }
 
@@ -76,7 +81,7 @@ Status Admin::CreateTopic(const TopicSpec& spec, std::chrono::milliseconds timeo
   size_t n = 0;
   const rd_kafka_topic_result_t** topics =
       rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev.get()), &n);
-  KB_RETURN_IF_ERROR(TopicResultsStatus(topics, n, "create topic"));
+  KB_RETURN_IF_ERROR(TopicResultsStatus(topics, n, "create topic", "CREATE"));
   return AwaitTopicMetadata(spec.name, spec.partitions, deadline);
 }
 
@@ -94,7 +99,7 @@ Status Admin::DeleteTopic(const std::string& topic, std::chrono::milliseconds ti
   size_t n = 0;
   const rd_kafka_topic_result_t** topics =
       rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev.get()), &n);
-  return TopicResultsStatus(topics, n, "delete topic");
+  return TopicResultsStatus(topics, n, "delete topic", "DELETE");
 }
 
 Status Admin::CreatePartitions(const std::string& topic, int32_t new_total,
@@ -120,7 +125,7 @@ Status Admin::CreatePartitions(const std::string& topic, int32_t new_total,
   size_t n = 0;
   const rd_kafka_topic_result_t** topics =
       rd_kafka_CreatePartitions_result_topics(rd_kafka_event_CreatePartitions_result(ev.get()), &n);
-  KB_RETURN_IF_ERROR(TopicResultsStatus(topics, n, "create partitions"));
+  KB_RETURN_IF_ERROR(TopicResultsStatus(topics, n, "create partitions", "ALTER"));
   return AwaitTopicMetadata(topic, new_total, deadline);
 }
 
@@ -198,7 +203,8 @@ Result<TopicConfigs> Admin::DescribeTopicConfigs(const std::string& topic,
   rd_kafka_ConfigResource_t* arr[] = {res.get()};
   rd_kafka_DescribeConfigs(rk, arr, 1, opts.get(), q.get());
   KB_ASSIGN_OR_RETURN(EventPtr ev,
-                      internal::WaitResult(q.get(), timeout, topic, "describe topic configs"));
+                      internal::WaitResult(q.get(), timeout, topic, "describe topic configs",
+                                           {.operation = "DESCRIBE_CONFIGS", .topic = topic}));
   size_t n = 0;
   const rd_kafka_ConfigResource_t** resources = rd_kafka_DescribeConfigs_result_resources(
       rd_kafka_event_DescribeConfigs_result(ev.get()), &n);
@@ -206,8 +212,9 @@ Result<TopicConfigs> Admin::DescribeTopicConfigs(const std::string& topic,
     const rd_kafka_ConfigResource_t* r = resources[i];
     if (topic != rd_kafka_ConfigResource_name(r)) continue;
     if (rd_kafka_resp_err_t err = rd_kafka_ConfigResource_error(r)) {
-      return internal::WithDetail(FromKafkaError(err, topic, "describe topic configs"), err,
-                                  rd_kafka_ConfigResource_error_string(r));
+      return internal::WithDetail(FromKafkaError(err, topic, "describe topic configs",
+                                                 {.operation = "DESCRIBE_CONFIGS", .topic = topic}),
+                                  err, rd_kafka_ConfigResource_error_string(r));
     }
     size_t count = 0;
     const rd_kafka_ConfigEntry_t** entries = rd_kafka_ConfigResource_configs(r, &count);

@@ -36,6 +36,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -184,9 +185,12 @@ class Admin {
   // One description per id, in the order given. An id the broker does not know is described as
   // kDead with no members (that is the broker's answer), not as an error. Groups DescribeGroups
   // calls Dead are looked up with ListGroups too (one extra request), to tell KIP-848 groups apart
-  // (see GroupDescription::members).
+  // (see GroupDescription::members). `acl_operation`: the ACL a refused request names — the
+  // request needs DESCRIBE, but a caller that goes on to commit the group's offsets passes "READ"
+  // (which implies DESCRIBE), so that the one ACL it needs is named.
   Result<std::vector<GroupDescription>> DescribeConsumerGroups(
-      const std::vector<std::string>& groups, std::chrono::milliseconds timeout);
+      const std::vector<std::string>& groups, std::chrono::milliseconds timeout,
+      std::string_view acl_operation = "DESCRIBE");
   Result<GroupDescription> DescribeConsumerGroup(const std::string& group,
                                                  std::chrono::milliseconds timeout);
   // The committed offsets of `group`, on every partition it committed on; partitions without a

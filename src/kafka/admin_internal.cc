@@ -77,7 +77,8 @@ Result<OptionsPtr> MakeOptions(rd_kafka_t* rk, rd_kafka_admin_op_t op,
 }
 
 Result<EventPtr> WaitResult(rd_kafka_queue_t* q, std::chrono::milliseconds timeout,
-                            std::string_view subject, std::string_view what) {
+                            std::string_view subject, std::string_view what,
+                            const KafkaAccess& access) {
   // The request itself times out after `timeout`; give the result a little longer to arrive.
   // Polled in slices, so that a connection failure no retry fixes (ConnectionFailure: refused
   // credentials or certificates) ends the wait at once.
@@ -93,7 +94,7 @@ Result<EventPtr> WaitResult(rd_kafka_queue_t* q, std::chrono::milliseconds timeo
   }
   if (!ev) return Status::Retryable(subject, std::string(what) + ": no answer from the cluster");
   if (rd_kafka_resp_err_t err = rd_kafka_event_error(ev.get())) {
-    return WithDetail(FromKafkaError(err, subject, what), err,
+    return WithDetail(FromKafkaError(err, subject, what, access), err,
                       rd_kafka_event_error_string(ev.get()));
   }
   return ev;
@@ -107,12 +108,12 @@ Status WithDetail(const Status& s, rd_kafka_resp_err_t err, const char* detail) 
 }
 
 Status FromErrorObject(const rd_kafka_error_t* error, std::string_view subject,
-                       std::string_view what) {
+                       std::string_view what, const KafkaAccess& access) {
   if (error == nullptr || rd_kafka_error_code(error) == RD_KAFKA_RESP_ERR_NO_ERROR) {
     return Status::OK();
   }
   rd_kafka_resp_err_t err = rd_kafka_error_code(error);
-  return WithDetail(FromKafkaError(err, subject, what), err, rd_kafka_error_string(error));
+  return WithDetail(FromKafkaError(err, subject, what, access), err, rd_kafka_error_string(error));
 }
 
 bool IsRestorableTopicConfig(const ConfigEntryView& entry) {

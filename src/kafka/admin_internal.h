@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/error_map.h"
 #include "common/status.h"
 
 namespace kb::kafka::internal {
@@ -70,8 +71,10 @@ Result<OptionsPtr> MakeOptions(rd_kafka_t* rk, rd_kafka_admin_op_t op,
                                std::chrono::milliseconds timeout, std::string_view subject);
 
 // Waits for the result event of one admin request on `q`; a request-level error becomes a Status.
+// `access`: the ACL the request needs, named by an authorization error (see FromKafkaError).
 Result<EventPtr> WaitResult(rd_kafka_queue_t* q, std::chrono::milliseconds timeout,
-                            std::string_view subject, std::string_view what);
+                            std::string_view subject, std::string_view what,
+                            const KafkaAccess& access = {});
 
 // `s` with the broker's or librdkafka's `detail` text (may be null) in front, unless that is empty
 // or only repeats the generic description of `err`.
@@ -79,7 +82,7 @@ Status WithDetail(const Status& s, rd_kafka_resp_err_t err, const char* detail);
 
 // A librdkafka rd_kafka_error_t (may be null: OK) as a Status.
 Status FromErrorObject(const rd_kafka_error_t* error, std::string_view subject,
-                       std::string_view what);
+                       std::string_view what, const KafkaAccess& access = {});
 
 // What DescribeConfigs says about one config entry, as plain values (testable without a broker).
 struct ConfigEntryView {

@@ -88,7 +88,8 @@ Result<std::vector<TopicInfo>> DescribeTopics(rd_kafka_t* rk, const std::vector<
       if (skip_missing) continue;
       return Status::NotFound(name, "topic not in the cluster");
     }
-    KB_RETURN_IF_ERROR(internal::FromErrorObject(error, name, "describe topic"));
+    KB_RETURN_IF_ERROR(internal::FromErrorObject(error, name, "describe topic",
+                                                 {.operation = "DESCRIBE", .topic = name}));
     out.push_back(ToTopicInfo(descs[i]));
   }
   return out;
@@ -131,8 +132,8 @@ Result<std::map<TopicPartition, int64_t>> ListOffsets(rd_kafka_t* rk,
   for (int i = 0; i < list->cnt; ++i) {
     const rd_kafka_topic_partition_t& e = list->elems[i];
     if (e.err) {
-      return FromKafkaError(e.err, internal::PartitionSubject(e.topic, e.partition),
-                            "list offsets");
+      return FromKafkaError(e.err, internal::PartitionSubject(e.topic, e.partition), "list offsets",
+                            {.operation = "DESCRIBE", .topic = e.topic});
     }
   }
   if (err) return FromKafkaError(err, subject, "list offsets");

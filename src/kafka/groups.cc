@@ -53,8 +53,12 @@ bool MeansActiveMembers(rd_kafka_resp_err_t err) {
          err == RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION;
 }
 
-Status AlterError(rd_kafka_resp_err_t err, const std::string& subject, const char* detail) {
-  Status s = FromKafkaError(err, subject, "alter consumer group offsets");
+// `topic`: the partition's topic, or (an error of the whole request) one of the group's topics.
+Status AlterError(rd_kafka_resp_err_t err, const std::string& subject, const char* detail,
+                  const std::string& group, const std::string& topic) {
+  // An offset commit needs READ on the group and on each topic.
+  Status s = FromKafkaError(err, subject, "alter consumer group offsets",
+                            {.operation = "READ", .topic = topic, .group = group});
   if (MeansActiveMembers(err)) {
     s = Status::FailedPrecondition(
         subject, s.message() + ": the group has active members; stop its consumers first");
@@ -114,7 +118,8 @@ Result<std::vector<GroupListing>> Admin::ListConsumerGroups(std::chrono::millise
 }
 
 Result<std::vector<GroupDescription>> Admin::DescribeConsumerGroups(
-    const std::vector<std::string>& groups, std::chrono::milliseconds timeout) {
+    const std::vector<std::string>& groups, std::chrono::milliseconds timeout,
+    std::string_view acl_operation) {
   std::set<std::string> unique;
   for (const std::string& g : groups) {
     KB_RETURN_IF_ERROR(internal::CheckGroup(g));
@@ -145,9 +150,9 @@ Result<std::vector<GroupDescription>> Admin::DescribeConsumerGroups(
   for (size_t i = 0; i < n; ++i) {
     const rd_kafka_ConsumerGroupDescription_t* d = descs[i];
     std::string id = rd_kafka_ConsumerGroupDescription_group_id(d);
-    KB_RETURN_IF_ERROR(internal::FromErrorObject(rd_kafka_ConsumerGroupDescription_error(d),
-                                                 internal::GroupSubject(id),
-                                                 "describe consumer group"));
+    KB_RETURN_IF_ERROR(internal::FromErrorObject(
+        rd_kafka_ConsumerGroupDescription_error(d), internal::GroupSubject(id),
+        "describe consumer group", {.operation = acl_operation, .group = id}));
     const char* assignor = rd_kafka_ConsumerGroupDescription_partition_assignor(d);
     by_id[id] = GroupDescription{
         .group_id = id,
@@ -219,14 +224,16 @@ Result<GroupOffsets> Admin::ListConsumerGroupOffsets(const std::string& group,
   for (size_t i = 0; i < n; ++i) {
     if (group != rd_kafka_group_result_name(results[i])) continue;
     KB_RETURN_IF_ERROR(internal::FromErrorObject(rd_kafka_group_result_error(results[i]), subject,
-                                                 "list consumer group offsets"));
+                                                 "list consumer group offsets",
+                                                 {.operation = "DESCRIBE", .group = group}));
     const rd_kafka_topic_partition_list_t* parts = rd_kafka_group_result_partitions(results[i]);
     for (int j = 0; parts != nullptr && j < parts->cnt; ++j) {
       const rd_kafka_topic_partition_t& p = parts->elems[j];
       if (p.err) {
         return FromKafkaError(p.err,
                               subject + ", " + internal::PartitionSubject(p.topic, p.partition),
-                              "list consumer group offsets");
+                              "list consumer group offsets",
+                              {.operation = "DESCRIBE", .topic = p.topic, .group = group});
       }
       if (p.offset >= 0) offsets[TopicPartition{p.topic, p.partition}] = p.offset;
     }
@@ -261,6 +268,7 @@ Status Admin::AlterConsumerGroupOffsets(const std::string& group, const GroupOff
     }
   }
   KB_RETURN_IF_ERROR(internal::CheckTimeout(timeout, subject));
+  const std::string first_topic = offsets.empty() ? std::string() : offsets.begin()->first.topic;
   if (offsets.empty()) return Status::OK();
   rd_kafka_t* rk = handle_->c_ptr();
   KB_ASSIGN_OR_RETURN(
@@ -279,7 +287,7 @@ Status Admin::AlterConsumerGroupOffsets(const std::string& group, const GroupOff
   EventPtr ev(rd_kafka_queue_poll(q.get(), static_cast<int>(timeout.count()) + 5000));
   if (!ev) return Status::Retryable(subject, "alter consumer group offsets: no answer");
   if (rd_kafka_resp_err_t err = rd_kafka_event_error(ev.get())) {
-    return AlterError(err, subject, rd_kafka_event_error_string(ev.get()));
+    return AlterError(err, subject, rd_kafka_event_error_string(ev.get()), group, first_topic);
   }
   size_t n = 0;
   const rd_kafka_group_result_t** results = rd_kafka_AlterConsumerGroupOffsets_result_groups(
@@ -287,7 +295,8 @@ Status Admin::AlterConsumerGroupOffsets(const std::string& group, const GroupOff
   for (size_t i = 0; i < n; ++i) {
     if (const rd_kafka_error_t* e = rd_kafka_group_result_error(results[i])) {
       if (rd_kafka_error_code(e)) {
-        return AlterError(rd_kafka_error_code(e), subject, rd_kafka_error_string(e));
+        return AlterError(rd_kafka_error_code(e), subject, rd_kafka_error_string(e), group,
+                          first_topic);
       }
     }
     const rd_kafka_topic_partition_list_t* parts = rd_kafka_group_result_partitions(results[i]);
@@ -295,7 +304,7 @@ Status Admin::AlterConsumerGroupOffsets(const std::string& group, const GroupOff
       const rd_kafka_topic_partition_t& p = parts->elems[j];
       if (p.err) {
         return AlterError(p.err, subject + ", " + internal::PartitionSubject(p.topic, p.partition),
-                          nullptr);
+                          nullptr, group, p.topic);
       }
     }
   }

@@ -63,7 +63,14 @@ Result<std::map<kafka::TopicPartition, int64_t>> ReadFirstTimestamps(
     if (left <= milliseconds(0)) break;
     std::unique_ptr<RdKafka::Message> m(
         consumer->consume(static_cast<int>(std::min(left, milliseconds(100)).count())));
-    // Timeouts and partition-level errors leave the partition unknown.
+    // A missing ACL ends the probe at once (waiting does not grant it); timeouts and other
+    // partition-level errors leave the partition unknown.
+    if (m && IsKafkaAuthorizationError(static_cast<rd_kafka_resp_err_t>(m->err()))) {
+      return FromKafkaError(static_cast<rd_kafka_resp_err_t>(m->err()),
+                            m->topic_name() + "/" + std::to_string(m->partition()),
+                            "reading the oldest record not backed up (status lag)",
+                            {.operation = "READ", .topic = m->topic_name()});
+    }
     if (!m || m->err() != RdKafka::ERR_NO_ERROR) continue;
     kafka::TopicPartition tp{m->topic_name(), m->partition()};
     if (!offsets.contains(tp) || out.contains(tp)) continue;

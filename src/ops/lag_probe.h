@@ -9,8 +9,10 @@
 // passed. Fetches start small (64 KiB per partition) to read little more than one record each.
 //
 // Failure contract: a consumer the properties cannot build is InvalidArgument naming the
-// property; a failed assign is mapped by common/error_map. Partitions that give no record in time
-// (or only errors) are simply missing from the result; a record without a timestamp maps to -1.
+// property; a failed assign is mapped by common/error_map, and so is an authorization error of a
+// partition (PermissionDenied naming the READ ACL on its topic: the call ends at once). Partitions
+// that give no record in time (or only other errors) are simply missing from the result; a record
+// without a timestamp maps to -1.
 // Thread-safety: reentrant; each call uses its own consumer.
 #pragma once
 

@@ -268,7 +268,8 @@ Result<GroupRestoreReport> RestoreGroupOffsets(storage::ObjectStore& store,
   }
   if (candidates.empty()) return report;
   KB_ASSIGN_OR_RETURN(std::vector<kafka::GroupDescription> described, RetryTransient([&] {
-                        return admin.DescribeConsumerGroups(candidates, kAdminTimeout);
+                        // READ: committing the offsets needs it (and it implies DESCRIBE).
+                        return admin.DescribeConsumerGroups(candidates, kAdminTimeout, "READ");
                       }));
   std::map<std::string, const kafka::GroupDescription*> by_id;
   for (const kafka::GroupDescription& d : described) by_id[d.group_id] = &d;

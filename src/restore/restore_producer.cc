@@ -7,7 +7,25 @@
 #include "common/error_map.h"
 
 namespace kb::restore {
+
 namespace {
+
+// A produce or delivery error `err` on `subject` (topic/partition of `topic`). A fatal error of
+// the idempotent producer is reported by its cause, which is how a missing ACL shows up (the
+// producer id request needs WRITE on a topic): then the error names that ACL.
+Status ProduceError(rd_kafka_t* rk, rd_kafka_resp_err_t err, const std::string& subject,
+                    const std::string& topic, const std::string& what) {
+  if (err == RD_KAFKA_RESP_ERR__FATAL) {
+    char fatal[256] = "";
+    const rd_kafka_resp_err_t cause = rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
+    if (cause != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return FromKafkaError(cause, subject,
+                            what + " (producer fatal error: " + std::string(fatal) + ")",
+                            {.operation = "WRITE", .topic = topic});
+    }
+  }
+  return FromKafkaError(err, subject, what, {.operation = "WRITE", .topic = topic});
+}
 
 using namespace std::chrono_literals;
 
@@ -237,7 +255,8 @@ Status RestoreProducer::Send(const Target& t, const format::RecordView& r,
     if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) break;
     std::this_thread::sleep_for(1ms);
   }
-  Status s = FromKafkaError(e, t.name, "produce of source offset " + std::to_string(r.offset));
+  Status s = ProduceError(rk_, e, t.name, rd_kafka_topic_name(t.rkt),
+                          "produce of source offset " + std::to_string(r.offset));
   std::lock_guard lock(t.sink->mu_);
   --t.sink->in_flight_;
   if (pinned) t.sink->UnpinLocked(&r);
@@ -272,12 +291,8 @@ void RestoreProducer::OnDelivery(rd_kafka_t* rk, const rd_kafka_message_t* m, vo
   if (record != nullptr) sink->UnpinLocked(record);  // librdkafka is done with its bytes
   if (sink->error_.ok()) {
     if (m->err) {
-      char fatal[256] = "";
-      rd_kafka_resp_err_t ferr = rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
-      sink->error_ = FromKafkaError(
-          m->err, name(),
-          "delivery of source offset " + std::to_string(source) +
-              (ferr ? std::string(" (producer fatal error: ") + fatal + ")" : std::string()));
+      sink->error_ = ProduceError(rk, m->err, name(), rd_kafka_topic_name(m->rkt),
+                                  "delivery of source offset " + std::to_string(source));
     } else if (m->offset < 0) {
       sink->error_ = Status::Permanent(name(),
                                        "the broker did not report the offset of source "

@@ -54,7 +54,7 @@ Status ReadTargetRange(const kafka::Properties& props, const std::string& topic,
         break;
       default:
         return FromKafkaError(static_cast<rd_kafka_resp_err_t>(msg->err()), name,
-                              "read back: " + msg->errstr());
+                              "read back: " + msg->errstr(), {.operation = "READ", .topic = topic});
     }
     if (msg->offset() >= end) break;
     std::vector<format::HeaderView> headers;
