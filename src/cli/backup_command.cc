@@ -222,6 +222,10 @@ Status RunBackup(const Config& cfg, bool once) {
     }
     g_engine.store(engine.get());
     if (g_signals.load() != 0) engine->Stop();  // a signal while there was no engine
+    {
+      std::lock_guard lock(denied_mu);  // the metadata sync refused while there was no engine
+      if (denied) engine->Stop();
+    }
     s = engine->Run();
   }
   {

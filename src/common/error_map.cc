@@ -25,7 +25,7 @@ std::string AclCommandOperation(std::string_view op) {
 }
 
 // The sentence that says which ACL an authorization error `err` of a request needing `access`
-// lacks, or "" when `access` does not say.
+// lacks ("not authorized to ..."), or, when `access` does not say, that some ACL is missing.
 std::string AclHint(rd_kafka_resp_err_t err, const KafkaAccess& access) {
   constexpr std::string_view kDoc = "; see docs/security.md, ACLs)";
   const std::string op(access.operation);

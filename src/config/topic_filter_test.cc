@@ -38,6 +38,13 @@ TEST(TopicFilterTest, InternalTopicsOnlyOnRequest) {
   EXPECT_TRUE(Make({"__schemas"}).Matches("__schemas"));  // named explicitly
 }
 
+TEST(TopicFilterTest, ExactNamesAreTheNamedTopicsNotExcluded) {
+  // What the backup asks for by name at start (a hidden topic vs a missing one).
+  TopicFilter f = Make({"orders", "^payments\\..*", "scratch", "__schemas"}, {"scratch"});
+  EXPECT_EQ(f.ExactNames(), (std::vector<std::string>{"orders", "__schemas"}));
+  EXPECT_TRUE(Make({"^.*"}).ExactNames().empty());
+}
+
 TEST(TopicFilterTest, SelectSortsAndFilters) {
   TopicFilter f = Make({"^a.*", "zeta"});
   EXPECT_EQ(f.Select({"zeta", "beta", "alpha", "apple", "__a"}),
