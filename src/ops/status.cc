@@ -159,6 +159,16 @@ Result<StatusReport> ComputeStatus(storage::ObjectStore& store, const layout::Ke
   KB_ASSIGN_OR_RETURN(catalog::StoreSummary stored,
                       catalog::ScanStore(store, keys, named.empty() ? nullptr : &named_list));
   KB_ASSIGN_OR_RETURN(auto shown, ChooseTopics(selection, cluster, stored, keys));
+  // Kafka lists only the topics the principal may describe: a stored topic missing from the list
+  // is asked for by name, so that a missing ACL is not reported as a deleted topic.
+  for (const auto& [t, facts] : shown) {
+    if (facts.in_cluster) continue;
+    Result<kafka::TopicInfo> described = admin.DescribeTopic(t, timeout);
+    if (described.status().IsPermissionDenied()) {
+      return described.status().WithContext(
+          "status needs READ on the topic (READ implies DESCRIBE)");
+    }
+  }
 
   std::vector<kafka::TopicPartition> in_cluster;
   for (const auto& [t, facts] : shown) {
