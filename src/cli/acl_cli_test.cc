@@ -210,10 +210,17 @@ class AclTest : public ::testing::Test {
     app_group_ = topic_ + "-app";
     ASSERT_TRUE(admin_->CreateTopic({topic_, 2, 1, {{"retention.ms", "604800000"}}}, 30s).ok());
     Produce(topic_, 100);
-    // A consumer group of the application, with offsets to back up and move.
-    ASSERT_TRUE(
-        admin_->AlterConsumerGroupOffsets(app_group_, {{{topic_, 0}, 20}, {{topic_, 1}, 30}}, 30s)
-            .ok());
+    // A consumer group of the application, with offsets to back up and move (retried while a
+    // fresh broker is still loading its group coordinator).
+    Status committed;
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    do {
+      committed = admin_->AlterConsumerGroupOffsets(app_group_,
+                                                    {{{topic_, 0}, 20}, {{topic_, 1}, 30}}, 30s);
+      if (!committed.IsRetryable()) break;
+      std::this_thread::sleep_for(200ms);
+    } while (std::chrono::steady_clock::now() < deadline);
+    ASSERT_TRUE(committed.ok()) << committed.ToString();
   }
 
   std::unique_ptr<kafka::Admin> admin_;
