@@ -120,6 +120,19 @@ Result<std::unique_ptr<S3Client>> S3Client::Make(const S3StoreConfig& in,
   if (in.bucket.empty()) return Status::InvalidArgument("storage.s3.bucket", "is required");
   std::string scheme, host;
   if (!in.endpoint.empty()) KB_RETURN_IF_ERROR(ParseEndpoint(in.endpoint, &scheme, &host));
+  // Config errors before the credentials are looked for (which may ask a metadata service).
+  KB_RETURN_IF_ERROR(ValidateS3UploadOptions(in));
+  if (!in.sse_kms_key_id.empty()) {
+    const curl_version_info_data* v = curl_version_info(CURLVERSION_NOW);
+    if (v->version_num < 0x080a00) {
+      return Status::InvalidArgument(
+          "storage.s3.sse_kms_key_id",
+          std::string("cannot be sent with libcurl ") + v->version +
+              ": libcurl before 8.10.0 signs x-amz-server-side-encryption-aws-kms-key-id in the "
+              "wrong order and S3 answers 403 SignatureDoesNotMatch; make the key the bucket's "
+              "default encryption key and leave storage.s3.sse and sse_kms_key_id out");
+    }
+  }
   KB_ASSIGN_OR_RETURN(ResolvedCredentials resolved, MakeDefaultCredentialsProvider(in, world));
   S3StoreConfig cfg = in;
   cfg.region = resolved.region;
@@ -133,22 +146,10 @@ Result<std::unique_ptr<S3Client>> S3Client::Make(const S3StoreConfig& in,
   }
   std::string base =
       cfg.path_style ? scheme + "://" + host : scheme + "://" + cfg.bucket + "." + host;
-  KB_RETURN_IF_ERROR(ValidateS3UploadOptions(cfg));
   using Signing = S3StoreConfig::PayloadSigning;
   if (cfg.payload_signing == Signing::kNever && scheme != "https") {
     return Status::InvalidArgument("storage.s3.payload_signing",
                                    "'never' needs an https endpoint (" + endpoint + " is not)");
-  }
-  if (!cfg.sse_kms_key_id.empty()) {
-    const curl_version_info_data* v = curl_version_info(CURLVERSION_NOW);
-    if (v->version_num < 0x080a00) {
-      return Status::InvalidArgument(
-          "storage.s3.sse_kms_key_id",
-          std::string("cannot be sent with libcurl ") + v->version +
-              ": libcurl before 8.10.0 signs x-amz-server-side-encryption-aws-kms-key-id in the "
-              "wrong order and S3 answers 403 SignatureDoesNotMatch; make the key the bucket's "
-              "default encryption key and leave storage.s3.sse and sse_kms_key_id out");
-    }
   }
   auto client = std::unique_ptr<S3Client>(new S3Client(cfg, base, std::move(resolved.provider)));
   client->unsigned_payload_ = cfg.payload_signing == Signing::kNever ||
