@@ -40,18 +40,6 @@ struct Secret {
   std::string value;
 };
 
-// The secrets of `secrets` that occur in `text`, as "name in what".
-std::vector<std::string> Leaks(const std::vector<Secret>& secrets, const std::string& text,
-                               const std::string& what) {
-  std::vector<std::string> found;
-  for (const Secret& s : secrets) {
-    if (!s.value.empty() && text.find(s.value) != std::string::npos) {
-      found.push_back(s.name + " in " + what);
-    }
-  }
-  return found;
-}
-
 std::string Join(const std::vector<std::string>& v) {
   std::string out;
   for (const std::string& s : v) out += (out.empty() ? "" : "; ") + s;
@@ -117,8 +105,17 @@ class SecretsTest : public ::testing::Test {
     outputs_ += ran.output.size();
     // librdkafka prints its configuration (secrets "[redacted]") when debug includes "conf".
     if (ran.output.find("Client configuration:") != std::string::npos) saw_config_dump_ = true;
-    for (const std::string& leak : Leaks(secrets_, ran.output, what)) leaks_.push_back(leak);
+    Search(ran.output, what);
     return ran;
+  }
+
+  // Records, as "name in what", each secret that occurs in `text`.
+  void Search(const std::string& text, const std::string& what) {
+    for (const Secret& secret : secrets_) {
+      if (!secret.value.empty() && text.find(secret.value) != std::string::npos) {
+        leaks_.push_back(secret.name + " in " + what);
+      }
+    }
   }
 
   void SetSecret(const std::string& var, const std::string& name, const std::string& value) {
@@ -138,9 +135,7 @@ class SecretsTest : public ::testing::Test {
       for (const storage::ObjectInfo& object : page->objects) {
         auto data = (*store)->Get(object.key);
         ASSERT_TRUE(data.ok()) << data.status().ToString();
-        for (const std::string& leak : Leaks(secrets_, object.key + *data, object.key)) {
-          leaks_.push_back(leak);
-        }
+        Search(object.key + *data, object.key);
         ++objects;
       }
       token = page->next_token;
@@ -203,16 +198,14 @@ TEST_F(SecretsTest, NoCommandPrintsStoresOrExportsTheSaslPasswordOrTheS3Secret) 
     std::this_thread::sleep_for(300ms);
   }
   EXPECT_FALSE(metrics.empty()) << "no /metrics from the daemon: " << ReadFile(log);
-  for (const std::string& leak : Leaks(secrets_, metrics, "/metrics")) leaks_.push_back(leak);
+  Search(metrics, "/metrics");
   std::this_thread::sleep_for(2s);
   ASSERT_EQ(kill(daemon.pid, SIGTERM), 0);
   EXPECT_EQ(cli::testing::WaitFor(daemon.pid, 60s), 0) << ReadFile(log);
   daemon.pid = 0;
   const std::string daemon_log = ReadFile(log);
   outputs_ += daemon_log.size();
-  for (const std::string& leak : Leaks(secrets_, daemon_log, "the daemon's log")) {
-    leaks_.push_back(leak);
-  }
+  Search(daemon_log, "the daemon's log");
 
   for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
            {"status"}, {"ls"}, {"verify"}, {"prune"}, {"prune", "--output", "json"}}) {

@@ -7,8 +7,8 @@
 #include <fstream>
 
 #include "storage/s3/credentials.h"
-#include "storage/s3/fake_aws_server_test_util.h"
 #include "storage/s3/s3_client.h"
+#include "testing/stand_in_http_server.h"
 #include "testing/test_env.h"
 
 namespace kb::storage::s3 {
@@ -17,9 +17,9 @@ namespace {
 using std::chrono::minutes;
 using std::chrono::seconds;
 using TimePoint = std::chrono::system_clock::time_point;
-using testing::FakeAnswer;
-using testing::FakeAwsServer;
-using testing::FakeRequest;
+using FakeAnswer = kb::testing::StandInAnswer;
+using FakeAwsServer = kb::testing::StandInHttpServer;
+using FakeRequest = kb::testing::StandInRequest;
 
 class ChainTest : public ::testing::Test {
  protected:
@@ -321,15 +321,15 @@ TEST_F(ChainTest, InstanceMetadataV2TokenFirstThenRoleThenCredentials) {
   std::atomic<bool> failing{false};
   FakeAwsServer imds([&](FakeRequest req) -> FakeAnswer {
     if (failing) return {500, "oops"};
-    if (req.method == "PUT" && req.path == "/latest/api/token") {
+    if (req.method == "PUT" && req.target == "/latest/api/token") {
       if (req.headers.count("x-aws-ec2-metadata-token-ttl-seconds") == 0) return {400, ""};
       return {200, "imds-session-" + std::to_string(served + 1)};
     }
     if (req.headers["x-aws-ec2-metadata-token"] != "imds-session-" + std::to_string(served + 1)) {
       return {401, ""};
     }
-    if (req.path == "/latest/meta-data/iam/security-credentials/") return {200, "kb-role\n"};
-    if (req.path == "/latest/meta-data/iam/security-credentials/kb-role") {
+    if (req.target == "/latest/meta-data/iam/security-credentials/") return {200, "kb-role\n"};
+    if (req.target == "/latest/meta-data/iam/security-credentials/kb-role") {
       int n = ++served;
       return {200, R"({"Code":"Success","Type":"AWS-HMAC","AccessKeyId":"ASIAIMDS)" +
                        std::to_string(n) +
@@ -348,11 +348,11 @@ TEST_F(ChainTest, InstanceMetadataV2TokenFirstThenRoleThenCredentials) {
   std::vector<FakeRequest> reqs = imds.Requests();
   ASSERT_EQ(reqs.size(), 3u);
   EXPECT_EQ(reqs[0].method, "PUT");
-  EXPECT_EQ(reqs[0].path, "/latest/api/token");
+  EXPECT_EQ(reqs[0].target, "/latest/api/token");
   EXPECT_EQ(reqs[0].headers["x-aws-ec2-metadata-token-ttl-seconds"], "21600");
   EXPECT_EQ(reqs[1].method, "GET");
   EXPECT_EQ(reqs[1].headers["x-aws-ec2-metadata-token"], "imds-session-1");
-  EXPECT_EQ(reqs[2].path, "/latest/meta-data/iam/security-credentials/kb-role");
+  EXPECT_EQ(reqs[2].target, "/latest/meta-data/iam/security-credentials/kb-role");
   EXPECT_EQ(reqs[2].headers["x-aws-ec2-metadata-token"], "imds-session-1");
   // Valid for 10 minutes: refreshed 5 minutes before expiry, which is also its half life.
   now_ += minutes(4);
