@@ -30,6 +30,7 @@ target_link_libraries(kb_rdkafka INTERFACE
   PkgConfig::RDKAFKA_DEPS Threads::Threads m dl rt)
 pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
+pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)  # topic and group patterns (common/name_pattern.h)
 find_package(CURL REQUIRED)
 find_package(OpenSSL REQUIRED)
 find_package(yaml-cpp REQUIRED)

@@ -1,9 +1,9 @@
 #include "cli/flag_validators.h"
 
 #include <charconv>
-#include <regex>
 #include <string>
 
+#include "common/name_pattern.h"
 #include "layout/keys.h"
 
 namespace kb::cli {
@@ -14,13 +14,10 @@ std::string Why(const std::string& value, const Status& s) {
   return s.ok() ? std::string() : "'" + value + "': " + s.message();
 }
 
+// CLI11 names the flag itself: only the message.
 std::string RegexError(const std::string& value) {
-  try {
-    std::regex re(value, std::regex::ECMAScript);
-  } catch (const std::regex_error& e) {
-    return "'" + value + "' is not a valid regular expression: " + e.what();
-  }
-  return "";
+  Result<NamePattern> p = NamePattern::Make(value, "");
+  return p.ok() ? std::string() : p.status().message();
 }
 
 }  // namespace

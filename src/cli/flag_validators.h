@@ -12,7 +12,7 @@ namespace kb::cli {
 
 // A Kafka topic name (layout::ValidateTopicName); the empty string is refused too.
 CLI::Validator TopicNameValidator();
-// A topic name, or an ECMAScript regular expression when it starts with '^'.
+// A topic name, or a regular expression (common/name_pattern.h) when it starts with '^'.
 CLI::Validator TopicPatternValidator();
 // A Kafka cluster id (layout::ValidateClusterId).
 CLI::Validator ClusterIdValidator();

@@ -6,10 +6,9 @@
 #include <cctype>
 #include <cstring>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
-#include "common/regex_guard.h"
+#include "common/name_pattern.h"
 #include "config/units.h"
 #include "config/yaml_reader.h"
 #include "layout/keys.h"
@@ -200,13 +199,7 @@ Status CheckPatterns(const YamlMapReader& r, const std::string& key,
       KB_RETURN_IF_ERROR(layout::ValidateTopicNameOf(path, patterns[i]));
       continue;
     }
-    KB_RETURN_IF_ERROR(CheckRegexNumbers(patterns[i], path));
-    try {
-      std::regex re(patterns[i], std::regex::ECMAScript);
-    } catch (const std::regex_error& e) {
-      return Status::InvalidArgument(
-          path, "invalid regular expression '" + patterns[i] + "': " + e.what());
-    }
+    KB_RETURN_IF_ERROR(NamePattern::Make(patterns[i], path).status());
   }
   return Status::OK();
 }

@@ -4,27 +4,13 @@
 
 namespace kb {
 
-bool TopicFilter::Rule::Matches(const std::string& topic) const {
-  return is_regex ? std::regex_match(topic, pattern) : topic == name;
-}
-
-Result<std::vector<TopicFilter::Rule>> TopicFilter::Compile(const std::vector<std::string>& entries,
-                                                            const std::string& key) {
-  std::vector<Rule> rules;
+Result<std::vector<NamePattern>> TopicFilter::Compile(const std::vector<std::string>& entries,
+                                                      const std::string& key) {
+  std::vector<NamePattern> rules;
   for (size_t i = 0; i < entries.size(); ++i) {
-    Rule r;
-    if (!entries[i].empty() && entries[i][0] == '^') {
-      try {
-        r.pattern = std::regex(entries[i], std::regex::ECMAScript | std::regex::optimize);
-      } catch (const std::regex_error& e) {
-        return Status::InvalidArgument(key + "[" + std::to_string(i) + "]",
-                                       "invalid regular expression: " + std::string(e.what()));
-      }
-      r.is_regex = true;
-    } else {
-      r.name = entries[i];
-    }
-    rules.push_back(std::move(r));
+    KB_ASSIGN_OR_RETURN(NamePattern p,
+                        NamePattern::Make(entries[i], key + "[" + std::to_string(i) + "]"));
+    rules.push_back(std::move(p));
   }
   return rules;
 }
@@ -42,13 +28,13 @@ Result<TopicFilter> TopicFilter::Make(const BackupConfig& cfg) {
 }
 
 bool TopicFilter::Matches(const std::string& topic) const {
-  for (const Rule& r : exclude_) {
+  for (const NamePattern& r : exclude_) {
     if (r.Matches(topic)) return false;
   }
   bool internal = topic.starts_with("__");
-  for (const Rule& r : include_) {
+  for (const NamePattern& r : include_) {
     if (!r.Matches(topic)) continue;
-    if (!internal || include_internal_ || !r.is_regex) return true;
+    if (!internal || include_internal_ || !r.is_regex()) return true;
   }
   return false;
 }
@@ -64,8 +50,8 @@ std::vector<std::string> TopicFilter::Select(const std::vector<std::string>& top
 
 std::vector<std::string> TopicFilter::ExactNames() const {
   std::vector<std::string> out;
-  for (const Rule& r : include_) {
-    if (!r.is_regex && Matches(r.name)) out.push_back(r.name);
+  for (const NamePattern& r : include_) {
+    if (!r.is_regex() && Matches(r.text())) out.push_back(r.text());
   }
   return out;
 }

@@ -1,16 +1,17 @@
 // TopicFilter: which topics the backup daemon copies (backup.topics / backup.exclude /
-// backup.include_internal). Entries are exact topic names, or regular expressions (ECMAScript,
-// matched against the whole name) when they start with '^'. A topic is selected when an include
-// entry matches it, no exclude entry does, and it is not internal (name starting with "__") unless
-// internal topics were asked for — an internal topic named explicitly is selected too.
+// backup.include_internal). Entries are exact topic names, or regular expressions (RE2 syntax,
+// matched against the whole name: common/name_pattern.h) when they start with '^'. A topic is
+// selected when an include entry matches it, no exclude entry does, and it is not internal (name
+// starting with "__") unless internal topics were asked for — an internal topic named explicitly is
+// selected too.
 //
 // Thread-safety: immutable after Make(); Matches may be called concurrently.
 #pragma once
 
-#include <regex>
 #include <string>
 #include <vector>
 
+#include "common/name_pattern.h"
 #include "common/status.h"
 #include "config/config.h"
 
@@ -27,17 +28,11 @@ class TopicFilter {
   std::vector<std::string> ExactNames() const;
 
  private:
-  struct Rule {
-    std::string name;    // exact name, when !is_regex
-    std::regex pattern;  // when is_regex
-    bool is_regex = false;
-    bool Matches(const std::string& topic) const;
-  };
-  static Result<std::vector<Rule>> Compile(const std::vector<std::string>& entries,
-                                           const std::string& key);
+  static Result<std::vector<NamePattern>> Compile(const std::vector<std::string>& entries,
+                                                  const std::string& key);
 
-  std::vector<Rule> include_;
-  std::vector<Rule> exclude_;
+  std::vector<NamePattern> include_;
+  std::vector<NamePattern> exclude_;
   bool include_internal_ = false;
 };
 

@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
-#include <regex>
 #include <set>
 #include <thread>
 #include <tuple>
 
 #include "catalog/store_scan.h"
+#include "common/name_pattern.h"
 #include "layout/metadata.h"
 #include "report/report_text.h"
 
@@ -52,39 +52,20 @@ std::string Join(const std::vector<std::string>& items) {
   return out;
 }
 
-// A group filter entry: an exact id, or a regex over the whole id when it starts with '^'.
-struct GroupRule {
-  std::string id;
-  std::regex pattern;
-  bool is_regex = false;
-  bool Matches(const std::string& group) const {
-    return is_regex ? std::regex_match(group, pattern) : group == id;
-  }
-};
-
-Result<std::vector<GroupRule>> CompileRules(const std::vector<std::string>& entries,
-                                            const char* what) {
-  std::vector<GroupRule> rules;
+// Group filter entries (exact ids or '^' regular expressions); `what` names the flag in errors.
+Result<std::vector<NamePattern>> CompileRules(const std::vector<std::string>& entries,
+                                              const char* what) {
+  std::vector<NamePattern> rules;
   for (const std::string& e : entries) {
-    if (e.empty()) return Status::InvalidArgument(what, "an empty group id or pattern");
-    GroupRule r{.id = e};
-    if (e.front() == '^') {
-      try {
-        r.pattern = std::regex(e, std::regex::ECMAScript);
-      } catch (const std::regex_error& err) {
-        return Status::InvalidArgument(
-            e, std::string("not a valid regular expression for ") + what + ": " + err.what());
-      }
-      r.is_regex = true;
-    }
-    rules.push_back(std::move(r));
+    KB_ASSIGN_OR_RETURN(NamePattern p, NamePattern::Make(e, what));
+    rules.push_back(std::move(p));
   }
   return rules;
 }
 
-bool AnyMatches(const std::vector<GroupRule>& rules, const std::string& group) {
+bool AnyMatches(const std::vector<NamePattern>& rules, const std::string& group) {
   return std::any_of(rules.begin(), rules.end(),
-                     [&](const GroupRule& r) { return r.Matches(group); });
+                     [&](const NamePattern& r) { return r.Matches(group); });
 }
 
 // Picks the snapshot whose offsets apply to `src` and reads it into *offsets; leaves *offsets
@@ -181,10 +162,9 @@ int GroupRestoreReport::Count(GroupOutcome outcome) const {
 Result<GroupRestoreReport> PlanGroupRestore(storage::ObjectStore& store, const layout::Keys& keys,
                                             const std::vector<RestoredPartition>& partitions,
                                             const GroupRestoreOptions& options) {
-  KB_ASSIGN_OR_RETURN(std::vector<GroupRule> include,
-                      CompileRules(options.include, "the groups to include"));
-  KB_ASSIGN_OR_RETURN(std::vector<GroupRule> exclude,
-                      CompileRules(options.exclude, "the groups to exclude"));
+  KB_ASSIGN_OR_RETURN(std::vector<NamePattern> include, CompileRules(options.include, "--groups"));
+  KB_ASSIGN_OR_RETURN(std::vector<NamePattern> exclude,
+                      CompileRules(options.exclude, "--exclude-groups"));
   if (options.at_ms && *options.at_ms < 0) {
     return Status::InvalidArgument("at_ms", "a time must be >= 0");
   }

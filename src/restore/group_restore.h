@@ -21,9 +21,10 @@
 //     fail_on_active the call fails naming every such group before any offset is written. A group
 //     that becomes active between the check and its commit is reported the same way (or fails the
 //     call with fail_on_active; groups committed before it stay committed).
-//   - include / exclude: group ids, or ECMAScript regular expressions matched against the whole id
-//     when they start with '^'. A group is moved when include is empty or an entry matches, and no
-//     exclude entry matches; the others are reported as filtered.
+//   - include / exclude (--groups / --exclude-groups): group ids, or regular expressions (RE2:
+//     common/name_pattern.h) matched against the whole id when they start with '^'. A group is
+//     moved when include is empty or an entry matches, and no exclude entry matches; the others
+//     are reported as filtered.
 //   - dry_run: everything is read and computed (the groups are described, so active ones are
 //     reported), nothing is written, and fail_on_active does not fail the call.
 //

@@ -1,10 +1,9 @@
 #include "restore/selection.h"
 
 #include <charconv>
-#include <regex>
 #include <set>
 
-#include "common/regex_guard.h"
+#include "common/name_pattern.h"
 #include "layout/keys.h"
 
 namespace kb::restore {
@@ -24,13 +23,7 @@ Status CheckPatternList(const std::vector<std::string>& patterns, std::string_vi
   for (const std::string& p : patterns) {
     if (p.empty()) return Status::InvalidArgument(flag, "empty topic name or pattern");
     if (IsRegex(p)) {
-      KB_RETURN_IF_ERROR(CheckRegexNumbers(p, flag));
-      try {
-        std::regex re(p, std::regex::ECMAScript);
-      } catch (const std::regex_error& e) {
-        return Status::InvalidArgument(
-            flag, "'" + p + "' is not a valid regular expression: " + e.what());
-      }
+      KB_RETURN_IF_ERROR(NamePattern::Make(p, flag).status());
     } else {
       KB_RETURN_IF_ERROR(layout::ValidateTopicNameOf(flag, p));
     }
@@ -40,7 +33,8 @@ Status CheckPatternList(const std::vector<std::string>& patterns, std::string_vi
 
 bool MatchesPattern(const std::string& pattern, const std::string& name) {
   if (!IsRegex(pattern)) return pattern == name;
-  return std::regex_match(name, std::regex(pattern, std::regex::ECMAScript));
+  Result<NamePattern> p = NamePattern::Make(pattern, "--topic");
+  return p.ok() && p->Matches(name);
 }
 
 Status RestoreSelection::Check() const {

@@ -1,8 +1,8 @@
 // RestoreSelection: which records of the backup a restore brings back, and under which names —
 // the command line of `kafka-backup restore` in typed form, checked before anything is read.
 //
-//   topics      names, or ECMAScript regular expressions matched against the whole name when the
-//               entry starts with '^'; empty = every topic in the store.
+//   topics      names, or regular expressions (RE2 syntax: common/name_pattern.h) matched against
+//               the whole name when the entry starts with '^'; empty = every topic in the store.
 //   from/to     a time window on record timestamps, both ends inclusive (ms since the epoch).
 //   offsets     per partition an inclusive source offset range; only with exactly one plain topic,
 //               and then only the listed partitions are restored.
