@@ -23,7 +23,17 @@
 //     handle's own consumer group to look for its coordinator again, and crashes (NULL
 //     dereference, SIGSEGV) on a handle that has none (confluentinc/librdkafka#5040, open).
 //     Its group.id is the first group asked about, so it needs no ACL beyond what that call
-//     needs (FindCoordinator: Describe on the group).
+//     needs (FindCoordinator: Describe on the group). After an answer NOT_COORDINATOR or
+//     COORDINATOR_NOT_AVAILABLE that handle is replaced by a new one at the next call: librdkafka
+//     2.8 keeps a group's coordinator in a cache that such answers do not clear and that expires
+//     only after metadata.max.age.ms (15 min) without use, so a handle that asks again every few
+//     seconds keeps asking the broker that no longer coordinates the group (seen after a rolling
+//     restart: NOT_COORDINATOR for as long as the daemon ran).
+//   - After a ListOffsets answer that the leader moved (NOT_LEADER_FOR_PARTITION and the like),
+//     the topics' metadata is asked for before the call returns its Retryable error, so that the
+//     caller's next attempt goes to the new leader: librdkafka 2.8 refreshes only topics the
+//     handle has topic objects for, which this handle (it never produces) has not, so its cached
+//     leader stayed wrong for up to metadata.max.age.ms (15 min) after a failover.
 //   - End offsets (QueryWatermarks' high, OffsetsForTimes' fallback) are ListOffsets LATEST at the
 //     handle's `isolation.level` (librdkafka's default read_committed): the last stable offset,
 //     which equals the high watermark unless a transaction is open on the partition.
@@ -208,9 +218,13 @@ class Admin {
  private:
   Admin(std::unique_ptr<RdKafka::Producer> h, Properties props)
       : handle_(std::move(h)), props_(std::move(props)) {}
-  // The handle for ListConsumerGroupOffsets (see "Decided here"), made on first use with
-  // group.id `group`; its queued events (errors nobody reads) are dropped on each use.
-  Result<rd_kafka_t*> OffsetFetchHandle(const std::string& group);
+  // The handle for ListConsumerGroupOffsets (see "Decided here"), made on first use (and after
+  // ForgetOffsetFetchHandle) with group.id `group`; its queued events (errors nobody reads) are
+  // dropped on each use. Shared: a call in flight keeps the handle it started with.
+  Result<std::shared_ptr<RdKafka::KafkaConsumer>> OffsetFetchHandle(const std::string& group);
+  // Drops `handle` if it is still the current one, so that the next call starts with an empty
+  // coordinator cache.
+  void ForgetOffsetFetchHandle(const RdKafka::KafkaConsumer* handle);
   // Replaces the Dead state DescribeGroups gives KIP-848 groups by their ListGroups state.
   Status ReviseDeadGroups(std::map<std::string, GroupDescription>& by_id,
                           std::chrono::steady_clock::time_point deadline);
@@ -221,7 +235,7 @@ class Admin {
   std::unique_ptr<RdKafka::Producer> handle_;
   const Properties props_;
   std::mutex offset_fetch_mu_;
-  ConsumerPtr offset_fetch_handle_;  // guarded by offset_fetch_mu_
+  std::shared_ptr<RdKafka::KafkaConsumer> offset_fetch_handle_;  // guarded by offset_fetch_mu_
 };
 
 }  // namespace kb::kafka

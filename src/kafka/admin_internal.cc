@@ -78,7 +78,7 @@ Result<OptionsPtr> MakeOptions(rd_kafka_t* rk, rd_kafka_admin_op_t op,
 
 Result<EventPtr> WaitResult(rd_kafka_queue_t* q, std::chrono::milliseconds timeout,
                             std::string_view subject, std::string_view what,
-                            const KafkaAccess& access) {
+                            const KafkaAccess& access, rd_kafka_resp_err_t* event_err) {
   // The request itself times out after `timeout`; give the result a little longer to arrive.
   // Polled in slices, so that a connection failure no retry fixes (ConnectionFailure: refused
   // credentials or certificates) ends the wait at once.
@@ -93,7 +93,9 @@ Result<EventPtr> WaitResult(rd_kafka_queue_t* q, std::chrono::milliseconds timeo
     ev.reset(rd_kafka_queue_poll(q, static_cast<int>(std::min<int64_t>(left.count(), 250))));
   }
   if (!ev) return Status::Retryable(subject, std::string(what) + ": no answer from the cluster");
-  if (rd_kafka_resp_err_t err = rd_kafka_event_error(ev.get())) {
+  const rd_kafka_resp_err_t err = rd_kafka_event_error(ev.get());
+  if (event_err != nullptr) *event_err = err;
+  if (err) {
     return WithDetail(FromKafkaError(err, subject, what, access), err,
                       rd_kafka_event_error_string(ev.get()));
   }

@@ -72,9 +72,11 @@ Result<OptionsPtr> MakeOptions(rd_kafka_t* rk, rd_kafka_admin_op_t op,
 
 // Waits for the result event of one admin request on `q`; a request-level error becomes a Status.
 // `access`: the ACL the request needs, named by an authorization error (see FromKafkaError).
+// `event_err`, when given, receives that request-level error code (or NO_ERROR).
 Result<EventPtr> WaitResult(rd_kafka_queue_t* q, std::chrono::milliseconds timeout,
                             std::string_view subject, std::string_view what,
-                            const KafkaAccess& access = {});
+                            const KafkaAccess& access = {},
+                            rd_kafka_resp_err_t* event_err = nullptr);
 
 // `s` with the broker's or librdkafka's `detail` text (may be null) in front, unless that is empty
 // or only repeats the generic description of `err`.

@@ -109,6 +109,37 @@ Status CheckPartitionSet(const std::vector<TopicPartition>& partitions) {
 
 using Clock = std::chrono::steady_clock;
 
+bool MeansLeaderMoved(rd_kafka_resp_err_t err) {
+  return err == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION ||
+         err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE ||
+         err == RD_KAFKA_RESP_ERR_FENCED_LEADER_EPOCH ||
+         err == RD_KAFKA_RESP_ERR_UNKNOWN_LEADER_EPOCH;
+}
+
+// Asks the cluster for the current metadata of the topics of `partitions`, so that the next
+// ListOffsets goes to their current leaders. librdkafka 2.8 answers a ListOffsets error of a moved
+// leader by refreshing only the topics the handle "knows" (has topic objects for), which an admin
+// handle that never produces does not: its cached leader stays wrong until metadata.max.age.ms
+// (15 min) and every retry meets NOT_LEADER_FOR_PARTITION again (kafka/stale_route_test.cc).
+// Best effort: a failure here shows up as the next attempt's error.
+void RefreshLeaders(rd_kafka_t* rk, const std::vector<TopicPartition>& partitions,
+                    Clock::time_point deadline) {
+  std::set<std::string> topics;
+  for (const TopicPartition& tp : partitions) topics.insert(tp.topic);
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+  const int timeout_ms = static_cast<int>(std::clamp<int64_t>(left.count(), 1, 5000));
+  rd_kafka_topic_t* rkt = nullptr;
+  if (topics.size() == 1) rkt = rd_kafka_topic_new(rk, topics.begin()->c_str(), nullptr);
+  const rd_kafka_metadata_t* md = nullptr;
+  // One topic: a request for it alone; several: one request for all topics, which updates every
+  // cached topic.
+  if (rd_kafka_metadata(rk, rkt == nullptr ? 1 : 0, rkt, &md, timeout_ms) ==
+      RD_KAFKA_RESP_ERR_NO_ERROR) {
+    rd_kafka_metadata_destroy(md);
+  }
+  if (rkt != nullptr) rd_kafka_topic_destroy(rkt);
+}
+
 // ListOffsets for every partition with the same `timestamp` (may be kEarliest / kLatest), answered
 // by `deadline`; returns the offsets, failing on the first partition-level error.
 Result<std::map<TopicPartition, int64_t>> ListOffsets(rd_kafka_t* rk,
@@ -128,6 +159,10 @@ Result<std::map<TopicPartition, int64_t>> ListOffsets(rd_kafka_t* rk,
   if (left.count() <= 0) return Status::Retryable(subject, "list offsets: timed out");
   rd_kafka_resp_err_t err =
       rd_kafka_offsets_for_times(rk, list.get(), static_cast<int>(left.count()));
+  bool leader_moved = MeansLeaderMoved(err);
+  for (int i = 0; i < list->cnt; ++i)
+    leader_moved = leader_moved || MeansLeaderMoved(list->elems[i].err);
+  if (leader_moved) RefreshLeaders(rk, partitions, deadline);
   // Prefer a partition's own error: it names the partition at fault.
   for (int i = 0; i < list->cnt; ++i) {
     const rd_kafka_topic_partition_t& e = list->elems[i];

@@ -53,6 +53,12 @@ bool MeansActiveMembers(rd_kafka_resp_err_t err) {
          err == RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION;
 }
 
+// Answers after which a handle's cached coordinator of the group is known to be wrong.
+bool MeansCoordinatorMoved(rd_kafka_resp_err_t err) {
+  return err == RD_KAFKA_RESP_ERR_NOT_COORDINATOR ||
+         err == RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE;
+}
+
 // `topic`: the partition's topic, or (an error of the whole request) one of the group's topics.
 Status AlterError(rd_kafka_resp_err_t err, const std::string& subject, const char* detail,
                   const std::string& group, const std::string& topic) {
@@ -205,7 +211,8 @@ Result<GroupOffsets> Admin::ListConsumerGroupOffsets(const std::string& group,
                                                      std::chrono::milliseconds timeout) {
   KB_RETURN_IF_ERROR(internal::CheckGroup(group));
   const std::string subject = internal::GroupSubject(group);
-  KB_ASSIGN_OR_RETURN(rd_kafka_t * rk, OffsetFetchHandle(group));
+  KB_ASSIGN_OR_RETURN(std::shared_ptr<RdKafka::KafkaConsumer> handle, OffsetFetchHandle(group));
+  rd_kafka_t* rk = handle->c_ptr();
   KB_ASSIGN_OR_RETURN(
       auto opts,
       internal::MakeOptions(rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, timeout, subject));
@@ -215,21 +222,28 @@ Result<GroupOffsets> Admin::ListConsumerGroupOffsets(const std::string& group,
   QueuePtr q(rd_kafka_queue_new(rk));
   rd_kafka_ListConsumerGroupOffsets_t* arr[] = {req.get()};
   rd_kafka_ListConsumerGroupOffsets(rk, arr, 1, opts.get(), q.get());
-  KB_ASSIGN_OR_RETURN(
-      EventPtr ev, internal::WaitResult(q.get(), timeout, subject, "list consumer group offsets"));
+  rd_kafka_resp_err_t event_err = RD_KAFKA_RESP_ERR_NO_ERROR;
+  Result<EventPtr> ev = internal::WaitResult(q.get(), timeout, subject,
+                                             "list consumer group offsets", {}, &event_err);
+  if (MeansCoordinatorMoved(event_err)) ForgetOffsetFetchHandle(handle.get());
+  if (!ev.ok()) return ev.status();
   size_t n = 0;
   const rd_kafka_group_result_t** results = rd_kafka_ListConsumerGroupOffsets_result_groups(
-      rd_kafka_event_ListConsumerGroupOffsets_result(ev.get()), &n);
+      rd_kafka_event_ListConsumerGroupOffsets_result(ev->get()), &n);
   GroupOffsets offsets;
   for (size_t i = 0; i < n; ++i) {
     if (group != rd_kafka_group_result_name(results[i])) continue;
-    KB_RETURN_IF_ERROR(internal::FromErrorObject(rd_kafka_group_result_error(results[i]), subject,
-                                                 "list consumer group offsets",
+    const rd_kafka_error_t* error = rd_kafka_group_result_error(results[i]);
+    if (error != nullptr && MeansCoordinatorMoved(rd_kafka_error_code(error))) {
+      ForgetOffsetFetchHandle(handle.get());
+    }
+    KB_RETURN_IF_ERROR(internal::FromErrorObject(error, subject, "list consumer group offsets",
                                                  {.operation = "DESCRIBE", .group = group}));
     const rd_kafka_topic_partition_list_t* parts = rd_kafka_group_result_partitions(results[i]);
     for (int j = 0; parts != nullptr && j < parts->cnt; ++j) {
       const rd_kafka_topic_partition_t& p = parts->elems[j];
       if (p.err) {
+        if (MeansCoordinatorMoved(p.err)) ForgetOffsetFetchHandle(handle.get());
         return FromKafkaError(p.err,
                               subject + ", " + internal::PartitionSubject(p.topic, p.partition),
                               "list consumer group offsets",
@@ -241,18 +255,26 @@ Result<GroupOffsets> Admin::ListConsumerGroupOffsets(const std::string& group,
   return offsets;
 }
 
-Result<rd_kafka_t*> Admin::OffsetFetchHandle(const std::string& group) {
+Result<std::shared_ptr<RdKafka::KafkaConsumer>> Admin::OffsetFetchHandle(const std::string& group) {
   std::lock_guard lock(offset_fetch_mu_);
   if (!offset_fetch_handle_) {
-    KB_ASSIGN_OR_RETURN(offset_fetch_handle_,
+    KB_ASSIGN_OR_RETURN(ConsumerPtr made,
                         MakeConsumer(props_, {{"group.id", group},
                                               {"enable.auto.commit", "false"},
                                               {"allow.auto.create.topics", "false"}}));
+    offset_fetch_handle_ =
+        std::shared_ptr<RdKafka::KafkaConsumer>(made.release(), ConsumerCloser());
   }
   rd_kafka_t* rk = offset_fetch_handle_->c_ptr();
   // Never subscribed: what it queues are its group's errors (e.g. no coordinator yet).
   while (rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 0)) rd_kafka_message_destroy(m);
-  return rk;
+  return offset_fetch_handle_;
+}
+
+void Admin::ForgetOffsetFetchHandle(const RdKafka::KafkaConsumer* handle) {
+  std::shared_ptr<RdKafka::KafkaConsumer> dropped;  // closed outside the lock
+  std::lock_guard lock(offset_fetch_mu_);
+  if (offset_fetch_handle_.get() == handle) dropped = std::move(offset_fetch_handle_);
 }
 
 Status Admin::AlterConsumerGroupOffsets(const std::string& group, const GroupOffsets& offsets,
