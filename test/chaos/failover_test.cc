@@ -150,18 +150,15 @@ int KillBusiestLeader(const ClusterBed& c, const std::vector<std::string>& topic
   return node;
 }
 
-// Not part of the CI run yet (test/chaos/run.sh sets KB_CHAOS_FAILOVER=1): after the rolling
-// restart, librdkafka handles that existed before it kept getting NOT_LEADER_FOR_PARTITION /
-// NOT_COORDINATOR for up to minutes on this 2-core machine (docs/reliability.md, "Failover on a
-// three-broker cluster"), and the daemon's final group-offset sync then ends it with exit code 1;
-// until that is understood and fixed the scenario is not reliably green.
+// Part of the CI run since the stale NOT_LEADER_FOR_PARTITION / NOT_COORDINATOR answers it found
+// after the rolling restart were traced to librdkafka's caches and worked around in kafka::Admin
+// (docs/reliability.md, "Failover on a three-broker cluster"). KB_CHAOS_FAILOVER=0 skips it, e.g.
+// on a machine without the memory for three more brokers.
 bool FailoverEnabled() {
   const char* v = std::getenv("KB_CHAOS_FAILOVER");
-  return v != nullptr && std::string(v) == "1";
+  return v == nullptr || std::string(v) != "0";
 }
-constexpr const char* kFailoverSkipped =
-    "the failover scenario runs with KB_CHAOS_FAILOVER=1 (test/chaos/run.sh); see "
-    "docs/reliability.md";
+constexpr const char* kFailoverSkipped = "skipped: KB_CHAOS_FAILOVER=0";
 
 TEST(FailoverTest, TheBackupDaemonRidesOutALeaderKillAndARollingRestart) {
   if (!FailoverEnabled()) GTEST_SKIP() << kFailoverSkipped;

@@ -71,8 +71,6 @@ else
   export KB_CHAOS_NETWORK_ROUNDS=5 KB_CHAOS_DISK_FULL_ROUNDS=5
 fi
 export KB_CHAOS_BROKER_DOWN_SECONDS="${KB_CHAOS_BROKER_DOWN_SECONDS:-30}"
-# The failover scenario (three-node cluster) is skipped elsewhere, CI included: failover_test.cc.
-export KB_CHAOS_FAILOVER=1
 report="$root/build/chaos-report.md"
 : >"$report"
 export KB_CHAOS_REPORT="$report"
