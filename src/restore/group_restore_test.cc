@@ -175,7 +175,11 @@ TEST_F(GroupPlanTest, IncludeAndExcludeByIdOrRegex) {
   auto bad = PlanGroupRestore(store_, keys_, {part}, {.include = {"^app-("}});
   ASSERT_FALSE(bad.ok());
   EXPECT_TRUE(bad.status().IsInvalidArgument());
-  EXPECT_EQ(bad.status().subject(), "^app-(");
+  EXPECT_EQ(bad.status().subject(), "--groups");  // the flag; the message quotes the entry
+  EXPECT_NE(bad.status().message().find("'^app-('"), std::string::npos) << bad.status().ToString();
+  bad = PlanGroupRestore(store_, keys_, {part}, {.exclude = {"^app-("}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().subject(), "--exclude-groups");
 }
 
 TEST_F(GroupPlanTest, PartitionsWhoseRestoreIsNotCompleteAreLeftOutAndSaidSo) {
