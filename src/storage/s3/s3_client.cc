@@ -6,13 +6,28 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
+#include <string_view>
 
 #include "common/error_map.h"
 #include "storage/s3/s3_response.h"
 #include "storage/s3/s3_util.h"
+#include "storage/s3/sigv4.h"
 
 namespace kb::storage::s3 {
 namespace {
+
+constexpr std::string_view kKmsKeyIdHeader = "x-amz-server-side-encryption-aws-kms-key-id";
+
+// "YYYYMMDDTHHMMSSZ", UTC: the x-amz-date of a request signed here.
+std::string AmzDateNow() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char buf[20];
+  std::strftime(buf, sizeof(buf), "%Y%m%dT%H%M%SZ", &utc);
+  return buf;
+}
 
 struct SlistDel {
   void operator()(curl_slist* l) const { curl_slist_free_all(l); }
@@ -122,17 +137,6 @@ Result<std::unique_ptr<S3Client>> S3Client::Make(const S3StoreConfig& in,
   if (!in.endpoint.empty()) KB_RETURN_IF_ERROR(ParseEndpoint(in.endpoint, &scheme, &host));
   // Config errors before the credentials are looked for (which may ask a metadata service).
   KB_RETURN_IF_ERROR(ValidateS3UploadOptions(in));
-  if (!in.sse_kms_key_id.empty()) {
-    const curl_version_info_data* v = curl_version_info(CURLVERSION_NOW);
-    if (v->version_num < 0x080a00) {
-      return Status::InvalidArgument(
-          "storage.s3.sse_kms_key_id",
-          std::string("cannot be sent with libcurl ") + v->version +
-              ": libcurl before 8.10.0 signs x-amz-server-side-encryption-aws-kms-key-id in the "
-              "wrong order and S3 answers 403 SignatureDoesNotMatch; make the key the bucket's "
-              "default encryption key and leave storage.s3.sse and sse_kms_key_id out");
-    }
-  }
   KB_ASSIGN_OR_RETURN(ResolvedCredentials resolved, MakeDefaultCredentialsProvider(in, world));
   S3StoreConfig cfg = in;
   cfg.region = resolved.region;
@@ -190,22 +194,31 @@ std::string S3Client::Url(const Request& req) const { return UrlFor(req.key, req
 
 std::string S3Client::UrlFor(const std::string& key,
                              const std::vector<std::pair<std::string, std::string>>& query) const {
-  std::string url = base_url_;
-  if (cfg_.path_style) url += "/" + UriEncode(cfg_.bucket, false);
-  if (!key.empty() || !cfg_.path_style) url += "/";
-  url += UriEncode(key, true);
-  if (!query.empty()) {
-    std::vector<std::pair<std::string, std::string>> q;
-    for (const auto& [k, v] : query) q.emplace_back(UriEncode(k, false), UriEncode(v, false));
-    std::sort(q.begin(), q.end());
-    char sep = '?';
-    for (const auto& [k, v] : q) {
-      url += sep;
-      url += k + "=" + v;
-      sep = '&';
-    }
-  }
-  return url;
+  const std::string q = QueryString(query);
+  return base_url_ + PathFor(key) + (q.empty() ? "" : "?" + q);
+}
+
+std::string S3Client::PathFor(const std::string& key) const {
+  std::string path;
+  if (cfg_.path_style) path += "/" + UriEncode(cfg_.bucket, false);
+  if (!key.empty() || !cfg_.path_style) path += "/";
+  return path + UriEncode(key, true);
+}
+
+std::string S3Client::QueryString(const std::vector<std::pair<std::string, std::string>>& query) {
+  std::vector<std::pair<std::string, std::string>> q;
+  for (const auto& [k, v] : query) q.emplace_back(UriEncode(k, false), UriEncode(v, false));
+  std::sort(q.begin(), q.end());
+  std::string out;
+  for (const auto& [k, v] : q) out += (out.empty() ? "" : "&") + k + "=" + v;
+  return out;
+}
+
+bool S3Client::SignedHere(const Request& req) {
+  return std::any_of(req.headers.begin(), req.headers.end(), [](const std::string& h) {
+    return h.starts_with(kKmsKeyIdHeader) && h.size() > kKmsKeyIdHeader.size() &&
+           h[kKmsKeyIdHeader.size()] == ':';
+  });
 }
 
 Result<HttpResponse> S3Client::Send(const Request& req) {
@@ -225,17 +238,47 @@ Result<HttpResponse> S3Client::Send(const Request& req) {
   auto add_header = [&headers](const std::string& hdr) {
     headers.reset(curl_slist_append(headers.release(), hdr.c_str()));
   };
-  add_header("x-amz-content-sha256: " + PayloadHash(req));
+  const std::string payload_hash = PayloadHash(req);
+  add_header("x-amz-content-sha256: " + payload_hash);
   if (!creds->session_token.empty()) add_header("x-amz-security-token: " + creds->session_token);
   for (const std::string& hdr : req.headers) add_header(hdr);
+  const bool signed_here = SignedHere(req);
+  if (signed_here) {
+    SigV4Request sig{.method = req.method,
+                     .canonical_uri = PathFor(req.key),
+                     .canonical_query = QueryString(req.query),
+                     .headers = {},
+                     .payload_hash = payload_hash};
+    const std::string host = base_url_.substr(base_url_.find("://") + 3);
+    const std::string amz_date = AmzDateNow();
+    sig.headers = {
+        {"host", host}, {"x-amz-date", amz_date}, {"x-amz-content-sha256", payload_hash}};
+    if (!creds->session_token.empty()) {
+      sig.headers.emplace_back("x-amz-security-token", creds->session_token);
+    }
+    for (const std::string& hdr : req.headers) {
+      const size_t colon = hdr.find(':');
+      sig.headers.emplace_back(hdr.substr(0, colon), hdr.substr(colon + 1));
+    }
+    add_header("Host: " + host);
+    add_header("x-amz-date: " + amz_date);
+    add_header("Authorization: " + SignV4(sig,
+                                          {.access_key_id = creds->access_key_id,
+                                           .secret_access_key = creds->secret_access_key,
+                                           .region = cfg_.region,
+                                           .service = "s3"},
+                                          amz_date));
+  }
 
   char errbuf[CURL_ERROR_SIZE] = {0};
   UploadSource upload{.parts = req.upload};
   for (std::string_view p : req.upload) upload.size += p.size();
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(h, CURLOPT_AWS_SIGV4, sigv4_.c_str());
-  curl_easy_setopt(h, CURLOPT_USERNAME, creds->access_key_id.c_str());
-  curl_easy_setopt(h, CURLOPT_PASSWORD, creds->secret_access_key.c_str());
+  if (!signed_here) {
+    curl_easy_setopt(h, CURLOPT_AWS_SIGV4, sigv4_.c_str());
+    curl_easy_setopt(h, CURLOPT_USERNAME, creds->access_key_id.c_str());
+    curl_easy_setopt(h, CURLOPT_PASSWORD, creds->secret_access_key.c_str());
+  }
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, WriteBody);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp.body);
@@ -307,7 +350,7 @@ void S3Client::AddUploadOptions(Request* req, bool storage_class) const {
     req->sse = cfg_.sse;
     req->headers.push_back("x-amz-server-side-encryption: " + cfg_.sse);
     if (!cfg_.sse_kms_key_id.empty()) {
-      req->headers.push_back("x-amz-server-side-encryption-aws-kms-key-id: " + cfg_.sse_kms_key_id);
+      req->headers.push_back(std::string(kKmsKeyIdHeader) + ": " + cfg_.sse_kms_key_id);
     }
   }
   if (storage_class && !cfg_.storage_class.empty()) {

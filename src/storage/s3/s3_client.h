@@ -22,8 +22,9 @@
 //  - A refusal of those headers is a Permanent error naming storage.s3.sse / storage_class
 //    (common/error_map ClassifyS3UploadOptionRefusal), not a retried one.
 //  - libcurl before 8.10.0 orders x-amz-server-side-encryption-aws-kms-key-id before
-//    x-amz-server-side-encryption in the signature (curl PR 14370), so every such request fails
-//    with 403 SignatureDoesNotMatch: Make refuses sse_kms_key_id with those versions.
+//    x-amz-server-side-encryption in the signature (curl PR 14370), so S3 would answer such a
+//    request 403 SignatureDoesNotMatch: requests that carry the KMS key id are signed by this
+//    client instead (storage/s3/sigv4.h; Host and X-Amz-Date set here), whatever the libcurl.
 //
 // Connections are reused: the client keeps a pool of curl easy handles (each with its own
 // connection cache); a request borrows one for its duration.
@@ -132,6 +133,11 @@ class S3Client {
   CURL* Acquire();
   void Release(CURL* h);
   std::string Url(const Request& req) const;
+  // The URI-encoded path of `key` and the sorted, encoded query string (UrlFor's two parts).
+  std::string PathFor(const std::string& key) const;
+  static std::string QueryString(const std::vector<std::pair<std::string, std::string>>& query);
+  // Whether `req` is signed by SignV4 rather than by libcurl (see the class comment).
+  static bool SignedHere(const Request& req);
 
   S3StoreConfig cfg_;
   std::string base_url_;  // scheme://host[:port] (virtual-host style includes the bucket)
