@@ -162,6 +162,67 @@ Status ParseS3(YamlMapReader& r, const EnvLookup& env, S3StoreConfig* out) {
   return r.Finish();
 }
 
+// storage.encryption: `keys` maps each key id to "file:<path>" or "env:<VARIABLE>" (never the key
+// itself: a config file is no place for it).
+Status ParseEncryption(YamlMapReader& r, EncryptionConfig* out) {
+  KB_ASSIGN_OR_RETURN(YamlMapReader keys, r.GetMap("keys"));
+  KB_ASSIGN_OR_RETURN(auto entries, keys.AllScalars());
+  for (auto& [id, source] : entries) {
+    EncryptionConfig::KeySource k;
+    k.config_key = keys.PathOf(id);
+    k.id = id;
+    if (id.empty() || id.size() > 32 ||
+        id.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") !=
+            std::string::npos) {
+      return Status::InvalidArgument(k.config_key,
+                                     "a key id is 1 to 32 letters, digits, '.', '_' or '-'");
+    }
+    if (source.starts_with("file:") && source.size() > 5) {
+      k.kind = EncryptionConfig::KeySource::Kind::kFile;
+      k.where = source.substr(5);
+    } else if (source.starts_with("env:") && source.size() > 4) {
+      k.kind = EncryptionConfig::KeySource::Kind::kEnv;
+      k.where = source.substr(4);
+    } else {
+      // Never echo the value: it may be the key itself.
+      return Status::InvalidArgument(
+          k.config_key,
+          "must be \"file:<path>\" or \"env:<VARIABLE>\" naming where the base64 key is (the "
+          "key itself does not belong in the config file)");
+    }
+    out->keys.push_back(std::move(k));
+  }
+  KB_RETURN_IF_ERROR(keys.Finish());
+  KB_ASSIGN_OR_RETURN(auto current, r.GetString("current_key"));
+  KB_ASSIGN_OR_RETURN(auto metadata, r.GetBool("encrypt_metadata"));
+  out->encrypt_metadata = metadata.value_or(false);
+  if (out->keys.empty()) {
+    if (current || metadata) {
+      return Status::InvalidArgument(r.PathOf("keys"),
+                                     "is empty: encryption needs at least one key");
+    }
+    return r.Finish();
+  }
+  out->enabled = true;
+  if (current) {
+    out->current_key = *current;
+  } else if (out->keys.size() == 1) {
+    out->current_key = out->keys[0].id;
+  } else {
+    return Status::InvalidArgument(r.PathOf("current_key"),
+                                   "is required when there is more than one key: name the key "
+                                   "new objects are sealed with");
+  }
+  bool known = false;
+  for (const auto& k : out->keys) known = known || k.id == out->current_key;
+  if (!known) {
+    return Status::InvalidArgument(
+        r.PathOf("current_key"),
+        "'" + out->current_key + "' is not one of storage.encryption.keys");
+  }
+  return r.Finish();
+}
+
 Status ParseStorage(YamlMapReader& r, const EnvLookup& env, StorageConfig* out) {
   KB_ASSIGN_OR_RETURN(auto prefix, r.GetString("prefix"));
   out->prefix = prefix.value_or("");
@@ -186,6 +247,8 @@ Status ParseStorage(YamlMapReader& r, const EnvLookup& env, StorageConfig* out) 
     out->type = StorageConfig::Type::kS3;
     KB_RETURN_IF_ERROR(ParseS3(s3, env, &out->s3));
   }
+  KB_ASSIGN_OR_RETURN(YamlMapReader encryption, r.GetMap("encryption"));
+  KB_RETURN_IF_ERROR(ParseEncryption(encryption, &out->encryption));
   return r.Finish();
 }
 

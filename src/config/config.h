@@ -72,6 +72,21 @@ struct S3StoreConfig {
 // "storage.s3.payload_signing" value names: "auto", "always", "never".
 std::string_view PayloadSigningName(S3StoreConfig::PayloadSigning p);
 
+// storage.encryption: client-side encryption at rest (docs/security.md). Only where the key
+// material comes from is kept here; crypto::KeyRing::Load reads it.
+struct EncryptionConfig {
+  struct KeySource {
+    std::string id;          // 1..32 of [A-Za-z0-9._-]
+    std::string config_key;  // "storage.encryption.keys.<id>", for messages
+    enum class Kind { kFile, kEnv } kind = Kind::kFile;
+    std::string where;  // file path or environment variable name
+  };
+  bool enabled = false;           // the section has keys
+  std::string current_key;        // id of the key new objects are sealed with
+  bool encrypt_metadata = false;  // also seal consumers_offset, offset history and topic.json
+  std::vector<KeySource> keys;
+};
+
 struct StorageConfig {
   enum class Type { kLocal, kS3 };
   Type type = Type::kLocal;
@@ -81,6 +96,7 @@ struct StorageConfig {
   std::chrono::milliseconds retry_timeout{300'000};
   LocalStoreConfig local;
   S3StoreConfig s3;
+  EncryptionConfig encryption;
 };
 
 // The backup daemon (`kafka-backup backup`); see docs/configuration.md for each key.
