@@ -310,15 +310,14 @@ Status BackupEngine::Seal(Partition& p) {
   const uint64_t estimate = p.writer->buffered_bytes();
   // The writer stays for the partition's next segment (it remembers how large blocks get); in
   // deferred mode it holds no buffer or compression context between segments.
-  KB_ASSIGN_OR_RETURN(format::PendingSegment pending, p.writer->FinishPending());
+  std::string key = keys_.Segment(p.id.topic, p.id.partition, p.segment_start, end);
+  KB_ASSIGN_OR_RETURN(format::PendingSegment pending, p.writer->FinishPending(key));
   buffered_total_ -= p.accounted_bytes;
   p.accounted_bytes = 0;
   p.in_flight.emplace_back(end, p.opened);
-  SealedSegment seg{p.id,          p.segment_start,
-                    end,           keys_.Segment(p.id.topic, p.id.partition, p.segment_start, end),
-                    std::string(), std::move(pending),
-                    records,       p.segment_payload_bytes,
-                    estimate};
+  SealedSegment seg{p.id,           p.segment_start,         end,
+                    std::move(key), std::string(),           std::move(pending),
+                    records,        p.segment_payload_bytes, estimate};
   p.segment_payload_bytes = 0;
   uploader_->Submit(std::move(seg));
   return Status::OK();

@@ -54,10 +54,14 @@ void Uploader::Work() {
       if (s.ok()) {
         // Written from the blocks as they are: no copy of the segment is ever assembled.
         std::string frame;
-        const std::vector<std::string_view> parts = seg.pending->Parts(&frame);
-        object_bytes = 0;
-        for (std::string_view p : parts) object_bytes += p.size();
-        s = store_->PutParts(seg.key, parts);
+        Result<std::vector<std::string_view>> parts = seg.pending->Parts(&frame);
+        if (parts.ok()) {
+          object_bytes = 0;
+          for (std::string_view p : *parts) object_bytes += p.size();
+          s = store_->PutParts(seg.key, *parts);
+        } else {
+          s = parts.status();
+        }
       }
     } else if (s.ok()) {
       s = store_->Put(seg.key, seg.bytes);

@@ -105,6 +105,13 @@ Result<bool> OpenInPlace(const unsigned char* key, std::string_view aad, const c
   return ok;
 }
 
+Status RandomBytes(char* out, size_t n) {
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(out), static_cast<int>(n)) != 1) {
+    return OpensslError("drawing random bytes");
+  }
+  return Status::OK();
+}
+
 Status KeyCheck(const unsigned char* key, char out[8]) {
   static constexpr std::string_view kLabel = "kafka-backup key check v1";
   unsigned char mac[EVP_MAX_MD_SIZE];

@@ -28,6 +28,9 @@ Status SealInPlace(const unsigned char* key, std::string_view aad, char* data, s
 Result<bool> OpenInPlace(const unsigned char* key, std::string_view aad, const char* nonce,
                          const char* tag, char* data, size_t n);
 
+// Fills out[0, n) with cryptographically strong random bytes.
+Status RandomBytes(char* out, size_t n);
+
 // The first 8 bytes of HMAC-SHA256(key, "kafka-backup key check v1"): written next to a key id so
 // that a reader tells "this is not the key the object was written with" from altered bytes. Reveals
 // nothing usable about the key.

@@ -1,9 +1,11 @@
 // PendingBlock and PendingSegment: SegmentWriter's deferred-compression mode (segment_writer.h).
 #include <zstd.h>
 
+#include <cstring>
 #include <string>
 #include <utility>
 
+#include "format/segment_seal.h"
 #include "format/segment_writer.h"
 
 namespace kb::format {
@@ -36,11 +38,25 @@ Status PendingBlock::Compress(void* cctx, coding::Buffer* scratch) {
       compressed_.assign(out, kBlockHeaderSize + n);
       if (owner_ != nullptr) owner_->Release(std::move(raw), 0);
       raw = std::string();
-      return Status::OK();
+      return Seal();
     }
   }
   EncodeBlockHeader(raw.data(), static_cast<uint32_t>(payload), Compression::kNone,
                     static_cast<uint32_t>(payload), record_count, base_offset, base_timestamp);
+  return Seal();
+}
+
+Status PendingBlock::Seal() {
+  if (key == nullptr) return Status::OK();
+  const std::string_view block = stored();
+  std::string frame(block.size() + kFrameOverhead, '\0');
+  std::memcpy(frame.data() + kFrameHeaderSize, block.data(), block.size());
+  KB_RETURN_IF_ERROR(SealFrame(*key, BlockAad(segment_id, index), frame.data(), block.size()));
+  if (compressed_.empty() && owner_ != nullptr) {
+    owner_->Release(std::move(raw), 0);
+    raw = std::string();
+  }
+  compressed_ = std::move(frame);
   return Status::OK();
 }
 
@@ -75,15 +91,15 @@ Status PendingSegment::WaitForBlocks() {
 }
 
 size_t PendingSegment::object_size() const {
-  size_t total =
-      kFileHeaderSize + kFooterFixedSize + kIndexEntrySize * footer.blocks.size() + kTrailerSize;
+  size_t total = kFileHeaderSize + kFooterFixedSize + kIndexEntrySize * footer.blocks.size() +
+                 (key != nullptr ? kFrameOverhead + kSealedTrailerSize : kTrailerSize);
   for (const auto& block : blocks) total += block->stored().size();
   return total;
 }
 
-std::vector<std::string_view> PendingSegment::Parts(std::string* frame) {
+Result<std::vector<std::string_view>> PendingSegment::Parts(std::string* frame) {
   frame->clear();
-  format::AppendFileHeader(frame);
+  format::AppendFileHeader(frame, key != nullptr ? kSealedFormatVersion : kPlainFormatVersion);
   const size_t header = frame->size();
   uint64_t position = header;
   for (size_t i = 0; i < blocks.size(); ++i) {
@@ -92,7 +108,12 @@ std::vector<std::string_view> PendingSegment::Parts(std::string* frame) {
     footer.blocks[i].length = static_cast<uint32_t>(length);
     position += length;
   }
-  AppendFooterAndTrailerAt(frame, position, footer);
+  if (key != nullptr) {
+    KB_RETURN_IF_ERROR(
+        AppendSealedFooterAndTrailerAt(frame, position, footer, *key, segment_id, bound_name));
+  } else {
+    AppendFooterAndTrailerAt(frame, position, footer);
+  }
   std::vector<std::string_view> parts;
   parts.reserve(blocks.size() + 2);
   parts.push_back(std::string_view(*frame).substr(0, header));
@@ -101,9 +122,9 @@ std::vector<std::string_view> PendingSegment::Parts(std::string* frame) {
   return parts;
 }
 
-std::string PendingSegment::Build() {
+Result<std::string> PendingSegment::Build() {
   std::string frame;
-  const std::vector<std::string_view> parts = Parts(&frame);
+  KB_ASSIGN_OR_RETURN(const std::vector<std::string_view> parts, Parts(&frame));
   std::string object;
   object.reserve(object_size());
   for (std::string_view part : parts) object.append(part);

@@ -91,14 +91,14 @@ TEST(SegmentCorruptionTest, NewerVersionIsRejectedWithUpgradeMessage) {
   EXPECT_EQ(s.code(), Status::Code::kNotImplemented) << s.ToString();
   EXPECT_EQ(s.subject(), kObject);
   EXPECT_EQ(s.message(),
-            "segment format version 3 is newer than this kafka-backup supports (1); upgrade "
+            "segment format version 3 is newer than this kafka-backup supports (2); upgrade "
             "kafka-backup");
 }
 
 TEST(SegmentCorruptionTest, NewerVersionInFileHeader) {
   std::string bytes = Reference();
-  coding::EncodeFixed16(bytes.data() + 8, 2);
-  coding::EncodeFixed16(bytes.data() + 10, static_cast<uint16_t>(~2));
+  coding::EncodeFixed16(bytes.data() + 8, 3);
+  coding::EncodeFixed16(bytes.data() + 10, static_cast<uint16_t>(~3));
   EXPECT_EQ(Decode(bytes).code(), Status::Code::kNotImplemented);
 }
 

@@ -10,7 +10,9 @@
 #include <string>
 #include <utility>
 
+#include "crypto/sealed_object.h"
 #include "format/decode_util.h"
+#include "format/segment_seal.h"
 
 namespace kb::format {
 namespace {
@@ -317,13 +319,12 @@ std::vector<Record> DecodedSegment::ToRecords() const {
 
 namespace {
 
-// The checks DecodeSegment and VerifySegment share; calls `block_fn(entry, bytes)` per block.
+// The checks DecodeSegment and VerifySegment share; calls `block_fn(segment, entry, bytes)` per
+// block with the (opened) version-1 block bytes.
 template <typename BlockFn>
 Result<DecodedSegment> WalkSegment(std::string_view object, std::string_view bytes,
-                                   BlockFn&& block_fn) {
-  const std::string_view trailer =
-      bytes.size() >= kTrailerSize ? bytes.substr(bytes.size() - kTrailerSize) : std::string_view();
-  KB_ASSIGN_OR_RETURN(FooterLocation loc, ParseTrailer(object, trailer, bytes.size()));
+                                   const crypto::KeyRing* keys, BlockFn&& block_fn) {
+  KB_ASSIGN_OR_RETURN(FooterLocation loc, ParseTrailer(object, bytes, bytes.size()));
   KB_ASSIGN_OR_RETURN(uint16_t version, ParseFileHeader(object, bytes));
   if (version != loc.version) {
     return Corrupt(
@@ -332,18 +333,50 @@ Result<DecodedSegment> WalkSegment(std::string_view object, std::string_view byt
   }
   DecodedSegment segment;
   segment.version = version;
-  KB_ASSIGN_OR_RETURN(segment.footer,
-                      ParseFooter(object, bytes.substr(loc.position, loc.length), loc));
-  for (const BlockIndexEntry& entry : segment.footer.blocks) {
-    KB_RETURN_IF_ERROR(block_fn(segment, entry, bytes.substr(entry.position, entry.length)));
+  KB_ASSIGN_OR_RETURN(
+      OpenedFooter opened,
+      ReadFooter(object, std::string(bytes.substr(loc.position, loc.length)), loc, keys));
+  segment.footer = std::move(opened.footer);
+  std::string frame;
+  for (size_t i = 0; i < segment.footer.blocks.size(); ++i) {
+    const BlockIndexEntry& entry = segment.footer.blocks[i];
+    const std::string_view block = bytes.substr(entry.position, entry.length);
+    if (!loc.seal) {
+      KB_RETURN_IF_ERROR(block_fn(segment, entry, block));
+      continue;
+    }
+    frame.assign(block);
+    KB_ASSIGN_OR_RETURN(BlockIndexEntry inner,
+                        OpenBlock(object, entry, i, *loc.seal, *opened.key, &frame));
+    KB_RETURN_IF_ERROR(block_fn(segment, inner, frame));
   }
   return segment;
 }
 
 }  // namespace
 
-Result<DecodedSegment> DecodeSegment(std::string_view object, std::string_view bytes) {
-  return WalkSegment(object, bytes,
+Result<BlockIndexEntry> OpenBlock(std::string_view object, const BlockIndexEntry& entry,
+                                  size_t index, const SealInfo& seal, const crypto::Key& key,
+                                  std::string* bytes) {
+  if (bytes->size() != entry.length) {
+    return Corrupt(object, entry.position + std::min<uint64_t>(bytes->size(), entry.length),
+                   "block frame is " + Num(bytes->size()) + " bytes, its index entry says " +
+                       Num(entry.length) + ": truncated");
+  }
+  KB_RETURN_IF_ERROR(OpenFrame(key, object, entry.position,
+                               BlockAad(seal.segment_id, static_cast<uint32_t>(index)),
+                               bytes->data(), bytes->size(), ("block " + Num(index)).c_str()));
+  bytes->resize(bytes->size() - (kFrameOverhead - kFrameHeaderSize));  // drop the tag
+  bytes->erase(0, kFrameHeaderSize);
+  BlockIndexEntry inner = entry;
+  inner.position = entry.position + kFrameHeaderSize;
+  inner.length = static_cast<uint32_t>(entry.length - kFrameOverhead);
+  return inner;
+}
+
+Result<DecodedSegment> DecodeSegment(std::string_view object, std::string_view bytes,
+                                     const crypto::KeyRing* keys) {
+  return WalkSegment(object, bytes, keys,
                      [object](DecodedSegment& segment, const BlockIndexEntry& entry,
                               std::string_view block_bytes) {
                        // Copies the block so the result does not depend on `bytes`.
@@ -352,14 +385,62 @@ Result<DecodedSegment> DecodeSegment(std::string_view object, std::string_view b
                      });
 }
 
-Status VerifySegment(std::string_view object, std::string_view bytes) {
+Status VerifySegment(std::string_view object, std::string_view bytes, const crypto::KeyRing* keys) {
   DecodedBlock block;
-  return WalkSegment(object, bytes,
+  return WalkSegment(object, bytes, keys,
                      [object, &block](DecodedSegment&, const BlockIndexEntry& entry,
                                       std::string_view block_bytes) {
                        return block.Decode(object, entry, block_bytes);
                      })
       .status();
+}
+
+bool LooksEncrypted(std::string_view tail) {
+  if (tail.size() < 12 || tail.substr(tail.size() - 8) != kMagic) return false;
+  const char* v = tail.data() + tail.size() - 12;
+  const uint16_t version = coding::DecodeFixed16(v);
+  return static_cast<uint16_t>(~version) == coding::DecodeFixed16(v + 2) &&
+         version >= kSealedFormatVersion;
+}
+
+Result<bool> VerifySegmentStructure(std::string_view object, std::string_view bytes) {
+  KB_ASSIGN_OR_RETURN(FooterLocation loc, ParseTrailer(object, bytes, bytes.size()));
+  if (!loc.seal) {
+    KB_RETURN_IF_ERROR(VerifySegment(object, bytes));
+    return false;
+  }
+  KB_ASSIGN_OR_RETURN(uint16_t version, ParseFileHeader(object, bytes));
+  if (version != loc.version) {
+    return Corrupt(
+        object, 8,
+        "file header says format version " + Num(version) + ", trailer says " + Num(loc.version));
+  }
+  const std::string_view footer = bytes.substr(loc.position, loc.length);
+  const uint64_t computed = XXH3_64bits(footer.data(), footer.size());
+  if (internal::kVerifyChecksums && computed != loc.checksum) {
+    return Corrupt(object, loc.position,
+                   "footer checksum mismatch (trailer says " + Hex(loc.checksum) + ", computed " +
+                       Hex(computed) + ")");
+  }
+  KB_RETURN_IF_ERROR(CheckFrame(object, loc.position, footer, "footer"));
+  uint64_t at = kFileHeaderSize;
+  for (size_t i = 0; at < loc.position; ++i) {
+    if (loc.position - at < kFrameOverhead + kBlockHeaderSize + 1) {
+      return Corrupt(object, at, "bytes before the footer do not form a block frame");
+    }
+    const uint64_t n = DecodeFixed32(bytes.data() + at + 8);
+    const uint64_t length = n + kFrameOverhead;
+    if (n <= kBlockHeaderSize || n > kBlockHeaderSize + kMaxBlockBytes ||
+        length > loc.position - at) {
+      return Corrupt(object, at + 8,
+                     "block frame " + Num(i) + " claims " + Num(n) +
+                         " bytes of ciphertext, invalid or past the footer at " +
+                         Num(loc.position));
+    }
+    KB_RETURN_IF_ERROR(CheckFrame(object, at, bytes.substr(at, length), "block"));
+    at += length;
+  }
+  return true;
 }
 
 }  // namespace kb::format

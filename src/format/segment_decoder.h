@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "crypto/key_ring.h"
 #include "format/coding.h"
 #include "format/record.h"
 #include "format/segment_layout.h"
@@ -43,8 +44,9 @@ namespace kb::format {
 // Returns the format version.
 Result<uint16_t> ParseFileHeader(std::string_view object, std::string_view header_bytes);
 
-// `trailer_bytes` are the last kTrailerSize bytes of an object of `object_size` bytes.
-Result<FooterLocation> ParseTrailer(std::string_view object, std::string_view trailer_bytes,
+// `tail` is the end of an object of `object_size` bytes: at least its trailer (kTrailerSize bytes
+// in version 1, kSealedTrailerSize in version 2; the last 12 bytes say which), or more.
+Result<FooterLocation> ParseTrailer(std::string_view object, std::string_view tail,
                                     uint64_t object_size);
 
 // `footer_bytes` are the location.length bytes at location.position. Verifies the checksum, that
@@ -52,6 +54,24 @@ Result<FooterLocation> ParseTrailer(std::string_view object, std::string_view tr
 // footer, and that the segment-wide facts agree with them.
 Result<SegmentFooter> ParseFooter(std::string_view object, std::string_view footer_bytes,
                                   const FooterLocation& location);
+
+// A footer and, for an encrypted segment, the key of `keys` its frames open with.
+struct OpenedFooter {
+  SegmentFooter footer;
+  const crypto::Key* key = nullptr;  // null for a plain segment
+};
+
+// ParseFooter for any version: an encrypted footer is checked against the trailer's checksum and
+// key check, opened with the key it names and parsed. `keys` may be null (no encryption
+// configured): then an encrypted footer is FailedPrecondition naming the object and key id.
+Result<OpenedFooter> ReadFooter(std::string_view object, std::string footer_bytes,
+                                const FooterLocation& location, const crypto::KeyRing* keys);
+
+// Opens the frame of block `index` of an encrypted segment in place: on success *bytes holds the
+// version-1 block, to be decoded with the returned entry (position and length of that block).
+Result<BlockIndexEntry> OpenBlock(std::string_view object, const BlockIndexEntry& entry,
+                                  size_t index, const SealInfo& seal, const crypto::Key& key,
+                                  std::string* bytes);
 
 // The records of one block. Reusable: Decode replaces the contents and keeps the buffers.
 class DecodedBlock {
@@ -100,10 +120,23 @@ struct DecodedSegment {
   std::vector<Record> ToRecords() const;
 };
 
-Result<DecodedSegment> DecodeSegment(std::string_view object, std::string_view bytes);
+// `keys` (may be null) opens encrypted segments.
+Result<DecodedSegment> DecodeSegment(std::string_view object, std::string_view bytes,
+                                     const crypto::KeyRing* keys = nullptr);
 
-// Checks every byte of a segment (DecodeSegment without keeping the records).
-Status VerifySegment(std::string_view object, std::string_view bytes);
+// Checks every byte of a segment (DecodeSegment without keeping the records); every tag of an
+// encrypted one, which needs its key in `keys`.
+Status VerifySegment(std::string_view object, std::string_view bytes,
+                     const crypto::KeyRing* keys = nullptr);
+
+// What can be checked of an encrypted segment without its key: file header, trailer, and that the
+// frames tile the object from the file header to the footer, each with a matching checksum. For a
+// plain segment the same as VerifySegment. Returns true when the segment is encrypted.
+Result<bool> VerifySegmentStructure(std::string_view object, std::string_view bytes);
+
+// True when the object's trailer says it is encrypted (format version 2); `tail` as ParseTrailer's.
+// Reads only the last 12 bytes; false when they are not a valid trailer end.
+bool LooksEncrypted(std::string_view tail);
 
 // Blocks [begin, end) that may hold offsets in [first, last] (index order = offset order).
 struct BlockRange {

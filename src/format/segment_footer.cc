@@ -5,8 +5,10 @@
 #include <limits>
 #include <string>
 
+#include "crypto/sealed_object.h"
 #include "format/decode_util.h"
 #include "format/segment_decoder.h"
+#include "format/segment_seal.h"
 
 namespace kb::format {
 namespace {
@@ -69,7 +71,36 @@ Result<uint16_t> ParseFileHeader(std::string_view object, std::string_view heade
   return version;
 }
 
-Result<FooterLocation> ParseTrailer(std::string_view object, std::string_view trailer_bytes,
+namespace {
+
+// The version 2 trailer's sealing fields (bytes 24..84), checked.
+Result<SealInfo> ParseSealInfo(std::string_view object, const char* t, uint64_t at) {
+  SealInfo seal;
+  seal.segment_id.assign(t + 24, kSegmentIdSize);
+  seal.key_check.assign(t + 40, kKeyCheckSize);
+  if (static_cast<uint8_t>(t[48]) != 1) {
+    return Corrupt(
+        object, at + 48,
+        "unknown cipher " + Num(static_cast<uint8_t>(t[48])) + " in the trailer (1 = AES-256-GCM)");
+  }
+  const size_t id_size = static_cast<uint8_t>(t[49]);
+  if (id_size == 0 || id_size > crypto::kMaxKeyIdSize) {
+    return Corrupt(object, at + 49, "bad key id length " + Num(id_size) + " in the trailer");
+  }
+  if (t[50] != 0 || t[51] != 0) return Corrupt(object, at + 50, "reserved trailer bytes not zero");
+  seal.key_id.assign(t + 52, id_size);
+  if (!crypto::ValidateKeyId(object, seal.key_id).ok()) {
+    return Corrupt(object, at + 52, "the trailer's key id has characters a key id cannot have");
+  }
+  for (size_t i = 52 + id_size; i < 84; ++i) {
+    if (t[i] != 0) return Corrupt(object, at + i, "key id padding in the trailer is not zero");
+  }
+  return seal;
+}
+
+}  // namespace
+
+Result<FooterLocation> ParseTrailer(std::string_view object, std::string_view tail,
                                     uint64_t object_size) {
   if (object_size == 0)
     return Corrupt(object, 0, "object is empty (0 bytes), so it has no segment trailer");
@@ -78,19 +109,36 @@ Result<FooterLocation> ParseTrailer(std::string_view object, std::string_view tr
                    "object of " + Num(object_size) + " bytes is too short for the " +
                        Num(kTrailerSize) + "-byte trailer: truncated");
   }
-  if (trailer_bytes.size() != kTrailerSize) {
-    return Status::InvalidArgument(object, "ParseTrailer needs the last " + Num(kTrailerSize) +
-                                               " bytes of the object, got " +
-                                               Num(trailer_bytes.size()));
+  if (tail.size() < kTrailerSize || tail.size() > object_size) {
+    return Status::InvalidArgument(object, "ParseTrailer needs at least the last " +
+                                               Num(kTrailerSize) + " bytes of the object, got " +
+                                               Num(tail.size()));
   }
-  const uint64_t at = object_size - kTrailerSize;  // trailer position in the object
-  const char* t = trailer_bytes.data();
-  KB_ASSIGN_OR_RETURN(uint16_t version, CheckMagicAndVersion(object, trailer_bytes.substr(32, 8),
-                                                             at + 32, t + 28, at + 28, "trailer"));
-  const uint32_t stored_check = DecodeFixed32(t + 24);
-  const uint32_t computed_check = static_cast<uint32_t>(XXH3_64bits(t, 24));
+  // The last 12 bytes (version, ~version, magic) are the same in every version.
+  const char* end = tail.data() + tail.size();
+  KB_ASSIGN_OR_RETURN(uint16_t version,
+                      CheckMagicAndVersion(object, std::string_view(end - 8, 8), object_size - 8,
+                                           end - 12, object_size - 12, "trailer"));
+  const bool sealed = version >= kSealedFormatVersion;
+  const size_t trailer_size = sealed ? kSealedTrailerSize : kTrailerSize;
+  if (object_size < trailer_size) {
+    return Corrupt(object, object_size,
+                   "object of " + Num(object_size) + " bytes is too short for the " +
+                       Num(trailer_size) + "-byte trailer of format version " + Num(version) +
+                       ": truncated");
+  }
+  if (tail.size() < trailer_size) {
+    return Status::InvalidArgument(object, "ParseTrailer needs the last " + Num(trailer_size) +
+                                               " bytes of a version " + Num(version) +
+                                               " segment, got " + Num(tail.size()));
+  }
+  const uint64_t at = object_size - trailer_size;  // trailer position in the object
+  const char* t = end - trailer_size;
+  const size_t check_at = trailer_size - 16;  // trailer checksum position
+  const uint32_t stored_check = DecodeFixed32(t + check_at);
+  const uint32_t computed_check = static_cast<uint32_t>(XXH3_64bits(t, check_at));
   if (kVerifyChecksums && stored_check != computed_check) {
-    return Corrupt(object, at + 24,
+    return Corrupt(object, at + check_at,
                    "trailer checksum mismatch (stored " + Hex(stored_check) + ", computed " +
                        Hex(computed_check) + ")");
   }
@@ -99,21 +147,28 @@ Result<FooterLocation> ParseTrailer(std::string_view object, std::string_view tr
   loc.length = DecodeFixed64(t + 8);
   loc.checksum = DecodeFixed64(t + 16);
   loc.version = version;
-  if (object_size < kMinSegmentBytes) {
+  // Sealed segments wrap every block and the footer in a frame.
+  const uint64_t overhead = sealed ? kFrameOverhead : 0;
+  const uint64_t min_size = kFileHeaderSize + (kBlockHeaderSize + 1 + overhead) +
+                            (kFooterFixedSize + kIndexEntrySize + overhead) + trailer_size;
+  if (object_size < min_size) {
     return Corrupt(object, 0,
                    "object is " + Num(object_size) + " bytes, smaller than any segment (" +
-                       Num(kMinSegmentBytes) + ")");
+                       Num(min_size) + ")");
   }
-  const uint64_t footer_end = object_size - kTrailerSize;
-  const uint64_t min_length = kFooterFixedSize + kIndexEntrySize;
+  if (sealed) {
+    KB_ASSIGN_OR_RETURN(loc.seal, ParseSealInfo(object, t, at));
+  }
+  const uint64_t footer_end = object_size - trailer_size;
+  const uint64_t min_length = kFooterFixedSize + kIndexEntrySize + overhead;
   if (loc.length < min_length || loc.length > footer_end ||
-      (loc.length - kFooterFixedSize) % kIndexEntrySize != 0) {
+      (loc.length - overhead - kFooterFixedSize) % kIndexEntrySize != 0) {
     return Corrupt(
         object, at + 8,
         "bad footer length " + Num(loc.length) + " (object is " + Num(object_size) + " bytes)");
   }
   if (loc.position != footer_end - loc.length ||
-      loc.position < kFileHeaderSize + kBlockHeaderSize + 1) {
+      loc.position < kFileHeaderSize + kBlockHeaderSize + 1 + overhead) {
     return Corrupt(object, at,
                    "footer position " + Num(loc.position) + " with length " + Num(loc.length) +
                        " does not end where the trailer starts (" + Num(footer_end) + ")");
@@ -121,8 +176,11 @@ Result<FooterLocation> ParseTrailer(std::string_view object, std::string_view tr
   return loc;
 }
 
-Result<SegmentFooter> ParseFooter(std::string_view object, std::string_view footer_bytes,
-                                  const FooterLocation& loc) {
+namespace {
+
+// The footer's bytes were read whole and match the trailer's checksum.
+Status CheckFooterBytes(std::string_view object, std::string_view footer_bytes,
+                        const FooterLocation& loc) {
   const uint64_t at = loc.position;
   if (footer_bytes.size() != loc.length) {
     return Corrupt(object, at + footer_bytes.size(),
@@ -135,6 +193,12 @@ Result<SegmentFooter> ParseFooter(std::string_view object, std::string_view foot
                    "footer checksum mismatch (trailer says " + Hex(loc.checksum) + ", computed " +
                        Hex(computed) + ") for the " + Num(loc.length) + "-byte footer");
   }
+  return Status::OK();
+}
+
+// The (plaintext) footer at `at` in the object; index lengths include `overhead` bytes of frame.
+Result<SegmentFooter> ParseFooterIndex(std::string_view object, std::string_view footer_bytes,
+                                       const FooterLocation& loc, uint64_t at, uint64_t overhead) {
   if (footer_bytes.size() < kFooterFixedSize) {
     return Corrupt(object, at, "footer of " + Num(footer_bytes.size()) + " bytes is too short");
   }
@@ -203,7 +267,8 @@ Result<SegmentFooter> ParseFooter(std::string_view object, std::string_view foot
                          Num(expected_position) +
                          " (blocks must follow each other from the file header on)");
     }
-    if (b.length <= kBlockHeaderSize || b.length > kBlockHeaderSize + kMaxBlockBytes ||
+    if (b.length <= kBlockHeaderSize + overhead ||
+        b.length > kBlockHeaderSize + kMaxBlockBytes + overhead ||
         b.length > loc.position - b.position) {
       return Corrupt(object, e_at + 40,
                      entry + "block length " + Num(b.length) + " at position " + Num(b.position) +
@@ -233,6 +298,38 @@ Result<SegmentFooter> ParseFooter(std::string_view object, std::string_view foot
                        " records, " + SNum(min_ts) + ".." + SNum(max_ts) + ")");
   }
   return footer;
+}
+
+}  // namespace
+
+Result<SegmentFooter> ParseFooter(std::string_view object, std::string_view footer_bytes,
+                                  const FooterLocation& loc) {
+  if (loc.seal) {
+    return Status::InvalidArgument(object, "an encrypted footer is read with ReadFooter");
+  }
+  KB_RETURN_IF_ERROR(CheckFooterBytes(object, footer_bytes, loc));
+  return ParseFooterIndex(object, footer_bytes, loc, loc.position, 0);
+}
+
+Result<OpenedFooter> ReadFooter(std::string_view object, std::string footer_bytes,
+                                const FooterLocation& loc, const crypto::KeyRing* keys) {
+  OpenedFooter out;
+  if (!loc.seal) {
+    KB_ASSIGN_OR_RETURN(out.footer, ParseFooter(object, footer_bytes, loc));
+    return out;
+  }
+  KB_RETURN_IF_ERROR(CheckFooterBytes(object, footer_bytes, loc));
+  const SealInfo& seal = *loc.seal;
+  KB_ASSIGN_OR_RETURN(out.key, crypto::FindKey(keys, object, seal.key_id, seal.key_check));
+  KB_RETURN_IF_ERROR(OpenFrame(*out.key, object, loc.position,
+                               FooterAad(seal.segment_id, seal.key_id, BoundName(object)),
+                               footer_bytes.data(), footer_bytes.size(), "footer"));
+  const std::string_view plain =
+      std::string_view(footer_bytes).substr(kFrameHeaderSize, footer_bytes.size() - kFrameOverhead);
+  KB_ASSIGN_OR_RETURN(
+      out.footer,
+      ParseFooterIndex(object, plain, loc, loc.position + kFrameHeaderSize, kFrameOverhead));
+  return out;
 }
 
 BlockRange FindBlocksByOffset(const SegmentFooter& footer, int64_t first, int64_t last) {

@@ -76,7 +76,11 @@ TEST(SegmentFormatDocTest, WorkedExampleDecodes) {
 
 TEST(SegmentFormatDocTest, ConstantsMatchTheDocument) {
   EXPECT_EQ(kMagic, std::string_view("\x89\x4B\x42\x53\x45\x47\x0D\x0A", 8));
-  EXPECT_EQ(kFormatVersion, 1);
+  EXPECT_EQ(kFormatVersion, 2);
+  EXPECT_EQ(kPlainFormatVersion, 1);
+  EXPECT_EQ(kSealedFormatVersion, 2);
+  EXPECT_EQ(kSealedTrailerSize, 100u);
+  EXPECT_EQ(kFrameOverhead, 40u);
   EXPECT_EQ(kFileHeaderSize, 16u);
   EXPECT_EQ(kBlockHeaderSize, 40u);
   EXPECT_EQ(kFooterFixedSize, 48u);

@@ -10,6 +10,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -18,14 +20,24 @@ namespace kb::format {
 // "\x89KBSEG\r\n": non-ASCII first byte, then a name, then CR LF to catch text-mode mangling.
 inline constexpr std::string_view kMagic{"\x89KBSEG\r\n", 8};
 
-// The version this code writes, and the newest it reads. Readers accept 1..kFormatVersion.
-inline constexpr uint16_t kFormatVersion = 1;
+// The newest version this code reads; readers accept 1..kFormatVersion. Writers write version 1
+// for plain segments and version 2 for encrypted ones (docs/format.md, "Encrypted segments").
+inline constexpr uint16_t kFormatVersion = 2;
+inline constexpr uint16_t kPlainFormatVersion = 1;
+inline constexpr uint16_t kSealedFormatVersion = 2;
 
 inline constexpr size_t kFileHeaderSize = 16;
 inline constexpr size_t kBlockHeaderSize = 40;
 inline constexpr size_t kFooterFixedSize = 48;
 inline constexpr size_t kIndexEntrySize = 48;
-inline constexpr size_t kTrailerSize = 40;
+inline constexpr size_t kTrailerSize = 40;         // version 1
+inline constexpr size_t kSealedTrailerSize = 100;  // version 2
+// Version 2 seals each block and the footer in a frame: checksum (8) | ciphertext length (4) |
+// nonce (12) | ciphertext | tag (16).
+inline constexpr size_t kFrameHeaderSize = 24;
+inline constexpr size_t kFrameOverhead = kFrameHeaderSize + 16;
+inline constexpr size_t kSegmentIdSize = 16;
+inline constexpr size_t kKeyCheckSize = 8;
 
 // Largest uncompressed block payload (and so the largest single record) a writer produces and a
 // reader accepts; bounds the memory a hostile object can make a reader allocate.
@@ -81,12 +93,20 @@ struct SegmentFooter {
   friend bool operator==(const SegmentFooter&, const SegmentFooter&) = default;
 };
 
+// What the trailer of an encrypted (version 2) segment says about its sealing.
+struct SealInfo {
+  std::string key_id;      // the key its blocks and footer are sealed with
+  std::string key_check;   // kKeyCheckSize bytes: crypto::KeyCheck of that key
+  std::string segment_id;  // kSegmentIdSize random bytes, bound into every frame
+};
+
 // What the trailer says about the footer.
 struct FooterLocation {
   uint64_t position = 0;
   uint64_t length = 0;
-  uint64_t checksum = 0;  // XXH3-64 of the footer bytes
+  uint64_t checksum = 0;  // XXH3-64 of the footer bytes (version 2: of the footer's frame)
   uint16_t version = 0;
+  std::optional<SealInfo> seal;  // version 2 only
 };
 
 }  // namespace kb::format

@@ -19,33 +19,32 @@ Status CheckReadLength(const std::string& key, uint64_t offset, uint64_t want, s
 }  // namespace
 
 Result<SegmentReader> SegmentReader::Open(storage::ObjectStore& store, std::string key,
-                                          uint64_t size, size_t tail_read_bytes) {
+                                          uint64_t size, size_t tail_read_bytes,
+                                          const crypto::KeyRing* keys) {
   SegmentReader reader(&store, std::move(key), size);
   const std::string& k = reader.key_;
-  if (size < kMinSegmentBytes) {  // no need to read anything
-    if (size < kTrailerSize) return ParseTrailer(k, std::string_view(), size).status();
-    return Status::Corruption(k, "object of " + std::to_string(size) +
-                                     " bytes is smaller than any segment: truncated at byte " +
-                                     std::to_string(size));
+  if (size < kTrailerSize) {  // no need to read anything
+    return ParseTrailer(k, std::string_view(), size).status();
   }
   const uint64_t tail_length =
-      std::min<uint64_t>(size, std::max<uint64_t>(tail_read_bytes, kTrailerSize));
+      std::min<uint64_t>(size, std::max<uint64_t>(tail_read_bytes, kSealedTrailerSize));
   const uint64_t tail_offset = size - tail_length;
   KB_ASSIGN_OR_RETURN(std::string tail, store.GetRange(k, tail_offset, tail_length));
   KB_RETURN_IF_ERROR(CheckReadLength(k, tail_offset, tail_length, tail.size()));
   const std::string_view tail_view(tail);
-  KB_ASSIGN_OR_RETURN(FooterLocation loc,
-                      ParseTrailer(k, tail_view.substr(tail_length - kTrailerSize), size));
+  KB_ASSIGN_OR_RETURN(FooterLocation loc, ParseTrailer(k, tail_view, size));
   reader.version_ = loc.version;
+  std::string footer;
   if (loc.position >= tail_offset) {
-    KB_ASSIGN_OR_RETURN(
-        reader.footer_,
-        ParseFooter(k, tail_view.substr(loc.position - tail_offset, loc.length), loc));
+    footer.assign(tail_view.substr(loc.position - tail_offset, loc.length));
   } else {
-    KB_ASSIGN_OR_RETURN(std::string footer, store.GetRange(k, loc.position, loc.length));
+    KB_ASSIGN_OR_RETURN(footer, store.GetRange(k, loc.position, loc.length));
     KB_RETURN_IF_ERROR(CheckReadLength(k, loc.position, loc.length, footer.size()));
-    KB_ASSIGN_OR_RETURN(reader.footer_, ParseFooter(k, footer, loc));
   }
+  KB_ASSIGN_OR_RETURN(OpenedFooter opened, ReadFooter(k, std::move(footer), loc, keys));
+  reader.footer_ = std::move(opened.footer);
+  reader.data_key_ = opened.key;
+  reader.seal_ = std::move(loc.seal);
   return reader;
 }
 
@@ -57,7 +56,10 @@ Status SegmentReader::ReadBlock(size_t index, DecodedBlock* out) const {
   const BlockIndexEntry& entry = footer_.blocks[index];
   KB_ASSIGN_OR_RETURN(std::string bytes, store_->GetRange(key_, entry.position, entry.length));
   KB_RETURN_IF_ERROR(CheckReadLength(key_, entry.position, entry.length, bytes.size()));
-  return out->DecodeOwned(key_, entry, std::move(bytes));
+  if (!seal_) return out->DecodeOwned(key_, entry, std::move(bytes));
+  KB_ASSIGN_OR_RETURN(BlockIndexEntry inner,
+                      OpenBlock(key_, entry, index, *seal_, *data_key_, &bytes));
+  return out->DecodeOwned(key_, inner, std::move(bytes));
 }
 
 }  // namespace kb::format

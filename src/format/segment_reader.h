@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,13 +33,17 @@ class SegmentReader {
  public:
   static constexpr size_t kDefaultTailReadBytes = size_t{64} << 10;
 
-  // `size` is the object's size from a listing or Head.
+  // `size` is the object's size from a listing or Head. `keys` (may be null: no encryption
+  // configured) opens an encrypted segment; it must outlive the reader.
   static Result<SegmentReader> Open(storage::ObjectStore& store, std::string key, uint64_t size,
-                                    size_t tail_read_bytes = kDefaultTailReadBytes);
+                                    size_t tail_read_bytes = kDefaultTailReadBytes,
+                                    const crypto::KeyRing* keys = nullptr);
 
   const std::string& key() const { return key_; }
   uint64_t size() const { return size_; }
   uint16_t version() const { return version_; }
+  // The id of the key an encrypted segment is sealed with; "" for a plain one.
+  std::string_view key_id() const { return seal_ ? std::string_view(seal_->key_id) : ""; }
   const SegmentFooter& footer() const { return footer_; }
   size_t block_count() const { return footer_.blocks.size(); }
 
@@ -62,6 +67,8 @@ class SegmentReader {
   uint64_t size_;
   uint16_t version_ = 0;
   SegmentFooter footer_;
+  std::optional<SealInfo> seal_;           // encrypted segments
+  const crypto::Key* data_key_ = nullptr;  // their key (owned by the KeyRing)
 };
 
 }  // namespace kb::format

@@ -99,7 +99,7 @@ TEST_F(SegmentReaderTest, OpenReadsTheTailOnce) {
   EXPECT_EQ(store_.gets(), 0);
   EXPECT_GT(reader->block_count(), 50u);
   EXPECT_EQ(reader->footer().record_count, 5000u);
-  EXPECT_EQ(reader->version(), kFormatVersion);
+  EXPECT_EQ(reader->version(), kPlainFormatVersion);
 }
 
 TEST_F(SegmentReaderTest, LargeFooterNeedsExactlyOneMoreRead) {
@@ -226,8 +226,8 @@ TEST(SegmentReaderEdgeTest, NewerVersionSaysUpgrade) {
   auto bytes = testing::BuildSegment(testing::JsonLikeRecords(1, 3, 50));
   ASSERT_TRUE(bytes.ok());
   std::string b = *bytes;
-  b[b.size() - 12] = 2;
-  b[b.size() - 10] = static_cast<char>(~2);
+  b[b.size() - 12] = 3;
+  b[b.size() - 10] = static_cast<char>(~3);
   ASSERT_TRUE(store.Put("k", b).ok());
   auto reader = SegmentReader::Open(store, "k", b.size());
   EXPECT_EQ(reader.status().code(), Status::Code::kNotImplemented);

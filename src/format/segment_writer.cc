@@ -8,6 +8,8 @@
 #include <string>
 #include <utility>
 
+#include "format/segment_seal.h"
+
 namespace kb::format {
 namespace {
 
@@ -76,9 +78,11 @@ size_t FooterAndTrailerSize(const SegmentFooter& footer) {
   return kFooterFixedSize + kIndexEntrySize * footer.blocks.size() + kTrailerSize;
 }
 
-void EncodeFooterAndTrailer(char* f, uint64_t footer_position, const SegmentFooter& footer,
-                            uint16_t version) {
-  const size_t footer_length = kFooterFixedSize + kIndexEntrySize * footer.blocks.size();
+size_t FooterSize(const SegmentFooter& footer) {
+  return kFooterFixedSize + kIndexEntrySize * footer.blocks.size();
+}
+
+void EncodeFooter(char* f, const SegmentFooter& footer) {
   EncodeFixed32(f, static_cast<uint32_t>(footer.blocks.size()));
   EncodeFixed32(f + 4, 0);  // reserved
   EncodeFixed64(f + 8, static_cast<uint64_t>(footer.first_offset));
@@ -97,6 +101,12 @@ void EncodeFooterAndTrailer(char* f, uint64_t footer_position, const SegmentFoot
     EncodeFixed32(e + 44, b.record_count);
     e += kIndexEntrySize;
   }
+}
+
+void EncodeFooterAndTrailer(char* f, uint64_t footer_position, const SegmentFooter& footer,
+                            uint16_t version) {
+  const size_t footer_length = FooterSize(footer);
+  EncodeFooter(f, footer);
   char* t = f + footer_length;
   EncodeFixed64(t, footer_position);
   EncodeFixed64(t + 8, footer_length);
@@ -143,6 +153,33 @@ void AppendFooterAndTrailerAt(std::string* out, uint64_t footer_position,
   EncodeFooterAndTrailer(out->data() + at, footer_position, footer, version);
 }
 
+Status AppendSealedFooterAndTrailerAt(std::string* out, uint64_t footer_position,
+                                      const SegmentFooter& footer, const crypto::Key& key,
+                                      std::string_view segment_id, std::string_view bound_name) {
+  const size_t at = out->size();
+  const size_t plain = FooterSize(footer);
+  const size_t frame = plain + kFrameOverhead;
+  out->resize(at + frame + kSealedTrailerSize);
+  char* f = out->data() + at;
+  EncodeFooter(f + kFrameHeaderSize, footer);
+  KB_RETURN_IF_ERROR(SealFrame(key, FooterAad(segment_id, key.id, bound_name), f, plain));
+  char* t = f + frame;
+  std::memset(t, 0, kSealedTrailerSize);
+  EncodeFixed64(t, footer_position);
+  EncodeFixed64(t + 8, frame);
+  EncodeFixed64(t + 16, XXH3_64bits(f, frame));
+  std::memcpy(t + 24, segment_id.data(), kSegmentIdSize);
+  std::memcpy(t + 40, key.check.data(), kKeyCheckSize);
+  t[48] = 1;  // AES-256-GCM
+  t[49] = static_cast<char>(key.id.size());
+  std::memcpy(t + 52, key.id.data(), key.id.size());
+  EncodeFixed32(t + 84, static_cast<uint32_t>(XXH3_64bits(t, 84)));
+  EncodeFixed16(t + 88, kSealedFormatVersion);
+  EncodeFixed16(t + 90, static_cast<uint16_t>(~kSealedFormatVersion));
+  std::memcpy(t + 92, kMagic.data(), kMagic.size());
+  return Status::OK();
+}
+
 void SegmentWriter::ZstdContextDeleter::operator()(void* cctx) const {
   ZSTD_freeCCtx(static_cast<ZSTD_CCtx*>(cctx));
 }
@@ -150,6 +187,7 @@ void SegmentWriter::ZstdContextDeleter::operator()(void* cctx) const {
 Result<SegmentWriter> SegmentWriter::Create(WriterOptions options) {
   KB_RETURN_IF_ERROR(ValidateWriterOptions(options));
   SegmentWriter writer(std::move(options));
+  KB_RETURN_IF_ERROR(writer.segment_id_status_);
   if (writer.options_.zstd_level > 0 && !writer.deferred()) {
     ZSTD_CCtx* cctx = ZSTD_createCCtx();
     if (cctx == nullptr) {
@@ -166,7 +204,10 @@ Result<SegmentWriter> SegmentWriter::Create(WriterOptions options) {
   return writer;
 }
 
-SegmentWriter::SegmentWriter(WriterOptions options) : options_(std::move(options)) { Reset(); }
+SegmentWriter::SegmentWriter(WriterOptions options) : options_(std::move(options)) {
+  if (options_.keys) key_ = &options_.keys->current();
+  Reset();
+}
 SegmentWriter::SegmentWriter(SegmentWriter&&) noexcept = default;
 SegmentWriter& SegmentWriter::operator=(SegmentWriter&&) noexcept = default;
 SegmentWriter::~SegmentWriter() = default;
@@ -179,15 +220,19 @@ void SegmentWriter::Reset() {
   } else {
     AppendFileHeader(&out_);
   }
+  if (key_ != nullptr) {
+    segment_id_.assign(kSegmentIdSize, '\0');
+    segment_id_status_ = crypto::RandomBytes(segment_id_.data(), segment_id_.size());
+  }
   footer_ = SegmentFooter{};
   open_ = BlockIndexEntry{};
   open_header_count_ = 0;
   record_count_ = 0;
 }
 
-void SegmentWriter::AppendFileHeader(coding::StringBuilder* out) {
+void SegmentWriter::AppendFileHeader(coding::StringBuilder* out) const {
   std::string header;
-  format::AppendFileHeader(&header);
+  format::AppendFileHeader(&header, key_ != nullptr ? kSealedFormatVersion : kPlainFormatVersion);
   std::memcpy(out->Extend(header.size()), header.data(), header.size());
 }
 
@@ -203,6 +248,10 @@ size_t SegmentWriter::buffered_bytes() const {
     }
     closed = kFileHeaderSize + settled_bytes_ + unsettled_raw_bytes_;
   }
+  if (key_ != nullptr) {
+    return closed + out_.size() + kFooterFixedSize + kIndexEntrySize * blocks + kSealedTrailerSize +
+           kFrameOverhead * (blocks + 1);
+  }
   return closed + out_.size() + kFooterFixedSize + kIndexEntrySize * blocks + kTrailerSize;
 }
 
@@ -210,6 +259,7 @@ Status SegmentWriter::Add(const Record& record) { return Add(record.View(&header
 
 Status SegmentWriter::Add(const RecordView& r) {
   const std::string& subject = options_.subject;
+  KB_RETURN_IF_ERROR(segment_id_status_);
   if (r.offset < 0) {
     return Status::InvalidArgument(subject,
                                    "record offset " + std::to_string(r.offset) + " is negative");
@@ -333,6 +383,9 @@ Status SegmentWriter::FlushBlock() {
     block->base_offset = open_.first_offset;
     block->base_timestamp = open_base_timestamp_;
     block->subject = options_.subject;
+    block->key = key_;
+    block->segment_id = segment_id_;
+    block->index = static_cast<uint32_t>(footer_.blocks.size());
     unsettled_raw_bytes_ += block->raw_size;
     footer_.blocks.push_back(open_);  // position and length are set by Assemble
     pending_.push_back(block);
@@ -367,22 +420,35 @@ Status SegmentWriter::FlushBlock() {
                     static_cast<uint32_t>(raw_size), open_.record_count, open_.first_offset,
                     open_base_timestamp_);
 
+  size_t length = kBlockHeaderSize + stored_size;
+  if (key_ != nullptr) {  // into its frame
+    out_.Extend(kFrameOverhead);
+    char* b = out_.data() + position;
+    std::memmove(b + kFrameHeaderSize, b, length);
+    KB_RETURN_IF_ERROR(SealFrame(
+        *key_, BlockAad(segment_id_, static_cast<uint32_t>(footer_.blocks.size())), b, length));
+    length += kFrameOverhead;
+  }
   open_.position = position;
-  open_.length = static_cast<uint32_t>(kBlockHeaderSize + stored_size);
+  open_.length = static_cast<uint32_t>(length);
   footer_.blocks.push_back(open_);
   open_ = BlockIndexEntry{};
   open_header_count_ = 0;
   return Status::OK();
 }
 
-Result<std::string> SegmentWriter::Finish() {
+Result<std::string> SegmentWriter::Finish(std::string_view object_key) {
   if (deferred()) {
-    KB_ASSIGN_OR_RETURN(PendingSegment segment, FinishPending());
+    KB_ASSIGN_OR_RETURN(PendingSegment segment, FinishPending(object_key));
     return segment.Assemble();
   }
   if (empty()) {
     return Status::InvalidArgument(options_.subject,
                                    "a segment must hold at least one record; nothing to finish");
+  }
+  if (key_ != nullptr && object_key.empty()) {
+    return Status::InvalidArgument(options_.subject,
+                                   "an encrypted segment is finished with its object key");
   }
   KB_RETURN_IF_ERROR(FlushBlock());
 
@@ -392,8 +458,15 @@ Result<std::string> SegmentWriter::Finish() {
   footer_.min_timestamp = min_timestamp_;
   footer_.max_timestamp = max_timestamp_;
   const uint64_t footer_position = out_.size();
-  EncodeFooterAndTrailer(out_.Extend(FooterAndTrailerSize(footer_)), footer_position, footer_,
-                         kFormatVersion);
+  if (key_ != nullptr) {
+    std::string tail;
+    KB_RETURN_IF_ERROR(AppendSealedFooterAndTrailerAt(&tail, footer_position, footer_, *key_,
+                                                      segment_id_, BoundName(object_key)));
+    std::memcpy(out_.Extend(tail.size()), tail.data(), tail.size());
+  } else {
+    EncodeFooterAndTrailer(out_.Extend(FooterAndTrailerSize(footer_)), footer_position, footer_,
+                           kPlainFormatVersion);
+  }
   size_hint_ = out_.size();
   std::string object = out_.Release();
   Reset();
@@ -412,7 +485,7 @@ char* SegmentWriter::ExtendOpen(size_t n) {
   return out_.Extend(n);
 }
 
-Result<PendingSegment> SegmentWriter::FinishPending() {
+Result<PendingSegment> SegmentWriter::FinishPending(std::string_view object_key) {
   if (!deferred()) {
     return Status::InvalidArgument(options_.subject, "FinishPending needs a block compressor");
   }
@@ -420,9 +493,16 @@ Result<PendingSegment> SegmentWriter::FinishPending() {
     return Status::InvalidArgument(options_.subject,
                                    "a segment must hold at least one record; nothing to finish");
   }
+  if (key_ != nullptr && object_key.empty()) {
+    return Status::InvalidArgument(options_.subject,
+                                   "an encrypted segment is finished with its object key");
+  }
   KB_RETURN_IF_ERROR(FlushBlock());
   PendingSegment segment;
   segment.subject = options_.subject;
+  segment.key = key_;
+  segment.segment_id = segment_id_;
+  segment.bound_name = std::string(BoundName(object_key));
   segment.blocks = std::move(pending_);
   segment.footer = std::move(footer_);
   segment.footer.first_offset = first_offset_;

@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "crypto/key_ring.h"
 #include "format/coding.h"
 #include "format/record.h"
 #include "format/segment_layout.h"
@@ -50,6 +51,9 @@ struct WriterOptions {
   std::string subject = "segment";         // names the segment in errors, e.g. "orders/3"
   // Deferred compression (see above) when set; must outlive the writer and its PendingSegments.
   BlockCompressor* compressor = nullptr;
+  // Encryption at rest when set: segments are written in format version 2, every block and the
+  // footer sealed with keys->current() (docs/format.md, "Encrypted segments").
+  std::shared_ptr<const crypto::KeyRing> keys;
 };
 
 // A closed block on its way through a BlockCompressor. The writer fills the input fields and
@@ -71,10 +75,15 @@ class PendingBlock {
   int64_t base_offset = 0;
   int64_t base_timestamp = 0;
   std::string subject;
+  // Encrypted segments: the key, the segment's id and this block's index (segment_seal.h).
+  const crypto::Key* key = nullptr;
+  std::string segment_id;
+  uint32_t index = 0;
 
   // Compresses (zstd with `cctx`, a ZSTD_CCtx*, at `level`; unused at level 0) and writes the
-  // block header. A block zstd cannot shrink stays in `raw`; otherwise `raw` is given back to the
-  // owner at once. `scratch` is the caller's reusable output space.
+  // block header, then seals the block when `key` is set. A block zstd cannot shrink (and is not
+  // sealed) stays in `raw`; otherwise `raw` is given back to the owner at once. `scratch` is the
+  // caller's reusable output space.
   Status Compress(void* cctx, coding::Buffer* scratch);
   // Publishes the result of Compress (or a failure) to Wait and stored_size.
   void Done(Status status);
@@ -89,8 +98,11 @@ class PendingBlock {
   size_t stored_capacity() const { return compressed_.capacity(); }
 
  private:
+  Status Seal();  // into compressed_, when `key` is set
+
   BlockCompressor* owner_;
-  std::string compressed_;  // header + zstd payload; empty when the block is stored as is
+  // Header + zstd payload, or the sealed frame; empty when the block is stored as is.
+  std::string compressed_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::atomic<bool> done_flag_{false};
@@ -115,6 +127,10 @@ class BlockCompressor {
 // A finished segment whose blocks may still be compressing. Movable; Assemble on any thread.
 struct PendingSegment {
   std::string subject;
+  // Encrypted segments (see SealedSegment in segment_seal.h): key, segment id and bound name.
+  const crypto::Key* key = nullptr;
+  std::string segment_id;
+  std::string bound_name;
   std::vector<std::shared_ptr<PendingBlock>> blocks;
   SegmentFooter footer;  // segment facts set; the blocks' position and length set by Assemble
   // Waits for every block, then returns the whole object (as SegmentWriter::Finish would) and
@@ -122,13 +138,13 @@ struct PendingSegment {
   // Build; a caller that counts memory can read object_size() in between.
   Result<std::string> Assemble();
   Status WaitForBlocks();
-  size_t object_size() const;  // after WaitForBlocks
-  std::string Build();         // after a successful WaitForBlocks
+  size_t object_size() const;   // after WaitForBlocks
+  Result<std::string> Build();  // after a successful WaitForBlocks
   // The object without copying it together (after a successful WaitForBlocks): the file header,
   // each block's stored bytes in place, then the footer and trailer. Header and footer are built
   // into `frame`; the views are valid while `frame` and this PendingSegment's blocks live
   // (ObjectStore::PutParts writes them).
-  std::vector<std::string_view> Parts(std::string* frame);
+  Result<std::vector<std::string_view>> Parts(std::string* frame);
 };
 
 // Checks the ranges documented in WriterOptions.
@@ -136,7 +152,7 @@ Status ValidateWriterOptions(const WriterOptions& options);
 
 // Low-level pieces SegmentWriter is made of, for tools and tests that craft segments byte by byte.
 // They append exactly the bytes docs/format.md describes and check nothing.
-void AppendFileHeader(std::string* out, uint16_t version = kFormatVersion);
+void AppendFileHeader(std::string* out, uint16_t version = kPlainFormatVersion);
 // A block header (checksum included) followed by `stored_payload`.
 void AppendBlock(std::string* out, std::string_view stored_payload, Compression compression,
                  uint32_t uncompressed_size, uint32_t record_count, int64_t base_offset,
@@ -148,11 +164,15 @@ void EncodeBlockHeader(char* block, uint32_t stored_size, Compression compressio
                        int64_t base_timestamp);
 // The footer for `footer` (its position is out->size()) followed by the trailer.
 void AppendFooterAndTrailer(std::string* out, const SegmentFooter& footer,
-                            uint16_t version = kFormatVersion);
+                            uint16_t version = kPlainFormatVersion);
 // The same bytes for a footer at `footer_position` of an object that is not `out` (one written
 // in parts: PendingSegment::Parts).
 void AppendFooterAndTrailerAt(std::string* out, uint64_t footer_position,
-                              const SegmentFooter& footer, uint16_t version = kFormatVersion);
+                              const SegmentFooter& footer, uint16_t version = kPlainFormatVersion);
+// Version 2: the footer sealed in its frame at `footer_position`, then the 100-byte trailer.
+Status AppendSealedFooterAndTrailerAt(std::string* out, uint64_t footer_position,
+                                      const SegmentFooter& footer, const crypto::Key& key,
+                                      std::string_view segment_id, std::string_view bound_name);
 
 class SegmentWriter {
  public:
@@ -177,10 +197,12 @@ class SegmentWriter {
 
   // Closes the last block, appends footer and trailer, and returns the whole object. The writer is
   // then empty and ready for the next segment. In deferred mode this waits for the compressor.
-  Result<std::string> Finish();
+  // `object_key` is the key the segment will be stored under; an encrypted segment's footer is
+  // bound to it (InvalidArgument when encrypting without it).
+  Result<std::string> Finish(std::string_view object_key = {});
   // Deferred mode only (InvalidArgument otherwise): closes the last block and returns the segment
   // without waiting for its blocks; the writer is then empty and ready for the next segment.
-  Result<PendingSegment> FinishPending();
+  Result<PendingSegment> FinishPending(std::string_view object_key = {});
 
  private:
   struct ZstdContextDeleter {
@@ -193,7 +215,7 @@ class SegmentWriter {
   // out_.Extend, except that in deferred mode a full buffer is swapped for a larger one from the
   // compressor (buffers are recycled, never regrown in place).
   char* ExtendOpen(size_t n);
-  static void AppendFileHeader(coding::StringBuilder* out);
+  void AppendFileHeader(coding::StringBuilder* out) const;
 
   WriterOptions options_;
   std::unique_ptr<void, ZstdContextDeleter> cctx_;  // ZSTD_CCtx; null when zstd_level == 0
@@ -225,6 +247,10 @@ class SegmentWriter {
   int64_t last_offset_ = 0;
   int64_t min_timestamp_ = 0;
   int64_t max_timestamp_ = 0;
+
+  const crypto::Key* key_ = nullptr;  // options_.keys->current() when encrypting
+  std::string segment_id_;            // random, drawn for each segment when encrypting
+  Status segment_id_status_;          // failure to draw it (reported by Add)
 };
 
 }  // namespace kb::format

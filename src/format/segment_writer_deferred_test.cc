@@ -120,7 +120,7 @@ TEST(SegmentWriterDeferredTest, PartsAreTheObjectWithoutCopyingTheBlocks) {
     compressor.CompressAll();
     ASSERT_TRUE(seg->WaitForBlocks().ok());
     std::string frame;
-    const std::vector<std::string_view> parts = seg->Parts(&frame);
+    const std::vector<std::string_view> parts = *seg->Parts(&frame);
     ASSERT_EQ(parts.size(), seg->blocks.size() + 2) << level;
     for (size_t i = 0; i < seg->blocks.size(); ++i) {
       EXPECT_EQ(parts[i + 1].data(), seg->blocks[i]->stored().data()) << "block " << i << " copied";
