@@ -250,8 +250,8 @@ Status BackupEngine::HandleMessage(RdKafka::Message& msg) {
   if (!p.writer) {
     KB_ASSIGN_OR_RETURN(
         format::SegmentWriter w,
-        format::SegmentWriter::Create(
-            {cfg_.backup.zstd_level, cfg_.backup.block_bytes, p.id.ToString(), pool_.get()}));
+        format::SegmentWriter::Create({cfg_.backup.zstd_level, cfg_.backup.block_bytes,
+                                       p.id.ToString(), pool_.get(), store_->keys()}));
     p.writer.emplace(std::move(w));
   }
   if (p.writer->empty()) {

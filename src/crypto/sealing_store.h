@@ -51,6 +51,7 @@ class SealingStore : public storage::ObjectStore {
   }
   Status Delete(const std::vector<std::string>& keys) override { return inner_->Delete(keys); }
   std::string Describe() const override { return inner_->Describe(); }
+  std::shared_ptr<const KeyRing> keys() const override { return ring_; }
 
  private:
   std::unique_ptr<storage::ObjectStore> inner_;

@@ -4,6 +4,7 @@
 #include <zstd.h>
 
 #include "crypto/key_ring.h"
+#include "crypto/sealing_store.h"
 #include "format/format_testing.h"
 #include "format/segment_decoder.h"
 #include "format/segment_reader.h"
@@ -36,6 +37,8 @@ Result<std::string> Sealed(const std::vector<Record>& records,
   return w.Finish(key);
 }
 
+crypto::SealPolicy NoEnvelopes(const std::string&) { return {}; }
+
 bool IsFailedPrecondition(const Status& s) { return s.code() == Status::Code::kFailedPrecondition; }
 
 TEST(SegmentEncryptionTest, RoundTripsAtEveryLevelAndHidesThePlaintext) {
@@ -65,10 +68,10 @@ TEST(SegmentEncryptionTest, RangedReaderOpensBlocksWithTheKeyTheSegmentNames) {
   const auto records = testing::JsonLikeRecords(3, 2000, 200);
   auto bytes = Sealed(records, Ring("k1"));
   ASSERT_TRUE(bytes.ok());
-  storage::MemoryStore store;
+  // rotated: k2 is current, k1 still there for old segments
+  crypto::SealingStore store(std::make_unique<storage::MemoryStore>(), Ring("k2"), NoEnvelopes);
   ASSERT_TRUE(store.Put(kKey, *bytes).ok());
-  auto ring = Ring("k2");  // rotated: k2 is current, k1 still there for old segments
-  auto reader = SegmentReader::Open(store, kKey, bytes->size(), 64 << 10, ring.get());
+  auto reader = SegmentReader::Open(store, kKey, bytes->size());
   ASSERT_TRUE(reader.ok()) << reader.status().ToString();
   EXPECT_EQ(reader->key_id(), "k1");
   EXPECT_EQ(reader->footer().record_count, records.size());

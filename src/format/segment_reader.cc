@@ -19,8 +19,7 @@ Status CheckReadLength(const std::string& key, uint64_t offset, uint64_t want, s
 }  // namespace
 
 Result<SegmentReader> SegmentReader::Open(storage::ObjectStore& store, std::string key,
-                                          uint64_t size, size_t tail_read_bytes,
-                                          const crypto::KeyRing* keys) {
+                                          uint64_t size, size_t tail_read_bytes) {
   SegmentReader reader(&store, std::move(key), size);
   const std::string& k = reader.key_;
   if (size < kTrailerSize) {  // no need to read anything
@@ -41,7 +40,9 @@ Result<SegmentReader> SegmentReader::Open(storage::ObjectStore& store, std::stri
     KB_ASSIGN_OR_RETURN(footer, store.GetRange(k, loc.position, loc.length));
     KB_RETURN_IF_ERROR(CheckReadLength(k, loc.position, loc.length, footer.size()));
   }
-  KB_ASSIGN_OR_RETURN(OpenedFooter opened, ReadFooter(k, std::move(footer), loc, keys));
+  if (loc.seal) reader.keys_ = store.keys();
+  KB_ASSIGN_OR_RETURN(OpenedFooter opened,
+                      ReadFooter(k, std::move(footer), loc, reader.keys_.get()));
   reader.footer_ = std::move(opened.footer);
   reader.data_key_ = opened.key;
   reader.seal_ = std::move(loc.seal);

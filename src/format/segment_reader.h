@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,11 +34,10 @@ class SegmentReader {
  public:
   static constexpr size_t kDefaultTailReadBytes = size_t{64} << 10;
 
-  // `size` is the object's size from a listing or Head. `keys` (may be null: no encryption
-  // configured) opens an encrypted segment; it must outlive the reader.
+  // `size` is the object's size from a listing or Head. An encrypted segment is opened with the
+  // store's keys (ObjectStore::keys()), which the reader shares.
   static Result<SegmentReader> Open(storage::ObjectStore& store, std::string key, uint64_t size,
-                                    size_t tail_read_bytes = kDefaultTailReadBytes,
-                                    const crypto::KeyRing* keys = nullptr);
+                                    size_t tail_read_bytes = kDefaultTailReadBytes);
 
   const std::string& key() const { return key_; }
   uint64_t size() const { return size_; }
@@ -67,8 +67,9 @@ class SegmentReader {
   uint64_t size_;
   uint16_t version_ = 0;
   SegmentFooter footer_;
-  std::optional<SealInfo> seal_;           // encrypted segments
-  const crypto::Key* data_key_ = nullptr;  // their key (owned by the KeyRing)
+  std::optional<SealInfo> seal_;                 // encrypted segments
+  std::shared_ptr<const crypto::KeyRing> keys_;  // the store's, kept alive for data_key_
+  const crypto::Key* data_key_ = nullptr;        // their key (owned by keys_)
 };
 
 }  // namespace kb::format

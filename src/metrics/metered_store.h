@@ -37,6 +37,7 @@ class MeteredStore : public storage::ObjectStore {
                                  size_t max_keys) override;
   Status Delete(const std::vector<std::string>& keys) override;
   std::string Describe() const override { return inner_->Describe(); }
+  std::shared_ptr<const crypto::KeyRing> keys() const override { return inner_->keys(); }
 
   storage::ObjectStore* inner() { return inner_.get(); }
 

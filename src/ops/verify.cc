@@ -7,6 +7,7 @@
 
 #include "catalog/store_catalog.h"
 #include "common/parallel.h"
+#include "crypto/key_ring.h"
 #include "format/segment_decoder.h"
 #include "layout/metadata.h"
 #include "layout/retention_state.h"
@@ -31,22 +32,42 @@ Task RangeTask(const catalog::StoredRange& r) {
 }
 
 // The footer of a segment held whole in memory (already verified by VerifySegment).
-Result<format::SegmentFooter> FooterOf(const std::string& key, std::string_view bytes) {
-  if (bytes.size() < format::kTrailerSize) return Status::Corruption(key, "too short");
+Result<format::SegmentFooter> FooterOf(const std::string& key, std::string_view bytes,
+                                       const crypto::KeyRing* keys) {
+  KB_ASSIGN_OR_RETURN(format::FooterLocation loc, format::ParseTrailer(key, bytes, bytes.size()));
   KB_ASSIGN_OR_RETURN(
-      format::FooterLocation loc,
-      format::ParseTrailer(key, bytes.substr(bytes.size() - format::kTrailerSize), bytes.size()));
-  return format::ParseFooter(key, bytes.substr(loc.position, loc.length), loc);
+      format::OpenedFooter opened,
+      format::ReadFooter(key, std::string(bytes.substr(loc.position, loc.length)), loc, keys));
+  return std::move(opened.footer);
 }
 
-// Checks a segment's bytes and its key against its footer; returns the records it holds.
-uint64_t CheckSegment(const Task& t, std::string_view bytes,
-                      std::vector<catalog::StoreProblem>* problems) {
-  Status s = format::VerifySegment(*t.key, bytes);
-  Result<format::SegmentFooter> footer = s.ok() ? FooterOf(*t.key, bytes) : s;
+// What checking one segment found besides problems.
+struct SegmentCheck {
+  uint64_t records = 0;
+  bool encrypted = false;
+  std::string missing_key_id;  // encrypted, and checked without its key (structure only)
+};
+
+// Checks a segment's bytes and its key against its footer: all of it when it is plain or its key
+// is in `keys`, else (encrypted, key id not configured) its structure and checksums only.
+SegmentCheck CheckSegment(const Task& t, std::string_view bytes, const crypto::KeyRing* keys,
+                          std::vector<catalog::StoreProblem>* problems) {
+  SegmentCheck out;
+  if (format::LooksEncrypted(bytes)) {
+    out.encrypted = true;
+    Result<format::FooterLocation> loc = format::ParseTrailer(*t.key, bytes, bytes.size());
+    if (loc.ok() && loc->seal && (keys == nullptr || keys->Find(loc->seal->key_id) == nullptr)) {
+      out.missing_key_id = loc->seal->key_id;
+      Status s = format::VerifySegmentStructure(*t.key, bytes).status();
+      if (!s.ok()) problems->push_back(catalog::ProblemFromStatus(*t.key, t.start, t.end, s));
+      return out;
+    }
+  }
+  Status s = format::VerifySegment(*t.key, bytes, keys);
+  Result<format::SegmentFooter> footer = s.ok() ? FooterOf(*t.key, bytes, keys) : s;
   if (!footer.ok()) {
     problems->push_back(catalog::ProblemFromStatus(*t.key, t.start, t.end, footer.status()));
-    return 0;
+    return out;
   }
   if (footer->first_offset < t.start || footer->last_offset != t.end) {
     problems->push_back(
@@ -57,7 +78,8 @@ uint64_t CheckSegment(const Task& t, std::string_view bytes,
              " (records must not start before the key's start, and the last one must be at its "
              "end)"});
   }
-  return footer->record_count;
+  out.records = footer->record_count;
+  return out;
 }
 
 // Decodes one of the JSON objects of a store.
@@ -105,7 +127,7 @@ class Run {
   // `problems_before`: found before the run (tiling, missing topic.json), counted in the progress.
   Run(storage::ObjectStore& store, const VerifyOptions& options, uint64_t segments_total,
       uint64_t problems_before)
-      : store_(store), options_(options), problems_before_(problems_before) {
+      : store_(store), keys_(store.keys()), options_(options), problems_before_(problems_before) {
     progress_.segments_total = segments_total;
     progress_.problems = problems_before;
   }
@@ -114,12 +136,19 @@ class Run {
     if (stop_) return;
     Result<std::string> bytes = store_.Get(*t.key);
     std::vector<catalog::StoreProblem> found;
-    uint64_t records = 0;
+    SegmentCheck segment;
     Status fatal;
+    if (!bytes.ok() && t.kind != ObjectKind::kSegment &&
+        bytes.status().code() == Status::Code::kFailedPrecondition) {
+      // An encrypted JSON object whose key is not configured (crypto::SealingStore).
+      std::lock_guard lock(mu_);
+      if (objects_not_opened_++ == 0) first_not_opened_ = bytes.status().ToString();
+      return;
+    }
     if (!bytes.ok()) {
       fatal = catalog::AddProblemOrFail(*t.key, t.start, t.end, bytes.status(), &found);
     } else if (t.kind == ObjectKind::kSegment) {
-      records = CheckSegment(t, *bytes, &found);
+      segment = CheckSegment(t, *bytes, keys_.get(), &found);
     } else {
       fatal = catalog::AddProblemOrFail(*t.key, t.start, t.end, CheckJson(t, *bytes), &found);
     }
@@ -135,7 +164,12 @@ class Run {
       ++objects_;
       return;
     }
-    records_ += records;
+    records_ += segment.records;
+    segments_encrypted_ += segment.encrypted ? 1 : 0;
+    if (!segment.missing_key_id.empty()) {
+      ++segments_structure_only_;
+      missing_key_ids_.insert(segment.missing_key_id);
+    }
     ++progress_.segments_done;
     progress_.bytes_done += bytes.ok() ? bytes->size() : 0;
     progress_.seconds = std::chrono::duration<double>(Clock::now() - started_).count();
@@ -149,12 +183,21 @@ class Run {
     report->bytes_verified = progress_.bytes_done;
     report->records_verified = records_;
     report->objects_verified = objects_;
+    report->segments_encrypted = segments_encrypted_;
+    report->segments_structure_only = segments_structure_only_;
+    report->missing_key_ids = missing_key_ids_;
+    report->objects_not_opened = objects_not_opened_;
+    if (objects_not_opened_ > 0) {
+      report->notes.push_back(std::to_string(objects_not_opened_) +
+                              " encrypted JSON object(s) not opened, e.g. " + first_not_opened_);
+    }
     report->problems.insert(report->problems.end(), problems_.begin(), problems_.end());
     return Status::OK();
   }
 
  private:
   storage::ObjectStore& store_;
+  const std::shared_ptr<const crypto::KeyRing> keys_;
   const VerifyOptions& options_;
   const uint64_t problems_before_;
   const Clock::time_point started_ = Clock::now();
@@ -165,6 +208,11 @@ class Run {
   VerifyProgress progress_;                      // guarded by mu_
   uint64_t records_ = 0;                         // guarded by mu_
   uint64_t objects_ = 0;                         // guarded by mu_
+  uint64_t segments_encrypted_ = 0;              // guarded by mu_
+  uint64_t segments_structure_only_ = 0;         // guarded by mu_
+  std::set<std::string> missing_key_ids_;        // guarded by mu_
+  uint64_t objects_not_opened_ = 0;              // guarded by mu_
+  std::string first_not_opened_;                 // guarded by mu_
 };
 
 Status CheckOptions(const VerifyOptions& o) {

@@ -36,6 +36,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -85,6 +86,14 @@ struct VerifyReport {
   uint64_t bytes_verified = 0;
   uint64_t records_verified = 0;
   uint64_t objects_verified = 0;  // JSON objects: topic.json, retention.json, gap, offsets
+  // Encrypted segments (among segments_verified) and how many of them were checked without their
+  // key (structure and checksums only: storage.encryption lacks the key ids in missing_key_ids).
+  uint64_t segments_encrypted = 0;
+  uint64_t segments_structure_only = 0;
+  std::set<std::string> missing_key_ids;
+  // Encrypted JSON objects that could not be opened (no key, or another key under its id); the
+  // first such error is in `notes`.
+  uint64_t objects_not_opened = 0;
   double seconds = 0;
   std::vector<catalog::StoreProblem> problems;  // sorted by key
   // From check_catalog: partitions whose first offset was compared with Kafka's log start, and

@@ -70,6 +70,20 @@ std::string FormatVerifyText(const VerifyReport& r) {
     out += "first offsets of " + report::Count(r.partitions_compared, "partition") +
            " compared with the Kafka cluster's log start offsets\n";
   }
+  if (r.segments_encrypted > 0) {
+    std::string ids;
+    for (const std::string& id : r.missing_key_ids) ids += (ids.empty() ? "'" : ", '") + id + "'";
+    out += report::Count(r.segments_encrypted, "segment") +
+           " encrypted: " + std::to_string(r.segments_encrypted - r.segments_structure_only) +
+           " checked in full (every AES-GCM tag and record)";
+    if (r.segments_structure_only > 0) {
+      out += ", " + std::to_string(r.segments_structure_only) +
+             " checked without their key (structure and checksums only; storage.encryption has "
+             "no key " +
+             ids + ")";
+    }
+    out += "\n";
+  }
   out += "verified " + std::to_string(r.segments_verified) + " of " +
          report::Count(r.segments_listed, "segment") + " (" +
          report::FormatBytes(r.bytes_verified) + ", " +

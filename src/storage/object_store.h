@@ -35,6 +35,10 @@
 
 #include "common/status.h"
 
+namespace kb::crypto {
+class KeyRing;
+}  // namespace kb::crypto
+
 namespace kb::storage {
 
 inline constexpr size_t kMaxKeyBytes = 1024;
@@ -69,6 +73,10 @@ class ObjectStore {
 
   // Human-readable location for logs and messages: "file:///var/backups", "s3://bucket".
   virtual std::string Describe() const = 0;
+
+  // The keys that open this store's encrypted objects (storage.encryption; null when none are
+  // configured). Set by crypto::SealingStore; every decorator forwards its inner store's.
+  virtual std::shared_ptr<const crypto::KeyRing> keys() const { return nullptr; }
 };
 
 // Checks a key against the rules above; InvalidArgument naming the key otherwise.

@@ -38,6 +38,7 @@ class ReadCountingStore : public ObjectStore {
   }
   Status Delete(const std::vector<std::string>& keys) override { return inner_->Delete(keys); }
   std::string Describe() const override { return inner_->Describe(); }
+  std::shared_ptr<const crypto::KeyRing> keys() const override { return inner_->keys(); }
 
  private:
   Result<std::string> Count(Result<std::string> r) {

@@ -1,5 +1,6 @@
 #include "storage/factory/open_store.h"
 
+#include "crypto/sealing_store.h"
 #include "layout/keys.h"
 #include "storage/local/local_store.h"
 #include "storage/s3/s3_store.h"
@@ -12,6 +13,34 @@ std::function<bool(std::string_view)> SegmentKeyPredicate(std::string_view prefi
     // A segment of an archived topic generation (backup/generations.h copies them there).
     std::optional<layout::Keys::GenerationKey> g = keys.ParseGenerationKey(key);
     return g && keys.Generation(g->generation).Classify(key) == layout::KeyKind::kSegment;
+  };
+}
+
+crypto::SealPolicyFn SealPolicyFor(std::string_view prefix, bool encrypt_metadata) {
+  return [keys = layout::Keys(prefix), encrypt_metadata](const std::string& key) {
+    crypto::SealPolicy policy;
+    const layout::Keys* k = &keys;
+    std::optional<layout::Keys> generation;
+    if (std::optional<layout::Keys::GenerationKey> g = keys.ParseGenerationKey(key)) {
+      generation = keys.Generation(g->generation);
+      k = &*generation;
+    }
+    const std::string root = k->Root();
+    if (!key.starts_with(root)) return policy;
+    switch (k->Classify(key)) {
+      case layout::KeyKind::kRestoreOffsetMap:
+        policy.seal_on_put = true;
+        break;
+      case layout::KeyKind::kConsumerOffsets:
+      case layout::KeyKind::kConsumerOffsetsHistory:
+      case layout::KeyKind::kTopicMetadata:
+        policy.seal_on_put = encrypt_metadata;
+        break;
+      default:
+        return policy;  // segments (sealed by format/), gaps, retention state: never enveloped
+    }
+    policy.bound_name = key.substr(root.size());
+    return policy;
   };
 }
 
@@ -29,6 +58,14 @@ Result<std::unique_ptr<ObjectStore>> OpenStore(const StorageConfig& cfg,
     backend = std::move(local).value();
   }
   if (decorate) backend = decorate(std::move(backend));
+  std::shared_ptr<const crypto::KeyRing> ring;
+  if (cfg.encryption.enabled) {
+    KB_ASSIGN_OR_RETURN(ring, crypto::KeyRing::Load(cfg.encryption, ProcessEnv()));
+  }
+  // Always in place, so that an encrypted object read without keys is an error naming its key id.
+  backend = std::make_unique<crypto::SealingStore>(
+      std::move(backend), std::move(ring),
+      SealPolicyFor(cfg.prefix, cfg.encryption.encrypt_metadata));
   return std::unique_ptr<ObjectStore>(std::make_unique<RetryingStore>(
       std::move(backend), policy.value_or(RetryPolicy{.deadline = cfg.retry_timeout})));
 }

@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "config/config.h"
+#include "crypto/sealing_store.h"
 #include "storage/object_store.h"
 #include "storage/retrying_store.h"
 
@@ -26,6 +27,13 @@ using StoreDecorator = std::function<std::unique_ptr<ObjectStore>(std::unique_pt
 // layout::Keys classifies them; false for every other object (metadata, offsets, gaps, ...).
 std::function<bool(std::string_view key)> SegmentKeyPredicate(std::string_view prefix);
 
+// Which objects crypto::SealingStore envelopes under `prefix` (archived generations' included), and
+// the name each is bound to (its key below the prefix): restore records always, group offsets,
+// their history and topic.json when `encrypt_metadata`.
+crypto::SealPolicyFn SealPolicyFor(std::string_view prefix, bool encrypt_metadata);
+
+// storage.encryption's keys are loaded here (their files and variables read once); the store
+// carries them (ObjectStore::keys()) to every reader and writer of encrypted objects.
 // `policy` defaults to retries for up to storage.retry_timeout.
 Result<std::unique_ptr<ObjectStore>> OpenStore(const StorageConfig& cfg,
                                                const StoreDecorator& decorate = {},

@@ -69,6 +69,7 @@ class FaultInjectingStore : public ObjectStore {
   Status Delete(const std::vector<std::string>& keys) override;
   // "fault(<inner description>)"
   std::string Describe() const override;
+  std::shared_ptr<const crypto::KeyRing> keys() const override { return inner_->keys(); }
 
   // Adds a rule (checked after the existing ones); returns its id for RemoveRule.
   int AddRule(FaultRule rule);
