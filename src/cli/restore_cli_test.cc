@@ -146,6 +146,84 @@ TEST_F(RestoreCliTest, KillDashNineTwiceThenRerunRestoresEveryRecordExactlyOnce)
   }
 }
 
+TEST_F(RestoreCliTest, KillDashNineWithExcludeKeysThenRerunAppliesTheSameList) {
+  constexpr int kPartitions = 2;
+  constexpr int kPerPartition = 15000;
+  const std::string topic = BackedUpTopic(kPartitions, kPerPartition);
+  const std::string target = topic + "-erased";
+  // Keys k<i> (BackedUpTopic); a fifth of them erased: 6000 keys.
+  const std::string list = dir_.path() + "/erase.txt";
+  std::set<std::string> erased;
+  {
+    std::ofstream out(list);
+    for (int i = 1; i < kPartitions * kPerPartition; i += 5) {
+      erased.insert("k" + std::to_string(i));
+      out << "k" << i << "\n";
+    }
+  }
+  const std::string log = dir_.path() + "/erase-kill.log";
+  const std::vector<std::string> base = {KB_BINARY,
+                                         "--config",
+                                         config_,
+                                         "restore",
+                                         "--topic",
+                                         topic,
+                                         "--rename",
+                                         topic + "=" + target,
+                                         "--exclude-keys",
+                                         list,
+                                         "--checkpoint-interval",
+                                         "300ms",
+                                         "--no-groups"};
+  std::vector<std::string> slow = base;
+  slow.insert(slow.end(), {"--max-bytes-per-second", "1MiB", "--parallel", "2"});
+  pid_t pid = SpawnLogged(slow, log);
+  ASSERT_GT(pid, 0);
+  const int64_t kill_at = kPartitions * kPerPartition / 4;
+  for (const auto deadline = std::chrono::steady_clock::now() + 90s;
+       TargetRecords(target, kPartitions) < kill_at &&
+       std::chrono::steady_clock::now() < deadline && WaitFor(pid, 0ms) == -1;) {
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_EQ(kill(pid, SIGKILL), 0) << ReadFile(log);
+  ASSERT_EQ(WaitFor(pid, 30s), 128 + SIGKILL)
+      << "the restore ended before the kill: " << ReadFile(log);
+  EXPECT_GT(TargetRecords(target, kPartitions), 0);
+
+  pid = SpawnLogged(base, log);
+  ASSERT_EQ(WaitFor(pid, 180s), 0) << ReadFile(log);
+  auto store = storage::OpenStore(cfg_.storage);
+  ASSERT_TRUE(store.ok());
+  restore::OffsetMapStore maps(store->get(), layout::Keys("kb"));
+  for (int p = 0; p < kPartitions; ++p) {
+    const std::vector<format::Record> source = restore::testutil::ReadAll(bootstrap_, topic, p);
+    std::vector<format::Record> want;
+    for (const format::Record& r : source) {
+      if (!erased.contains(*r.key)) want.push_back(r);
+    }
+    ASSERT_LT(want.size(), source.size());
+    const std::vector<format::Record> got = restore::testutil::ReadAll(bootstrap_, target, p);
+    ASSERT_EQ(got.size(), want.size()) << "partition " << p << "\n" << ReadFile(log);
+    for (size_t i = 0; i < want.size(); ++i) {
+      ASSERT_EQ(got[i].key, want[i].key) << "partition " << p << " index " << i;
+      ASSERT_EQ(got[i].value, want[i].value) << "partition " << p << " index " << i;
+    }
+    auto records = maps.List(topic, p);
+    ASSERT_TRUE(records.ok());
+    ASSERT_EQ(records->size(), 1u);
+    EXPECT_TRUE((*records)[0].complete);
+    int64_t next = 0;
+    for (const format::Record& r : source) {
+      const std::optional<int64_t> at = (*records)[0].map.Lookup(r.offset);
+      if (erased.contains(*r.key)) {
+        ASSERT_FALSE(at.has_value()) << r.offset;
+      } else {
+        ASSERT_EQ(at, next++) << r.offset;
+      }
+    }
+  }
+}
+
 TEST_F(RestoreCliTest, DryRunPrintsThePlanAndWritesNothing) {
   const std::string topic = BackedUpTopic(2, 100);
   const std::string log = dir_.path() + "/dry.log";
