@@ -90,7 +90,9 @@ void AddRestoreOptions(CLI::App* sub, RestoreArgs& a) {
                   "taken literally, or 'base64:<base64>' for binary keys, 'text:<key>' for a key "
                   "starting with '#' or with spaces at an end; blank lines and lines starting "
                   "with '#' are skipped, a trailing CR is removed. Null keys never match. Counted "
-                  "in the report; keys are never printed")
+                  "in the report; keys are never printed. A resume needs the same list "
+                  "(docs/operations.md)")
+      ->type_name("FILE")
       ->check(NonEmptyValidator());
   sub->add_flag("--require-target-exists", a.require_target_exists,
                 "Fail instead of creating a missing target topic");
