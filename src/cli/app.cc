@@ -85,6 +85,15 @@ void AddRestoreOptions(CLI::App* sub, RestoreArgs& a) {
   sub->add_option("--rename", a.rename, "src=dst: restore topic src into dst (repeatable)");
   sub->add_option("--target-prefix", a.target_prefix,
                   "Prefix of the target topic names (topics not renamed)");
+  sub->add_option("--exclude-keys", a.exclude_keys,
+                  "FILE of record keys to leave out, e.g. for erasure requests: one key per line, "
+                  "taken literally, or 'base64:<base64>' for binary keys, 'text:<key>' for a key "
+                  "starting with '#' or with spaces at an end; blank lines and lines starting "
+                  "with '#' are skipped, a trailing CR is removed. Null keys never match. Counted "
+                  "in the report; keys are never printed. A resume needs the same list "
+                  "(docs/operations.md)")
+      ->type_name("FILE")
+      ->check(NonEmptyValidator());
   sub->add_flag("--require-target-exists", a.require_target_exists,
                 "Fail instead of creating a missing target topic");
   sub->add_flag("--fail-if-target-not-empty", a.fail_if_target_not_empty,

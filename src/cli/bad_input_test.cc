@@ -164,6 +164,10 @@ std::vector<Row> Rows() {
     flag({"restore", "--groups", g}, "--groups");
     flag({"restore", "--exclude-groups", g}, "--exclude-groups");
   }
+  // Missing, unreadable (a directory) and empty (no key) lists.
+  for (const std::string& f : S{"", "/nonexistent/erase.txt", "/", "/dev/null"}) {
+    flag({"restore", "--exclude-keys", f}, "--exclude-keys");
+  }
   flag({"restore", "--output", "yaml"}, "--output");
   flag({"restore", "--dry-run", "--output", "json"}, "--output");
   flag({"restore", "--dry-run=maybe"}, "--dry-run");

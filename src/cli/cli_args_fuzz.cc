@@ -9,6 +9,9 @@
 //                                   p --target-prefix; then RestoreSelection::Check, and for a
 //                                   valid selection MatchesTopic, TargetTopic and Describe
 //   2 metrics::ParseListenAddress   metrics.listen / --metrics-listen
+//   3 restore::ParseExcludedKeys    the file of --exclude-keys: a list either fails naming the flag
+//                                   or has keys and a 64-digit digest that the same keys written
+//                                   back as base64 lines (in reverse order) reproduce
 // Whatever the text, a parser must return (no crash, no sanitizer report, no exception) with a
 // value or InvalidArgument naming the flag or key. A parsed time must survive FormatTimeMs +
 // ParseTimeArg, and a parsed listen address its ToString + ParseListenAddress.
@@ -21,6 +24,7 @@
 
 #include "metrics/metrics_server.h"
 #include "report/report_text.h"
+#include "restore/excluded_keys.h"
 #include "restore/selection.h"
 #include "testing/fuzz_util.h"
 
@@ -29,7 +33,7 @@ namespace {
 using kb::Status;
 namespace fuzz = kb::fuzz;
 
-constexpr int kParsers = 3;
+constexpr int kParsers = 4;
 void CheckInvalidArgument(const char* what, const Status& s) {
   fuzz::CheckError(what, s, {Status::Code::kInvalidArgument}, /*need_subject=*/false);
 }
@@ -137,6 +141,73 @@ void FuzzListen(std::string_view text) {
   if (!again.ok() || !(*again == *address)) fuzz::Fail("listen address round trip");
 }
 
+std::string Base64(std::string_view in) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    const uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
+    for (int s = 18; s >= 0; s -= 6) out += kAlphabet[(v >> s) & 63];
+  }
+  if (i + 1 == in.size()) {
+    const uint32_t v = uint8_t(in[i]) << 16;
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += "==";
+  } else if (i + 2 == in.size()) {
+    const uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8);
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += kAlphabet[(v >> 6) & 63];
+    out += '=';
+  }
+  return out;
+}
+
+void FuzzExcludedKeys(std::string_view text) {
+  kb::Result<kb::restore::ExcludedKeys> keys = kb::restore::ParseExcludedKeys(text, "f");
+  CheckInvalidArgument("ParseExcludedKeys", keys.status());
+  if (!keys.ok()) {
+    if (keys.status().subject() != "--exclude-keys") {
+      fuzz::Fail("ParseExcludedKeys subject", keys.status().ToString());
+    }
+    return;
+  }
+  if (keys->size() == 0 || keys->Digest().size() != 64) fuzz::Fail("ParseExcludedKeys empty");
+  if (keys->Contains(std::nullopt)) fuzz::Fail("a null key matched");
+  // Every plain or text: line is a key; written back as base64 the keys give the same digest.
+  std::vector<std::string> lines;
+  size_t start = 0;
+  std::string_view body = text.starts_with("\xEF\xBB\xBF") ? text.substr(3) : text;
+  while (start < body.size()) {
+    size_t nl = body.find('\n', start);
+    if (nl == std::string_view::npos) nl = body.size();
+    std::string_view line = body.substr(start, nl - start);
+    start = nl + 1;
+    if (line.ends_with('\r')) line.remove_suffix(1);
+    if (line.empty() || line.starts_with('#')) continue;
+    std::string key;
+    if (line.starts_with("base64:")) {
+      std::optional<std::string> k = kb::restore::DecodeBase64(line.substr(7));
+      if (!k) fuzz::Fail("accepted bad base64");
+      key = *k;
+    } else if (line.starts_with("text:")) {
+      key = std::string(line.substr(5));
+    } else {
+      key = std::string(line);
+    }
+    if (!keys->Contains(key)) fuzz::Fail("a listed key does not match");
+    lines.push_back("base64:" + Base64(key));
+  }
+  std::string again;
+  for (auto it = lines.rbegin(); it != lines.rend(); ++it) again += *it + "\n";
+  kb::Result<kb::restore::ExcludedKeys> back = kb::restore::ParseExcludedKeys(again, "g");
+  if (!back.ok() || back->Digest() != keys->Digest() || back->size() != keys->size()) {
+    fuzz::Fail("base64 round trip of the keys");
+  }
+}
+
 void WriteSeeds(fuzz::SeedWriter& w) {
   for (const char* t : {"1763719200000", "0", "-1", "2026-11-21", "2026-11-21T10:00:00Z",
                         "2026-11-21T10:00:00.250Z", "1970-01-01T00:00:00.000000001Z"}) {
@@ -149,6 +220,10 @@ void WriteSeeds(fuzz::SeedWriter& w) {
   for (const char* l : {"127.0.0.1:9308", ":9308", "localhost:0", "0.0.0.0:65535", "[::1]:80"}) {
     w.Put(2, l);
   }
+  w.Put(3, "# erasure\r\nuser-1\r\nbase64:AP8=\ntext:#x\ntext: y \nbase64:\nuser-1\n");
+  w.Put(3,
+        "\xEF\xBB\xBF"
+        "a\nb");
 }
 
 }  // namespace
@@ -163,5 +238,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (in.index == 0) FuzzTime(in.rest);
   if (in.index == 1) FuzzSelection(in.rest);
   if (in.index == 2) FuzzListen(in.rest);
+  if (in.index == 3) FuzzExcludedKeys(in.rest);
   return 0;
 }

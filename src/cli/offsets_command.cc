@@ -99,9 +99,12 @@ Status Translate(storage::ObjectStore& store, const layout::Keys& keys, const Of
   if (exact) {
     out << "the record at offset " << args.offset << " was restored at offset " << *exact << "\n";
   } else {
-    out << "no record at offset " << args.offset
-        << " was restored (a gap in the backup, or outside the restored data); " << translated
-        << " is "
+    out << "no record at offset " << args.offset << " was restored ("
+        << (r.selection.find("exclude-keys:") != std::string::npos
+                ? "a gap in the backup, outside the restored data, or a record whose key the "
+                  "restore's --exclude-keys list left out"
+                : "a gap in the backup, or outside the restored data")
+        << "); " << translated << " is "
         << (translated < r.map.target_end() ? "the next restored record"
                                             : "the end of the restored data")
         << ", where a consumer group that committed " << args.offset << " resumes\n";

@@ -51,6 +51,9 @@ Result<restore::RestoreSelection> SelectionOf(const RestoreArgs& args) {
   }
   sel.target_prefix = args.target_prefix;
   KB_RETURN_IF_ERROR(sel.Check());
+  if (!args.exclude_keys.empty()) {
+    KB_ASSIGN_OR_RETURN(sel.exclude_keys, restore::LoadExcludedKeys(args.exclude_keys));
+  }
   return sel;
 }
 
@@ -63,6 +66,20 @@ restore::GroupRestoreOptions GroupOptions(const RestoreArgs& args,
           .dry_run = dry_run};
 }
 
+// The --dry-run line about an --exclude-keys list ("" without one): counts and the digest only,
+// never a key (keys may be personal data).
+std::string ExclusionLine(const restore::RestoreSelection& sel) {
+  if (sel.exclude_keys == nullptr) return "";
+  const restore::ExcludedKeys& k = *sel.exclude_keys;
+  std::string out = "exclude-keys: " + report::Count(k.size(), "distinct key") + " from " +
+                    k.path() + " (sha256 " + k.Digest() + ")";
+  if (k.duplicates() > 0)
+    out += ", " + report::Count(k.duplicates(), "duplicate line") + " ignored";
+  return out +
+         ": records with these keys are left out; the record counts above are upper bounds and "
+         "no group offset is predicted\n";
+}
+
 // --dry-run: the plan, the target checks and the groups' new offsets where they can be predicted.
 Status DryRun(const Config& cfg, const RestoreArgs& args, const restore::RestoreSelection& sel,
               storage::ObjectStore& store, const layout::Keys& keys,
@@ -70,7 +87,7 @@ Status DryRun(const Config& cfg, const RestoreArgs& args, const restore::Restore
               std::ostream& out) {
   Result<restore::TargetCheck> targets = restore::CheckTargets(cfg.kafka.properties, plan, options);
   if (!targets.ok()) {
-    out << restore::FormatPlan(plan, nullptr, nullptr);
+    out << restore::FormatPlan(plan, nullptr, nullptr) << ExclusionLine(sel);
     out << "target check failed: " << targets.status().ToString() << "\n";
     return targets.status();
   }
@@ -78,6 +95,7 @@ Status DryRun(const Config& cfg, const RestoreArgs& args, const restore::Restore
   KB_ASSIGN_OR_RETURN(restore::TargetEnds ends,
                       restore::QueryTargetEnds(*admin, plan, targets->existing, options.timeout));
   out << restore::FormatPlan(plan, &*targets, &ends);
+  out << ExclusionLine(sel);
   if (options.fail_if_target_not_empty) {
     KB_ASSIGN_OR_RETURN(std::string cluster_id, admin->ClusterId(options.timeout));
     Status empty = restore::CheckTargetsEmpty(store, keys, cluster_id, plan, ends);

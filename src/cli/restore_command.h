@@ -33,6 +33,7 @@ struct RestoreArgs {
   std::vector<std::string> offsets;  // <partition>=<first>-<last>
   std::vector<std::string> rename;   // src=dst
   std::string target_prefix;
+  std::string exclude_keys;  // a file of keys whose records are left out (restore/excluded_keys.h)
   bool require_target_exists = false;
   bool fail_if_target_not_empty = false;  // or restore.fail_if_target_not_empty
   std::optional<int32_t> replication_factor;

@@ -83,6 +83,10 @@ Result<const format::RecordView*> PartitionReader::Next() {
       const format::RecordView& r = (*block_)[record_++];
       if (r.offset <= after_) continue;
       if (!selection_.Selects(plan_.partition, r.offset, r.timestamp)) continue;
+      if (selection_.Excludes(r.key)) {
+        ++excluded_;
+        continue;
+      }
       return &r;
     }
     KB_ASSIGN_OR_RETURN(bool loaded, LoadNextBlock());

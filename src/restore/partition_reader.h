@@ -8,7 +8,9 @@
 // 256 KiB by default) plus whatever the caller pins.
 //
 // Records of a chosen block are filtered by the selection (offset range, time window), so a block
-// that a time window cuts through yields only the records inside the window. SkipThrough(o) moves
+// that a time window cuts through yields only the records inside the window; a selected record
+// whose key the selection excludes (RestoreSelection::exclude_keys) is passed over and counted in
+// excluded() (records passed over by SkipThrough are not counted). SkipThrough(o) moves
 // past every record with offset <= o without reading blocks that end at or before o (resume).
 //
 // Corruption: a block that cannot be read or decoded for a data problem (Corruption /
@@ -49,6 +51,8 @@ class PartitionReader {
 
   uint64_t bytes_read() const { return bytes_read_; }  // block bytes fetched from the store
   const std::vector<SkippedRange>& skipped() const { return skipped_; }
+  // Selected records left out for their key (exclude_keys) so far.
+  uint64_t excluded() const { return excluded_; }
 
  private:
   // Loads the next chosen block that may hold a record after after_; false at the end.
@@ -67,6 +71,7 @@ class PartitionReader {
   std::shared_ptr<const format::DecodedBlock> block_;
   size_t record_ = 0;  // next record of block_
   uint64_t bytes_read_ = 0;
+  uint64_t excluded_ = 0;
   std::vector<SkippedRange> skipped_;
 };
 

@@ -51,7 +51,10 @@ void ChooseBlocks(const RestoreSelection& sel, OffsetRange allowed, SegmentPlan*
       if (offset_cut) p->count_exact = false;
     }
     if (time_cut) p->count_exact = false;
-    if (time_cut || !block_contiguous || (p->last_offset >= 0 && first != p->last_offset + 1)) {
+    // Which records have an excluded key is known only once they are read.
+    if (sel.exclude_keys != nullptr) p->count_exact = false;
+    if (time_cut || !block_contiguous || sel.exclude_keys != nullptr ||
+        (p->last_offset >= 0 && first != p->last_offset + 1)) {
       p->contiguous = false;
     }
     if (p->first_offset < 0) p->first_offset = first;

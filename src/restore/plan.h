@@ -7,7 +7,7 @@
 // selected records (by offset range, and by [min, max] timestamp for a time window). Only those
 // blocks are ever read: a one-hour window of a day-long backup reads every footer once and then
 // about 1/24 of the blocks. Record counts are exact when whole blocks are selected and an upper
-// bound when a time window cuts through a block (PartitionPlan::count_exact).
+// bound when a time window cuts through a block or keys are excluded (PartitionPlan::count_exact).
 //
 // Partitions: 0 .. topic.json's partition count - 1 (an empty partition is planned as empty), plus
 // any other partition that has objects; with an offsets selection, only the listed ones.
@@ -79,12 +79,13 @@ struct PartitionPlan {
                                       // with skip_corrupt; by offset
   std::vector<OffsetRange> holes;     // offsets in no segment and no gap object (see above)
   uint64_t records = 0;               // records in the chosen blocks (see count_exact)
-  bool count_exact = true;            // false when a time window cuts through a block
-  uint64_t stored_bytes = 0;          // bytes of the chosen blocks in the store
+  bool count_exact = true;    // false when a time window cuts through a block, or with exclude_keys
+  uint64_t stored_bytes = 0;  // bytes of the chosen blocks in the store
   int64_t min_timestamp = INT64_MAX;  // over the chosen blocks
   int64_t max_timestamp = INT64_MIN;
   // Whether the source offsets of the chosen blocks are contiguous (no hole between or inside
-  // them) and whole blocks are selected: then the offset map of a fresh restore is predictable.
+  // them) and whole blocks are selected without exclude_keys: then the offset map of a fresh
+  // restore is predictable.
   bool contiguous = true;
   int64_t first_offset = -1;  // of the chosen blocks (after the offset selection); -1: none
   int64_t last_offset = -1;

@@ -6,10 +6,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <nlohmann/json.hpp>
 
 #include "format/format_testing.h"
 #include "format/segment_writer.h"
 #include "layout/metadata.h"
+#include "restore/excluded_keys.h"
 #include "restore/partition_reader.h"
 #include "restore/restore_report.h"
 #include "storage/memory/memory_store.h"
@@ -304,6 +306,103 @@ TEST_F(RestorePlanTest, RenameOrPrefixThatAppliesToNoSelectedTopicIsAUsageError)
   EXPECT_EQ(plan->topics[1].target_topic, "r.payments");
 }
 
+// Records with the keys of an erasure list are passed over and counted; the offset map built from
+// what is restored has a hole at each, so a group whose committed offset is an excluded record
+// moves to the next restored one. Composes with a time window, an offset range and a resume.
+TEST_F(RestorePlanTest, ExcludedKeysAreLeftOutCountedAndHolesInTheMap) {
+  AddTopic("users", 1);
+  // Offsets 0..59, keys u<o % 10>, every 7th record without a key.
+  std::vector<Record> recs = Records(0, 59, 1'700'000'000'000);
+  for (Record& r : recs) {
+    r.key = r.offset % 7 == 0 ? std::nullopt
+                              : std::optional<std::string>("u" + std::to_string(r.offset % 10));
+  }
+  AddSegment("users", 0, recs, 512);
+  auto erase = ParseExcludedKeys("u3\nu4\n# not a key: u5\nbase64:dTk=\n", "erase.txt");  // u9
+  ASSERT_TRUE(erase.ok()) << erase.status().ToString();
+  RestoreSelection sel;
+  sel.exclude_keys = std::make_shared<const ExcludedKeys>(std::move(erase).value());
+  const auto kept = [&](const Record& r) {
+    return !r.key || (*r.key != "u3" && *r.key != "u4" && *r.key != "u9");
+  };
+
+  auto plan = PlanRestore(mem_, keys_, sel, {});
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  const PartitionPlan& p = plan->topics[0].partitions[0];
+  EXPECT_EQ(p.records, 60u);  // an upper bound now
+  EXPECT_FALSE(p.count_exact);
+  EXPECT_FALSE(p.contiguous);
+  EXPECT_EQ(p.selection, "exclude-keys:3:" + sel.exclude_keys->Digest());
+  EXPECT_TRUE(PredictMaps(*plan, {}).empty());  // which records go is unknown before reading
+
+  PartitionReader reader(p, sel, false);
+  auto got = ReadAll(reader);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  std::vector<Record> want;
+  for (const Record& r : recs) {
+    if (kept(r)) want.push_back(r);
+  }
+  ASSERT_EQ(*got, want);
+  EXPECT_EQ(reader.excluded(), recs.size() - want.size());
+  // Null keys were restored, u3 at offset 3 was not (3 % 7 != 0).
+  EXPECT_FALSE(recs[7].key.has_value());
+  EXPECT_EQ((*got)[5].offset, 7);
+
+  // The map of a restore of exactly these records into an empty target.
+  OffsetMap map(0);
+  for (size_t i = 0; i < got->size(); ++i) {
+    ASSERT_TRUE(map.Append((*got)[i].offset, static_cast<int64_t>(i)).ok());
+  }
+  EXPECT_EQ(map.Lookup(2), 2);
+  EXPECT_FALSE(map.Lookup(3).has_value());  // u3: excluded
+  EXPECT_FALSE(map.Lookup(4).has_value());  // u4
+  EXPECT_EQ(map.Lookup(5), 3);
+  // A group that committed 3 (about to read the excluded u3) resumes at the record after it.
+  EXPECT_EQ(map.TranslateCommitted(3), 3);
+  EXPECT_EQ(map.TranslateCommitted(4), 3);
+  EXPECT_EQ(map.TranslateCommitted(59), map.target_end());  // offset 59 is u9: excluded, last
+  EXPECT_EQ(map.Lookup(58), map.target_end() - 1);
+  EXPECT_EQ(map.record_count(), static_cast<int64_t>(want.size()));
+
+  // With a time window and an offset range: only the selected records are counted.
+  RestoreSelection narrow = sel;
+  narrow.topics = {"users"};
+  narrow.offsets[0] = {10, 39};
+  narrow.from_ms = 1'700'000'000'000 + 1000 * 20;
+  narrow.to_ms = 1'700'000'000'000 + 1000 * 49;
+  auto narrow_plan = PlanRestore(mem_, keys_, narrow, {});
+  ASSERT_TRUE(narrow_plan.ok()) << narrow_plan.status().ToString();
+  const PartitionPlan& np = narrow_plan->topics[0].partitions[0];
+  EXPECT_EQ(np.selection, "offsets:10-39,time:1700000020000-1700000049000,exclude-keys:3:" +
+                              sel.exclude_keys->Digest());
+  PartitionReader narrow_reader(np, narrow, false);
+  auto narrow_got = ReadAll(narrow_reader);
+  ASSERT_TRUE(narrow_got.ok());
+  std::vector<Record> narrow_want;
+  uint64_t narrow_excluded = 0;
+  for (const Record& r : recs) {
+    if (r.offset < 20 || r.offset > 39) continue;
+    if (kept(r)) {
+      narrow_want.push_back(r);
+    } else {
+      ++narrow_excluded;
+    }
+  }
+  EXPECT_EQ(*narrow_got, narrow_want);
+  EXPECT_EQ(narrow_reader.excluded(), narrow_excluded);
+
+  // A resumed reader passes over what was restored without counting it again.
+  PartitionReader resumed(p, sel, false);
+  resumed.SkipThrough(29);
+  auto rest = ReadAll(resumed);
+  ASSERT_TRUE(rest.ok());
+  ASSERT_FALSE(rest->empty());
+  EXPECT_EQ(rest->front().offset, 30);  // u0, kept
+  uint64_t after = 0;
+  for (const Record& r : recs) after += (r.offset > 29 && !kept(r)) ? 1 : 0;
+  EXPECT_EQ(resumed.excluded(), after);
+}
+
 TEST(ReadableSelectionTest, TimeWindowsAsIsoUtc) {
   // Regression: the dry run showed a window as raw epoch milliseconds ("time:-1796357810000").
   EXPECT_EQ(ReadableSelection("all"), "all");
@@ -315,6 +414,45 @@ TEST(ReadableSelectionTest, TimeWindowsAsIsoUtc) {
   RestoreSelection sel;
   sel.from_ms = 1796119200000;
   EXPECT_EQ(ReadableSelection(sel.Describe(0)), "time >= 2026-12-01T10:00:00.000Z");
+  // An erasure list: its size and the start of its digest, never a key.
+  auto keys = ParseExcludedKeys("secret-user\nother\n", "f");
+  ASSERT_TRUE(keys.ok());
+  sel.exclude_keys = std::make_shared<const ExcludedKeys>(std::move(keys).value());
+  const std::string readable = ReadableSelection(sel.Describe(0));
+  EXPECT_EQ(readable, "time >= 2026-12-01T10:00:00.000Z, excluding 2 keys (sha256 " +
+                          sel.exclude_keys->Digest().substr(0, 12) + ")");
+  EXPECT_EQ(readable.find("secret-user"), std::string::npos);
+}
+
+TEST(RestoreSummaryTest, ExcludedRecordsPerPartitionAndInTotalWithoutKeys) {
+  RestoreReport report;
+  for (int32_t p = 0; p < 2; ++p) {
+    PartitionResult r{
+        .source_topic = "t", .partition = p, .target_topic = "t", .map = OffsetMap(0)};
+    r.outcome = PartitionOutcome::kRestored;
+    r.records_sent = 10;
+    r.records_excluded = 3 + p;
+    report.partitions.push_back(r);
+  }
+  // Without a list the summary has no EXCLUDED column.
+  EXPECT_EQ(FormatSummary(report).find("EXCLUDED"), std::string::npos);
+  report.exclude_keys = 2;
+  report.exclude_keys_sha256 = std::string(64, 'c');
+  const std::string text = FormatSummary(report);
+  EXPECT_NE(text.find("EXCLUDED"), std::string::npos) << text;
+  EXPECT_NE(text.find("excluded: 7 records left out for their key by this run (--exclude-keys: 2 "
+                      "keys, sha256 " +
+                      std::string(64, 'c') + ")"),
+            std::string::npos)
+      << text;
+  const auto json = nlohmann::json::parse(FormatSummaryJson(report));
+  EXPECT_EQ(json["records_excluded"], 7);
+  EXPECT_EQ(json["partitions"][0]["records_excluded"], 3);
+  EXPECT_EQ(json["partitions"][1]["records_excluded"], 4);
+  EXPECT_EQ(json["exclude_keys"]["keys"], 2);
+  EXPECT_EQ(json["exclude_keys"]["sha256"], std::string(64, 'c'));
+  report.exclude_keys = 0;
+  EXPECT_TRUE(nlohmann::json::parse(FormatSummaryJson(report))["exclude_keys"].is_null());
 }
 
 }  // namespace

@@ -66,6 +66,14 @@ std::string ReadableTime(std::string_view window) {
   return "time:" + std::string(window);
 }
 
+// "<count>:<sha256>" of an --exclude-keys list for people (the digest shortened).
+std::string ReadableExclusion(std::string_view what) {
+  const size_t colon = what.find(':');
+  if (colon == std::string_view::npos) return "exclude-keys:" + std::string(what);
+  return "excluding " + std::string(what.substr(0, colon)) + " keys (sha256 " +
+         std::string(what.substr(colon + 1, 12)) + ")";
+}
+
 nlohmann::json RangesJson(const std::vector<OffsetRange>& ranges) {
   nlohmann::json out = nlohmann::json::array();
   for (const OffsetRange& r : ranges) out.push_back({{"first", r.first}, {"last", r.last}});
@@ -82,7 +90,13 @@ std::string ReadableSelection(const std::string& selection) {
     if (comma == std::string::npos) comma = selection.size();
     const std::string_view part = std::string_view(selection).substr(start, comma - start);
     out += out.empty() ? "" : ", ";
-    out += part.starts_with("time:") ? ReadableTime(part.substr(5)) : std::string(part);
+    if (part.starts_with("time:")) {
+      out += ReadableTime(part.substr(5));
+    } else if (part.starts_with("exclude-keys:")) {
+      out += ReadableExclusion(part.substr(13));
+    } else {
+      out += std::string(part);
+    }
     start = comma + 1;
   }
   return out;
@@ -90,7 +104,7 @@ std::string ReadableSelection(const std::string& selection) {
 
 std::string FormatSummaryJson(const RestoreReport& report) {
   nlohmann::json partitions = nlohmann::json::array();
-  uint64_t sent = 0, bytes = 0;
+  uint64_t sent = 0, bytes = 0, excluded = 0;
   for (const PartitionResult& p : report.partitions) {
     const OffsetMap& m = p.map;
     nlohmann::json skipped = nlohmann::json::array();
@@ -112,6 +126,7 @@ std::string FormatSummaryJson(const RestoreReport& report) {
          {"complete", p.complete},
          {"records_sent", p.records_sent},
          {"records_verified", p.records_verified},
+         {"records_excluded", p.records_excluded},
          {"bytes_sent", p.bytes_sent},
          {"records", m.record_count()},
          {"target_start", m.target_start()},
@@ -124,6 +139,11 @@ std::string FormatSummaryJson(const RestoreReport& report) {
          {"error", p.error.ok() ? nlohmann::json(nullptr) : nlohmann::json(p.error.ToString())}});
     sent += p.records_sent;
     bytes += p.bytes_sent;
+    excluded += p.records_excluded;
+  }
+  nlohmann::json exclude_keys = nullptr;
+  if (report.exclude_keys > 0) {
+    exclude_keys = {{"keys", report.exclude_keys}, {"sha256", report.exclude_keys_sha256}};
   }
   nlohmann::json j = {
       {"cluster_id", report.cluster_id},
@@ -131,6 +151,8 @@ std::string FormatSummaryJson(const RestoreReport& report) {
       {"warnings", report.warnings},
       {"partitions", partitions},
       {"records_sent", sent},
+      {"records_excluded", excluded},
+      {"exclude_keys", exclude_keys},
       {"bytes_sent", bytes},
       {"bytes_read", report.bytes_read},
       {"zero_timestamps", report.zero_timestamps},
@@ -224,10 +246,13 @@ std::string FormatProgress(const RestoreProgress& p) {
 }
 
 std::string FormatSummary(const RestoreReport& report) {
+  // The EXCLUDED column only with an --exclude-keys list.
+  const bool excluding = report.exclude_keys > 0;
   std::vector<std::vector<std::string>> rows = {{"SOURCE", "TARGET", "OUTCOME", "SENT", "VERIFIED",
                                                  "TARGET OFFSETS", "RUNS", "GAPS", "SKIPPED",
                                                  "NOTE"}};
-  uint64_t sent = 0, bytes = 0;
+  if (excluding) rows[0].insert(rows[0].begin() + 5, "EXCLUDED");
+  uint64_t sent = 0, bytes = 0, excluded = 0;
   size_t failed = 0;
   for (const PartitionResult& p : report.partitions) {
     const OffsetMap& m = p.map;
@@ -241,12 +266,15 @@ std::string FormatSummary(const RestoreReport& report) {
                     PartitionOutcomeName(p.outcome), std::to_string(p.records_sent),
                     std::to_string(p.records_verified), offsets, std::to_string(m.runs().size()),
                     Ranges(p.gaps), Skipped(p.skipped), note});
+    if (excluding) rows.back().insert(rows.back().begin() + 5, std::to_string(p.records_excluded));
     sent += p.records_sent;
     bytes += p.bytes_sent;
+    excluded += p.records_excluded;
     if (!p.error.ok()) ++failed;
   }
-  std::string out =
-      report::Table(rows, {false, false, false, true, true, true, true, false, false, false});
+  std::vector<bool> right = {false, false, false, true, true, true, true, false, false, false};
+  if (excluding) right.insert(right.begin() + 5, true);
+  std::string out = report::Table(rows, right);
   for (const PartitionResult& p : report.partitions) {
     for (const OffsetRange& h : p.holes) {
       if (!p.error.ok()) break;  // then the hole is the error, in the table
@@ -270,6 +298,12 @@ std::string FormatSummary(const RestoreReport& report) {
   if (report.zero_timestamps > 0) {
     out += "note: " + report::Plural(static_cast<int64_t>(report.zero_timestamps), "record") +
            " had timestamp 0, which librdkafka sends as the produce time\n";
+  }
+  if (excluding) {
+    out += "excluded: " + report::Count(excluded, "record") +
+           " left out for their key by this run (--exclude-keys: " +
+           report::Count(report.exclude_keys, "key") + ", sha256 " + report.exclude_keys_sha256 +
+           ")\n";
   }
   const double secs = std::chrono::duration<double>(report.elapsed).count();
   out += "restore: " + report::Plural(static_cast<int64_t>(sent), "record") + ", " +

@@ -5,11 +5,12 @@
 //                   (with "<=" when a time window cuts through blocks), stored bytes, time span,
 //                   gaps and skipped (corrupt) ranges; then the target topics to create.
 //   FormatProgress  "restored 1.2M/4.0M records, 1.1 GiB, 85.0 MiB/s, 3/8 partitions, ETA 0:42".
-//   FormatSummary   one row per partition with its outcome, records sent / verified, target
-//                   offsets, gaps and errors; then totals.
+//   FormatSummary   one row per partition with its outcome, records sent / verified (/ excluded,
+//                   with an --exclude-keys list), target offsets, gaps and errors; then totals.
 //   FormatSummaryJson  the same as one JSON object (docs/operations.md, `restore --output json`).
 //   ReadableSelection  a restore record's selection text (RestoreSelection::Describe) for people:
-//                   "time:1700000000000-" becomes "time >= 2023-11-14T22:13:20.000Z".
+//                   "time:1700000000000-" becomes "time >= 2023-11-14T22:13:20.000Z",
+//                   "exclude-keys:3:<sha256>" "excluding 3 keys (sha256 <its first 12 digits>)".
 //
 // PredictMaps gives, for a fresh restore of partitions whose chosen blocks hold contiguous offsets
 // and are selected whole, the offset maps the restore would build (what --dry-run uses to show the

@@ -4,11 +4,14 @@
 // restore from the real S3 server.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "backup/backup_test_util.h"
 #include "backup/metadata_sync.h"
 #include "format/format_testing.h"
 #include "kafka/admin.h"
 #include "layout/metadata.h"
+#include "restore/excluded_keys.h"
 #include "restore/offset_map_store.h"
 #include "restore/restore_report.h"
 #include "restore/restore_test_util.h"
@@ -182,6 +185,89 @@ TEST_F(RestoreResumeTest, TargetWrittenBySomeoneElseOrChangedIsRefused) {
   r = Find(*report, topic, 0);
   EXPECT_EQ(r->error.code(), Status::Code::kFailedPrecondition);
   EXPECT_NE(r->error.message().find("selected 'all'"), std::string::npos) << r->error.ToString();
+}
+
+// A resumed restore applies the same --exclude-keys list: the records that reached the target after
+// the last checkpoint are checked against the next records the list keeps, the map stays exact;
+// a rerun with another list, or with none, is refused before anything is sent.
+TEST_F(RestoreResumeTest, ExcludedKeysApplyAgainOnResumeAndAnotherListIsRefused) {
+  const std::string topic = Fixture(1, 300);
+  const std::string target = topic + "-t";
+  std::string list = "# erasure requests\n";
+  std::set<std::string> erased;
+  for (size_t i = 2; i < source_[0].size(); i += 5) {
+    list += *source_[0][i].key + "\r\n";
+    erased.insert(*source_[0][i].key);
+  }
+  auto keys = ParseExcludedKeys(list, "erase.txt");
+  ASSERT_TRUE(keys.ok()) << keys.status().ToString();
+  RestoreSelection sel = Sel(topic, target);
+  sel.exclude_keys = std::make_shared<const ExcludedKeys>(std::move(keys).value());
+  std::vector<Record> kept;
+  for (const Record& r : source_[0]) {
+    if (!erased.contains(*r.key)) kept.push_back(r);
+  }
+  ASSERT_GT(kept.size(), 100u);
+  ASSERT_LT(kept.size(), source_[0].size());
+
+  auto report = testutil::Restore(store_, keys_, bootstrap_, sel);
+  ASSERT_TRUE(report.ok() && report->ok()) << report.status().ToString();
+  const PartitionResult* r = Find(*report, topic, 0);
+  EXPECT_EQ(r->records_sent, kept.size());
+  EXPECT_EQ(r->records_excluded, source_[0].size() - kept.size());
+  EXPECT_EQ(report->exclude_keys, erased.size());
+  EXPECT_EQ(report->exclude_keys_sha256, sel.exclude_keys->Digest());
+  ExpectTargetIs(target, 0, kept);
+  OffsetMapStore maps(&store_, keys_);
+  auto full = maps.Load(topic, 0, cluster_id_, target);
+  ASSERT_TRUE(full.ok() && full->has_value());
+  EXPECT_EQ((*full)->selection,
+            "exclude-keys:" + std::to_string(erased.size()) + ":" + sel.exclude_keys->Digest());
+  for (size_t i = 0; i < kept.size(); ++i) {
+    ASSERT_EQ((*full)->map.Lookup(kept[i].offset), static_cast<int64_t>(i));
+  }
+
+  // As if killed with the last checkpoint after 40 restored records.
+  PartitionRestoreRecord lagging = **full;
+  lagging.complete = false;
+  lagging.map = OffsetMap(0);
+  for (int64_t i = 0; i < 40; ++i) ASSERT_TRUE(lagging.map.Append(kept[i].offset, i).ok());
+  ASSERT_TRUE(maps.Save(lagging).ok());
+  report = testutil::Restore(store_, keys_, bootstrap_, sel);
+  ASSERT_TRUE(report.ok() && report->ok()) << report.status().ToString();
+  r = Find(*report, topic, 0);
+  EXPECT_EQ(r->records_verified, kept.size() - 40);
+  EXPECT_EQ(r->records_sent, 0u);
+  uint64_t excluded_after = 0;
+  for (const Record& rec : source_[0]) {
+    excluded_after += rec.offset > kept[39].offset && erased.contains(*rec.key) ? 1 : 0;
+  }
+  EXPECT_EQ(r->records_excluded, excluded_after);
+  EXPECT_TRUE(r->complete);
+  EXPECT_EQ(r->map, (*full)->map);
+  ExpectTargetIs(target, 0, kept);
+
+  // Another list (one key fewer), or none: refused, nothing sent.
+  std::string shorter;
+  for (auto it = std::next(erased.begin()); it != erased.end(); ++it) shorter += *it + "\n";
+  RestoreSelection other = Sel(topic, target);
+  other.exclude_keys =
+      std::make_shared<const ExcludedKeys>(ParseExcludedKeys(shorter, "erase2.txt").value());
+  for (const RestoreSelection& s : {other, Sel(topic, target)}) {
+    report = testutil::Restore(store_, keys_, bootstrap_, s);
+    ASSERT_TRUE(report.ok()) << report.status().ToString();
+    r = Find(*report, topic, 0);
+    EXPECT_EQ(r->error.code(), Status::Code::kFailedPrecondition) << r->error.ToString();
+    EXPECT_NE(r->error.message().find("resumes only with the same --exclude-keys list"),
+              std::string::npos)
+        << r->error.ToString();
+    EXPECT_NE(r->error.message().find("selected 'excluding " + std::to_string(erased.size()) +
+                                      " keys (sha256 " + sel.exclude_keys->Digest().substr(0, 12)),
+              std::string::npos)
+        << r->error.ToString();
+    EXPECT_EQ(r->records_sent, 0u);
+  }
+  ExpectTargetIs(target, 0, kept);
 }
 
 TEST_F(RestoreResumeTest, NonEmptyTargetWithoutRecordGetsRecordsAfterItsOwn) {

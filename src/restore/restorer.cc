@@ -25,6 +25,13 @@ std::string Name(const std::string& topic, int32_t partition) {
   return topic + "/" + std::to_string(partition);
 }
 
+// The --exclude-keys part of a selection text (RestoreSelection::Describe; always the last one),
+// "" without one.
+std::string_view ExclusionOf(std::string_view selection) {
+  const size_t at = selection.find("exclude-keys:");
+  return at == std::string_view::npos ? std::string_view() : selection.substr(at);
+}
+
 // A partition being restored, as the checkpointer sees it.
 struct Active {
   PartitionRestoreRecord record;  // identity and selection; map/complete filled at save time
@@ -165,11 +172,16 @@ Status Run::Restore(const PartitionPlan& plan, PartitionResult* result) {
     KB_RETURN_IF_ERROR(Save(active, map, false, false));
   } else {
     if (existing->selection != plan.selection) {
+      const bool keys_differ = ExclusionOf(existing->selection) != ExclusionOf(plan.selection);
       return Status::FailedPrecondition(
           key, "an earlier restore of " + source + " into " + target + " selected '" +
                    ReadableSelection(existing->selection) + "', this one selects '" +
-                   ReadableSelection(plan.selection) +
-                   "': restore into another topic, or delete this record to start over");
+                   ReadableSelection(plan.selection) + "'" +
+                   (keys_differ ? " (a restore resumes only with the same --exclude-keys list: "
+                                  "the target may already hold records of keys the other list "
+                                  "leaves out)"
+                                : "") +
+                   ": restore into another topic, or delete this record to start over");
     }
     map = existing->map;
     const int64_t mapped_end = map.target_end();
@@ -263,6 +275,7 @@ Status Run::Restore(const PartitionPlan& plan, PartitionResult* result) {
     std::erase(active_, &active);
   }
   result->map = sink.map();
+  result->records_excluded = reader.excluded();
   result->skipped = plan.skipped;
   result->skipped.insert(result->skipped.end(), reader.skipped().begin(), reader.skipped().end());
   result->complete = status.ok();
@@ -437,6 +450,15 @@ Result<RestoreReport> RunRestore(storage::ObjectStore& store, const layout::Keys
     report.created_topics.push_back(t.target_topic);
   }
 
+  if (selection.exclude_keys != nullptr) {
+    report.exclude_keys = selection.exclude_keys->size();
+    report.exclude_keys_sha256 = selection.exclude_keys->Digest();
+    // The count and digest only: the keys may be personal data.
+    spdlog::info(
+        "leaving out every record whose key is one of the {} keys of --exclude-keys {} "
+        "(sha256 {})",
+        report.exclude_keys, selection.exclude_keys->path(), report.exclude_keys_sha256);
+  }
   Run run(store, keys, props, selection, options, *admin, *producer, report.cluster_id);
   std::vector<const PartitionPlan*> partitions;
   RestoreProgress progress;

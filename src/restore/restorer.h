@@ -89,6 +89,9 @@ struct PartitionResult {
   PartitionOutcome outcome = PartitionOutcome::kFailed;
   uint64_t records_sent = 0;      // by this run
   uint64_t records_verified = 0;  // read back from the target on resume
+  // Selected records this run left out for their key (--exclude-keys): every one read by this
+  // run, including those read while verifying on resume; not those before the resume point.
+  uint64_t records_excluded = 0;
   uint64_t bytes_sent = 0;
   OffsetMap map;  // as saved (complete or as far as it got)
   bool complete = false;
@@ -106,6 +109,10 @@ struct RestoreReport {
   std::vector<PartitionResult> partitions;
   uint64_t bytes_read = 0;  // block bytes read from the store (footers not included)
   uint64_t zero_timestamps = 0;
+  // The --exclude-keys list applied: its number of distinct keys (0: none) and digest
+  // (ExcludedKeys::Digest). Never the keys themselves.
+  size_t exclude_keys = 0;
+  std::string exclude_keys_sha256;
   std::chrono::steady_clock::duration elapsed{};
   bool ok() const;
 };

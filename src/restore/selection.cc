@@ -101,6 +101,10 @@ std::string RestoreSelection::Describe(int32_t partition) const {
     out += "time:" + (from_ms ? std::to_string(*from_ms) : std::string()) + "-" +
            (to_ms ? std::to_string(*to_ms) : std::string());
   }
+  if (exclude_keys != nullptr) {
+    if (!out.empty()) out += ",";
+    out += "exclude-keys:" + std::to_string(exclude_keys->size()) + ":" + exclude_keys->Digest();
+  }
   return out.empty() ? "all" : out;
 }
 

@@ -7,10 +7,13 @@
 //   offsets     per partition an inclusive source offset range; only with exactly one plain topic,
 //               and then only the listed partitions are restored.
 //   rename      source topic -> target topic; topics not renamed get target_prefix + their name.
+//   exclude_keys  records whose key is in this set are left out (--exclude-keys FILE,
+//               restore/excluded_keys.h); null: none. Shared, never copied.
 //
 // Describe() gives the canonical text a restore record keeps (PartitionRestoreRecord::selection):
 // "all", "offsets:100-199", "time:1700000000000-1700003600000" ("time:1700000000000-" for an open
-// end), or both joined by ','. Two restores with the same text select the same records.
+// end), "exclude-keys:<number of keys>:<sha256 of the key set>", or several of these joined by ','
+// in that order. Two restores with the same text select the same records.
 //
 // Failure contract: Check / ParseOffsetsArg / ParseRenameArg return InvalidArgument naming the flag
 // at fault (a --rename of a topic that --topic does not select is one: it would be ignored).
@@ -19,6 +22,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,6 +30,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "restore/excluded_keys.h"
 
 namespace kb::restore {
 
@@ -42,6 +47,7 @@ struct RestoreSelection {
   std::map<int32_t, OffsetRange> offsets;  // partition -> range
   std::map<std::string, std::string> rename;
   std::string target_prefix;
+  std::shared_ptr<const ExcludedKeys> exclude_keys;
 
   // Checks the combination (offsets need one plain topic, from <= to, ...) and every name.
   Status Check() const;
@@ -59,6 +65,10 @@ struct RestoreSelection {
   }
   // Whether a record passes the offset and time filters.
   bool Selects(int32_t partition, int64_t offset, int64_t timestamp) const;
+  // Whether a record with this key is left out by exclude_keys (never a null key).
+  bool Excludes(const std::optional<std::string_view>& key) const {
+    return exclude_keys != nullptr && exclude_keys->Contains(key);
+  }
 
   std::string TargetTopic(const std::string& source_topic) const;
   std::string Describe(int32_t partition) const;

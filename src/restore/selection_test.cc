@@ -100,5 +100,31 @@ TEST(RestoreSelectionTest, WindowFiltersAndDescribes) {
   EXPECT_TRUE(sel.Check().IsInvalidArgument());
 }
 
+TEST(RestoreSelectionTest, ExcludedKeysMatchKeysNotNullAndJoinTheDescription) {
+  RestoreSelection sel;
+  EXPECT_FALSE(sel.Excludes("a"));
+  EXPECT_FALSE(sel.Excludes(std::nullopt));
+  auto keys = ParseExcludedKeys("a\nbase64:\n", "list");  // "a" and the empty key
+  ASSERT_TRUE(keys.ok()) << keys.status().ToString();
+  sel.exclude_keys = std::make_shared<const ExcludedKeys>(std::move(keys).value());
+  EXPECT_TRUE(sel.Excludes("a"));
+  EXPECT_TRUE(sel.Excludes(""));
+  EXPECT_FALSE(sel.Excludes("b"));
+  EXPECT_FALSE(sel.Excludes(std::nullopt));  // a null key is not the empty key
+  const std::string digest = sel.exclude_keys->Digest();
+  EXPECT_EQ(sel.Describe(0), "exclude-keys:2:" + digest);
+  sel.from_ms = 100;
+  EXPECT_EQ(sel.Describe(0), "time:100-,exclude-keys:2:" + digest);
+  // Another list is another selection (a resume with it is refused); the same keys in another
+  // order are the same one.
+  RestoreSelection other = sel;
+  other.exclude_keys =
+      std::make_shared<const ExcludedKeys>(ParseExcludedKeys("b\n", "list").value());
+  EXPECT_NE(other.Describe(0), sel.Describe(0));
+  other.exclude_keys =
+      std::make_shared<const ExcludedKeys>(ParseExcludedKeys("base64:\na\na\n", "x").value());
+  EXPECT_EQ(other.Describe(0), sel.Describe(0));
+}
+
 }  // namespace
 }  // namespace kb::restore
