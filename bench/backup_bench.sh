@@ -45,7 +45,8 @@
 #   KB_BENCH_RUNS          repetitions per measured row; best wall time is reported (default 2)
 #   KB_BENCH_VARIANTS      kafka-backup rows, space-separated STORE:LEVEL[:KEY=VALUE[,KEY=VALUE]]
 #                          STORE local|s3, LEVEL backup.segment.zstd_level (3 is the default),
-#                          KEY kafka.<librdkafka property>, backup.<key> or backup.segment.<key>
+#                          KEY kafka.<librdkafka property>, backup.<key> or backup.segment.<key>,
+#                          or storage.encryption=on (AES-256-GCM with a key drawn for the run)
 #                          (default: local and s3 at levels 3, 1, 0, then local:3 compressing
 #                          on the consume thread (backup.compression_threads=0) and local:3 with
 #                          twice the default memory budget (backup.buffer_memory=256MiB))
@@ -91,7 +92,7 @@ keep=${KB_BENCH_KEEP:-0}
 [[ "$record_bytes" =~ ^[1-9][0-9]*$ && "$record_bytes" -ge 64 ]] || die "KB_BENCH_RECORD_BYTES must be >= 64"
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || die "KB_BENCH_RUNS must be a positive integer"
 [[ "$payload_kind" == json || "$payload_kind" == letters ]] || die "KB_BENCH_PAYLOAD must be json or letters"
-override='(kafka|backup)\.[A-Za-z0-9_.]+=[^,:]+'
+override='((kafka|backup)\.[A-Za-z0-9_.]+|storage\.encryption)=[^,:]+'
 for v in $variants; do
   [[ "$v" =~ ^(local|s3):[0-9]+(:$override(,$override)*)?$ ]] ||
     die "KB_BENCH_VARIANTS: bad variant '$v' (STORE:LEVEL[:kafka.KEY=VALUE,...])"
@@ -106,6 +107,9 @@ gnu_time=${KB_BENCH_GNU_TIME-/usr/bin/time}
 
 export KB_RUN_DIR="$root/build/bench-services"
 work="$KB_RUN_DIR/work"
+# The key of storage.encryption=on variants: random for each benchmark run, never written to disk.
+KB_BENCH_ENCRYPTION_KEY=$(openssl rand -base64 32)
+export KB_BENCH_ENCRYPTION_KEY
 mkdir -p "$KB_RUN_DIR"
 rm -rf "$work"
 mkdir -p "$work"
@@ -321,12 +325,14 @@ fi
 write_config() {
   local file=$1 store=$2 level=$3 prefix=$4 group=$5 overrides=$6 kv
   local -a kvs=() kafka_lines=() backup_lines=() segment_lines=()
+  local encryption=0
   IFS=, read -r -a kvs <<<"$overrides"
   for kv in ${kvs[@]+"${kvs[@]}"}; do
     case "$kv" in
       kafka.*) kv=${kv#kafka.}; kafka_lines+=("  ${kv%%=*}: \"${kv#*=}\"") ;;
       backup.segment.*) kv=${kv#backup.segment.}; segment_lines+=("    ${kv%%=*}: ${kv#*=}") ;;
       backup.*) kv=${kv#backup.}; backup_lines+=("  ${kv%%=*}: ${kv#*=}") ;;
+      storage.encryption=on) encryption=1 ;;
     esac
   done
   {
@@ -340,6 +346,10 @@ write_config() {
         "$KB_TEST_S3_BUCKET" "$KB_TEST_S3_REGION" "$KB_TEST_S3_ENDPOINT"
       printf '    access_key_id: "%s"\n    secret_access_key: "%s"\n' \
         "$KB_TEST_S3_ACCESS_KEY" "$KB_TEST_S3_SECRET_KEY"
+    fi
+    # Client-side encryption (AES-256-GCM) with a key drawn for this benchmark run.
+    if ((encryption)); then
+      printf '  encryption:\n    keys:\n      bench: env:KB_BENCH_ENCRYPTION_KEY\n'
     fi
     printf 'backup:\n  group_id: "%s"\n  topics: ["%s"]\n' "$group" "$topic"
     printf '%s\n' ${backup_lines[@]+"${backup_lines[@]}"}
