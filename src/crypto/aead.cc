@@ -35,6 +35,38 @@ const EVP_CIPHER* Cipher() {
 // EVP takes int lengths: data is processed in chunks below INT_MAX.
 constexpr size_t kChunk = size_t{1} << 30;
 
+// Starts AES-256-GCM in `ctx` (encrypting or decrypting) with `key` and `nonce`, and feeds `aad`.
+Status Begin(EVP_CIPHER_CTX* ctx, bool encrypt, const unsigned char* key, const char* nonce,
+             std::string_view aad) {
+  const auto* iv = reinterpret_cast<const unsigned char*>(nonce);
+  if (EVP_CipherInit_ex(ctx, Cipher(), nullptr, key, iv, encrypt ? 1 : 0) != 1) {
+    return OpensslError("AES-256-GCM init");
+  }
+  int len = 0;
+  for (size_t at = 0; at < aad.size(); at += kChunk) {
+    const size_t m = std::min(kChunk, aad.size() - at);
+    if (EVP_CipherUpdate(ctx, nullptr, &len,
+                         reinterpret_cast<const unsigned char*>(aad.data() + at),
+                         static_cast<int>(m)) != 1) {
+      return OpensslError("AES-256-GCM associated data");
+    }
+  }
+  return Status::OK();
+}
+
+// Encrypts or decrypts data[0, n) in place.
+Status Transform(EVP_CIPHER_CTX* ctx, char* data, size_t n) {
+  auto* p = reinterpret_cast<unsigned char*>(data);
+  int len = 0;
+  for (size_t at = 0; at < n; at += kChunk) {
+    const size_t m = std::min(kChunk, n - at);
+    if (EVP_CipherUpdate(ctx, p + at, &len, p + at, static_cast<int>(m)) != 1) {
+      return OpensslError("AES-256-GCM");
+    }
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 Status SealInPlace(const unsigned char* key, std::string_view aad, char* data, size_t n,
@@ -44,27 +76,11 @@ Status SealInPlace(const unsigned char* key, std::string_view aad, char* data, s
   }
   Ctx ctx(EVP_CIPHER_CTX_new());
   if (!ctx) return OpensslError("EVP_CIPHER_CTX_new");
+  KB_RETURN_IF_ERROR(Begin(ctx.get(), true, key, nonce_out, aad));
+  KB_RETURN_IF_ERROR(Transform(ctx.get(), data, n));
   int len = 0;
-  if (EVP_EncryptInit_ex(ctx.get(), Cipher(), nullptr, key,
-                         reinterpret_cast<const unsigned char*>(nonce_out)) != 1) {
-    return OpensslError("AES-256-GCM init");
-  }
-  for (size_t at = 0; at < aad.size(); at += kChunk) {
-    const size_t m = std::min(kChunk, aad.size() - at);
-    if (EVP_EncryptUpdate(ctx.get(), nullptr, &len,
-                          reinterpret_cast<const unsigned char*>(aad.data() + at),
-                          static_cast<int>(m)) != 1) {
-      return OpensslError("AES-256-GCM associated data");
-    }
-  }
-  auto* p = reinterpret_cast<unsigned char*>(data);
-  for (size_t at = 0; at < n; at += kChunk) {
-    const size_t m = std::min(kChunk, n - at);
-    if (EVP_EncryptUpdate(ctx.get(), p + at, &len, p + at, static_cast<int>(m)) != 1) {
-      return OpensslError("AES-256-GCM encryption");
-    }
-  }
-  if (EVP_EncryptFinal_ex(ctx.get(), p + n, &len) != 1) return OpensslError("AES-256-GCM final");
+  unsigned char end[16];
+  if (EVP_EncryptFinal_ex(ctx.get(), end, &len) != 1) return OpensslError("AES-256-GCM final");
   if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagSize, tag_out) != 1) {
     return OpensslError("AES-256-GCM tag");
   }
@@ -75,32 +91,16 @@ Result<bool> OpenInPlace(const unsigned char* key, std::string_view aad, const c
                          const char* tag, char* data, size_t n) {
   Ctx ctx(EVP_CIPHER_CTX_new());
   if (!ctx) return OpensslError("EVP_CIPHER_CTX_new");
-  int len = 0;
-  if (EVP_DecryptInit_ex(ctx.get(), Cipher(), nullptr, key,
-                         reinterpret_cast<const unsigned char*>(nonce)) != 1) {
-    return OpensslError("AES-256-GCM init");
-  }
-  for (size_t at = 0; at < aad.size(); at += kChunk) {
-    const size_t m = std::min(kChunk, aad.size() - at);
-    if (EVP_DecryptUpdate(ctx.get(), nullptr, &len,
-                          reinterpret_cast<const unsigned char*>(aad.data() + at),
-                          static_cast<int>(m)) != 1) {
-      return OpensslError("AES-256-GCM associated data");
-    }
-  }
-  auto* p = reinterpret_cast<unsigned char*>(data);
-  for (size_t at = 0; at < n; at += kChunk) {
-    const size_t m = std::min(kChunk, n - at);
-    if (EVP_DecryptUpdate(ctx.get(), p + at, &len, p + at, static_cast<int>(m)) != 1) {
-      return OpensslError("AES-256-GCM decryption");
-    }
-  }
+  KB_RETURN_IF_ERROR(Begin(ctx.get(), false, key, nonce, aad));
+  KB_RETURN_IF_ERROR(Transform(ctx.get(), data, n));
   char tag_copy[kTagSize];
   std::memcpy(tag_copy, tag, kTagSize);
   if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagSize, tag_copy) != 1) {
     return OpensslError("AES-256-GCM tag");
   }
-  const bool ok = EVP_DecryptFinal_ex(ctx.get(), p + n, &len) == 1;
+  int len = 0;
+  unsigned char end[16];
+  const bool ok = EVP_DecryptFinal_ex(ctx.get(), end, &len) == 1;
   ERR_clear_error();
   return ok;
 }
