@@ -122,6 +122,10 @@ void AddRestoreOptions(CLI::App* sub, RestoreArgs& a) {
                   "Leave these consumer groups out (repeatable; ^regex allowed)")
       ->check(GroupPatternValidator());
   sub->add_flag("--no-groups", a.no_groups, "Do not move consumer group offsets");
+  sub->add_flag("--acls", a.acls,
+                "Re-create the backed-up ACLs of the restored topics on the target, their "
+                "resource names following --rename/--target-prefix (needs backup.acls; "
+                "--dry-run lists them)");
   sub->add_flag("--fail-on-active-groups", a.fail_on_active_groups,
                 "Fail instead of skipping groups that have active members");
   sub->add_option("--output", a.output, "Report as text or json (not with --dry-run)")
