@@ -242,12 +242,13 @@ Status MetadataSync::SyncSecurity(const std::vector<kafka::TopicInfo>& topics) {
     }
     return Status::OK();
   };
-  Result<kafka::AclListing> acls = kafka::DescribeAllAcls(*admin_, kAdminTimeout);
-  if (!acls.ok()) return acls.status().IsPermissionDenied() ? denied(acls.status()) : acls.status();
+  // SCRAM users first: that call checks the principal's cluster operations before asking.
   Result<std::vector<kafka::ScramUser>> users = kafka::DescribeScramUsers(*admin_, kAdminTimeout);
   if (!users.ok()) {
     return users.status().IsPermissionDenied() ? denied(users.status()) : users.status();
   }
+  Result<kafka::AclListing> acls = kafka::DescribeAllAcls(*admin_, kAdminTimeout);
+  if (!acls.ok()) return acls.status().IsPermissionDenied() ? denied(acls.status()) : acls.status();
   layout::ClusterSecurity now;
   now.authorizer = acls->authorizer;
   now.scope = cfg_.backup.acls == BackupConfig::Acls::kAll ? "all" : "related";

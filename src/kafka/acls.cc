@@ -52,6 +52,36 @@ Result<AclBindingPtr> ToNative(const AclBinding& a) {
   return AclBindingPtr(b);
 }
 
+// Whether the principal may DESCRIBE the cluster (DescribeCluster with its authorized operations,
+// KIP-430). Asked before DescribeUserScramCredentials: librdkafka 2.8 frees a static or stack
+// string when that request's answer carries a request-level error (an authorization failure), so
+// such an answer must never come back (rdkafka_admin.c,
+// rd_kafka_DescribeUserScramCredentialsResponse_parse: admin_result.errstr).
+Result<bool> MayDescribeCluster(rd_kafka_t* rk, std::chrono::milliseconds timeout) {
+  KB_ASSIGN_OR_RETURN(
+      auto opts, internal::MakeOptions(rk, RD_KAFKA_ADMIN_OP_DESCRIBECLUSTER, timeout, kSubject));
+  if (rd_kafka_error_t* e =
+          rd_kafka_AdminOptions_set_include_authorized_operations(opts.get(), 1)) {
+    Status s = internal::FromErrorObject(e, kSubject, "describe cluster");
+    rd_kafka_error_destroy(e);
+    return s;
+  }
+  internal::QueuePtr q(rd_kafka_queue_new(rk));
+  rd_kafka_DescribeCluster(rk, opts.get(), q.get());
+  KB_ASSIGN_OR_RETURN(internal::EventPtr ev,
+                      internal::WaitResult(q.get(), timeout, kSubject, "describe cluster"));
+  size_t n = 0;
+  const rd_kafka_AclOperation_t* ops = rd_kafka_DescribeCluster_result_authorized_operations(
+      rd_kafka_event_DescribeCluster_result(ev.get()), &n);
+  for (size_t i = 0; i < n; ++i) {
+    if (ops[i] == RD_KAFKA_ACL_OPERATION_DESCRIBE || ops[i] == RD_KAFKA_ACL_OPERATION_ALL ||
+        ops[i] == RD_KAFKA_ACL_OPERATION_ALTER) {  // ALTER implies DESCRIBE
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string FormatAcl(const AclBinding& a) {
@@ -130,6 +160,12 @@ Status CreateAcls(Admin& admin, const std::vector<AclBinding>& acls,
 Result<std::vector<ScramUser>> DescribeScramUsers(Admin& admin, std::chrono::milliseconds timeout) {
   KB_RETURN_IF_ERROR(internal::CheckTimeout(timeout, kSubject));
   rd_kafka_t* rk = admin.handle()->c_ptr();
+  KB_ASSIGN_OR_RETURN(bool may, MayDescribeCluster(rk, timeout));
+  if (!may) {
+    return Status::PermissionDenied(kSubject,
+                                    "not authorized to DESCRIBE the cluster (needed to list SCRAM "
+                                    "users and ACLs)");
+  }
   KB_ASSIGN_OR_RETURN(
       auto opts,
       internal::MakeOptions(rk, RD_KAFKA_ADMIN_OP_DESCRIBEUSERSCRAMCREDENTIALS, timeout, kSubject));

@@ -57,7 +57,9 @@ struct ScramUser {
   friend auto operator<=>(const ScramUser&, const ScramUser&) = default;
 };
 
-// Every user with SCRAM credentials (needs Describe on the cluster), sorted by name.
+// Every user with SCRAM credentials (needs Describe on the cluster), sorted by name. Asks for the
+// principal's cluster operations first and is PermissionDenied without DESCRIBE (see acls.cc:
+// librdkafka 2.8 crashes on a refused DescribeUserScramCredentials).
 Result<std::vector<ScramUser>> DescribeScramUsers(Admin& admin, std::chrono::milliseconds timeout);
 
 // "ALLOW User:alice READ on TOPIC orders (LITERAL) from *": for messages and dry runs.
