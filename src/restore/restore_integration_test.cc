@@ -364,6 +364,43 @@ TEST_F(RestoreIntegrationTest, TransactionalSourceRestoresCommittedRecordsWithEx
   EXPECT_EQ(moved->at(target), 6);
 }
 
+// Timestamps 0 and -1 (Kafka's "no timestamp"): librdkafka sends -1 as it is and the broker keeps
+// it in a CreateTime topic; 0 means "now" in librdkafka's producer API (rd_kafka_msg_new0), so such
+// a record gets the produce time and the report counts it.
+TEST_F(RestoreIntegrationTest, TimestampMinusOneRoundTripsAndZeroIsCounted) {
+  std::vector<Record> recs = {Rec("a", "minus one", -1), Rec("b", "zero", 0), Rec("c", "one", 1),
+                              Rec("d", "minus one again", -1)};
+  for (size_t i = 0; i < recs.size(); ++i) {
+    recs[i].offset = static_cast<int64_t>(i);
+    recs[i].timestamp_type = TimestampType::kCreateTime;
+  }
+  const std::string topic = testing::UniqueName("rst-ts");
+  auto bytes = format::testing::BuildSegment(recs, {.zstd_level = 1, .block_bytes = 512});
+  ASSERT_TRUE(bytes.ok());
+  ASSERT_TRUE(store_.Put(keys_.Segment(topic, 0, 0, 3), *bytes).ok());
+  layout::TopicMetadata md{.topic = topic,
+                           .partitions = 1,
+                           .replication_factor = 1,
+                           .configs = {{"retention.ms", "-1"}}};
+  ASSERT_TRUE(store_.Put(keys_.TopicMetadata(topic), layout::EncodeTopicMetadata(md)).ok());
+  RestoreSelection sel;
+  sel.topics = {topic};
+  const int64_t before = NowMs();
+  auto report = testutil::Restore(store_, keys_, bootstrap_, sel);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_TRUE(report->ok()) << FormatSummary(*report);
+  EXPECT_EQ(report->zero_timestamps, 1u);
+  EXPECT_NE(FormatSummary(*report).find("note: 1 record had timestamp 0"), std::string::npos)
+      << FormatSummary(*report);
+  const std::vector<Record> got = ReadAll(bootstrap_, topic, 0);
+  ASSERT_EQ(got.size(), 4u);
+  EXPECT_EQ(got[0].timestamp, -1);
+  EXPECT_GE(got[1].timestamp, before);  // the produce time
+  EXPECT_EQ(got[2].timestamp, 1);
+  EXPECT_EQ(got[3].timestamp, -1);
+  EXPECT_EQ(got[0].value, "minus one");
+}
+
 TEST_F(RestoreIntegrationTest, HandMadeBackupWithHolesTimeWindowAndOffsetRange) {
   // A compacted-looking partition: offsets with holes, timestamps 1 s apart.
   std::vector<Record> recs;
