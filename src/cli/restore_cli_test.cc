@@ -260,7 +260,10 @@ TEST_F(RestoreCliTest, KilledRestoreOfALogAppendTimeTopicEndsLogAppendTimeWithEv
     ASSERT_EQ(source.back().size(), static_cast<size_t>(kPerPartition));
     ASSERT_EQ(source.back()[0].timestamp_type, format::TimestampType::kLogAppendTime);
   }
-  const std::string log = dir_.path() + "/lat.log";
+  // One log per run (SpawnLogged appends).
+  int run = 0;
+  std::string log;
+  const auto next_log = [&] { return log = dir_.path() + "/lat" + std::to_string(++run) + ".log"; };
   const std::vector<std::string> base = {
       KB_BINARY, "--config",   config_, "restore", "--topic", topic, "--checkpoint-interval",
       "300ms",   "--no-groups"};
@@ -271,7 +274,7 @@ TEST_F(RestoreCliTest, KilledRestoreOfALogAppendTimeTopicEndsLogAppendTimeWithEv
   };
 
   // Into the existing LogAppendTime topic: a warning in --dry-run.
-  pid_t pid = SpawnLogged(with({"--dry-run"}), log);
+  pid_t pid = SpawnLogged(with({"--dry-run"}), next_log());
   ASSERT_EQ(WaitFor(pid, 60s), 0) << ReadFile(log);
   std::string out = ReadFile(log);
   EXPECT_NE(out.find("warning: " + topic +
@@ -284,7 +287,7 @@ TEST_F(RestoreCliTest, KilledRestoreOfALogAppendTimeTopicEndsLogAppendTimeWithEv
   for (int i = 0; i < 200 && admin_->DescribeTopic(topic, 5s).ok(); ++i) {
     std::this_thread::sleep_for(100ms);
   }
-  pid = SpawnLogged(with({"--dry-run"}), log);
+  pid = SpawnLogged(with({"--dry-run"}), next_log());
   ASSERT_EQ(WaitFor(pid, 60s), 0) << ReadFile(log);
   out = ReadFile(log);
   EXPECT_NE(out.find("message.timestamp.type=CreateTime while restoring (to keep the backed-up "
@@ -293,7 +296,7 @@ TEST_F(RestoreCliTest, KilledRestoreOfALogAppendTimeTopicEndsLogAppendTimeWithEv
             std::string::npos)
       << out;
 
-  pid = SpawnLogged(with({"--max-bytes-per-second", "1MiB", "--parallel", "2"}), log);
+  pid = SpawnLogged(with({"--max-bytes-per-second", "1MiB", "--parallel", "2"}), next_log());
   ASSERT_GT(pid, 0);
   const auto deadline = std::chrono::steady_clock::now() + 90s;
   while (TargetRecords(topic, kPartitions) < kPartitions * kPerPartition / 3 &&
@@ -306,7 +309,7 @@ TEST_F(RestoreCliTest, KilledRestoreOfALogAppendTimeTopicEndsLogAppendTimeWithEv
   EXPECT_LT(TargetRecords(topic, kPartitions), kPartitions * kPerPartition);
   EXPECT_EQ(admin_->DescribeTopicConfigs(topic, 30s)->at("message.timestamp.type"), "CreateTime");
 
-  pid = SpawnLogged(with({"--dry-run"}), log);
+  pid = SpawnLogged(with({"--dry-run"}), next_log());
   ASSERT_EQ(WaitFor(pid, 60s), 0) << ReadFile(log);
   out = ReadFile(log);
   EXPECT_NE(out.find("target " + topic +
@@ -317,7 +320,7 @@ TEST_F(RestoreCliTest, KilledRestoreOfALogAppendTimeTopicEndsLogAppendTimeWithEv
   EXPECT_EQ(out.find("warning: " + topic + " has message.timestamp.type"), std::string::npos)
       << out;
 
-  pid = SpawnLogged(base, log);
+  pid = SpawnLogged(base, next_log());
   ASSERT_EQ(WaitFor(pid, 180s), 0) << ReadFile(log);
   out = ReadFile(log);
   EXPECT_NE(out.find("set " + topic + ": message.timestamp.type=LogAppendTime"), std::string::npos)
