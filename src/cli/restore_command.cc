@@ -8,9 +8,11 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 
 #include "cli/app.h"
 #include "cli/progress_line.h"
+#include "common/clock.h"
 #include "config/units.h"
 #include "kafka/admin.h"
 #include "layout/keys.h"
@@ -106,6 +108,25 @@ Status DryRun(const Config& cfg, const RestoreArgs& args, const restore::Restore
   KB_ASSIGN_OR_RETURN(auto admin, kafka::Admin::Make(cfg.kafka.properties));
   KB_ASSIGN_OR_RETURN(restore::TargetEnds ends,
                       restore::QueryTargetEnds(*admin, plan, targets->existing, options.timeout));
+  KB_ASSIGN_OR_RETURN(std::string cluster_id, admin->ClusterId(options.timeout));
+  // The timestamp checks the restore makes before producing: existing targets with the configs in
+  // force, the ones to create with their topic.json's.
+  KB_ASSIGN_OR_RETURN(targets->configs_after,
+                      restore::PendingConfigs(store, keys, cluster_id, plan, *targets));
+  std::map<std::string, kafka::TopicConfigs> configs = restore::DescribeTargetConfigs(
+      *admin, targets->existing, options.timeout, &targets->warnings);
+  for (const restore::TopicPlan& t : plan.topics) {
+    if (t.metadata && std::find(targets->to_create.begin(), targets->to_create.end(),
+                                t.target_topic) != targets->to_create.end()) {
+      configs[t.target_topic] = t.metadata->configs;
+    }
+  }
+  KB_ASSIGN_OR_RETURN(std::set<std::string> completed,
+                      restore::CompletedTargets(store, keys, cluster_id, plan));
+  for (std::string& w :
+       restore::TimestampWarnings(plan, configs, targets->configs_after, completed, NowMs())) {
+    targets->warnings.push_back(std::move(w));
+  }
   out << restore::FormatPlan(plan, &*targets, &ends);
   out << ExclusionLine(sel);
   if (args.acls) {
@@ -113,7 +134,6 @@ Status DryRun(const Config& cfg, const RestoreArgs& args, const restore::Restore
     out << restore::FormatAclRestore(acls, /*dry_run=*/true);
   }
   if (options.fail_if_target_not_empty) {
-    KB_ASSIGN_OR_RETURN(std::string cluster_id, admin->ClusterId(options.timeout));
     Status empty = restore::CheckTargetsEmpty(store, keys, cluster_id, plan, ends);
     if (!empty.ok()) {
       out << "target check failed: " << empty.ToString() << "\n";
@@ -256,6 +276,7 @@ Result<RestoreEnd> Restore(const Config& cfg, const RestoreArgs& args, std::ostr
     return Status::Permanent(
         "restore", report::Count(failed, "partition") + " failed (see the summary above)");
   }
+  if (!report->topic_errors.empty()) return report->topic_errors.front();
   KB_RETURN_IF_ERROR(groups_status);
   return end;
 }
