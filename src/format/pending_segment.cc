@@ -48,16 +48,22 @@ Status PendingBlock::Compress(void* cctx, coding::Buffer* scratch) {
 
 Status PendingBlock::Seal() {
   if (key == nullptr) return Status::OK();
-  const std::string_view block = stored();
-  std::string frame(block.size() + kFrameOverhead, '\0');
-  std::memcpy(frame.data() + kFrameHeaderSize, block.data(), block.size());
-  KB_RETURN_IF_ERROR(SealFrame(*key, BlockAad(segment_id, index), frame.data(), block.size()));
-  if (compressed_.empty() && owner_ != nullptr) {
-    owner_->Release(std::move(raw), 0);
-    raw = std::string();
-  }
-  compressed_ = std::move(frame);
+  char* block = compressed_.empty() ? raw.data() : compressed_.data();
+  const size_t n = compressed_.empty() ? raw_size : compressed_.size();
+  KB_RETURN_IF_ERROR(
+      SealFrameParts(*key, BlockAad(segment_id, index), frame_head_, block, n, frame_tag_));
+  sealed_ = true;
   return Status::OK();
+}
+
+void PendingBlock::AppendParts(std::vector<std::string_view>* parts) const {
+  if (!sealed_) {
+    parts->push_back(stored());
+    return;
+  }
+  parts->push_back(std::string_view(frame_head_, sizeof(frame_head_)));
+  parts->push_back(stored());
+  parts->push_back(std::string_view(frame_tag_, sizeof(frame_tag_)));
 }
 
 void PendingBlock::Done(Status status) {
@@ -93,7 +99,7 @@ Status PendingSegment::WaitForBlocks() {
 size_t PendingSegment::object_size() const {
   size_t total = kFileHeaderSize + kFooterFixedSize + kIndexEntrySize * footer.blocks.size() +
                  (key != nullptr ? kFrameOverhead + kSealedTrailerSize : kTrailerSize);
-  for (const auto& block : blocks) total += block->stored().size();
+  for (const auto& block : blocks) total += block->object_bytes();
   return total;
 }
 
@@ -103,7 +109,7 @@ Result<std::vector<std::string_view>> PendingSegment::Parts(std::string* frame) 
   const size_t header = frame->size();
   uint64_t position = header;
   for (size_t i = 0; i < blocks.size(); ++i) {
-    const size_t length = blocks[i]->stored().size();
+    const size_t length = blocks[i]->object_bytes();
     footer.blocks[i].position = position;
     footer.blocks[i].length = static_cast<uint32_t>(length);
     position += length;
@@ -115,9 +121,9 @@ Result<std::vector<std::string_view>> PendingSegment::Parts(std::string* frame) 
     AppendFooterAndTrailerAt(frame, position, footer);
   }
   std::vector<std::string_view> parts;
-  parts.reserve(blocks.size() + 2);
+  parts.reserve(3 * blocks.size() + 2);
   parts.push_back(std::string_view(*frame).substr(0, header));
-  for (const auto& block : blocks) parts.push_back(block->stored());
+  for (const auto& block : blocks) block->AppendParts(&parts);
   parts.push_back(std::string_view(*frame).substr(header));
   return parts;
 }

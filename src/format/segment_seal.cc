@@ -2,6 +2,8 @@
 
 #include <xxhash.h>
 
+#include <memory>
+
 #include "crypto/aead.h"
 #include "format/coding.h"
 #include "format/decode_util.h"
@@ -42,10 +44,21 @@ std::string FooterAad(std::string_view segment_id, std::string_view key_id,
 }
 
 Status SealFrame(const crypto::Key& key, std::string_view aad, char* frame, size_t n) {
-  coding::EncodeFixed32(frame + 8, static_cast<uint32_t>(n));
-  KB_RETURN_IF_ERROR(crypto::SealInPlace(key.bytes.data(), aad, frame + kFrameHeaderSize, n,
-                                         frame + 12, frame + kFrameHeaderSize + n));
-  coding::EncodeFixed64(frame, XXH3_64bits(frame + 8, n + kFrameOverhead - 8));
+  return SealFrameParts(key, aad, frame, frame + kFrameHeaderSize, n, frame + kFrameHeaderSize + n);
+}
+
+Status SealFrameParts(const crypto::Key& key, std::string_view aad, char* head, char* data,
+                      size_t n, char* tag) {
+  coding::EncodeFixed32(head + 8, static_cast<uint32_t>(n));
+  KB_RETURN_IF_ERROR(crypto::SealInPlace(key.bytes.data(), aad, data, n, head + 12, tag));
+  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state(XXH3_createState(),
+                                                                 &XXH3_freeState);
+  if (!state) return Status::Permanent("xxhash", "cannot allocate a hash state");
+  XXH3_64bits_reset(state.get());
+  XXH3_64bits_update(state.get(), head + 8, kFrameHeaderSize - 8);
+  XXH3_64bits_update(state.get(), data, n);
+  XXH3_64bits_update(state.get(), tag, kFrameOverhead - kFrameHeaderSize);
+  coding::EncodeFixed64(head, XXH3_64bits_digest(state.get()));
   return Status::OK();
 }
 

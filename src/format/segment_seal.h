@@ -35,6 +35,10 @@ std::string FooterAad(std::string_view segment_id, std::string_view key_id,
 // Seals frame[kFrameHeaderSize, kFrameHeaderSize + n) in place and writes the frame header and tag
 // (`frame` has n + kFrameOverhead bytes).
 Status SealFrame(const crypto::Key& key, std::string_view aad, char* frame, size_t n);
+// The same frame in three pieces: `head` (kFrameHeaderSize bytes) is written, data[0, n) is
+// encrypted in place, `tag` (16 bytes) is written. The frame's bytes are head, data, tag.
+Status SealFrameParts(const crypto::Key& key, std::string_view aad, char* head, char* data,
+                      size_t n, char* tag);
 
 // Checks a frame's length field and checksum (no key needed). `at`: its position in the object.
 Status CheckFrame(std::string_view object, uint64_t at, std::string_view frame, const char* what);

@@ -92,17 +92,25 @@ class PendingBlock {
   bool done() const { return done_flag_.load(std::memory_order_acquire); }
   // Header + stored payload; valid after a successful Done.
   std::string_view stored() const;
-  // Bytes of stored() once done, else raw_size.
-  size_t size_estimate() const { return done() ? stored().size() : raw_size; }
+  // The block as written to the object: stored(), inside its frame when sealed (frame header,
+  // stored() encrypted in place, tag); valid after a successful Done. Appends 1 or 3 views.
+  void AppendParts(std::vector<std::string_view>* parts) const;
+  size_t object_bytes() const { return stored().size() + (sealed_ ? kFrameOverhead : 0); }
+  // Bytes of the block in the object once done, else raw_size.
+  size_t size_estimate() const { return done() ? object_bytes() : raw_size; }
   // Bytes held beyond `raw` (the compressed copy).
   size_t stored_capacity() const { return compressed_.capacity(); }
 
  private:
-  Status Seal();  // into compressed_, when `key` is set
+  Status Seal();  // stored() in place, when `key` is set
 
   BlockCompressor* owner_;
-  // Header + zstd payload, or the sealed frame; empty when the block is stored as is.
+  // Header + zstd payload; empty when the block is stored as is.
   std::string compressed_;
+  // Sealed blocks: stored() is ciphertext, between this frame header and tag.
+  bool sealed_ = false;
+  char frame_head_[kFrameHeaderSize] = {};
+  char frame_tag_[kFrameOverhead - kFrameHeaderSize] = {};
   std::mutex mu_;
   std::condition_variable cv_;
   std::atomic<bool> done_flag_{false};
