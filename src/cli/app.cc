@@ -66,7 +66,9 @@ constexpr Command kCommands[] = {
     {"verify", "Read back segments and check checksums, indexes and offset continuity"},
     {"status", "Show the backup lag per topic and partition"},
     {"offsets", "Query and export the offset map of a restore"},
-    {"prune", "Delete from the store what Kafka's retention deleted (plan unless --execute)"},
+    {"prune",
+     "Delete from the store what Kafka's retention deleted (plan unless --execute); S3 "
+     "object-locked objects are kept until their date"},
 };
 
 void AddRestoreOptions(CLI::App* sub, RestoreArgs& a) {
@@ -207,7 +209,8 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
     if (std::string_view(c.name) == "offsets") AddOffsetsCommands(sub, &offsets_args);
     if (std::string_view(c.name) == "prune") {
       sub->add_option("--topic", prune_args.topic,
-                      "Delete this topic's whole backup (refused while it exists in the cluster)")
+                      "Delete this topic's whole backup (refused while it exists in the cluster, "
+                      "or while any object of it is S3 object-locked)")
           ->check(TopicNameValidator());
       sub->add_option("--generation", prune_args.generation,
                       "With --topic: an archived generation of it (see ls)")

@@ -263,6 +263,17 @@ std::vector<Row> Rows() {
   key("storage:\n  s3:\n    bucket: bkt\n    access_key_id: [a]\n    secret_access_key: s\n",
       "storage.s3.access_key_id");
   key(s3 + "    bucket: bkt\n    buckett: c\n", "storage.s3.buckett");
+  key(s3 + "    bucket: bkt\n    object_lock: {mode: WORM, retention: 30d}\n",
+      "storage.s3.object_lock.mode");
+  key(s3 + "    bucket: bkt\n    object_lock: {retention: 30d}\n", "storage.s3.object_lock.mode");
+  key(s3 + "    bucket: bkt\n    object_lock: {mode: GOVERNANCE}\n",
+      "storage.s3.object_lock.retention");
+  key(s3 + "    bucket: bkt\n    object_lock: {mode: GOVERNANCE, retention: 0s}\n",
+      "storage.s3.object_lock.retention");
+  key(s3 + "    bucket: bkt\n    object_lock: {mode: GOVERNANCE, retention: soon}\n",
+      "storage.s3.object_lock.retention");
+  key(s3 + "    bucket: bkt\n    object_lock: {mode: COMPLIANCE, retention: 1d, until: x}\n",
+      "storage.s3.object_lock.until");
 
   // ---- backup: ----
   key("backup:\n  group_id: \"\"\n", "backup.group_id");

@@ -123,6 +123,34 @@ Status ParseS3UploadOptions(YamlMapReader& r, S3StoreConfig* out) {
   return ValidateS3UploadOptions(*out);
 }
 
+// storage.s3.object_lock: {mode: GOVERNANCE | COMPLIANCE, retention: <duration>}, both required
+// when the section is there.
+Status ParseS3ObjectLock(YamlMapReader& s3, S3StoreConfig* out) {
+  if (!s3.Has("object_lock")) return Status::OK();
+  KB_ASSIGN_OR_RETURN(YamlMapReader r, s3.GetMap("object_lock"));
+  KB_ASSIGN_OR_RETURN(auto mode, r.GetString("mode"));
+  if (!mode) {
+    return Status::InvalidArgument(r.PathOf("mode"), "is required (GOVERNANCE or COMPLIANCE)");
+  }
+  std::string upper = *mode;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (upper != "GOVERNANCE" && upper != "COMPLIANCE") {
+    return Status::InvalidArgument(r.PathOf("mode"),
+                                   "'" + *mode + "' is not one of GOVERNANCE, COMPLIANCE");
+  }
+  // 100 years: beyond that a typo (a retention in ms read as days) is likelier than an intent.
+  constexpr std::chrono::milliseconds kMax = std::chrono::hours(24 * 36500);
+  KB_ASSIGN_OR_RETURN(auto retention,
+                      r.GetDuration("retention", std::chrono::milliseconds(1000), kMax));
+  if (!retention) {
+    return Status::InvalidArgument(r.PathOf("retention"),
+                                   "is required (how long each segment is locked, e.g. 30d)");
+  }
+  KB_RETURN_IF_ERROR(r.Finish());
+  out->object_lock = {.mode = upper, .retention = *retention};
+  return Status::OK();
+}
+
 Status ParseS3(YamlMapReader& r, const EnvLookup& env, S3StoreConfig* out) {
   auto env_or = [&env](const char* a, const char* b = nullptr) -> std::string {
     for (const char* name : {a, b}) {
@@ -159,6 +187,7 @@ Status ParseS3(YamlMapReader& r, const EnvLookup& env, S3StoreConfig* out) {
   KB_RETURN_IF_ERROR(CheckNoControlCharacters(r.PathOf("ca_bundle"), out->ca_bundle));
   KB_RETURN_IF_ERROR(ParseS3Credentials(r, out));
   KB_RETURN_IF_ERROR(ParseS3UploadOptions(r, out));
+  KB_RETURN_IF_ERROR(ParseS3ObjectLock(r, out));
   return r.Finish();
 }
 
@@ -505,6 +534,16 @@ Status ValidateS3UploadOptions(const S3StoreConfig& s3) {
       return Status::InvalidArgument(
           "storage.s3.storage_class",
           "'" + s3.storage_class + "' is not one of " + JoinedStorageClasses());
+    }
+  }
+  if (!s3.object_lock.mode.empty()) {
+    if (s3.object_lock.mode != "GOVERNANCE" && s3.object_lock.mode != "COMPLIANCE") {
+      return Status::InvalidArgument(
+          "storage.s3.object_lock.mode",
+          "'" + s3.object_lock.mode + "' is not one of GOVERNANCE, COMPLIANCE");
+    }
+    if (s3.object_lock.retention.count() <= 0) {
+      return Status::InvalidArgument("storage.s3.object_lock.retention", "must be more than 0");
     }
   }
   return Status::OK();

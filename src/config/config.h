@@ -67,6 +67,15 @@ struct S3StoreConfig {
   // x-amz-storage-class of data segments only (storage/factory decides which keys those are);
   // "" = none sent (the bucket's default, STANDARD on AWS). GLACIER and DEEP_ARCHIVE are refused.
   std::string storage_class;
+  // storage.s3.object_lock: S3 Object Lock (WORM) retention on data segments only (storage/factory
+  // decides which keys those are; docs/security.md "Tamper-proof backups"). Each segment is put
+  // with x-amz-object-lock-mode and x-amz-object-lock-retain-until-date = upload time +
+  // `retention`; the bucket must have Object Lock enabled. Off when mode is "".
+  struct ObjectLock {
+    std::string mode;                        // "" (off), "GOVERNANCE" or "COMPLIANCE"
+    std::chrono::milliseconds retention{0};  // > 0 when mode is set
+  };
+  ObjectLock object_lock;
 };
 
 // "storage.s3.payload_signing" value names: "auto", "always", "never".
@@ -178,7 +187,8 @@ struct Config {
 inline constexpr std::string_view kDefaultLocalStorePath = "kafka-backup-data";
 
 // Checks S3StoreConfig's upload options (payload_signing against the endpoint's scheme, sse,
-// sse_kms_key_id, storage_class); InvalidArgument naming the storage.s3.* key at fault.
+// sse_kms_key_id, storage_class, object_lock); InvalidArgument naming the storage.s3.* key at
+// fault.
 Status ValidateS3UploadOptions(const S3StoreConfig& s3);
 
 // Parses YAML text. `source` names the file in error messages.

@@ -1,6 +1,10 @@
-// storage.s3.payload_signing, sse, sse_kms_key_id and storage_class: parsed values and the
-// errors that name the key at fault.
+// storage.s3.payload_signing, sse, sse_kms_key_id, storage_class and object_lock: parsed values
+// and the errors that name the key at fault.
 #include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
 
 #include "config/config.h"
 
@@ -116,6 +120,59 @@ TEST(S3UploadConfigTest, NeverOverHttpFromTheEnvironmentEndpoint) {
       "    payload_signing: never\n",
       "t.yaml", NoEnv());
   EXPECT_TRUE(aws.ok()) << aws.status().ToString();
+}
+
+TEST(S3UploadConfigTest, ObjectLockOffByDefaultAndParsed) {
+  auto off = ParseS3("");
+  ASSERT_TRUE(off.ok()) << off.status().ToString();
+  EXPECT_EQ(off->storage.s3.object_lock.mode, "");
+  EXPECT_EQ(off->storage.s3.object_lock.retention.count(), 0);
+
+  auto gov = ParseS3("object_lock:\n  mode: GOVERNANCE\n  retention: 30d");
+  ASSERT_TRUE(gov.ok()) << gov.status().ToString();
+  EXPECT_EQ(gov->storage.s3.object_lock.mode, "GOVERNANCE");
+  EXPECT_EQ(gov->storage.s3.object_lock.retention, std::chrono::hours(24 * 30));
+  // The mode is case-insensitive and sent upper-case (as S3 spells it).
+  auto comp = ParseS3("object_lock: {mode: compliance, retention: 12h}");
+  ASSERT_TRUE(comp.ok()) << comp.status().ToString();
+  EXPECT_EQ(comp->storage.s3.object_lock.mode, "COMPLIANCE");
+  EXPECT_EQ(comp->storage.s3.object_lock.retention, std::chrono::hours(12));
+}
+
+TEST(S3UploadConfigTest, ObjectLockErrorsNameTheKey) {
+  struct Case {
+    std::string yaml;
+    std::string key;
+    std::string says;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"object_lock: {mode: WORM, retention: 1d}", "storage.s3.object_lock.mode",
+            "GOVERNANCE, COMPLIANCE"},
+           {"object_lock: {retention: 1d}", "storage.s3.object_lock.mode", "required"},
+           {"object_lock: {mode: GOVERNANCE}", "storage.s3.object_lock.retention", "required"},
+           {"object_lock: {mode: GOVERNANCE, retention: 0s}", "storage.s3.object_lock.retention",
+            "out of range"},
+           {"object_lock: {mode: GOVERNANCE, retention: -1d}", "storage.s3.object_lock.retention",
+            ""},
+           {"object_lock: {mode: GOVERNANCE, retention: 1d, legal_hold: true}",
+            "storage.s3.object_lock.legal_hold", ""},
+           {"object_lock: GOVERNANCE", "storage.s3.object_lock", ""},
+       }) {
+    auto cfg = ParseS3(c.yaml);
+    ASSERT_FALSE(cfg.ok()) << c.yaml;
+    EXPECT_TRUE(cfg.status().IsInvalidArgument()) << c.yaml << ": " << cfg.status().ToString();
+    EXPECT_EQ(cfg.status().subject(), c.key) << c.yaml << ": " << cfg.status().ToString();
+    EXPECT_NE(cfg.status().message().find(c.says), std::string::npos)
+        << c.yaml << ": " << cfg.status().ToString();
+  }
+  // A config built in code is checked the same way (S3Client::Make calls this).
+  S3StoreConfig s3;
+  s3.object_lock = {.mode = "GOVERNANCE", .retention = std::chrono::milliseconds(0)};
+  EXPECT_EQ(ValidateS3UploadOptions(s3).subject(), "storage.s3.object_lock.retention");
+  s3.object_lock = {.mode = "governance", .retention = std::chrono::hours(1)};
+  EXPECT_EQ(ValidateS3UploadOptions(s3).subject(), "storage.s3.object_lock.mode");
+  s3.object_lock.mode = "COMPLIANCE";
+  EXPECT_TRUE(ValidateS3UploadOptions(s3).ok());
 }
 
 }  // namespace

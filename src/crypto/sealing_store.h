@@ -45,6 +45,9 @@ class SealingStore : public storage::ObjectStore {
     return inner_->GetRange(key, offset, length);
   }
   Result<uint64_t> Head(const std::string& key) override { return inner_->Head(key); }
+  Result<std::optional<storage::ObjectLock>> Lock(const std::string& key) override {
+    return inner_->Lock(key);
+  }
   Result<storage::ListPage> List(const std::string& prefix, const std::string& token,
                                  size_t max_keys) override {
     return inner_->List(prefix, token, max_keys);

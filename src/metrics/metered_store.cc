@@ -49,6 +49,10 @@ Result<uint64_t> MeteredStore::Head(const std::string& key) {
   return Measure(StoreOp::kHead, [&] { return inner_->Head(key); });
 }
 
+Result<std::optional<storage::ObjectLock>> MeteredStore::Lock(const std::string& key) {
+  return Measure(StoreOp::kHead, [&] { return inner_->Lock(key); });
+}
+
 Result<storage::ListPage> MeteredStore::List(const std::string& prefix, const std::string& token,
                                              size_t max_keys) {
   return Measure(StoreOp::kList, [&] { return inner_->List(prefix, token, max_keys); });

@@ -33,6 +33,8 @@ class MeteredStore : public storage::ObjectStore {
   Result<std::string> Get(const std::string& key) override;
   Result<std::string> GetRange(const std::string& key, uint64_t offset, uint64_t length) override;
   Result<uint64_t> Head(const std::string& key) override;
+  // Measured as a head (S3: one HEAD request).
+  Result<std::optional<storage::ObjectLock>> Lock(const std::string& key) override;
   Result<storage::ListPage> List(const std::string& prefix, const std::string& token,
                                  size_t max_keys) override;
   Status Delete(const std::vector<std::string>& keys) override;

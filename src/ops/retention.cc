@@ -3,9 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "catalog/store_catalog.h"
 #include "catalog/store_scan.h"
@@ -77,6 +79,50 @@ Result<std::vector<PruneAction>> WholeTopic(storage::ObjectStore& store, const l
   return data;
 }
 
+// Whether `lock` forbids deleting its object at `now_ms`.
+bool Holds(const storage::ObjectLock& lock, int64_t now_ms) {
+  return lock.legal_hold || lock.retain_until_ms > now_ms;
+}
+
+// The object locks (ObjectStore::Lock) of `actions` that still hold at `now_ms`, by key; up to
+// `parallelism` asked at once. A key gone meanwhile (NotFound) holds nothing.
+Result<std::map<std::string, storage::ObjectLock>> LocksOf(storage::ObjectStore& store,
+                                                           const std::vector<PruneAction>& actions,
+                                                           int64_t now_ms, size_t parallelism) {
+  std::vector<std::optional<Result<std::optional<storage::ObjectLock>>>> got(actions.size());
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < actions.size();) got[i] = store.Lock(actions[i].key);
+  };
+  {
+    std::vector<std::jthread> helpers;
+    const size_t n = std::min(std::max<size_t>(parallelism, 1), actions.size());
+    for (size_t t = 1; t < n; ++t) helpers.emplace_back(work);
+    work();
+  }
+  std::map<std::string, storage::ObjectLock> out;
+  for (size_t i = 0; i < actions.size(); ++i) {
+    const Result<std::optional<storage::ObjectLock>>& r = *got[i];
+    if (r.status().IsNotFound()) continue;
+    if (!r.ok()) return r.status().WithContext("reading the object lock before deleting");
+    if (*r && Holds(**r, now_ms)) out[actions[i].key] = **r;
+  }
+  return out;
+}
+
+LockedObject LockedFrom(const PruneAction& a, const storage::ObjectLock& lock) {
+  return {.key = a.key,
+          .topic = a.topic,
+          .partition = a.partition,
+          .start = a.start,
+          .end = a.end,
+          .is_segment = a.is_segment,
+          .size = a.size,
+          .mode = lock.mode,
+          .retain_until_ms = lock.retain_until_ms,
+          .legal_hold = lock.legal_hold};
+}
+
 void CountDeleted(RetentionReport* report, const std::vector<PruneAction>& actions) {
   for (const PruneAction& a : actions) {
     if (!a.is_segment) continue;
@@ -93,10 +139,15 @@ struct TopicPlan {
   layout::RetentionState state;
 };
 
+// `locked`: ranges whose object lock still holds; kept (in `locked_out`), with every later range of
+// their partition.
 TopicPlan PlanPartitions(const std::string& topic, const catalog::TopicObjects& objects,
                          const std::map<kafka::TopicPartition, kafka::Watermarks>& marks,
                          const layout::RetentionState& old, const RetentionOptions& options,
-                         const WallGuard::Reading& now, std::vector<PendingRange>* pending) {
+                         const WallGuard::Reading& now,
+                         const std::map<std::string, storage::ObjectLock>& locked,
+                         std::vector<PendingRange>* pending,
+                         std::vector<LockedObject>* locked_out) {
   TopicPlan plan;
   for (const auto& [partition, p] : objects.partitions) {
     auto mark = marks.find({topic, partition});
@@ -107,13 +158,15 @@ TopicPlan PlanPartitions(const std::string& topic, const catalog::TopicObjects& 
       for (const auto& e : it->second) seen[{e.start, e.end}] = e.first_seen_ms;
     }
     std::vector<layout::RetentionState::Expired> still;
-    bool unbroken = true;  // every range before this one is deleted this round
+    bool unbroken = true;     // every range before this one is deleted this round
+    bool after_lock = false;  // a range before this one is kept for its object lock
     for (const catalog::StoredRange& r : p.ranges) {
       if (r.end >= low) break;  // holds offsets Kafka still has, and so does every later range
       auto s = seen.find({r.start, r.end});
       const int64_t first_seen = s == seen.end() ? now.stamp_ms : s->second;
       const int64_t due = first_seen + options.grace.count();
-      if (unbroken && now.reached_ms >= due) {
+      auto lock = locked.find(r.key);
+      if (unbroken && now.reached_ms >= due && lock == locked.end()) {
         plan.deletions.push_back({.key = r.key,
                                   .topic = topic,
                                   .partition = partition,
@@ -130,8 +183,20 @@ TopicPlan PlanPartitions(const std::string& topic, const catalog::TopicObjects& 
       }
       unbroken = false;
       still.push_back({r.start, r.end, first_seen});
-      pending->push_back(
-          {r.key, topic, partition, r.start, r.end, !r.is_gap, r.size, first_seen, due});
+      if (lock != locked.end()) {
+        after_lock = true;
+        locked_out->push_back(LockedFrom({.key = r.key,
+                                          .topic = topic,
+                                          .partition = partition,
+                                          .start = r.start,
+                                          .end = r.end,
+                                          .is_segment = !r.is_gap,
+                                          .size = r.size},
+                                         lock->second));
+        continue;
+      }
+      pending->push_back({r.key, topic, partition, r.start, r.end, !r.is_gap, r.size, first_seen,
+                          due, after_lock && now.reached_ms >= due});
     }
     if (!still.empty()) plan.state.expired[partition] = std::move(still);
   }
@@ -233,6 +298,20 @@ Result<RetentionReport> RunRetention(storage::ObjectStore& store, const layout::
                                              report::FormatTimeMs(*next.missing_since_ms) +
                                              ", retention.deleted_topic_max_age " +
                                              Duration(*options.deleted_topic_max_age) + " passed"));
+          KB_ASSIGN_OR_RETURN(auto locks,
+                              LocksOf(store, deletions, now.reached_ms, options.parallelism));
+          if (!locks.empty()) {
+            // Never a partial topic: the whole backup stays until no object of it is locked.
+            tr.state = TopicRetention::State::kMissing;
+            for (const PruneAction& a : deletions) {
+              auto l = locks.find(a.key);
+              if (l == locks.end()) continue;
+              report.locked.push_back(LockedFrom(a, l->second));
+              tr.locked_until_ms =
+                  std::max(tr.locked_until_ms.value_or(0), l->second.retain_until_ms);
+            }
+            deletions.clear();
+          }
         }
       }
     } else {
@@ -272,8 +351,19 @@ Result<RetentionReport> RunRetention(storage::ObjectStore& store, const layout::
           tr.state = TopicRetention::State::kRecreated;
           next = old;
         } else {
+          std::vector<PendingRange> pending;
+          std::vector<LockedObject> locked;
           TopicPlan plan =
-              PlanPartitions(topic, objects, marks, old, options, now, &report.pending);
+              PlanPartitions(topic, objects, marks, old, options, now, {}, &pending, &locked);
+          KB_ASSIGN_OR_RETURN(auto locks,
+                              LocksOf(store, plan.deletions, now.reached_ms, options.parallelism));
+          if (!locks.empty()) {
+            pending.clear();
+            plan =
+                PlanPartitions(topic, objects, marks, old, options, now, locks, &pending, &locked);
+          }
+          report.pending.insert(report.pending.end(), pending.begin(), pending.end());
+          report.locked.insert(report.locked.end(), locked.begin(), locked.end());
           deletions = std::move(plan.deletions);
           next = std::move(plan.state);
         }
@@ -304,6 +394,8 @@ Result<RetentionReport> RunRetention(storage::ObjectStore& store, const layout::
   }
   std::sort(report.pending.begin(), report.pending.end(),
             [](const PendingRange& a, const PendingRange& b) { return a.key < b.key; });
+  std::sort(report.locked.begin(), report.locked.end(),
+            [](const LockedObject& a, const LockedObject& b) { return a.key < b.key; });
   return report;
 }
 
@@ -316,6 +408,21 @@ Result<RetentionReport> PruneTopic(storage::ObjectStore& store, const layout::Ke
   if (actions.empty()) {
     return Status::NotFound(
         topic, "nothing stored under '" + keys.TopicPrefix(topic) + "' in " + store.Describe());
+  }
+  KB_ASSIGN_OR_RETURN(auto locks, LocksOf(store, actions, report.now_ms, /*parallelism=*/8));
+  if (!locks.empty()) {
+    const auto& [key, lock] = *locks.begin();
+    int64_t last = 0;
+    for (const auto& [k, l] : locks) last = std::max(last, l.retain_until_ms);
+    return Status::Permanent(
+        key,
+        (lock.legal_hold ? std::string("under an object lock legal hold")
+                         : "object-locked (" + lock.mode + ") until " +
+                               report::FormatTimeMs(lock.retain_until_ms)) +
+            "; " + std::to_string(locks.size()) + " of the " + std::to_string(actions.size()) +
+            " objects of topic " + topic + " are locked" +
+            (last > 0 ? ", the last until " + report::FormatTimeMs(last) : std::string()) +
+            "; nothing deleted (the store refuses to delete locked objects before their date)");
   }
   if (execute) KB_RETURN_IF_ERROR(DeleteAll(store, actions));
   report.topics.push_back({.topic = topic, .state = TopicRetention::State::kDeleted});

@@ -21,6 +21,17 @@
 //     absent (persisted in retention.json too); then the topic's whole backup goes.
 // PruneTopic deletes one topic's whole backup on an operator's explicit request.
 //
+// Object lock (storage.s3.object_lock, or a bucket's default retention; docs/security.md): before
+// anything is deleted, each object the round would delete is asked for its lock
+// (ObjectStore::Lock: one HEAD on S3, nothing on local storage). An object locked beyond the
+// round's time is never deleted: it is reported in RetentionReport::locked ("locked until <date>,
+// kept") and stays expired in retention.json, so a later round deletes it once the date has passed
+// (its grace period is not restarted). Ranges after a locked one in the same partition are kept too
+// (ranges are only deleted as an unbroken run from the lowest offset). A missing topic whose
+// backup is due to go (deleted_topic_max_age) keeps its whole backup while any object of it is
+// locked; PruneTopic refuses (Permanent naming a locked key) and deletes nothing. The lock is read
+// from the server, not derived from the config, so objects locked under an earlier config count.
+//
 // Plan mode (execute = false) computes the same report but writes and deletes nothing (first-seen
 // times of this round are "now" and not recorded). With execute, every deletion is logged (key and
 // reason) before it is made, and the report lists them.
@@ -28,7 +39,8 @@
 // Cost per round: one paged listing of the store (of the named topics only, when named), one
 // ListTopics, per present topic one DescribeConfigs and one batched ListOffsets, one Get per
 // retention.json, one Put per retention.json that changed, DeleteObjects batches, and (with
-// read_oldest) one ranged footer read per partition for the oldest record kept.
+// read_oldest) one ranged footer read per partition for the oldest record kept; on S3, one HEAD
+// per object a round would delete (its lock), whether or not object lock is configured.
 //
 // Failure contract: any error (store, cluster) ends the round and is returned, naming the key,
 // topic or partition; what was deleted before it stays deleted (each deletion is whole and
@@ -97,6 +109,23 @@ struct PendingRange {
   uint64_t size = 0;
   int64_t first_seen_ms = 0;
   int64_t due_ms = 0;  // first_seen_ms + grace
+  // Due, but an earlier range of its partition is locked (RetentionReport::locked): kept until that
+  // one can go.
+  bool behind_locked = false;
+};
+
+// An object the round would delete but whose object lock holds until after the round's time.
+struct LockedObject {
+  std::string key;
+  std::string topic;
+  int32_t partition = -1;
+  int64_t start = -1;
+  int64_t end = -1;
+  bool is_segment = false;
+  uint64_t size = 0;
+  std::string mode;             // GOVERNANCE / COMPLIANCE
+  int64_t retain_until_ms = 0;  // 0: no date (a legal hold only)
+  bool legal_hold = false;
 };
 
 struct TopicRetention {
@@ -120,6 +149,9 @@ struct TopicRetention {
   // Smallest record timestamp of the first remaining segment of each partition; nullopt when
   // nothing remains or read_oldest is off.
   std::optional<int64_t> oldest_timestamp_ms;
+  // kMissing past its max age, kept because objects of it are locked: the last retain-until date
+  // (0: only legal holds).
+  std::optional<int64_t> locked_until_ms;
 };
 // "in cluster", "compacted", "missing from cluster", "deleted".
 const char* TopicStateName(TopicRetention::State state);
@@ -130,6 +162,7 @@ struct RetentionReport {
   std::vector<TopicRetention> topics;  // by topic
   std::vector<PruneAction> deleted;    // deleted, or to delete in a plan; by key
   std::vector<PendingRange> pending;   // by key
+  std::vector<LockedObject> locked;    // kept for their object lock; by key
   uint64_t segments_deleted = 0;       // among `deleted`
   uint64_t bytes_deleted = 0;          // their sizes
 };
@@ -139,16 +172,18 @@ Result<RetentionReport> RunRetention(storage::ObjectStore& store, const layout::
                                      kafka::Admin& admin, const RetentionOptions& options);
 
 // Deletes (execute) or plans deleting every object of `topic` under `keys`: the operator's explicit
-// `kafka-backup prune --topic T`. NotFound when nothing is stored for it. Data objects go first,
-// topic.json and retention.json last, so an interrupted run leaves a topic that ls still names.
-// Does not consult the cluster (the command does).
+// `kafka-backup prune --topic T`. NotFound when nothing is stored for it; Permanent naming a
+// locked key, deleting nothing, when any object of the topic is locked beyond now. Data objects go
+// first, topic.json and retention.json last, so an interrupted run leaves a topic that ls still
+// names. Does not consult the cluster (the command does).
 Result<RetentionReport> PruneTopic(storage::ObjectStore& store, const layout::Keys& keys,
                                    const std::string& topic, bool execute,
                                    const std::string& reason);
 
-// Text: one line per deletion ("deleted" / "would delete"), per pending range, per topic, and a
-// summary line. JSON: {"executed", "now_ms", "topics": [...], "deleted": [...], "pending": [...],
-// "segments_deleted", "bytes_deleted"}.
+// Text: one line per deletion ("deleted" / "would delete"), per pending range, per locked object
+// ("locked until <date>, kept"), per topic, and a summary line. JSON: {"executed", "now_ms",
+// "topics": [...], "deleted": [...], "pending": [...], "locked": [...], "segments_deleted",
+// "bytes_deleted"}.
 std::string FormatRetentionText(const RetentionReport& report);
 std::string FormatRetentionJson(const RetentionReport& report);
 

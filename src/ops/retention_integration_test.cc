@@ -11,8 +11,10 @@
 #include "catalog/catalog_test_util.h"
 #include "common/clock.h"
 #include "layout/retention_state.h"
+#include "ops/locking_store_test_util.h"
 #include "ops/retention.h"
 #include "ops/verify.h"
+#include "report/report_text.h"
 #include "testing/test_env.h"
 
 namespace kb::ops {
@@ -385,6 +387,110 @@ TEST_F(RetentionClockJumpTest, ClockJumpForwardDoesNotHastenADeletedTopicsMaxAge
   r = GuardedRound(o);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->topics[0].state, TopicRetention::State::kDeleted);
+  EXPECT_TRUE(Keys(topic).empty());
+}
+
+// Object lock: a range whose lock holds at the round's time is never deleted (not even tried),
+// is reported with its date, keeps every later range of its partition, and stays expired in
+// retention.json with its first-seen time, so the first round after the date deletes it.
+TEST_F(RetentionIntegrationTest, ALockedRangeIsKeptUntilItsDateAndKeepsItsFirstSeenTime) {
+  const std::string topic = TopicWithBackup(2, 100);
+  ASSERT_TRUE(admin_->DeleteRecords(topic, 0, 60, 30s).ok());  // [0, 29], [30, 59] expired
+  ASSERT_TRUE(admin_->DeleteRecords(topic, 1, 60, 30s).ok());
+  ops::testing::LockingStore store(store_.store(), kNow);
+  const int64_t until = kNow + 3'600'000;
+  store.SetLock(Seg(topic, 0, 0, 29), {.mode = "COMPLIANCE", .retain_until_ms = until});
+  store.SetLock(Seg(topic, 0, 30, 59), {.mode = "COMPLIANCE", .retain_until_ms = until + 1000});
+  // Partition 1: only the second range is locked; the first goes.
+  store.SetLock(Seg(topic, 1, 30, 59), {.mode = "GOVERNANCE", .retain_until_ms = until});
+  // A lock whose date has passed protects nothing.
+  store.SetLock(Seg(topic, 1, 0, 29), {.mode = "GOVERNANCE", .retain_until_ms = kNow - 1});
+
+  for (bool execute : {false, true}) {
+    auto report = RunRetention(store, store_.keys(), *admin_,
+                               {.grace = 0ms, .execute = execute, .now_ms = kNow});
+    ASSERT_TRUE(report.ok()) << report.status().ToString();
+    const std::string text = FormatRetentionText(*report);
+    ASSERT_EQ(report->deleted.size(), 1u) << text;
+    EXPECT_EQ(report->deleted[0].key, Seg(topic, 1, 0, 29));
+    ASSERT_EQ(report->locked.size(), 3u) << text;
+    EXPECT_EQ(report->locked[0].key, Seg(topic, 0, 0, 29));
+    EXPECT_EQ(report->locked[0].retain_until_ms, until);
+    EXPECT_EQ(report->locked[0].mode, "COMPLIANCE");
+    EXPECT_EQ(report->locked[2].key, Seg(topic, 1, 30, 59));
+    EXPECT_NE(text.find("locked until " + report::FormatTimeMs(until) +
+                        " (COMPLIANCE), kept: " + Seg(topic, 0, 0, 29)),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("3 objects kept for their object lock"), std::string::npos) << text;
+  }
+  // The only delete tried was of the unlocked range (the stand-in refuses locked ones as S3 does).
+  EXPECT_EQ(store.DeleteAttempts(), std::vector<std::string>{Seg(topic, 1, 0, 29)});
+  auto state = layout::DecodeRetentionState("k", store_.Bytes(store_.keys().RetentionState(topic)));
+  ASSERT_TRUE(state.ok()) << state.status().ToString();
+  EXPECT_EQ(state->expired[0],
+            (std::vector<layout::RetentionState::Expired>{{0, 29, kNow}, {30, 59, kNow}}));
+  EXPECT_EQ(state->expired[1], (std::vector<layout::RetentionState::Expired>{{30, 59, kNow}}));
+
+  // Between the two dates: [0, 29] goes, [30, 59] of partition 0 is still locked.
+  ops::testing::LockingStore later(store_.store(), until);
+  later.SetLock(Seg(topic, 0, 0, 29), {.mode = "COMPLIANCE", .retain_until_ms = until});
+  later.SetLock(Seg(topic, 0, 30, 59), {.mode = "COMPLIANCE", .retain_until_ms = until + 1000});
+  later.SetLock(Seg(topic, 1, 30, 59), {.mode = "GOVERNANCE", .retain_until_ms = until});
+  auto report =
+      RunRetention(later, store_.keys(), *admin_, {.grace = 0ms, .execute = true, .now_ms = until});
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  std::set<std::string> deleted;
+  for (const PruneAction& a : report->deleted) deleted.insert(a.key);
+  EXPECT_EQ(deleted, (std::set<std::string>{Seg(topic, 0, 0, 29), Seg(topic, 1, 30, 59)}))
+      << FormatRetentionText(*report);
+  // First seen at kNow, not restarted by the rounds that kept it.
+  EXPECT_NE(report->deleted[0].reason.find("first seen " + report::FormatTimeMs(kNow)),
+            std::string::npos)
+      << report->deleted[0].reason;
+  ASSERT_EQ(report->locked.size(), 1u);
+  EXPECT_EQ(report->locked[0].key, Seg(topic, 0, 30, 59));
+  const std::set<std::string> keys = Keys(topic);
+  EXPECT_TRUE(keys.contains(Seg(topic, 0, 30, 59)));
+  EXPECT_FALSE(keys.contains(Seg(topic, 0, 0, 29)));
+  EXPECT_TRUE(keys.contains(Seg(topic, 0, 60, 89)));
+}
+
+// A missing topic past its max age keeps its whole backup while any object of it is locked.
+TEST_F(RetentionIntegrationTest, AMissingTopicWithALockedObjectIsKeptWhole) {
+  const std::string topic = TopicWithBackup(1, 60);
+  ASSERT_TRUE(admin_->DeleteTopic(topic, 30s).ok());
+  const size_t stored = Keys(topic).size();
+  const int64_t later = kNow + 86'400'000;
+  ops::testing::LockingStore store(store_.store(), later);
+  store.SetLock(Seg(topic, 0, 30, 59), {.mode = "GOVERNANCE", .retain_until_ms = later + 60'000});
+  const RetentionOptions aged{.grace = 0ms, .deleted_topic_max_age = 24h, .execute = true};
+  RetentionOptions o = aged;
+  o.now_ms = kNow;
+  ASSERT_TRUE(RunRetention(store, store_.keys(), *admin_, o).ok());  // first seen missing
+  o.now_ms = later;
+  auto report = RunRetention(store, store_.keys(), *admin_, o);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  const std::string text = FormatRetentionText(*report);
+  EXPECT_TRUE(report->deleted.empty()) << text;
+  ASSERT_EQ(report->topics.size(), 1u);
+  EXPECT_EQ(report->topics[0].state, TopicRetention::State::kMissing);
+  EXPECT_EQ(report->topics[0].locked_until_ms, later + 60'000);
+  ASSERT_EQ(report->locked.size(), 1u) << text;
+  EXPECT_EQ(report->locked[0].key, Seg(topic, 0, 30, 59));
+  EXPECT_NE(text.find("backup kept: object-locked until " + report::FormatTimeMs(later + 60'000)),
+            std::string::npos)
+      << text;
+  EXPECT_TRUE(store.DeleteAttempts().empty());
+  EXPECT_EQ(Keys(topic).size(), stored + 1);  // + retention.json, which keeps missing_since
+
+  // After the date, the whole backup goes.
+  o.now_ms = later + 60'000;
+  store.SetNowMs(o.now_ms);
+  report = RunRetention(store, store_.keys(), *admin_, o);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->topics[0].state, TopicRetention::State::kDeleted);
+  EXPECT_TRUE(report->locked.empty());
   EXPECT_TRUE(Keys(topic).empty());
 }
 

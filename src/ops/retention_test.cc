@@ -9,8 +9,10 @@
 #include "catalog/catalog_test_util.h"
 #include "catalog/store_catalog.h"
 #include "layout/retention_state.h"
+#include "ops/locking_store_test_util.h"
 #include "ops/ls.h"
 #include "ops/verify.h"
+#include "report/report_text.h"
 
 namespace kb::ops {
 namespace {
@@ -150,6 +152,108 @@ TEST(RetentionReportTest, TextShowsEveryStateAndPendingRange) {
   auto json = nlohmann::json::parse(FormatRetentionJson(r));
   EXPECT_EQ(json["topics"][2]["state"], "missing from cluster");
   EXPECT_EQ(json["pending"][0]["due_ms"], 1'700'086'400'000);
+}
+
+// PruneTopic never deletes a locked object: with any object of the topic locked beyond now it
+// deletes nothing (plan or execute) and names a locked key and its date.
+TEST_F(PruneTopicTest, ALockedObjectKeepsTheWholeTopicAndIsNamed) {
+  const int64_t now = NowMs();
+  testing::LockingStore store(s_.store(), now);
+  const std::string locked = s_.keys().Segment("gone", 1, 0, 4);
+  store.SetLock(locked, {.mode = "COMPLIANCE", .retain_until_ms = now + 3'600'000});
+  for (bool execute : {false, true}) {
+    auto r = PruneTopic(store, s_.keys(), "gone", execute, "test");
+    ASSERT_FALSE(r.ok()) << execute;
+    EXPECT_FALSE(r.status().IsRetryable()) << r.status().ToString();
+    EXPECT_EQ(r.status().subject(), locked) << r.status().ToString();
+    EXPECT_NE(r.status().message().find("COMPLIANCE"), std::string::npos) << r.status().ToString();
+    EXPECT_NE(r.status().message().find(report::FormatTimeMs(now + 3'600'000)), std::string::npos)
+        << r.status().ToString();
+    EXPECT_NE(r.status().message().find("1 of the 6 objects"), std::string::npos)
+        << r.status().ToString();
+    EXPECT_NE(r.status().message().find("nothing deleted"), std::string::npos);
+  }
+  EXPECT_TRUE(store.DeleteAttempts().empty());
+  EXPECT_EQ(Count(s_.keys().TopicPrefix("gone")), 6u);
+  EXPECT_EQ(store.LockQueries(), 12u) << "every object asked, in the plan and in the run";
+}
+
+TEST_F(PruneTopicTest, AnExpiredLockOrLegalHoldIsJudgedByItsState) {
+  const int64_t now = NowMs();
+  testing::LockingStore store(s_.store(), now);
+  // A lock whose date has passed no longer protects the object.
+  store.SetLock(s_.keys().Segment("gone", 0, 0, 9),
+                {.mode = "GOVERNANCE", .retain_until_ms = now - 1000});
+  // A legal hold has no date and holds until lifted.
+  const std::string held = s_.keys().Gap("gone", 1, 5, 9);
+  store.SetLock(held, {.legal_hold = true});
+  auto refused = PruneTopic(store, s_.keys(), "gone", true, "test");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().subject(), held);
+  EXPECT_NE(refused.status().message().find("legal hold"), std::string::npos)
+      << refused.status().ToString();
+  EXPECT_TRUE(store.DeleteAttempts().empty());
+
+  testing::LockingStore released(s_.store(), now);
+  released.SetLock(s_.keys().Segment("gone", 0, 0, 9),
+                   {.mode = "GOVERNANCE", .retain_until_ms = now - 1000});
+  auto done = PruneTopic(released, s_.keys(), "gone", true, "test");
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  EXPECT_EQ(done->deleted.size(), 6u);
+  EXPECT_TRUE(done->locked.empty());
+  EXPECT_EQ(Count(s_.keys().TopicPrefix("gone")), 0u);
+}
+
+TEST(RetentionReportTest, LockedObjectsInTextAndJson) {
+  RetentionReport r;
+  r.now_ms = 1'700'000'000'000;
+  r.locked.push_back({.key = "b/t/0/seg",
+                      .topic = "t",
+                      .partition = 0,
+                      .start = 0,
+                      .end = 29,
+                      .is_segment = true,
+                      .size = 10,
+                      .mode = "GOVERNANCE",
+                      .retain_until_ms = 1'700'086'400'000});
+  r.locked.push_back({.key = "b/t/1/gap", .topic = "t", .partition = 1, .legal_hold = true});
+  r.pending.push_back({.key = "b/t/0/seg2",
+                       .topic = "t",
+                       .start = 30,
+                       .end = 59,
+                       .first_seen_ms = 1'699'000'000'000,
+                       .due_ms = 1'699'500'000'000,
+                       .behind_locked = true});
+  r.topics.push_back({.topic = "gone",
+                      .state = TopicRetention::State::kMissing,
+                      .missing_since_ms = 1'600'000'000'000,
+                      .delete_due_ms = 1'650'000'000'000,
+                      .locked_until_ms = 1'700'086'400'000});
+  const std::string text = FormatRetentionText(r);
+  EXPECT_NE(text.find("locked until " + report::FormatTimeMs(1'700'086'400'000) +
+                      " (GOVERNANCE), kept: b/t/0/seg offsets 0..29\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("under legal hold, kept: b/t/1/gap\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("expired, kept behind a locked range: b/t/0/seg2 offsets 30..59"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(
+      text.find("gone: missing from cluster since " + report::FormatTimeMs(1'600'000'000'000) +
+                ", backup kept: object-locked until " + report::FormatTimeMs(1'700'086'400'000)),
+      std::string::npos)
+      << text;
+  EXPECT_NE(text.find("2 objects kept for their object lock"), std::string::npos) << text;
+  auto json = nlohmann::json::parse(FormatRetentionJson(r));
+  ASSERT_EQ(json["locked"].size(), 2u);
+  EXPECT_EQ(json["locked"][0]["key"], "b/t/0/seg");
+  EXPECT_EQ(json["locked"][0]["mode"], "GOVERNANCE");
+  EXPECT_EQ(json["locked"][0]["retain_until_ms"], 1'700'086'400'000);
+  EXPECT_EQ(json["locked"][0]["legal_hold"], false);
+  EXPECT_TRUE(json["locked"][1]["retain_until_ms"].is_null());
+  EXPECT_EQ(json["locked"][1]["legal_hold"], true);
+  EXPECT_EQ(json["pending"][0]["behind_locked"], true);
+  EXPECT_EQ(json["topics"][0]["locked_until_ms"], 1'700'086'400'000);
 }
 
 }  // namespace

@@ -25,6 +25,11 @@ Status ObjectStore::PutParts(const std::string& key, std::span<const std::string
   return Put(key, whole);
 }
 
+Result<std::optional<ObjectLock>> ObjectStore::Lock(const std::string& key) {
+  KB_RETURN_IF_ERROR(ValidateKey(key));
+  return std::optional<ObjectLock>();
+}
+
 Result<std::vector<ObjectInfo>> ListAll(ObjectStore& store, const std::string& prefix,
                                         size_t page_size) {
   std::vector<ObjectInfo> all;

@@ -28,6 +28,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -47,6 +48,15 @@ struct ObjectInfo {
   std::string key;
   uint64_t size = 0;
   friend bool operator==(const ObjectInfo&, const ObjectInfo&) = default;
+};
+
+// An object's S3 Object Lock retention (storage.s3.object_lock, docs/security.md): the server
+// refuses to delete or overwrite its data until `retain_until_ms` (Unix ms, UTC).
+struct ObjectLock {
+  std::string mode;  // "GOVERNANCE" or "COMPLIANCE", as the server reports it; "" with no date
+  int64_t retain_until_ms = 0;  // 0: no retention date (a legal hold only)
+  bool legal_hold = false;      // x-amz-object-lock-legal-hold ON: locked until it is lifted
+  friend bool operator==(const ObjectLock&, const ObjectLock&) = default;
 };
 
 struct ListPage {
@@ -70,6 +80,12 @@ class ObjectStore {
   virtual Result<ListPage> List(const std::string& prefix, const std::string& token,
                                 size_t max_keys) = 0;
   virtual Status Delete(const std::vector<std::string>& keys) = 0;
+
+  // The object's retention lock, when the backend has such a thing and the object carries one;
+  // nullopt otherwise. The default (local, memory: no locks) answers nullopt without looking at
+  // the object; S3 asks the server (one HEAD; NotFound for a missing key), so the answer is exact
+  // for a caller about to delete (ops/retention.h). Every decorator forwards its inner store's.
+  virtual Result<std::optional<ObjectLock>> Lock(const std::string& key);
 
   // Human-readable location for logs and messages: "file:///var/backups", "s3://bucket".
   virtual std::string Describe() const = 0;

@@ -32,6 +32,9 @@ class ReadCountingStore : public ObjectStore {
     return Count(inner_->GetRange(key, offset, length));
   }
   Result<uint64_t> Head(const std::string& key) override { return inner_->Head(key); }
+  Result<std::optional<ObjectLock>> Lock(const std::string& key) override {
+    return inner_->Lock(key);
+  }
   Result<ListPage> List(const std::string& prefix, const std::string& token,
                         size_t max_keys) override {
     return inner_->List(prefix, token, max_keys);

@@ -159,6 +159,17 @@ Result<uint64_t> RetryingStore::Head(const std::string& key) {
   return size;
 }
 
+Result<std::optional<ObjectLock>> RetryingStore::Lock(const std::string& key) {
+  std::optional<ObjectLock> lock;
+  Status s = Run("lock", key, [&] {
+    Result<std::optional<ObjectLock>> r = inner_->Lock(key);
+    if (r.ok()) lock = *r;
+    return r.status();
+  });
+  if (!s.ok()) return s;
+  return lock;
+}
+
 Result<ListPage> RetryingStore::List(const std::string& prefix, const std::string& token,
                                      size_t max_keys) {
   ListPage page;

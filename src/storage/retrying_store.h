@@ -77,6 +77,7 @@ class RetryingStore : public ObjectStore {
   Result<std::string> Get(const std::string& key) override;
   Result<std::string> GetRange(const std::string& key, uint64_t offset, uint64_t length) override;
   Result<uint64_t> Head(const std::string& key) override;
+  Result<std::optional<ObjectLock>> Lock(const std::string& key) override;
   Result<ListPage> List(const std::string& prefix, const std::string& token,
                         size_t max_keys) override;
   Status Delete(const std::vector<std::string>& keys) override;

@@ -54,8 +54,10 @@ Result<std::unique_ptr<ObjectStore>> OpenStore(const StorageConfig& cfg,
                                                std::optional<RetryPolicy> policy) {
   std::unique_ptr<ObjectStore> backend;
   if (cfg.type == StorageConfig::Type::kS3) {
-    KB_ASSIGN_OR_RETURN(auto s3, s3::S3Store::Make(cfg.s3, {.storage_class_applies =
-                                                                SegmentKeyPredicate(cfg.prefix)}));
+    KB_ASSIGN_OR_RETURN(
+        auto s3,
+        s3::S3Store::Make(cfg.s3, {.storage_class_applies = SegmentKeyPredicate(cfg.prefix),
+                                   .object_lock_applies = SegmentKeyPredicate(cfg.prefix)}));
     backend = std::move(s3);
   } else {
     auto local = LocalStore::Open(cfg.local.path);

@@ -4,7 +4,8 @@
 //
 // storage.s3.storage_class applies to data segments only (S3StoreOptions::storage_class_applies
 // is SegmentKeyPredicate of storage.prefix): the factory is where the S3 layer and the key layout
-// (layout/keys.h) meet, neither knowing the other.
+// (layout/keys.h) meet, neither knowing the other. storage.s3.object_lock likewise (segments are
+// immutable; metadata and offsets are overwritten in place and are never locked).
 //
 // Thread-safety: the returned store is thread-safe.
 #pragma once

@@ -6,11 +6,14 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "layout/keys.h"
 #include "storage/factory/open_store.h"
+#include "storage/s3/s3_util.h"
 #include "testing/stand_in_http_server.h"
 
 namespace kb::storage {
@@ -162,6 +165,156 @@ TEST(S3UploadHeadersTest, ARefusedStorageClassNamesTheKey) {
   EXPECT_EQ(put.subject(), "storage.s3.storage_class") << put.ToString();
   EXPECT_NE(put.message().find("GLACIER_IR"), std::string::npos) << put.ToString();
   EXPECT_EQ(server.Requests().size(), 2u);
+}
+
+std::string HeaderOf(const SeenRequest& r, const std::string& name) {
+  auto it = r.headers.find(name);
+  return it == r.headers.end() ? std::string() : it->second;
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// storage.s3.object_lock: segments (single and multipart) carry the mode, a retain-until date of
+// upload time + retention and the Content-MD5 S3 requires; every other object none of them.
+TEST(S3UploadHeadersTest, ObjectLockOnSegmentsOnlyWithContentMd5) {
+  StandInServer server(AcceptingS3);
+  StorageConfig cfg = S3Config(server.Url());
+  cfg.s3.object_lock = {.mode = "COMPLIANCE", .retention = std::chrono::hours(24 * 30)};
+  auto store = OpenStore(cfg);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  const layout::Keys keys(cfg.prefix);
+  const int64_t before = NowMs();
+  ASSERT_TRUE((*store)->Put(keys.Segment("orders", 0, 0, 99), "segment bytes").ok());
+  ASSERT_TRUE((*store)->Put(keys.TopicMetadata("orders"), "{}").ok());
+  ASSERT_TRUE((*store)->Put(keys.ConsumerOffsets("orders", 0), "{}").ok());
+  std::string big(20 << 20, 'x');
+  big[(8 << 20) + 1] = 'y';  // parts differ
+  ASSERT_TRUE((*store)->Put(keys.Segment("orders", 0, 100, 199), big).ok());
+  const int64_t after = NowMs();
+
+  std::vector<SeenRequest> seen = server.Requests();
+  ASSERT_EQ(seen.size(), 3u + 1 + 3 + 1) << "put x3, create + 3 parts + complete";
+  auto expect_until = [&](const SeenRequest& r) {
+    const std::string until = HeaderOf(r, "x-amz-object-lock-retain-until-date");
+    std::optional<int64_t> ms = s3::ParseIso8601Ms(until);
+    ASSERT_TRUE(ms) << "'" << until << "' " << r.head;
+    const int64_t retention = cfg.s3.object_lock.retention.count();
+    EXPECT_GE(*ms, before + retention) << until;  // never shorter than configured
+    EXPECT_LE(*ms, after + retention + 1000) << until;
+  };
+  // The small segment.
+  EXPECT_EQ(seen[0].method, "PUT");
+  EXPECT_EQ(HeaderOf(seen[0], "x-amz-object-lock-mode"), "COMPLIANCE") << seen[0].head;
+  expect_until(seen[0]);
+  EXPECT_EQ(HeaderOf(seen[0], "content-md5"), s3::Md5Base64("segment bytes")) << seen[0].head;
+  // topic.json and the offsets (overwritten in place): never locked.
+  for (size_t i : {1u, 2u}) {
+    EXPECT_FALSE(HasName(seen[i], "x-amz-object-lock-mode")) << seen[i].head;
+    EXPECT_FALSE(HasName(seen[i], "x-amz-object-lock-retain-until-date")) << seen[i].head;
+    EXPECT_FALSE(HasName(seen[i], "content-md5")) << seen[i].head;
+  }
+  // Multipart: the lock on CreateMultipartUpload, Content-MD5 of each part on UploadPart.
+  EXPECT_EQ(seen[3].method, "POST");
+  EXPECT_EQ(HeaderOf(seen[3], "x-amz-object-lock-mode"), "COMPLIANCE") << seen[3].head;
+  expect_until(seen[3]);
+  for (size_t i = 4; i < 7; ++i) {
+    EXPECT_EQ(seen[i].method, "PUT");
+    EXPECT_EQ(HeaderOf(seen[i], "content-md5"), s3::Md5Base64(seen[i].body)) << i;
+    EXPECT_FALSE(HasName(seen[i], "x-amz-object-lock-mode")) << seen[i].head;
+  }
+  EXPECT_NE(s3::Md5Base64(seen[4].body), s3::Md5Base64(seen[5].body));
+  EXPECT_FALSE(HasName(seen[7], "x-amz-object-lock-mode")) << seen[7].head;
+}
+
+TEST(S3UploadHeadersTest, ObjectLockOffSendsNoLockHeaders) {
+  StandInServer server(AcceptingS3);
+  StorageConfig cfg = S3Config(server.Url());
+  auto store = OpenStore(cfg);
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE((*store)->Put(layout::Keys(cfg.prefix).Segment("t", 0, 0, 1), "x").ok());
+  std::vector<SeenRequest> seen = server.Requests();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_FALSE(HasName(seen[0], "x-amz-object-lock-mode"));
+  EXPECT_FALSE(HasName(seen[0], "x-amz-object-lock-retain-until-date"));
+  EXPECT_FALSE(HasName(seen[0], "content-md5"));
+}
+
+// S3's answer to a locked upload into a bucket without Object Lock: a permanent error naming
+// storage.s3.object_lock and the bucket, after one request (not retried for retry_timeout).
+TEST(S3UploadHeadersTest, ABucketWithoutObjectLockIsAPermanentErrorNamingTheKey) {
+  StandInServer server([](const SeenRequest& r) {
+    if (HasName(r, "x-amz-object-lock-mode")) {
+      return Answer{.status = 400,
+                    .body =
+                        "<Error><Code>InvalidRequest</Code><Message>Bucket is missing Object Lock "
+                        "Configuration</Message></Error>"};
+    }
+    return AcceptingS3(r);
+  });
+  StorageConfig cfg = S3Config(server.Url());
+  cfg.s3.object_lock = {.mode = "GOVERNANCE", .retention = std::chrono::hours(1)};
+  auto store = OpenStore(cfg);
+  ASSERT_TRUE(store.ok());
+  const layout::Keys keys(cfg.prefix);
+  EXPECT_TRUE((*store)->Put(keys.TopicMetadata("t"), "{}").ok());
+  const std::string segment = keys.Segment("t", 0, 0, 9);
+  Status put = (*store)->Put(segment, "x");
+  ASSERT_FALSE(put.ok());
+  EXPECT_FALSE(put.IsRetryable()) << put.ToString();
+  EXPECT_EQ(put.subject(), "storage.s3.object_lock") << put.ToString();
+  EXPECT_NE(put.message().find(segment), std::string::npos) << put.ToString();
+  EXPECT_NE(put.message().find("missing Object Lock"), std::string::npos) << put.ToString();
+  EXPECT_NE(put.message().find("bkt"), std::string::npos) << put.ToString();
+  EXPECT_EQ(server.Requests().size(), 2u) << "not retried";
+}
+
+// ObjectStore::Lock through the whole stack OpenStore builds: one HEAD, the lock as S3 reports it.
+TEST(S3UploadHeadersTest, LockReadsTheHeadAnswer) {
+  StandInServer server([](const SeenRequest& r) {
+    Answer a{.headers = "Content-Length: 5\r\n"};
+    if (r.target.ends_with("/locked")) {
+      a.headers +=
+          "x-amz-object-lock-mode: COMPLIANCE\r\n"
+          "x-amz-object-lock-retain-until-date: 2026-12-04T22:00:00.000Z\r\n";
+    } else if (r.target.ends_with("/held")) {
+      a.headers += "x-amz-object-lock-legal-hold: ON\r\n";
+    } else if (r.target.ends_with("/garbled")) {
+      a.headers += "x-amz-object-lock-retain-until-date: next tuesday\r\n";
+    } else if (r.target.ends_with("/missing")) {
+      a.status = 404;
+    }
+    return a;
+  });
+  StorageConfig cfg = S3Config(server.Url());
+  cfg.retry_timeout = std::chrono::milliseconds(1000);
+  auto store = OpenStore(cfg);
+  ASSERT_TRUE(store.ok());
+  auto locked = (*store)->Lock("prod/locked");
+  ASSERT_TRUE(locked.ok()) << locked.status().ToString();
+  ASSERT_TRUE(locked->has_value());
+  EXPECT_EQ((*locked)->mode, "COMPLIANCE");
+  EXPECT_EQ((*locked)->retain_until_ms, int64_t{1796421600} * 1000);
+  EXPECT_FALSE((*locked)->legal_hold);
+  auto held = (*store)->Lock("prod/held");
+  ASSERT_TRUE(held.ok() && held->has_value());
+  EXPECT_TRUE((*held)->legal_hold);
+  EXPECT_EQ((*held)->retain_until_ms, 0);
+  auto plain = (*store)->Lock("prod/plain");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(plain->has_value());
+  // A date that cannot be read is an error, never "unlocked".
+  auto garbled = (*store)->Lock("prod/garbled");
+  ASSERT_FALSE(garbled.ok());
+  EXPECT_EQ(garbled.status().subject(), "prod/garbled");
+  EXPECT_NE(garbled.status().message().find("next tuesday"), std::string::npos);
+  EXPECT_TRUE((*store)->Lock("prod/missing").status().IsNotFound());
+  std::vector<SeenRequest> seen = server.Requests();
+  ASSERT_GE(seen.size(), 5u);
+  for (const SeenRequest& r : seen) EXPECT_EQ(r.method, "HEAD");
 }
 
 }  // namespace

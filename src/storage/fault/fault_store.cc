@@ -130,6 +130,14 @@ Result<uint64_t> FaultInjectingStore::Head(const std::string& key) {
   return r;
 }
 
+Result<std::optional<ObjectLock>> FaultInjectingStore::Lock(const std::string& key) {
+  auto fault = Decide(StoreOp::kHead, {key}, key);
+  if (fault && fault->timing == FaultTiming::kBeforeCall) return fault->status;
+  auto r = inner_->Lock(key);
+  if (fault) return fault->status;
+  return r;
+}
+
 Result<ListPage> FaultInjectingStore::List(const std::string& prefix, const std::string& token,
                                            size_t max_keys) {
   auto fault = Decide(StoreOp::kList, {prefix}, prefix);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <ctime>
 #include <string_view>
@@ -330,6 +331,15 @@ Result<HttpResponse> S3Client::Send(const Request& req) {
   if (resp.status < 200 || resp.status >= 300) {
     S3Error e = ParseS3Error(resp.body);
     std::string where = std::string(req.method) + " " + url;
+    if (req.object_lock && resp.status == 400) {
+      // S3 answers a locked upload to a bucket without Object Lock "400 InvalidRequest: Bucket is
+      // missing Object Lock Configuration"; retrying cannot help.
+      return Status::Permanent("storage.s3.object_lock",
+                               "the server refused the object lock of " + subject + " (" + e.code +
+                                   ": " + e.message + "); the bucket " + cfg_.bucket +
+                                   " must have Object Lock enabled (created with it), or turn "
+                                   "storage.s3.object_lock off");
+    }
     if (std::optional<Status> refused = ClassifyS3UploadOptionRefusal(
             resp.status, e.code, e.message, subject, req.sse, req.storage_class)) {
       return *refused;
@@ -359,10 +369,25 @@ void S3Client::AddUploadOptions(Request* req, bool storage_class) const {
   }
 }
 
+void S3Client::AddObjectLock(Request* req) const {
+  if (cfg_.object_lock.mode.empty()) return;
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  req->object_lock = true;
+  req->headers.push_back("x-amz-object-lock-mode: " + cfg_.object_lock.mode);
+  req->headers.push_back("x-amz-object-lock-retain-until-date: " +
+                         RetainUntilDate(now_ms, cfg_.object_lock.retention.count()));
+}
+
 Status S3Client::PutObject(const std::string& key, std::span<const std::string_view> parts,
-                           bool storage_class) {
+                           bool storage_class, bool object_lock) {
   Request req{.method = "PUT", .key = key, .upload = parts};
   AddUploadOptions(&req, storage_class);
+  if (object_lock && !cfg_.object_lock.mode.empty()) {
+    AddObjectLock(&req);
+    req.headers.push_back("Content-MD5: " + Md5Base64(parts));
+  }
   return Send(req).status();
 }
 
@@ -399,7 +424,34 @@ Result<S3Client::ObjectHeaders> S3Client::HeadObjectHeaders(const std::string& k
   out.storage_class = header("x-amz-storage-class");
   out.sse = header("x-amz-server-side-encryption");
   out.sse_kms_key_id = header("x-amz-server-side-encryption-aws-kms-key-id");
+  out.lock_mode = header("x-amz-object-lock-mode");
+  out.version_id = header("x-amz-version-id");
+  out.legal_hold = header("x-amz-object-lock-legal-hold") == "ON";
+  if (const std::string until = header("x-amz-object-lock-retain-until-date"); !until.empty()) {
+    out.lock_retain_until_ms = ParseIso8601Ms(until);
+    if (!out.lock_retain_until_ms) {
+      return Status::Permanent(
+          key,
+          "HEAD answer has an x-amz-object-lock-retain-until-date that is not an ISO 8601 "
+          "UTC time: '" +
+              until + "'");
+    }
+  }
   return out;
+}
+
+Result<std::optional<ObjectLock>> S3Client::GetObjectLock(const std::string& key) {
+  KB_ASSIGN_OR_RETURN(ObjectHeaders h, HeadObjectHeaders(key));
+  if (!h.lock_retain_until_ms && !h.legal_hold) return std::optional<ObjectLock>();
+  return std::optional<ObjectLock>(ObjectLock{.mode = h.lock_mode,
+                                              .retain_until_ms = h.lock_retain_until_ms.value_or(0),
+                                              .legal_hold = h.legal_hold});
+}
+
+Status S3Client::CreateBucket(bool object_lock) {
+  Request req{.method = "PUT"};
+  if (object_lock) req.headers.push_back("x-amz-bucket-object-lock-enabled: true");
+  return Send(req).status();
 }
 
 Result<ListPage> S3Client::ListObjectsV2(const std::string& prefix, const std::string& token,
@@ -426,24 +478,33 @@ Status S3Client::DeleteObjects(const std::vector<std::string>& keys) {
   req.headers = {"Content-Type: application/xml", "Content-MD5: " + Md5Base64(body)};
   KB_ASSIGN_OR_RETURN(HttpResponse resp, Send(req));
   if (std::optional<DeleteError> e = ParseDeleteErrors(resp.body)) {
-    return FromHttpStatus(500, e->code, e->key, "delete failed: " + e->message);
+    // Per-key errors come in a 200 answer. AccessDenied (also S3's answer for an object its
+    // Object Lock protects) is the operator's to fix, not retried; others are server errors.
+    return FromHttpStatus(e->code == "AccessDenied" ? 403 : 500, e->code, e->key,
+                          "delete failed: " + e->message);
   }
   return Status::OK();
 }
 
-Result<std::string> S3Client::CreateMultipartUpload(const std::string& key, bool storage_class) {
+Result<std::string> S3Client::CreateMultipartUpload(const std::string& key, bool storage_class,
+                                                    bool object_lock) {
   Request req{.method = "POST", .key = key, .query = {{"uploads", ""}}};
   AddUploadOptions(&req, storage_class);
+  if (object_lock) AddObjectLock(&req);
   KB_ASSIGN_OR_RETURN(HttpResponse resp, Send(req));
   return ParseUploadId(key, resp.body);
 }
 
 Result<std::string> S3Client::UploadPart(const std::string& key, const std::string& upload_id,
-                                         int part_number, std::span<const std::string_view> parts) {
+                                         int part_number, std::span<const std::string_view> parts,
+                                         bool object_lock) {
   Request req{.method = "PUT",
               .key = key,
               .query = {{"partNumber", std::to_string(part_number)}, {"uploadId", upload_id}},
               .upload = parts};
+  if (object_lock && !cfg_.object_lock.mode.empty()) {
+    req.headers.push_back("Content-MD5: " + Md5Base64(parts));
+  }
   KB_ASSIGN_OR_RETURN(HttpResponse resp, Send(req));
   auto it = resp.headers.find("etag");
   if (it == resp.headers.end()) {

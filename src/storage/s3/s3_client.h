@@ -21,6 +21,13 @@
 //    key); UploadPart never does (S3 takes them from the CreateMultipartUpload).
 //  - A refusal of those headers is a Permanent error naming storage.s3.sse / storage_class
 //    (common/error_map ClassifyS3UploadOptionRefusal), not a retried one.
+//  - storage.s3.object_lock: PutObject and CreateMultipartUpload of the objects the caller asks
+//    for carry x-amz-object-lock-mode and x-amz-object-lock-retain-until-date (now + retention,
+//    rounded up to the second); PutObject and UploadPart of those then carry Content-MD5, which S3
+//    requires with Object Lock. None of those names is a prefix of another x-amz-* header sent,
+//    so libcurl's ordering of the signed headers is right for them (see below). A 400 answer to
+//    a locked upload (e.g. a bucket without Object Lock: "InvalidRequest") is a Permanent error
+//    naming storage.s3.object_lock.
 //  - libcurl before 8.10.0 orders x-amz-server-side-encryption-aws-kms-key-id before
 //    x-amz-server-side-encryption in the signature (curl PR 14370), so S3 would answer such a
 //    request 403 SignatureDoesNotMatch: requests that carry the KMS key id are signed by this
@@ -67,9 +74,11 @@ class S3Client {
   ~S3Client();
 
   // The body is `parts` concatenated (sent as they are, never copied together).
-  // `storage_class`: send storage.s3.storage_class (when set) with this object.
+  // `storage_class`: send storage.s3.storage_class (when set) with this object. `object_lock`:
+  // lock it per storage.s3.object_lock (when set): the mode, the retain-until date (now + the
+  // retention) and the Content-MD5 S3 requires with them.
   Status PutObject(const std::string& key, std::span<const std::string_view> parts,
-                   bool storage_class = false);
+                   bool storage_class = false, bool object_lock = false);
   // Whole object, or [first, last] inclusive when `range` is given (last UINT64_MAX: to the end).
   Result<std::string> GetObject(const std::string& key,
                                 std::optional<std::pair<uint64_t, uint64_t>> range = {});
@@ -79,10 +88,13 @@ class S3Client {
   // At most 1000 keys; per-key errors are reported (first one) as a failure.
   Status DeleteObjects(const std::vector<std::string>& keys);
 
-  Result<std::string> CreateMultipartUpload(const std::string& key, bool storage_class = false);
-  // Returns the part's ETag.
+  Result<std::string> CreateMultipartUpload(const std::string& key, bool storage_class = false,
+                                            bool object_lock = false);
+  // Returns the part's ETag. `object_lock`: the upload was created with a lock, so the part
+  // carries Content-MD5 (S3 requires it then).
   Result<std::string> UploadPart(const std::string& key, const std::string& upload_id,
-                                 int part_number, std::span<const std::string_view> parts);
+                                 int part_number, std::span<const std::string_view> parts,
+                                 bool object_lock = false);
   Status CompleteMultipartUpload(const std::string& key, const std::string& upload_id,
                                  const std::vector<std::string>& etags);
   Status AbortMultipartUpload(const std::string& key, const std::string& upload_id);
@@ -98,8 +110,22 @@ class S3Client {
     std::string storage_class;
     std::string sse;
     std::string sse_kms_key_id;
+    // x-amz-object-lock-mode and -retain-until-date (S3 sends them to callers allowed
+    // s3:GetObjectRetention); lock_retain_until_ms is nullopt when absent.
+    std::string lock_mode;
+    std::optional<int64_t> lock_retain_until_ms;
+    bool legal_hold = false;  // x-amz-object-lock-legal-hold: ON
+    std::string version_id;   // x-amz-version-id ("" when the bucket is not versioned)
   };
   Result<ObjectHeaders> HeadObjectHeaders(const std::string& key);
+
+  // The object's lock (HeadObjectHeaders), nullopt when it carries none. A retain-until date
+  // S3 sends but this client cannot parse is Permanent naming the key (never read as unlocked).
+  Result<std::optional<ObjectLock>> GetObjectLock(const std::string& key);
+
+  // CreateBucket (for tests: the test server's buckets), with Object Lock enabled when asked
+  // (x-amz-bucket-object-lock-enabled: true; S3 then turns versioning on too).
+  Status CreateBucket(bool object_lock);
 
   // The request URL for `key` (empty: the bucket) with `query` (raw names and values, sorted and
   // AWS-encoded here): path style https://endpoint/bucket/key or virtual-host style
@@ -120,7 +146,10 @@ class S3Client {
     // that a refusal of them names the config key.
     std::string sse;
     std::string storage_class;
+    bool object_lock = false;  // carries the object lock headers (a refusal names the config key)
   };
+  // Adds the object lock headers (mode, retain-until date from now) to `req`.
+  void AddObjectLock(Request* req) const;
   // Adds the SSE headers and, with `storage_class`, the storage class header to `req`.
   void AddUploadOptions(Request* req, bool storage_class) const;
   // The x-amz-content-sha256 value of `req`.

@@ -43,19 +43,20 @@ Status S3Store::PutParts(const std::string& key, std::span<const std::string_vie
   size_t size = 0;
   for (std::string_view p : parts) size += p.size();
   if (size > options_.multipart_threshold) return PutMultipart(key, parts, size);
-  return client_->PutObject(key, parts, StorageClassApplies(key));
+  return client_->PutObject(key, parts, StorageClassApplies(key), ObjectLockApplies(key));
 }
 
 Status S3Store::PutMultipart(const std::string& key, std::span<const std::string_view> parts,
                              size_t size) {
+  const bool lock = ObjectLockApplies(key);
   KB_ASSIGN_OR_RETURN(std::string upload_id,
-                      client_->CreateMultipartUpload(key, StorageClassApplies(key)));
+                      client_->CreateMultipartUpload(key, StorageClassApplies(key), lock));
   std::vector<std::string> etags;
   Status s;
   for (size_t pos = 0; pos < size && s.ok(); pos += options_.part_size) {
     const std::vector<std::string_view> part = Slice(parts, pos, options_.part_size);
     Result<std::string> etag =
-        client_->UploadPart(key, upload_id, static_cast<int>(etags.size() + 1), part);
+        client_->UploadPart(key, upload_id, static_cast<int>(etags.size() + 1), part, lock);
     if (etag.ok()) {
       etags.push_back(std::move(*etag));
     } else {
@@ -116,6 +117,11 @@ Result<uint64_t> S3Store::Head(const std::string& key) {
 Result<ListPage> S3Store::List(const std::string& prefix, const std::string& token,
                                size_t max_keys) {
   return client_->ListObjectsV2(prefix, token, std::clamp<size_t>(max_keys, 1, 1000));
+}
+
+Result<std::optional<ObjectLock>> S3Store::Lock(const std::string& key) {
+  KB_RETURN_IF_ERROR(ValidateKey(key));
+  return client_->GetObjectLock(key);
 }
 
 Status S3Store::Delete(const std::vector<std::string>& keys) {

@@ -12,6 +12,10 @@
 // the one place that does), so the caller says which keys get the class through
 // S3StoreOptions::storage_class_applies; storage/factory passes one built on layout::Keys.
 //
+// storage.s3.object_lock likewise locks data segments only (S3StoreOptions::object_lock_applies):
+// a segment is written once and never changed, while metadata and offsets are overwritten in
+// place, which a lock would turn into one more locked version per write (docs/security.md).
+//
 // Thread-safety: all methods may be called concurrently (S3Client is thread-safe).
 #pragma once
 
@@ -31,6 +35,9 @@ struct S3StoreOptions {
   // the others get the bucket's default class. Empty: every object. Called concurrently from any
   // thread that puts; must be thread-safe and cheap.
   std::function<bool(std::string_view key)> storage_class_applies;
+  // Whether an object put under `key` is locked per storage.s3.object_lock (when that is set).
+  // Empty: every object. Same contract as storage_class_applies.
+  std::function<bool(std::string_view key)> object_lock_applies;
 };
 
 class S3Store : public ObjectStore {
@@ -46,6 +53,9 @@ class S3Store : public ObjectStore {
   Result<ListPage> List(const std::string& prefix, const std::string& token,
                         size_t max_keys) override;
   Status Delete(const std::vector<std::string>& keys) override;
+  // One HEAD: the lock the server reports (whatever storage.s3.object_lock says now, so objects
+  // locked under an earlier config are seen too).
+  Result<std::optional<ObjectLock>> Lock(const std::string& key) override;
   std::string Describe() const override { return client_->Describe(); }
 
  private:
@@ -54,6 +64,9 @@ class S3Store : public ObjectStore {
   Status PutMultipart(const std::string& key, std::span<const std::string_view> parts, size_t size);
   bool StorageClassApplies(const std::string& key) const {
     return !options_.storage_class_applies || options_.storage_class_applies(key);
+  }
+  bool ObjectLockApplies(const std::string& key) const {
+    return !options_.object_lock_applies || options_.object_lock_applies(key);
   }
 
   std::unique_ptr<S3Client> client_;

@@ -43,5 +43,36 @@ TEST(S3UtilTest, ParsesS3ErrorBodies) {
   EXPECT_TRUE(ParseS3Error("<ListBucketResult/>").code.empty());
 }
 
+TEST(S3UtilTest, Md5Base64OfPartsIsThatOfTheWhole) {
+  EXPECT_EQ(Md5Base64(""), "1B2M2Y8AsgTpgAmY7PhCfg==");
+  EXPECT_EQ(Md5Base64("hello"), "XUFAKrxLKna5cZ2REBfFkg==");
+  const std::vector<std::string_view> parts = {"he", "", "llo"};
+  EXPECT_EQ(Md5Base64(parts), Md5Base64("hello"));
+}
+
+TEST(S3UtilTest, RetainUntilDateIsIso8601UtcRoundedUpToTheSecond) {
+  // 2026-12-04T22:00:00Z = 1796421600 s.
+  const int64_t t0 = int64_t{1796421600} * 1000;
+  EXPECT_EQ(RetainUntilDate(t0, 30LL * 86'400'000), "2027-01-03T22:00:00Z");
+  EXPECT_EQ(RetainUntilDate(t0, 1000), "2026-12-04T22:00:01Z");
+  // Never shorter than asked: a fraction of a second rounds up.
+  EXPECT_EQ(RetainUntilDate(t0 + 1, 1000), "2026-12-04T22:00:02Z");
+  EXPECT_EQ(RetainUntilDate(t0 + 999, 0), "2026-12-04T22:00:01Z");
+}
+
+TEST(S3UtilTest, ParseIso8601Ms) {
+  const int64_t t0 = int64_t{1796421600} * 1000;
+  EXPECT_EQ(ParseIso8601Ms("2026-12-04T22:00:00Z"), t0);
+  EXPECT_EQ(ParseIso8601Ms("2026-12-04T22:00:00.250Z"), t0 + 250);
+  EXPECT_EQ(ParseIso8601Ms("2026-12-04T22:00:00.5Z"), t0 + 500);
+  EXPECT_EQ(ParseIso8601Ms("2026-12-04T22:00:00+00:00"), t0);
+  EXPECT_EQ(ParseIso8601Ms(RetainUntilDate(t0, 3'600'000)), t0 + 3'600'000);
+  for (const char* bad : {"", "2026-12-04", "2026-12-04T22:00:00", "2026-12-04T22:00:00+01:00",
+                          "2026-13-04T22:00:00Z", "2026-12-04 22:00:00Z", "2026-12-04T22:00:00.Z",
+                          "Fri, 04 Dec 2026 22:00:00 GMT", "2026-12-04T2x:00:00Z"}) {
+    EXPECT_EQ(ParseIso8601Ms(bad), std::nullopt) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace kb::storage::s3
