@@ -127,6 +127,25 @@ TEST_F(AclRestoreCliTest, BackupKeepsTheTopicsAclsAndRestoreRecreatesThemUnderTh
     scram_user = scram_user || (!u.credentials.empty() && u.credentials[0].iterations > 0);
   }
   EXPECT_TRUE(scram_user) << *json;
+  // backup.acls: all keeps the others too.
+  const std::string all_config = dir_.path() + "/all.yaml";
+  std::ofstream(all_config) << "kafka:\n  bootstrap.servers: " << bootstrap_
+                            << "\nstorage:\n  prefix: all\n  local:\n    path: " << dir_.path()
+                            << "/store\nbackup:\n  acls: all\n  group_id: " << topic
+                            << "-kb-all\n  topics: [" << topic << "]\n";
+  r = cli::testing::Run(KB_BINARY, {"--config", all_config, "backup", "--once"},
+                        dir_.path() + "/backup-all.log", 180s);
+  ASSERT_EQ(r.code, 0) << r.output;
+  const layout::Keys all_keys("all");
+  auto all_json = (*store)->Get(all_keys.ClusterSecurity());
+  ASSERT_TRUE(all_json.ok()) << all_json.status().ToString();
+  auto all = layout::DecodeClusterSecurity(all_keys.ClusterSecurity(), *all_json);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->scope, "all");
+  const layout::AclEntry zed_entry{zed.resource_type, zed.resource_name, zed.pattern_type,
+                                   zed.principal,     zed.host,          zed.operation,
+                                   zed.permission};
+  EXPECT_NE(std::find(all->acls.begin(), all->acls.end(), zed_entry), all->acls.end());
   // A history snapshot next to the latest.
   auto history = storage::ListAll(**store, keys.ClusterSecurityHistoryPrefix());
   ASSERT_TRUE(history.ok());
