@@ -84,25 +84,25 @@ Status TranslateReshaped(const PartitionRestoreRecord& r, const OffsetsArgs& arg
   const std::optional<Landed> next = NextLanded(r, args.offset);
   const bool exact = next && next->source_offset == args.offset;
   if (args.output == "json") {
-    nlohmann::json j = {{"source_topic", r.source_topic},
-                        {"partition", r.partition},
-                        {"offset", args.offset},
-                        {"cluster_id", r.cluster_id},
-                        {"target_topic", r.target_topic},
-                        {"target_partitions", r.target_partitions},
-                        {"target_partition", next ? nlohmann::json(next->target_partition)
-                                                  : nlohmann::json(nullptr)},
-                        {"new_offset", next ? nlohmann::json(next->target_offset)
-                                            : nlohmann::json(nullptr)},
-                        {"next_source_offset", next ? nlohmann::json(next->source_offset)
-                                                    : nlohmann::json(nullptr)},
-                        {"record_restored", exact},
-                        {"complete", r.complete}};
+    nlohmann::json j = {
+        {"source_topic", r.source_topic},
+        {"partition", r.partition},
+        {"offset", args.offset},
+        {"cluster_id", r.cluster_id},
+        {"target_topic", r.target_topic},
+        {"target_partitions", r.target_partitions},
+        {"target_partition",
+         next ? nlohmann::json(next->target_partition) : nlohmann::json(nullptr)},
+        {"new_offset", next ? nlohmann::json(next->target_offset) : nlohmann::json(nullptr)},
+        {"next_source_offset",
+         next ? nlohmann::json(next->source_offset) : nlohmann::json(nullptr)},
+        {"record_restored", exact},
+        {"complete", r.complete}};
     out << j.dump(2) << "\n";
     return Status::OK();
   }
-  out << name << " was reshaped into " << r.target_partitions << " partitions of "
-      << r.target_topic << " (cluster " << r.cluster_id << ")\n";
+  out << name << " was reshaped into " << r.target_partitions << " partitions of " << r.target_topic
+      << " (cluster " << r.cluster_id << ")\n";
   if (exact) {
     out << name << " offset " << args.offset << " -> "
         << PartitionName(r.target_topic, next->target_partition) << " offset "
@@ -113,8 +113,7 @@ Status TranslateReshaped(const PartitionRestoreRecord& r, const OffsetsArgs& arg
         << PartitionName(r.target_topic, next->target_partition) << " offset "
         << next->target_offset << "\n";
   } else {
-    out << "no record of " << name << " at or after offset " << args.offset
-        << " was restored\n";
+    out << "no record of " << name << " at or after offset " << args.offset << " was restored\n";
   }
   out << "note: a consumer group's new offsets on a reshaped topic depend on its offsets on every "
          "source partition (the restore moves them; docs/operations.md)\n";
@@ -155,14 +154,10 @@ Status Translate(storage::ObjectStore& store, const layout::Keys& keys, const Of
   const std::optional<int64_t> exact = r.map.Lookup(args.offset);
   const int64_t translated = r.map.TranslateCommitted(args.offset);
   if (args.output == "json") {
-    nlohmann::json j = {{"source_topic", r.source_topic},
-                        {"partition", r.partition},
-                        {"offset", args.offset},
-                        {"cluster_id", r.cluster_id},
-                        {"target_topic", r.target_topic},
-                        {"target_partition", r.partition},
-                        {"new_offset", translated},
-                        {"record_restored", exact.has_value()},
+    nlohmann::json j = {{"source_topic", r.source_topic}, {"partition", r.partition},
+                        {"offset", args.offset},          {"cluster_id", r.cluster_id},
+                        {"target_topic", r.target_topic}, {"target_partition", r.partition},
+                        {"new_offset", translated},       {"record_restored", exact.has_value()},
                         {"complete", r.complete}};
     out << j.dump(2) << "\n";
     return Status::OK();
@@ -274,9 +269,10 @@ void ExportJson(const std::vector<PartitionRestoreRecord>& records, std::ostream
       }
     }
     // Reshaped: the runs of every target partition, in source order.
-    std::stable_sort(runs.begin(), runs.end(), [](const nlohmann::json& a, const nlohmann::json& b) {
-      return a["source_start"].get<int64_t>() < b["source_start"].get<int64_t>();
-    });
+    std::stable_sort(runs.begin(), runs.end(),
+                     [](const nlohmann::json& a, const nlohmann::json& b) {
+                       return a["source_start"].get<int64_t>() < b["source_start"].get<int64_t>();
+                     });
     restores.push_back({{"source_topic", r.source_topic},
                         {"partition", r.partition},
                         {"cluster_id", r.cluster_id},

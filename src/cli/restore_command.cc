@@ -99,9 +99,9 @@ std::string ReshapeLine(int32_t n, const restore::RestorePlan& plan,
       if (it == ends.end()) continue;
       row += (row.empty() ? "" : " ") + std::to_string(p) + ":" + std::to_string(it->second.high);
     }
-    out += "  " + t.source_topic + " (" + report::Count(t.partition_count, "partition") +
-           ") -> " + t.target_topic + " (" + report::Count(n, "partition") + "): " +
-           (row.empty() ? std::string("created") : "end offsets " + row) + "\n";
+    out += "  " + t.source_topic + " (" + report::Count(t.partition_count, "partition") + ") -> " +
+           t.target_topic + " (" + report::Count(n, "partition") +
+           "): " + (row.empty() ? std::string("created") : "end offsets " + row) + "\n";
   }
   return out;
 }

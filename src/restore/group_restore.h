@@ -126,7 +126,7 @@ struct PartitionGroupSource {
   std::string source_topic;
   int32_t partition = 0;
   std::string target_topic;
-  bool reshaped = false;  // the target partition numbers differ (restore --partitions)
+  bool reshaped = false;          // the target partition numbers differ (restore --partitions)
   std::string snapshot_key;       // the object read; "" when there was none to read
   int64_t snapshot_time_ms = -1;  // history snapshots only
   int groups = 0;                 // groups with an offset in that snapshot

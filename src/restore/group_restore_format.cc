@@ -104,8 +104,8 @@ std::string FormatGroupReportJson(const GroupRestoreReport& report) {
       offsets.push_back({{"source_topic", o.source_topic},
                          {"partition", o.partition},
                          {"target_topic", o.target_topic},
-                         {"source_offset", o.reshaped ? nlohmann::json(nullptr)
-                                                      : nlohmann::json(o.source_offset)},
+                         {"source_offset",
+                          o.reshaped ? nlohmann::json(nullptr) : nlohmann::json(o.source_offset)},
                          {"new_offset", o.new_offset},
                          {"record_restored", o.record_restored}});
       if (o.reshaped) {

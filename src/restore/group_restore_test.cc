@@ -9,8 +9,8 @@
 
 #include <algorithm>
 #include <map>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "layout/metadata.h"
 #include "storage/memory/memory_store.h"

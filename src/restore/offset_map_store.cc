@@ -34,7 +34,8 @@ std::string EncodeRestoreRecord(const PartitionRestoreRecord& r) {
     j.erase("offset_map");
     j["target_partitions"] = r.target_partitions;
     nlohmann::json maps = nlohmann::json::object();
-    for (const auto& [t, m] : r.target_maps) maps[std::to_string(t)] = nlohmann::json::parse(m.Encode());
+    for (const auto& [t, m] : r.target_maps)
+      maps[std::to_string(t)] = nlohmann::json::parse(m.Encode());
     j["offset_maps"] = std::move(maps);
   }
   return j.dump();
@@ -89,12 +90,13 @@ Result<PartitionRestoreRecord> DecodeRestoreRecord(const layout::Keys& keys, std
     for (int32_t t = 0; t < r.target_partitions; ++t) {
       auto m = maps->find(std::to_string(t));
       if (m == maps->end() || !m->is_object()) {
-        return Status::Corruption(key, "offset_maps has no map for target partition " +
-                                           std::to_string(t));
+        return Status::Corruption(
+            key, "offset_maps has no map for target partition " + std::to_string(t));
       }
-      KB_ASSIGN_OR_RETURN(r.target_maps[t],
-                          OffsetMap::Decode(key + " (target partition " + std::to_string(t) + ")",
-                                            m->dump()));
+      KB_ASSIGN_OR_RETURN(
+          r.target_maps[t],
+          OffsetMap::Decode(std::string(key) + " (target partition " + std::to_string(t) + ")",
+                            m->dump()));
     }
   }
   const int64_t p = partition->get<int64_t>();
@@ -102,7 +104,9 @@ Result<PartitionRestoreRecord> DecodeRestoreRecord(const layout::Keys& keys, std
   r.partition = static_cast<int32_t>(p);
   r.complete = complete->get<bool>();
   r.updated_at_ms = updated->get<int64_t>();
-  if (!reshaped) KB_ASSIGN_OR_RETURN(r.map, OffsetMap::Decode(key, map->dump()));
+  if (!reshaped) {
+    KB_ASSIGN_OR_RETURN(r.map, OffsetMap::Decode(key, map->dump()));
+  }
   if (!CheckNames(r).ok() ||
       keys.RestoreOffsetMap(r.source_topic, r.partition, r.cluster_id, r.target_topic) != key) {
     return Status::Corruption(key,

@@ -182,8 +182,8 @@ std::string FormatSummaryJson(const RestoreReport& report) {
   return j.dump(2);
 }
 
-std::string FormatPlan(const RestorePlan& plan, const TargetCheck* targets,
-                       const TargetEnds* ends, int32_t partitions) {
+std::string FormatPlan(const RestorePlan& plan, const TargetCheck* targets, const TargetEnds* ends,
+                       int32_t partitions) {
   std::vector<std::vector<std::string>> rows = {{"SOURCE", "TARGET", "TARGET END", "SELECTION",
                                                  "SEGMENTS", "BLOCKS", "RECORDS", "BYTES", "FROM",
                                                  "TO", "GAPS", "SKIPPED", "PROBLEM"}};
@@ -202,8 +202,7 @@ std::string FormatPlan(const RestorePlan& plan, const TargetCheck* targets,
       rows.push_back(
           {p.source_topic + "/" + std::to_string(p.partition),
            p.target_topic + "/" + (partitions > 0 ? std::string("*") : std::to_string(p.partition)),
-           target_end(p),
-           ReadableSelection(p.selection), std::to_string(p.segments.size()),
+           target_end(p), ReadableSelection(p.selection), std::to_string(p.segments.size()),
            std::to_string(blocks), (p.count_exact ? "" : "<=") + std::to_string(p.records),
            report::FormatBytes(p.stored_bytes), any ? report::FormatTimeMs(p.min_timestamp) : "-",
            any ? report::FormatTimeMs(p.max_timestamp) : "-", Ranges(p.gaps), Skipped(p.skipped),
@@ -279,10 +278,9 @@ std::string FormatSummary(const RestoreReport& report) {
   size_t failed = 0;
   for (const PartitionResult& p : report.partitions) {
     const OffsetMap& m = p.map;
-    std::string offsets = m.record_count() == 0
-                              ? "-"
-                              : std::to_string(m.runs().front().target_start) + "-" +
-                                    std::to_string(m.target_end() - 1);
+    std::string offsets = m.record_count() == 0 ? "-"
+                                                : std::to_string(m.runs().front().target_start) +
+                                                      "-" + std::to_string(m.target_end() - 1);
     size_t runs = m.runs().size();
     if (p.target_partitions > 0) {
       // Reshaped: per target partition that got records, "t:first-last".
@@ -300,8 +298,7 @@ std::string FormatSummary(const RestoreReport& report) {
     std::string note = p.error.ok() ? p.note : p.error.ToString();
     rows.push_back({p.source_topic + "/" + std::to_string(p.partition),
                     p.target_topic + "/" +
-                        (p.target_partitions > 0 ? std::string("*")
-                                                 : std::to_string(p.partition)),
+                        (p.target_partitions > 0 ? std::string("*") : std::to_string(p.partition)),
                     PartitionOutcomeName(p.outcome), std::to_string(p.records_sent),
                     std::to_string(p.records_verified), offsets, std::to_string(runs),
                     Ranges(p.gaps), Skipped(p.skipped), note});

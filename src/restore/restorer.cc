@@ -383,12 +383,11 @@ Status Run::RestoreReshaped(const PartitionPlan& plan, PartitionResult* result) 
       const int64_t mapped_end = maps[t].target_end();
       if (end[t] < mapped_end) {
         return Status::FailedPrecondition(
-            Name(target, t), "the target ends at offset " + std::to_string(end[t]) +
-                                 " but the restore record " + key +
-                                 " has records restored up to offset " +
-                                 std::to_string(mapped_end - 1) +
-                                 ": the target was changed (deleted, recreated or truncated) "
-                                 "since; stopping rather than guessing");
+            Name(target, t),
+            "the target ends at offset " + std::to_string(end[t]) + " but the restore record " +
+                key + " has records restored up to offset " + std::to_string(mapped_end - 1) +
+                ": the target was changed (deleted, recreated or truncated) "
+                "since; stopping rather than guessing");
       }
     }
     if (existing->complete) {
@@ -459,8 +458,8 @@ Status Run::RestoreReshaped(const PartitionPlan& plan, PartitionResult* result) 
       if (!SameRecord(view, *src, &why)) {
         return Status::FailedPrecondition(
             Name(target, t), "offset " + std::to_string(got.offset) + " differs (" + why +
-                                 ") from the next record to restore there (" + source +
-                                 " offset " + std::to_string(src->offset) +
+                                 ") from the next record to restore there (" + source + " offset " +
+                                 std::to_string(src->offset) +
                                  "): the target was written by someone else since the last "
                                  "checkpoint; stopping rather than guessing");
       }
@@ -581,8 +580,8 @@ Result<TargetCheck> CheckTargets(const kafka::Properties& props, const RestorePl
         return Status::FailedPrecondition(
             t.target_topic, "the target topic has " + std::to_string(info->partitions) +
                                 " partitions but --partitions asks for " +
-                                std::to_string(options.partitions) +
-                                ": give --partitions " + std::to_string(info->partitions) +
+                                std::to_string(options.partitions) + ": give --partitions " +
+                                std::to_string(info->partitions) +
                                 " or restore into another topic");
       }
       if (options.partitions == 0 && info->partitions < t.partition_count) {
@@ -714,9 +713,8 @@ Result<RestoreReport> RunRestore(storage::ObjectStore& store, const layout::Keys
     report.warnings.push_back(w);
   }
   if (options.fail_if_target_not_empty) {
-    KB_ASSIGN_OR_RETURN(TargetEnds ends,
-                        QueryTargetEnds(*admin, plan, check.existing, options.timeout,
-                                        options.partitions));
+    KB_ASSIGN_OR_RETURN(TargetEnds ends, QueryTargetEnds(*admin, plan, check.existing,
+                                                         options.timeout, options.partitions));
     KB_RETURN_IF_ERROR(
         CheckTargetsEmpty(store, keys, report.cluster_id, plan, ends, options.partitions));
   }
@@ -725,9 +723,9 @@ Result<RestoreReport> RunRestore(storage::ObjectStore& store, const layout::Keys
         check.to_create.end()) {
       continue;
     }
-    kafka::TopicSpec spec{.name = t.target_topic,
-                          .partitions = options.partitions > 0 ? options.partitions
-                                                               : std::max(t.partition_count, 1)};
+    kafka::TopicSpec spec{
+        .name = t.target_topic,
+        .partitions = options.partitions > 0 ? options.partitions : std::max(t.partition_count, 1)};
     if (t.metadata) {
       spec.replication_factor =
           t.metadata->replication_factor > 0 ? t.metadata->replication_factor : -1;
@@ -818,11 +816,11 @@ Result<RestoreReport> RunRestore(storage::ObjectStore& store, const layout::Keys
             .selection = p.selection,
             .outcome = PartitionOutcome::kFailed,
             .map = OffsetMap(0),
-            .error = Status::FailedPrecondition(
-                Name(p.source_topic, p.partition),
-                "not restored: the reshaping restore of " + p.source_topic + " stops at " +
-                    Name(failed->source_topic, failed->partition) +
-                    ", which failed (a rerun resumes it first)")};
+            .error = Status::FailedPrecondition(Name(p.source_topic, p.partition),
+                                                "not restored: the reshaping restore of " +
+                                                    p.source_topic + " stops at " +
+                                                    Name(failed->source_topic, failed->partition) +
+                                                    ", which failed (a rerun resumes it first)")};
       } else {
         report.partitions[i] = run.RestorePartition(*partitions[i]);
         if (!report.partitions[i].error.ok()) failed = &report.partitions[i];

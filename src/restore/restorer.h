@@ -85,8 +85,8 @@ struct RestoreOptions {
   bool fail_if_target_not_empty = false;      // see above
   std::optional<int32_t> replication_factor;  // for created topics; default: the backed-up one
   int32_t partitions = 0;  // reshape into this many target partitions (0: keep the numbering)
-  size_t parallelism = 4;                     // partitions restored at once
-  uint64_t max_bytes_per_second = 0;          // 0: unlimited
+  size_t parallelism = 4;  // partitions restored at once
+  uint64_t max_bytes_per_second = 0;  // 0: unlimited
   std::chrono::milliseconds checkpoint_interval{5000};
   std::chrono::milliseconds timeout{30000};  // each cluster request, and a read-back
   // Called from one thread, about every progress_interval, and once at the end.
