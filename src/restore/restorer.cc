@@ -151,6 +151,7 @@ PartitionResult Run::RestorePartition(const PartitionPlan& plan) {
                     .target_topic = plan.target_topic,
                     .selection = plan.selection,
                     .map = OffsetMap(0),
+                    .target_partitions = options_.partitions,
                     .skipped = plan.skipped,
                     .gaps = plan.gaps,
                     .holes = plan.holes};
@@ -816,6 +817,7 @@ Result<RestoreReport> RunRestore(storage::ObjectStore& store, const layout::Keys
             .selection = p.selection,
             .outcome = PartitionOutcome::kFailed,
             .map = OffsetMap(0),
+            .target_partitions = options.partitions,
             .error = Status::FailedPrecondition(Name(p.source_topic, p.partition),
                                                 "not restored: the reshaping restore of " +
                                                     p.source_topic + " stops at " +
