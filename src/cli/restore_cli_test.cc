@@ -22,6 +22,7 @@
 #include "kafka/admin.h"
 #include "layout/metadata.h"
 #include "restore/offset_map_store.h"
+#include "restore/partitioner.h"
 #include "restore/restore_test_util.h"
 #include "storage/factory/open_store.h"
 #include "testing/test_env.h"
@@ -820,6 +821,82 @@ TEST_F(RestoreCliTest, BadFlagsAreUsageErrors) {
   EXPECT_EQ(r.code, 2) << r.output;
   EXPECT_NE(r.output.find("topic 'absent-" + topic + "' is not selected"), std::string::npos)
       << r.output;
+}
+
+// restore --partitions N through the binary: the dry run shows the reshaping, the restore
+// creates N partitions and puts each record where Kafka's default partitioner does, `offsets
+// translate` / `export` name the target partition, and another count is refused.
+TEST_F(RestoreCliTest, PartitionsReshapesAndOffsetsNameTheTargetPartition) {
+  const std::string topic = BackedUpTopic(3, 40);
+  const std::string target = "seven-" + topic;
+  auto run = [&](std::vector<std::string> args, const std::string& name) {
+    args.insert(args.begin(), {"--config", config_});
+    return cli::testing::Run(KB_BINARY, args, dir_.path() + "/" + name + ".log", 120s);
+  };
+  cli::testing::Ran r = run({"restore", "--topic", topic, "--rename", topic + "=" + target,
+                             "--partitions", "7", "--dry-run"},
+                            "dry");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("reshaping (--partitions 7)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("order across different keys of a source partition is not"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find(target + " would be created with 7 partitions"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find(target + "/*"), std::string::npos) << r.output;
+  EXPECT_TRUE(admin_->DescribeTopic(target, 10s).status().IsNotFound());
+
+  r = run({"restore", "--topic", topic, "--rename", topic + "=" + target, "--partitions", "7"},
+          "restore");
+  ASSERT_EQ(r.code, 0) << r.output;
+  auto info = admin_->DescribeTopic(target, 30s);
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  EXPECT_EQ(info->partitions, 7);
+  EXPECT_EQ(TargetRecords(target, 7), 120);
+
+  // Source partition 1, offset 5 is the 6th record sent to it: i = 1 + 3 * 5, key "k16".
+  const int32_t t = restore::TargetPartition(std::string_view("k16"), 1, 5, 7);
+  r = run({"offsets", "translate", "--topic", topic, "--partition", "1", "--offset", "5"},
+          "translate");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(
+      r.output.find(topic + "/1 offset 5 -> " + target + "/" + std::to_string(t) + " offset "),
+      std::string::npos)
+      << r.output;
+  bool found = false;
+  for (const format::Record& rec : restore::testutil::ReadAll(bootstrap_, target, t)) {
+    if (rec.key != "k16") continue;
+    found = true;
+    EXPECT_NE(r.output.find(" offset " + std::to_string(rec.offset) + " (the record itself)"),
+              std::string::npos)
+        << r.output;
+  }
+  EXPECT_TRUE(found);
+  r = run({"offsets", "translate", "--topic", topic, "--partition", "1", "--offset", "5",
+           "--output", "json"},
+          "translate-json");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("\"target_partition\": " + std::to_string(t) + ","), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("\"target_partitions\": 7"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("\"record_restored\": true"), std::string::npos) << r.output;
+
+  r = run({"offsets", "export", "--topic", topic}, "export");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("target_start,target_end,target_partition\n"), std::string::npos)
+      << r.output;
+
+  // Another partition count for the existing target: refused before anything is written.
+  r = run({"restore", "--topic", topic, "--rename", topic + "=" + target, "--partitions", "5"},
+          "five");
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(
+      r.output.find(target + ": the target topic has 7 partitions but --partitions asks for 5"),
+      std::string::npos)
+      << r.output;
+  r = run({"restore", "--topic", topic, "--partitions", "0"}, "zero");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("--partitions"), std::string::npos) << r.output;
 }
 
 }  // namespace
