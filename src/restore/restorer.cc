@@ -169,7 +169,9 @@ PartitionResult Run::RestorePartition(const PartitionPlan& plan) {
   if (!r.error.ok()) {
     r.outcome = PartitionOutcome::kFailed;
     spdlog::error("restore of {} into {} failed: {}", Name(plan.source_topic, plan.partition),
-                  Name(plan.target_topic, plan.partition), r.error.ToString());
+                  options_.partitions > 0 ? plan.target_topic + " (reshaped)"
+                                          : Name(plan.target_topic, plan.partition),
+                  r.error.ToString());
   }
   return r;
 }
