@@ -381,6 +381,31 @@ TEST_F(ReshapeTest, ResumedRestoreVerifiesWhatLandedAndWritesTheSameTarget) {
   const PartitionResult* rp1 = Find(*refused, topic, 1);
   EXPECT_NE(rp1->error.message().find("not restored"), std::string::npos) << rp1->error.ToString();
   EXPECT_EQ(rp1->records_sent, 0u);
+
+  // --fail-if-target-not-empty checks every partition of a reshaped target: a record on
+  // partition 5 that no restore wrote fails the restore before anything is produced; the
+  // resumed target above (every record its own) passes.
+  const std::string other = topic + "-other";
+  ASSERT_TRUE(admin_->CreateTopic({other, kTarget, 1, {{"retention.ms", "-1"}}}, 30s).ok());
+  {
+    RawProducer producer(bootstrap_);
+    Record stranger;
+    stranger.key = "stranger";
+    stranger.value = "p9-o9";
+    producer.Send(other, 5, stranger);
+    producer.Flush();
+  }
+  auto not_empty = testutil::Restore(store_, keys_, bootstrap_, Sel(topic, other),
+                                     {.fail_if_target_not_empty = true, .partitions = kTarget});
+  ASSERT_FALSE(not_empty.ok());
+  EXPECT_EQ(not_empty.status().code(), Status::Code::kFailedPrecondition);
+  EXPECT_NE(not_empty.status().message().find(other + "/5 holds offsets 0..0"), std::string::npos)
+      << not_empty.status().ToString();
+  EXPECT_EQ(testutil::EndOffsetSum(bootstrap_, other, kTarget), 1);
+  auto own = testutil::Restore(store_, keys_, bootstrap_, Sel(topic, target),
+                               {.fail_if_target_not_empty = true, .partitions = kTarget});
+  ASSERT_TRUE(own.ok()) << own.status().ToString();
+  EXPECT_TRUE(own->ok()) << FormatSummary(*own);
 }
 
 }  // namespace
