@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "common/clock.h"
+#include "kafka/acls.h"
 
 namespace kb::backup {
 namespace {
@@ -62,6 +63,7 @@ void MetadataSync::Loop() {
       Status s = topics.status();
       if (s.ok() && do_offsets) s = SyncOffsets(*topics);
       if (s.ok() && do_topics) s = SyncTopics(*topics);
+      if (s.ok() && do_topics) s = SyncSecurity(*topics);
       if (s.IsPermissionDenied() && on_denied_) {
         spdlog::error("metadata sync: {}", s.ToString());
         on_denied_(s);
@@ -79,7 +81,8 @@ void MetadataSync::Loop() {
 Status MetadataSync::SyncNow() {
   KB_ASSIGN_OR_RETURN(auto topics, SelectedTopics());
   KB_RETURN_IF_ERROR(SyncOffsets(topics));
-  return SyncTopics(topics);
+  KB_RETURN_IF_ERROR(SyncTopics(topics));
+  return SyncSecurity(topics);
 }
 
 Result<std::vector<kafka::TopicInfo>> MetadataSync::SelectedTopics() {
@@ -107,6 +110,10 @@ Status MetadataSync::SyncOffsets(const std::vector<kafka::TopicInfo>& topics) {
     for (const auto& [tp, offset] : *offsets) {
       if (selected.count(tp.topic)) now[tp][g.group_id] = offset;
     }
+  }
+  related_groups_.clear();
+  for (const auto& [tp, offsets] : now) {
+    for (const auto& [group, offset] : offsets) related_groups_.insert(group);
   }
   // Partitions whose groups all went away are written once more, as {}.
   for (const auto& [tp, old] : written_offsets_) {
@@ -208,6 +215,83 @@ Status MetadataSync::SyncTopics(const std::vector<kafka::TopicInfo>& topics) {
         store_->Put(keys_.TopicMetadata(t.name), layout::EncodeTopicMetadata(stamped)));
     written_topics_[t.name] = md;
   }
+  return Status::OK();
+}
+
+}  // namespace kb::backup
+
+namespace kb::backup {
+namespace {
+
+layout::AclEntry ToEntry(const kafka::AclBinding& a) {
+  return {a.resource_type, a.resource_name, a.pattern_type, a.principal,
+          a.host,          a.operation,     a.permission};
+}
+
+}  // namespace
+
+Status MetadataSync::SyncSecurity(const std::vector<kafka::TopicInfo>& topics) {
+  if (cfg_.backup.acls == BackupConfig::Acls::kOff) return Status::OK();
+  auto denied = [this](const Status& s) {
+    if (!security_denied_warned_) {
+      spdlog::warn(
+          "ACLs and SCRAM users are not backed up: {} (grant DESCRIBE on the cluster to the "
+          "backup principal, or set backup.acls: off)",
+          s.ToString());
+      security_denied_warned_ = true;
+    }
+    return Status::OK();
+  };
+  // SCRAM users first: that call checks the principal's cluster operations before asking.
+  Result<std::vector<kafka::ScramUser>> users = kafka::DescribeScramUsers(*admin_, kAdminTimeout);
+  if (!users.ok()) {
+    return users.status().IsPermissionDenied() ? denied(users.status()) : users.status();
+  }
+  Result<kafka::AclListing> acls = kafka::DescribeAllAcls(*admin_, kAdminTimeout);
+  if (!acls.ok()) return acls.status().IsPermissionDenied() ? denied(acls.status()) : acls.status();
+  layout::ClusterSecurity now;
+  now.authorizer = acls->authorizer;
+  now.scope = cfg_.backup.acls == BackupConfig::Acls::kAll ? "all" : "related";
+  for (const kafka::AclBinding& a : acls->acls) {
+    layout::AclEntry e = ToEntry(a);
+    bool keep = cfg_.backup.acls == BackupConfig::Acls::kAll;
+    for (size_t i = 0; !keep && i < topics.size(); ++i) {
+      keep = layout::AclApplies(e, "TOPIC", topics[i].name);
+    }
+    for (auto it = related_groups_.begin(); !keep && it != related_groups_.end(); ++it) {
+      keep = layout::AclApplies(e, "GROUP", *it);
+    }
+    if (keep) now.acls.push_back(std::move(e));
+  }
+  for (const kafka::ScramUser& u : *users) {
+    layout::ScramUserEntry e{u.user, {}};
+    for (const kafka::ScramCredential& c : u.credentials) {
+      e.credentials.push_back({c.mechanism, c.iterations});
+    }
+    now.scram_users.push_back(std::move(e));
+  }
+  if (written_security_ && *written_security_ == now) return Status::OK();
+  const std::string key = keys_.ClusterSecurity();
+  if (!written_security_) {  // first round of this process: an earlier one may have stored it
+    Result<std::string> stored = store_->Get(key);
+    if (!stored.ok() && !stored.status().IsNotFound()) return stored.status();
+    if (stored.ok()) {
+      Result<layout::ClusterSecurity> decoded = layout::DecodeClusterSecurity(key, *stored);
+      if (decoded.ok()) {
+        decoded->updated_at_ms = 0;
+        if (*decoded == now) {
+          written_security_ = now;
+          return Status::OK();
+        }
+      }
+    }
+  }
+  layout::ClusterSecurity stamped = now;
+  stamped.updated_at_ms = clock_->WallMs();
+  const std::string json = layout::EncodeClusterSecurity(stamped);
+  KB_RETURN_IF_ERROR(store_->Put(keys_.ClusterSecurityHistory(stamped.updated_at_ms), json));
+  KB_RETURN_IF_ERROR(store_->Put(key, json));
+  written_security_ = std::move(now);
   return Status::OK();
 }
 

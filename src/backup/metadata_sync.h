@@ -10,6 +10,9 @@
 //     snapshot + 1 ms) (the newest stored one is listed once per partition and process, before
 //     its first snapshot), so a clock that jumped back never names a snapshot before, or the
 //     same as, an older one.
+//   * Every backup.metadata_interval, with topic.json: <prefix>/@cluster/security.json, the ACLs
+//     naming the backed-up topics and their groups (backup.acls) and the SCRAM users, with a
+//     history snapshot under <prefix>/@cluster/history/ each time it changes.
 //   * Every backup.metadata_interval: <prefix>/<topic>/topic.json (topic id, partition count,
 //     replication factor, the topic's non-default configs) when it changed. A topic.json that
 //     names another topic id is left alone: the stored backup is of an older generation of the
@@ -32,6 +35,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -40,6 +45,7 @@
 #include "config/config.h"
 #include "config/topic_filter.h"
 #include "kafka/admin.h"
+#include "layout/cluster_security.h"
 #include "layout/keys.h"
 #include "layout/metadata.h"
 #include "storage/object_store.h"
@@ -67,6 +73,10 @@ class MetadataSync {
   Result<int64_t> HistoryTime(const kafka::TopicPartition& tp, int64_t now);
   Status SyncOffsets(const std::vector<kafka::TopicInfo>& topics);
   Status SyncTopics(const std::vector<kafka::TopicInfo>& topics);
+  // <prefix>/@cluster/security.json (and a history snapshot) when the kept ACLs or the SCRAM users
+  // changed (backup.acls). A principal without DESCRIBE on the cluster is warned about once and
+  // the object is left as it is.
+  Status SyncSecurity(const std::vector<kafka::TopicInfo>& topics);
   Result<std::vector<kafka::TopicInfo>> SelectedTopics();
   void Loop();
   std::function<void(const Status&)> on_denied_;
@@ -80,6 +90,9 @@ class MetadataSync {
   std::map<kafka::TopicPartition, layout::GroupOffsets> written_offsets_;
   std::map<kafka::TopicPartition, int64_t> last_history_ms_;  // newest snapshot time stored
   std::map<std::string, layout::TopicMetadata> written_topics_;
+  std::set<std::string> related_groups_;  // groups with offsets on the topics, last offsets round
+  std::optional<layout::ClusterSecurity> written_security_;  // updated_at_ms zeroed
+  bool security_denied_warned_ = false;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;

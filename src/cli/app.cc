@@ -133,14 +133,25 @@ void AddRestoreOptions(CLI::App* sub, RestoreArgs& a) {
                   "Leave these consumer groups out (repeatable; ^regex allowed)")
       ->check(GroupPatternValidator());
   sub->add_flag("--no-groups", a.no_groups, "Do not move consumer group offsets");
+  sub->add_flag("--acls", a.acls,
+                "Re-create the backed-up ACLs of the restored topics on the target, their "
+                "resource names following --rename/--target-prefix (needs backup.acls; "
+                "--dry-run lists them)");
   sub->add_flag("--fail-on-active-groups", a.fail_on_active_groups,
                 "Fail instead of skipping groups that have active members");
   sub->add_option("--output", a.output, "Report as text or json (not with --dry-run)")
       ->check(CLI::IsMember({"text", "json"}));
   sub->footer(
+      "Timestamps: records keep their backed-up timestamps. A target created from a topic.json "
+      "with message.timestamp.type=LogAppendTime is created as CreateTime and set to "
+      "LogAppendTime once every partition is restored (a rerun after a failure or kill finishes "
+      "it); an existing LogAppendTime target, and records older than a target's retention.ms, "
+      "are warned about before anything is produced (also with --dry-run). Timestamp 0 cannot "
+      "be sent by librdkafka: such records get the produce time and are counted.\n"
       "Exit codes: 0 restored (and every group moved); 1 failed (a partition, a group commit, a "
-      "target check); 2 invalid usage; 3 partial: every partition restored, but consumer groups "
-      "were left behind (an unreadable group snapshot, a group with active members)");
+      "target check, setting a restored topic's LogAppendTime); 2 invalid usage; 3 partial: "
+      "every partition restored, but consumer groups were left behind (an unreadable group "
+      "snapshot, a group with active members)");
 }
 
 // The first word of `args` that is neither an option nor an option's value, when it names no

@@ -212,6 +212,16 @@ TEST_F(EncryptionCliTest, S3BackupHoldsNoPlaintextAndRestoresOnlyWithTheRightKey
   r = Kb(with_key, {"restore", "--topic", topic, "--rename", topic + "=" + target}, "restore");
   ASSERT_EQ(r.code, 0) << r.output;
   ExpectSameRecords(topic, target, 2);
+  // The restore records (offset maps: record positions) are sealed too.
+  int restore_records = 0;
+  for (const auto& [key, bytes] : RawObjects(true)) {
+    if (keys.Classify(key) != layout::KeyKind::kRestoreOffsetMap) continue;
+    ++restore_records;
+    EXPECT_TRUE(crypto::LooksSealed(bytes)) << key;
+  }
+  EXPECT_EQ(restore_records, 2);
+  r = Kb(with_key, {"offsets", "export", "--topic", topic, "--target-topic", target}, "export");
+  EXPECT_EQ(r.code, 0) << r.output;
 
   // Another key under the id K1, or no key at all: one error naming an object and the key id, and
   // nothing produced.

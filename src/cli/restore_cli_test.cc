@@ -50,9 +50,10 @@ class RestoreCliTest : public backup::testutil::KafkaTest {
     cfg_.storage.local.path = dir_.path() + "/store";
   }
   // A topic of `partitions` x `per_partition` records of ~200 bytes, backed up into the store.
-  std::string BackedUpTopic(int partitions, int per_partition) {
+  std::string BackedUpTopic(int partitions, int per_partition,
+                            std::map<std::string, std::string> configs = {}) {
     const std::string topic = kb::testing::UniqueName("rst-cli");
-    EXPECT_TRUE(admin_->CreateTopic({topic, partitions, 1, {}}, 30s).ok());
+    EXPECT_TRUE(admin_->CreateTopic({topic, partitions, 1, configs}, 30s).ok());
     {
       // Recent timestamps: the broker's time retention would delete records from years ago.
       const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -243,6 +244,98 @@ TEST_F(RestoreCliTest, DryRunPrintsThePlanAndWritesNothing) {
   ASSERT_TRUE(store.ok());
   restore::OffsetMapStore maps(store->get(), layout::Keys("kb"));
   EXPECT_TRUE(maps.List(topic, 0)->empty());
+}
+
+// A LogAppendTime topic, deleted, restored by a run killed with -9 half way: the target exists as
+// CreateTime, --dry-run says the switch is still owed, and the rerun ends with every backed-up
+// timestamp in place and the topic LogAppendTime again. --dry-run into an existing LogAppendTime
+// topic warns.
+TEST_F(RestoreCliTest, KilledRestoreOfALogAppendTimeTopicEndsLogAppendTimeWithEveryTimestamp) {
+  constexpr int kPartitions = 2;
+  constexpr int kPerPartition = 10000;
+  const std::string topic =
+      BackedUpTopic(kPartitions, kPerPartition, {{"message.timestamp.type", "LogAppendTime"}});
+  std::vector<std::vector<format::Record>> source;
+  for (int p = 0; p < kPartitions; ++p) {
+    source.push_back(restore::testutil::ReadAll(bootstrap_, topic, p));
+    ASSERT_EQ(source.back().size(), static_cast<size_t>(kPerPartition));
+    ASSERT_EQ(source.back()[0].timestamp_type, format::TimestampType::kLogAppendTime);
+  }
+  // One log per run (SpawnLogged appends).
+  int run = 0;
+  std::string log;
+  const auto next_log = [&] { return log = dir_.path() + "/lat" + std::to_string(++run) + ".log"; };
+  const std::vector<std::string> base = {
+      KB_BINARY, "--config",   config_, "restore", "--topic", topic, "--checkpoint-interval",
+      "300ms",   "--no-groups"};
+  const auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = base;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  };
+
+  // Into the existing LogAppendTime topic: a warning in --dry-run.
+  pid_t pid = SpawnLogged(with({"--dry-run"}), next_log());
+  ASSERT_EQ(WaitFor(pid, 60s), 0) << ReadFile(log);
+  std::string out = ReadFile(log);
+  EXPECT_NE(out.find("warning: " + topic +
+                     " has message.timestamp.type=LogAppendTime: the broker "
+                     "gives every record restored into it"),
+            std::string::npos)
+      << out;
+
+  ASSERT_TRUE(admin_->DeleteTopic(topic, 30s).ok());
+  for (int i = 0; i < 200 && admin_->DescribeTopic(topic, 5s).ok(); ++i) {
+    std::this_thread::sleep_for(100ms);
+  }
+  pid = SpawnLogged(with({"--dry-run"}), next_log());
+  ASSERT_EQ(WaitFor(pid, 60s), 0) << ReadFile(log);
+  out = ReadFile(log);
+  EXPECT_NE(out.find("message.timestamp.type=CreateTime while restoring (to keep the backed-up "
+                     "timestamps), message.timestamp.type=LogAppendTime once every partition is "
+                     "restored"),
+            std::string::npos)
+      << out;
+
+  pid = SpawnLogged(with({"--max-bytes-per-second", "1MiB", "--parallel", "2"}), next_log());
+  ASSERT_GT(pid, 0);
+  const auto deadline = std::chrono::steady_clock::now() + 90s;
+  while (TargetRecords(topic, kPartitions) < kPartitions * kPerPartition / 3 &&
+         std::chrono::steady_clock::now() < deadline && WaitFor(pid, 0ms) == -1) {
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_EQ(kill(pid, SIGKILL), 0) << ReadFile(log);
+  ASSERT_EQ(WaitFor(pid, 30s), 128 + SIGKILL)
+      << "the restore ended before the kill: " << ReadFile(log);
+  EXPECT_LT(TargetRecords(topic, kPartitions), kPartitions * kPerPartition);
+  EXPECT_EQ(admin_->DescribeTopicConfigs(topic, 30s)->at("message.timestamp.type"), "CreateTime");
+
+  pid = SpawnLogged(with({"--dry-run"}), next_log());
+  ASSERT_EQ(WaitFor(pid, 60s), 0) << ReadFile(log);
+  out = ReadFile(log);
+  EXPECT_NE(out.find("target " + topic +
+                     " exists; created by an earlier run of this restore, which still owes "
+                     "message.timestamp.type=LogAppendTime"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(out.find("warning: " + topic + " has message.timestamp.type"), std::string::npos)
+      << out;
+
+  pid = SpawnLogged(base, next_log());
+  ASSERT_EQ(WaitFor(pid, 180s), 0) << ReadFile(log);
+  out = ReadFile(log);
+  EXPECT_NE(out.find("set " + topic + ": message.timestamp.type=LogAppendTime"), std::string::npos)
+      << out;
+  EXPECT_EQ(admin_->DescribeTopicConfigs(topic, 30s)->at("message.timestamp.type"),
+            "LogAppendTime");
+  for (int p = 0; p < kPartitions; ++p) {
+    const std::vector<format::Record> got = restore::testutil::ReadAll(bootstrap_, topic, p);
+    ASSERT_EQ(got.size(), source[p].size()) << "partition " << p;
+    for (size_t i = 0; i < got.size(); ++i) {
+      ASSERT_EQ(got[i].value, source[p][i].value) << "partition " << p << " index " << i;
+      ASSERT_EQ(got[i].timestamp, source[p][i].timestamp) << "partition " << p << " index " << i;
+    }
+  }
 }
 
 TEST_F(RestoreCliTest, SegmentMissingFromTheMiddleFailsThePartitionOrIsRestoredAroundAsAGap) {

@@ -8,13 +8,16 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 
 #include "cli/app.h"
 #include "cli/progress_line.h"
+#include "common/clock.h"
 #include "config/units.h"
 #include "kafka/admin.h"
 #include "layout/keys.h"
 #include "report/report_text.h"
+#include "restore/acl_restore.h"
 #include "restore/group_restore.h"
 #include "restore/plan.h"
 #include "restore/restore_report.h"
@@ -107,6 +110,17 @@ std::string ReshapeLine(int32_t n, const restore::RestorePlan& plan,
 }
 
 // --dry-run: the plan, the target checks and the groups' new offsets where they can be predicted.
+// The ACLs --acls re-creates for the topics of `plan`.
+Result<restore::AclRestorePlan> PlanAcls(const RestoreArgs& args, storage::ObjectStore& store,
+                                         const layout::Keys& keys,
+                                         const restore::RestorePlan& plan) {
+  KB_ASSIGN_OR_RETURN(layout::ClusterSecurity security, restore::ReadClusterSecurity(store, keys));
+  std::vector<std::pair<std::string, std::string>> topics;
+  for (const restore::TopicPlan& t : plan.topics)
+    topics.emplace_back(t.source_topic, t.target_topic);
+  return restore::PlanAclRestore(security, topics, args.target_prefix);
+}
+
 Status DryRun(const Config& cfg, const RestoreArgs& args, const restore::RestoreSelection& sel,
               storage::ObjectStore& store, const layout::Keys& keys,
               const restore::RestorePlan& plan, const restore::RestoreOptions& options,
@@ -121,11 +135,33 @@ Status DryRun(const Config& cfg, const RestoreArgs& args, const restore::Restore
   KB_ASSIGN_OR_RETURN(restore::TargetEnds ends,
                       restore::QueryTargetEnds(*admin, plan, targets->existing, options.timeout,
                                                options.partitions));
+  KB_ASSIGN_OR_RETURN(std::string cluster_id, admin->ClusterId(options.timeout));
+  // The timestamp checks the restore makes before producing: existing targets with the configs in
+  // force, the ones to create with their topic.json's.
+  KB_ASSIGN_OR_RETURN(targets->configs_after,
+                      restore::PendingConfigs(store, keys, cluster_id, plan, *targets));
+  std::map<std::string, kafka::TopicConfigs> configs = restore::DescribeTargetConfigs(
+      *admin, targets->existing, options.timeout, &targets->warnings);
+  for (const restore::TopicPlan& t : plan.topics) {
+    if (t.metadata && std::find(targets->to_create.begin(), targets->to_create.end(),
+                                t.target_topic) != targets->to_create.end()) {
+      configs[t.target_topic] = t.metadata->configs;
+    }
+  }
+  KB_ASSIGN_OR_RETURN(std::set<std::string> completed,
+                      restore::CompletedTargets(store, keys, cluster_id, plan));
+  for (std::string& w :
+       restore::TimestampWarnings(plan, configs, targets->configs_after, completed, NowMs())) {
+    targets->warnings.push_back(std::move(w));
+  }
   out << restore::FormatPlan(plan, &*targets, &ends, options.partitions);
   out << ExclusionLine(sel);
   if (options.partitions > 0) out << ReshapeLine(options.partitions, plan, ends);
+  if (args.acls) {
+    KB_ASSIGN_OR_RETURN(restore::AclRestorePlan acls, PlanAcls(args, store, keys, plan));
+    out << restore::FormatAclRestore(acls, /*dry_run=*/true);
+  }
   if (options.fail_if_target_not_empty) {
-    KB_ASSIGN_OR_RETURN(std::string cluster_id, admin->ClusterId(options.timeout));
     Status empty =
         restore::CheckTargetsEmpty(store, keys, cluster_id, plan, ends, options.partitions);
     if (!empty.ok()) {
@@ -160,6 +196,7 @@ Status DryRun(const Config& cfg, const RestoreArgs& args, const restore::Restore
 struct Collected {
   std::optional<restore::RestoreReport> report;
   std::optional<restore::GroupRestoreReport> groups;
+  std::optional<restore::AclRestorePlan> acls;  // created by --acls
 };
 
 // The restore; with args.output == "json" the text reports are left out and *c gets them.
@@ -210,6 +247,11 @@ Result<RestoreEnd> Restore(const Config& cfg, const RestoreArgs& args, std::ostr
     KB_RETURN_IF_ERROR(DryRun(cfg, args, sel, *store, keys, plan, options, out));
     return RestoreEnd{};
   }
+  // Read before anything is produced: a backup without ACLs fails --acls at once.
+  std::optional<restore::AclRestorePlan> acls;
+  if (args.acls) {
+    KB_ASSIGN_OR_RETURN(acls, PlanAcls(args, *store, keys, plan));
+  }
 
   ProgressLine progress(err, isatty(STDERR_FILENO) == 1);
   std::mutex progress_mu;
@@ -259,10 +301,17 @@ Result<RestoreEnd> Restore(const Config& cfg, const RestoreArgs& args, std::ostr
       }
     }
   }
+  if (acls && failed < report->partitions.size()) {
+    KB_ASSIGN_OR_RETURN(auto admin, kafka::Admin::Make(cfg.kafka.properties));
+    KB_RETURN_IF_ERROR(restore::ApplyAclRestore(*admin, *acls, options.timeout));
+    if (text) out << restore::FormatAclRestore(*acls, /*dry_run=*/false);
+    c->acls = acls;
+  }
   if (failed > 0) {
     return Status::Permanent(
         "restore", report::Count(failed, "partition") + " failed (see the summary above)");
   }
+  if (!report->topic_errors.empty()) return report->topic_errors.front();
   KB_RETURN_IF_ERROR(groups_status);
   return end;
 }
@@ -279,6 +328,14 @@ Result<RestoreEnd> RunRestoreCommand(const Config& cfg, const RestoreArgs& args,
                               : nlohmann::json::object();
   j["groups"] = c.groups ? nlohmann::json::parse(restore::FormatGroupReportJson(*c.groups))
                          : nlohmann::json(nullptr);
+  if (args.acls) {
+    nlohmann::json created = nlohmann::json::array(), notes = nlohmann::json::array();
+    if (c.acls) {
+      for (const kafka::AclBinding& a : c.acls->create) created.push_back(kafka::FormatAcl(a));
+      for (const std::string& n : c.acls->notes) notes.push_back(n);
+    }
+    j["acls"] = {{"created", created}, {"notes", notes}};
+  }
   if (!end.ok()) {
     j["status"] = "failed";
     j["exit_code"] = kExitFailure;

@@ -45,6 +45,7 @@ struct RestoreArgs {
   bool skip_corrupt = false;
   std::vector<std::string> groups, exclude_groups;
   bool no_groups = false;
+  bool acls = false;  // re-create the restored topics' ACLs (restore/acl_restore.h)
   bool fail_on_active_groups = false;
   std::string output = "text";  // "json": one JSON object (docs/operations.md) instead of text
 };

@@ -323,6 +323,19 @@ Status ParseBackup(YamlMapReader& r, BackupConfig* out) {
   out->offsets_interval = offsets.value_or(out->offsets_interval);
   KB_ASSIGN_OR_RETURN(auto metadata, r.GetDuration("metadata_interval", milliseconds(100), kDay));
   out->metadata_interval = metadata.value_or(out->metadata_interval);
+  KB_ASSIGN_OR_RETURN(auto acls, r.GetString("acls"));
+  if (acls) {
+    if (*acls == "off") {
+      out->acls = BackupConfig::Acls::kOff;
+    } else if (*acls == "related") {
+      out->acls = BackupConfig::Acls::kRelated;
+    } else if (*acls == "all") {
+      out->acls = BackupConfig::Acls::kAll;
+    } else {
+      return Status::InvalidArgument(r.PathOf("acls"),
+                                     "'" + *acls + "' is not one of off, related, all");
+    }
+  }
   KB_ASSIGN_OR_RETURN(auto shutdown, r.GetDuration("shutdown_timeout", milliseconds(1000), kDay));
   out->shutdown_timeout = shutdown.value_or(out->shutdown_timeout);
   KB_ASSIGN_OR_RETURN(auto unhealthy,

@@ -123,6 +123,10 @@ struct BackupConfig {
   int compression_threads = -1;
   std::chrono::milliseconds offsets_interval{60'000};   // consumer group offsets sync
   std::chrono::milliseconds metadata_interval{30'000};  // topic discovery and topic.json
+  // Which ACLs the metadata rounds keep in <prefix>/@cluster/security.json (with the SCRAM users):
+  // those naming a backed-up topic or one of their consumer groups, all of them, or none.
+  enum class Acls { kOff, kRelated, kAll };
+  Acls acls = Acls::kRelated;
   std::chrono::milliseconds shutdown_timeout{60'000};
   // /healthz fails once the store has been failing (retried without answer) this long.
   std::chrono::milliseconds store_unhealthy_after{120'000};

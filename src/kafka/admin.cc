@@ -1,5 +1,6 @@
 // Admin: construction and the topic-level operations (create, delete, grow, delete records,
-// describe configs). Metadata and offsets live in cluster.cc, consumer groups in groups.cc.
+// describe and alter configs). Metadata and offsets live in cluster.cc, consumer groups in
+// groups.cc.
 #include "kafka/admin.h"
 
 #include <librdkafka/rdkafka.h>
@@ -236,6 +237,45 @@ Result<TopicConfigs> Admin::DescribeTopicConfigs(const std::string& topic,
     return configs;
   }
   return Status::Permanent(topic, "describe topic configs: the topic is missing from the answer");
+}
+
+Status Admin::AlterTopicConfigs(const std::string& topic, const TopicConfigs& configs,
+                                std::chrono::milliseconds timeout) {
+  KB_RETURN_IF_ERROR(internal::CheckTopic(topic));
+  KB_RETURN_IF_ERROR(internal::CheckTimeout(timeout, topic));
+  if (configs.empty()) return Status::OK();
+  const KafkaAccess access{.operation = "ALTER_CONFIGS", .topic = topic};
+  rd_kafka_t* rk = handle_->c_ptr();
+  KB_ASSIGN_OR_RETURN(
+      auto opts,
+      internal::MakeOptions(rk, RD_KAFKA_ADMIN_OP_INCREMENTALALTERCONFIGS, timeout, topic));
+  std::unique_ptr<rd_kafka_ConfigResource_t, ConfigResourceDel> res(
+      rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str()));
+  for (const auto& [name, value] : configs) {
+    rd_kafka_error_t* e = rd_kafka_ConfigResource_add_incremental_config(
+        res.get(), name.c_str(), RD_KAFKA_ALTER_CONFIG_OP_TYPE_SET, value.c_str());
+    Status s = internal::FromErrorObject(e, topic, "setting topic config " + name);
+    if (e != nullptr) rd_kafka_error_destroy(e);
+    KB_RETURN_IF_ERROR(s);
+  }
+  QueuePtr q(rd_kafka_queue_new(rk));
+  rd_kafka_ConfigResource_t* arr[] = {res.get()};
+  rd_kafka_IncrementalAlterConfigs(rk, arr, 1, opts.get(), q.get());
+  KB_ASSIGN_OR_RETURN(EventPtr ev,
+                      internal::WaitResult(q.get(), timeout, topic, "alter topic configs", access));
+  size_t n = 0;
+  const rd_kafka_ConfigResource_t** resources = rd_kafka_IncrementalAlterConfigs_result_resources(
+      rd_kafka_event_IncrementalAlterConfigs_result(ev.get()), &n);
+  for (size_t i = 0; i < n; ++i) {
+    const rd_kafka_ConfigResource_t* r = resources[i];
+    if (topic != rd_kafka_ConfigResource_name(r)) continue;
+    if (rd_kafka_resp_err_t err = rd_kafka_ConfigResource_error(r)) {
+      return internal::WithDetail(FromKafkaError(err, topic, "alter topic configs", access), err,
+                                  rd_kafka_ConfigResource_error_string(r));
+    }
+    return Status::OK();
+  }
+  return Status::Permanent(topic, "alter topic configs: the topic is missing from the answer");
 }
 
 }  // namespace kb::kafka

@@ -159,6 +159,12 @@ class Admin {
   Result<TopicConfigs> DescribeTopicConfigs(const std::string& topic,
                                             std::chrono::milliseconds timeout,
                                             ConfigScope scope = ConfigScope::kOverrides);
+  // Sets each of `configs` on `topic` (IncrementalAlterConfigs, operation SET): the topic's other
+  // configs are left as they are. Needs the ALTER_CONFIGS ACL on the topic (an authorization error
+  // names it). NotFound when the topic does not exist; a config name or value the broker refuses
+  // is InvalidArgument with the broker's reason. An empty map is a no-op.
+  Status AlterTopicConfigs(const std::string& topic, const TopicConfigs& configs,
+                           std::chrono::milliseconds timeout);
 
   // ---- metadata
   // Every topic of the cluster (internal ones included, see TopicInfo::internal), by name: one

@@ -88,6 +88,28 @@ TEST_F(AdminIntegrationTest, DescribeTopicConfigsReturnsExactlyTheTopicsOverride
   EXPECT_EQ(missing.status().subject(), absent);
 }
 
+TEST_F(AdminIntegrationTest, AlterTopicConfigsSetsOnlyTheGivenConfigs) {
+  const std::string topic =
+      NewTopic(1, {{"retention.ms", "12345"}, {"message.timestamp.type", "CreateTime"}});
+  ASSERT_TRUE(
+      admin_->AlterTopicConfigs(topic, {{"message.timestamp.type", "LogAppendTime"}}, 30s).ok());
+  auto configs = admin_->DescribeTopicConfigs(topic, 30s);
+  ASSERT_TRUE(configs.ok()) << configs.status().ToString();
+  // Incremental: retention.ms is kept.
+  EXPECT_EQ(*configs,
+            (TopicConfigs{{"message.timestamp.type", "LogAppendTime"}, {"retention.ms", "12345"}}));
+  EXPECT_TRUE(admin_->AlterTopicConfigs(topic, {}, 30s).ok());
+
+  Status bad = admin_->AlterTopicConfigs(topic, {{"message.timestamp.type", "Sometimes"}}, 30s);
+  EXPECT_TRUE(bad.IsInvalidArgument()) << bad.ToString();
+  EXPECT_EQ(bad.subject(), topic);
+  const std::string absent = testing::UniqueName("absent");
+  Status missing =
+      admin_->AlterTopicConfigs(absent, {{"message.timestamp.type", "LogAppendTime"}}, 30s);
+  EXPECT_TRUE(missing.IsNotFound()) << missing.ToString();
+  EXPECT_EQ(missing.subject(), absent);
+}
+
 TEST_F(AdminIntegrationTest, WatermarksOfOneAndManyPartitions) {
   const std::string topic = NewTopic(3);
   Produce(topic, 0, 7);

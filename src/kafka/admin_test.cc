@@ -133,6 +133,8 @@ TEST_F(AdminArgsTest, TopicOperationsCheckArguments) {
   ExpectInvalid(admin_->DeleteRecords("t", 0, -1, 1s).status(), "t/0");
   ExpectInvalid(admin_->DescribeTopicConfigs("", 1s).status(), "topic");
   ExpectInvalid(admin_->DescribeTopicConfigs("t", 0ms).status(), "t");
+  ExpectInvalid(admin_->AlterTopicConfigs("bad name", {{"retention.ms", "1"}}, 1s), "bad name");
+  ExpectInvalid(admin_->AlterTopicConfigs("t", {{"retention.ms", "1"}}, 0ms), "t");
 }
 
 TEST_F(AdminArgsTest, MetadataAndOffsetQueriesCheckArguments) {

@@ -164,6 +164,14 @@ std::string Keys::RetentionState(std::string_view topic) const {
   return TopicPrefix(topic) + std::string(kRetentionState);
 }
 
+std::string Keys::ClusterSecurity() const { return Root() + "@cluster/security.json"; }
+
+std::string Keys::ClusterSecurityHistoryPrefix() const { return Root() + "@cluster/history/"; }
+
+std::string Keys::ClusterSecurityHistory(int64_t time_ms) const {
+  return ClusterSecurityHistoryPrefix() + PadOffset(time_ms);
+}
+
 std::string Keys::GenerationsRoot() const { return Root() + std::string(kGenerationsDir); }
 
 Keys Keys::Generation(int64_t n) const { return Keys(GenerationsRoot() + std::to_string(n)); }

@@ -18,6 +18,7 @@
 //
 //   <prefix>/<topic>/retention.json                               retention state
 //   <prefix>/@generations/<n>/<topic>/...                          archived topic generations
+//   <prefix>/@cluster/security.json, .../@cluster/history/<ms>     ACLs and SCRAM users
 //
 // Thread-safety: immutable after construction.
 #pragma once
@@ -87,6 +88,11 @@ class Keys {
   // not allowed in topic names, so it never collides with a topic), where <n> is the time the
   // generation was archived (ms since the epoch): Generation(n) reads it like any store.
   std::string GenerationsRoot() const;  // "<prefix>/@generations/"
+  // The cluster's security metadata (ACLs, SCRAM users; layout/cluster_security.h), latest, and
+  // a snapshot per change: "<prefix>/@cluster/security.json", "<prefix>/@cluster/history/<ms>".
+  std::string ClusterSecurity() const;
+  std::string ClusterSecurityHistoryPrefix() const;
+  std::string ClusterSecurityHistory(int64_t time_ms) const;
   Keys Generation(int64_t n) const;
   // The plan of an archiving move in progress (backup/generations.h):
   //   <prefix>/@generations/moving/<topic>.json

@@ -38,6 +38,7 @@ std::string EncodeRestoreRecord(const PartitionRestoreRecord& r) {
       maps[std::to_string(t)] = nlohmann::json::parse(m.Encode());
     j["offset_maps"] = std::move(maps);
   }
+  if (!r.configs_after_restore.empty()) j["configs_after_restore"] = r.configs_after_restore;
   return j.dump();
 }
 
@@ -106,6 +107,19 @@ Result<PartitionRestoreRecord> DecodeRestoreRecord(const layout::Keys& keys, std
   r.updated_at_ms = updated->get<int64_t>();
   if (!reshaped) {
     KB_ASSIGN_OR_RETURN(r.map, OffsetMap::Decode(key, map->dump()));
+  }
+  if (auto after = j.find("configs_after_restore"); after != j.end()) {
+    if (!after->is_object()) {
+      return Status::Corruption(key, "restore record's configs_after_restore is not an object");
+    }
+    for (const auto& [name, value] : after->items()) {
+      if (name.empty() || !value.is_string()) {
+        return Status::Corruption(key,
+                                  "restore record's configs_after_restore must map config names "
+                                  "to string values");
+      }
+      r.configs_after_restore[name] = value.get<std::string>();
+    }
   }
   if (!CheckNames(r).ok() ||
       keys.RestoreOffsetMap(r.source_topic, r.partition, r.cluster_id, r.target_topic) != key) {

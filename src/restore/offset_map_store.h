@@ -28,6 +28,13 @@
 // it lags the target by at most one checkpoint interval (the restore reconciles the difference on
 // resume).
 //
+// `configs_after_restore` (optional; absent when empty) names topic configs this restore still has
+// to set on the target topic once every planned partition of it is complete: a restore that
+// created the target with message.timestamp.type=CreateTime for a backup whose topic.json says
+// LogAppendTime saves {"message.timestamp.type": "LogAppendTime"} in the records of every
+// partition of that target before creating it, and removes it again after the switch. A rerun
+// that finds it knows the target is its own and still owes the switch (restore/restorer.h).
+//
 // Ownership: keeps a pointer to the store, which must outlive it.
 // Failure contract: store errors pass through; a stored record that does not parse, or whose
 // fields disagree with its key, is Corruption naming the key; a newer format_version is
@@ -64,6 +71,7 @@ struct PartitionRestoreRecord {
   int32_t target_partitions = 0;
   std::map<int32_t, OffsetMap> target_maps;
   bool reshaped() const { return target_partitions > 0; }
+  std::map<std::string, std::string> configs_after_restore;  // see above
   friend bool operator==(const PartitionRestoreRecord&, const PartitionRestoreRecord&) = default;
 };
 

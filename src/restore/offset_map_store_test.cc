@@ -40,6 +40,34 @@ TEST(OffsetMapStoreTest, SaveLoadRoundTripsUnderTheLayoutKey) {
   EXPECT_TRUE((*maps.Load("orders", 2, r.cluster_id, r.target_topic))->complete);
 }
 
+TEST(OffsetMapStoreTest, ConfigsAfterRestoreRoundTripAndAreLeftOutWhenEmpty) {
+  storage::MemoryStore store;
+  layout::Keys keys("bk");
+  OffsetMapStore maps(&store, keys);
+  PartitionRestoreRecord r = Sample();
+  EXPECT_EQ(EncodeRestoreRecord(r).find("configs_after_restore"), std::string::npos);
+  r.configs_after_restore = {{"message.timestamp.type", "LogAppendTime"}};
+  const std::string text = EncodeRestoreRecord(r);
+  EXPECT_NE(text.find("\"configs_after_restore\":{\"message.timestamp.type\":\"LogAppendTime\"}"),
+            std::string::npos)
+      << text;
+  ASSERT_TRUE(maps.Save(r).ok());
+  auto loaded = maps.Load("orders", 2, r.cluster_id, r.target_topic);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  ASSERT_TRUE(loaded->has_value());
+  EXPECT_EQ((*loaded)->configs_after_restore, r.configs_after_restore);
+
+  // Not an object of strings: Corruption naming the key.
+  const std::string key =
+      keys.RestoreOffsetMap(r.source_topic, r.partition, r.cluster_id, r.target_topic);
+  std::string bad = text;
+  bad.replace(bad.find("\"LogAppendTime\""), 15, "7");
+  auto decoded = DecodeRestoreRecord(keys, key, bad);
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_TRUE(decoded.status().IsCorruption());
+  EXPECT_EQ(decoded.status().subject(), key);
+}
+
 TEST(OffsetMapStoreTest, MissingRecordIsNulloptAndListFindsEveryTarget) {
   storage::MemoryStore store;
   OffsetMapStore maps(&store, layout::Keys("bk"));

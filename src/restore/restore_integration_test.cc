@@ -3,11 +3,15 @@
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 
+#include <thread>
+
 #include "backup/backup_test_util.h"
 #include "backup/metadata_sync.h"
+#include "common/clock.h"
 #include "format/format_testing.h"
 #include "kafka/admin.h"
 #include "layout/metadata.h"
+#include "report/report_text.h"
 #include "restore/group_restore.h"
 #include "restore/offset_map_store.h"
 #include "restore/restore_report.h"
@@ -144,13 +148,146 @@ TEST_F(RestoreIntegrationTest, LogAppendTimeSourceKeepsTimesInACreateTimeTarget)
   const std::vector<Record> got = ReadAll(bootstrap_, target, 0);
   ExpectSame(got, source);
   EXPECT_EQ(got[0].timestamp_type, TimestampType::kCreateTime);
-  // A target created from topic.json is LogAppendTime too: the broker sets new times.
-  sel.rename[topic] = target + "-lat";
-  report = testutil::Restore(store_, keys_, bootstrap_, sel);
-  ASSERT_TRUE(report.ok() && report->ok());
-  const std::vector<Record> lat = ReadAll(bootstrap_, target + "-lat", 0);
-  ExpectSame(lat, source, /*timestamps=*/false);
-  EXPECT_EQ(lat[0].timestamp_type, TimestampType::kLogAppendTime);
+  EXPECT_TRUE(report->switched_topics.empty());
+  EXPECT_EQ(admin_->DescribeTopicConfigs(target, 30s, kafka::Admin::ConfigScope::kEffective)
+                ->at("message.timestamp.type"),
+            "CreateTime");
+}
+
+// The round trip: a LogAppendTime topic backed up, deleted and restored by the restore
+// that creates it keeps every record's timestamp and ends LogAppendTime, as in topic.json.
+TEST_F(RestoreIntegrationTest, LogAppendTimeTopicDeletedAndRestoredKeepsEveryTimestamp) {
+  const std::string topic = NewTopic(2, {{"message.timestamp.type", "LogAppendTime"}});
+  {
+    RawProducer producer(bootstrap_);
+    for (int i = 0; i < 40; ++i) {
+      producer.Send(topic, i % 2, Rec("k" + std::to_string(i), std::to_string(i), 1000 + i));
+      if (i % 10 == 9) {
+        producer.Flush();
+        std::this_thread::sleep_for(20ms);  // distinct append times
+      }
+    }
+    producer.Flush();
+  }
+  Backup(topic);
+  const std::vector<Record> source0 = ReadAll(bootstrap_, topic, 0);
+  const std::vector<Record> source1 = ReadAll(bootstrap_, topic, 1);
+  ASSERT_EQ(source0.size() + source1.size(), 40u);
+  for (const Record& r : source0) {
+    ASSERT_EQ(r.timestamp_type, TimestampType::kLogAppendTime);
+    ASSERT_GT(r.timestamp, 1'000'000);  // append times, not the 1000+i sent
+  }
+  ASSERT_TRUE(admin_->DeleteTopic(topic, 30s).ok());
+  for (int i = 0; i < 200 && admin_->DescribeTopic(topic, 5s).ok(); ++i) {
+    std::this_thread::sleep_for(100ms);
+  }
+
+  RestoreSelection sel;
+  sel.topics = {topic};
+  auto report = testutil::Restore(store_, keys_, bootstrap_, sel);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_TRUE(report->ok()) << FormatSummary(*report);
+  EXPECT_EQ(report->created_topics, std::vector<std::string>{topic});
+  EXPECT_EQ(report->switched_topics,
+            std::vector<std::string>{topic + ": message.timestamp.type=LogAppendTime"});
+  EXPECT_NE(FormatSummary(*report).find("set " + topic + ": message.timestamp.type=LogAppendTime"),
+            std::string::npos);
+  // Every record with its backed-up timestamp (and, written while the topic was CreateTime, of
+  // type CreateTime).
+  const std::vector<Record> got0 = ReadAll(bootstrap_, topic, 0);
+  const std::vector<Record> got1 = ReadAll(bootstrap_, topic, 1);
+  ExpectSame(got0, source0);
+  ExpectSame(got1, source1);
+  for (const Record& r : got0) EXPECT_EQ(r.timestamp_type, TimestampType::kCreateTime);
+  // The topic ends as topic.json says, and the switch is no longer owed.
+  auto configs = admin_->DescribeTopicConfigs(topic, 30s);
+  ASSERT_TRUE(configs.ok()) << configs.status().ToString();
+  EXPECT_EQ(configs->at("message.timestamp.type"), "LogAppendTime");
+  EXPECT_EQ(configs->at("retention.ms"), "-1");
+  OffsetMapStore maps(&store_, keys_);
+  for (int32_t p : {0, 1}) {
+    auto rec = maps.Load(topic, p, report->cluster_id, topic);
+    ASSERT_TRUE(rec.ok() && rec->has_value());
+    EXPECT_TRUE((*rec)->complete);
+    EXPECT_TRUE((*rec)->configs_after_restore.empty());
+  }
+  // A rerun has nothing to do: no switch, and no warning about the now-LogAppendTime target.
+  auto again = testutil::Restore(store_, keys_, bootstrap_, sel);
+  ASSERT_TRUE(again.ok() && again->ok());
+  EXPECT_TRUE(again->switched_topics.empty());
+  EXPECT_TRUE(again->warnings.empty()) << again->warnings.front();
+  EXPECT_EQ(ReadAll(bootstrap_, topic, 0).size(), source0.size());
+}
+
+// Into an existing LogAppendTime topic the restore warns before producing, saying what happens
+// and how to avoid it; records older than the target's retention.ms are warned about too.
+TEST_F(RestoreIntegrationTest, LogAppendTimeTargetAndRetentionAreWarnedAboutBeforeProducing) {
+  const std::string topic = NewTopic(2);
+  const int64_t now = NowMs();
+  const int64_t old_ts = now - 10LL * 86'400'000;  // 10 days old
+  {
+    RawProducer producer(bootstrap_);
+    for (int i = 0; i < 6; ++i) producer.Send(topic, 0, Rec("old", std::to_string(i), old_ts + i));
+    for (int i = 0; i < 3; ++i) producer.Send(topic, 1, Rec("new", std::to_string(i), now + i));
+    producer.Flush();
+  }
+  Backup(topic);
+  const std::string target = topic + "-lat";
+  ASSERT_TRUE(admin_
+                  ->CreateTopic({target,
+                                 2,
+                                 1,
+                                 {{"message.timestamp.type", "LogAppendTime"},
+                                  {"retention.ms", std::to_string(7LL * 86'400'000)}}},
+                                30s)
+                  .ok());
+  RestoreSelection sel;
+  sel.topics = {topic};
+  sel.rename[topic] = target;
+  auto report = testutil::Restore(store_, keys_, bootstrap_, sel, {.require_target_exists = true});
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_TRUE(report->ok()) << FormatSummary(*report);
+  ASSERT_EQ(report->warnings.size(), 2u) << FormatSummary(*report);
+  const std::string& lat = report->warnings[0];
+  EXPECT_NE(lat.find(target + " has message.timestamp.type=LogAppendTime"), std::string::npos)
+      << lat;
+  EXPECT_NE(lat.find("are lost in " + target), std::string::npos) << lat;
+  EXPECT_NE(lat.find("--add-config message.timestamp.type=CreateTime"), std::string::npos) << lat;
+  const std::string& ret = report->warnings[1];
+  EXPECT_NE(ret.find(target + " has retention.ms=604800000 (7 days)"), std::string::npos) << ret;
+  EXPECT_NE(
+      ret.find("partition 0 (at least 6 records, oldest " + report::FormatTimeMs(old_ts) + ")"),
+      std::string::npos)
+      << ret;
+  EXPECT_EQ(ret.find("partition 1"), std::string::npos) << ret;
+  EXPECT_NE(ret.find("Kafka deletes them"), std::string::npos) << ret;
+  EXPECT_NE(FormatSummary(*report).find("warning: " + lat), std::string::npos);
+  // What the warning said: the broker gave the records their append time.
+  const std::vector<Record> got = ReadAll(bootstrap_, target, 0);
+  ASSERT_EQ(got.size(), 6u);
+  EXPECT_EQ(got[0].timestamp_type, TimestampType::kLogAppendTime);
+  EXPECT_GE(got[0].timestamp, now);
+  // The checks are pure functions of the plan and the configs: --dry-run prints the same.
+  auto plan = PlanRestore(store_, keys_, sel, {});
+  ASSERT_TRUE(plan.ok());
+  auto again = TimestampWarnings(
+      *plan,
+      {{target, {{"message.timestamp.type", "LogAppendTime"}, {"retention.ms", "604800000"}}}}, {},
+      {}, NowMs());
+  ASSERT_EQ(again.size(), 2u);
+  EXPECT_EQ(again[0], lat);
+  // A compacted target keeps records whatever their age; a switched one is not warned about.
+  EXPECT_TRUE(TimestampWarnings(*plan,
+                                {{target,
+                                  {{"cleanup.policy", "compact"},
+                                   {"retention.ms", "604800000"},
+                                   {"message.timestamp.type", "CreateTime"}}}},
+                                {}, {}, NowMs())
+                  .empty());
+  EXPECT_TRUE(TimestampWarnings(*plan, {{target, {{"message.timestamp.type", "LogAppendTime"}}}},
+                                {{target, {{"message.timestamp.type", "LogAppendTime"}}}}, {},
+                                NowMs())
+                  .empty());
 }
 
 TEST_F(RestoreIntegrationTest, TransactionalSourceRestoresCommittedRecordsWithExactMap) {
@@ -225,6 +362,43 @@ TEST_F(RestoreIntegrationTest, TransactionalSourceRestoresCommittedRecordsWithEx
   moved = admin_->ListConsumerGroupOffsets(at_end, 30s);
   ASSERT_TRUE(moved.ok()) << moved.status().ToString();
   EXPECT_EQ(moved->at(target), 6);
+}
+
+// Timestamps 0 and -1 (Kafka's "no timestamp"): librdkafka sends -1 as it is and the broker keeps
+// it in a CreateTime topic; 0 means "now" in librdkafka's producer API (rd_kafka_msg_new0), so such
+// a record gets the produce time and the report counts it.
+TEST_F(RestoreIntegrationTest, TimestampMinusOneRoundTripsAndZeroIsCounted) {
+  std::vector<Record> recs = {Rec("a", "minus one", -1), Rec("b", "zero", 0), Rec("c", "one", 1),
+                              Rec("d", "minus one again", -1)};
+  for (size_t i = 0; i < recs.size(); ++i) {
+    recs[i].offset = static_cast<int64_t>(i);
+    recs[i].timestamp_type = TimestampType::kCreateTime;
+  }
+  const std::string topic = testing::UniqueName("rst-ts");
+  auto bytes = format::testing::BuildSegment(recs, {.zstd_level = 1, .block_bytes = 512});
+  ASSERT_TRUE(bytes.ok());
+  ASSERT_TRUE(store_.Put(keys_.Segment(topic, 0, 0, 3), *bytes).ok());
+  layout::TopicMetadata md{.topic = topic,
+                           .partitions = 1,
+                           .replication_factor = 1,
+                           .configs = {{"retention.ms", "-1"}}};
+  ASSERT_TRUE(store_.Put(keys_.TopicMetadata(topic), layout::EncodeTopicMetadata(md)).ok());
+  RestoreSelection sel;
+  sel.topics = {topic};
+  const int64_t before = NowMs();
+  auto report = testutil::Restore(store_, keys_, bootstrap_, sel);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_TRUE(report->ok()) << FormatSummary(*report);
+  EXPECT_EQ(report->zero_timestamps, 1u);
+  EXPECT_NE(FormatSummary(*report).find("note: 1 record had timestamp 0"), std::string::npos)
+      << FormatSummary(*report);
+  const std::vector<Record> got = ReadAll(bootstrap_, topic, 0);
+  ASSERT_EQ(got.size(), 4u);
+  EXPECT_EQ(got[0].timestamp, -1);
+  EXPECT_GE(got[1].timestamp, before);  // the produce time
+  EXPECT_EQ(got[2].timestamp, 1);
+  EXPECT_EQ(got[3].timestamp, -1);
+  EXPECT_EQ(got[0].value, "minus one");
 }
 
 TEST_F(RestoreIntegrationTest, HandMadeBackupWithHolesTimeWindowAndOffsetRange) {

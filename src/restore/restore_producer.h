@@ -11,7 +11,9 @@
 // Records are produced with their key, value (null stays null, empty stays empty), headers (order,
 // duplicates and null values kept) and timestamp, to the partition with the same number; nothing
 // is added. librdkafka replaces a timestamp of exactly 0 by the produce time (its API uses 0 for
-// "now"): Send counts such records (zero_timestamps()) so the restore can report them.
+// "now", rd_kafka_msg_new0 in 2.8, and has no other way to set a timestamp): Send counts such
+// records (zero_timestamps()) so the restore can report them. -1 (Kafka's "no timestamp") is sent
+// as it is, and a CreateTime topic keeps it.
 //
 // Delivery reports are served by one poller thread owned by the producer, in order per partition
 // (the idempotent producer's guarantee), each appended to its PartitionSink's map (source offset ->

@@ -166,10 +166,14 @@ std::string FormatSummaryJson(const RestoreReport& report) {
   if (report.exclude_keys > 0) {
     exclude_keys = {{"keys", report.exclude_keys}, {"sha256", report.exclude_keys_sha256}};
   }
+  nlohmann::json topic_errors = nlohmann::json::array();
+  for (const Status& e : report.topic_errors) topic_errors.push_back(e.ToString());
   nlohmann::json j = {
       {"cluster_id", report.cluster_id},
       {"created_topics", report.created_topics},
       {"warnings", report.warnings},
+      {"switched_topics", report.switched_topics},
+      {"topic_errors", topic_errors},
       {"partitions", partitions},
       {"records_sent", sent},
       {"records_excluded", excluded},
@@ -226,7 +230,14 @@ std::string FormatPlan(const RestorePlan& plan, const TargetCheck* targets, cons
       if (!create) {
         const bool exists = std::find(targets->existing.begin(), targets->existing.end(),
                                       t.target_topic) != targets->existing.end();
-        out += "target " + t.target_topic + (exists ? " exists\n" : " is not created\n");
+        out += "target " + t.target_topic + (exists ? " exists" : " is not created");
+        if (auto after = targets->configs_after.find(t.target_topic);
+            exists && after != targets->configs_after.end()) {
+          out += "; created by an earlier run of this restore, which still owes";
+          for (const auto& [k, v] : after->second) out += " " + k + "=" + v;
+          out += ": set once every partition is restored";
+        }
+        out += "\n";
         continue;
       }
       out += "target " + t.target_topic + " would be created with " +
@@ -241,6 +252,13 @@ std::string FormatPlan(const RestorePlan& plan, const TargetCheck* targets, cons
           first = false;
         }
         out += "}";
+        if (auto after = targets->configs_after.find(t.target_topic);
+            after != targets->configs_after.end()) {
+          for (const auto& [k, v] : after->second) {
+            out += "; " + k + "=" + kCreateTime + " while restoring (to keep the backed-up " +
+                   "timestamps), " + k + "=" + v + " once every partition is restored";
+          }
+        }
       } else {
         out += " (no topic.json in the backup: broker defaults)";
       }
@@ -331,9 +349,14 @@ std::string FormatSummary(const RestoreReport& report) {
     for (const std::string& t : report.created_topics) out += " " + t;
     out += "\n";
   }
+  for (const std::string& t : report.switched_topics) {
+    out += "set " + t + " (every partition restored)\n";
+  }
+  for (const Status& e : report.topic_errors) out += "error: " + e.ToString() + "\n";
   if (report.zero_timestamps > 0) {
     out += "note: " + report::Plural(static_cast<int64_t>(report.zero_timestamps), "record") +
-           " had timestamp 0, which librdkafka sends as the produce time\n";
+           " had timestamp 0, which librdkafka's producer cannot send (0 means \"now\" in its "
+           "API): they were restored with the produce time instead\n";
   }
   if (excluding) {
     out += "excluded: " + report::Count(excluded, "record") +
@@ -347,7 +370,12 @@ std::string FormatSummary(const RestoreReport& report) {
          report::FormatBytes(secs > 0 ? static_cast<uint64_t>(bytes / secs) : 0) + "/s), " +
          report::FormatBytes(report.bytes_read) + " read from the store; " +
          std::to_string(report.partitions.size() - failed) + "/" +
-         std::to_string(report.partitions.size()) + " partitions ok\n";
+         std::to_string(report.partitions.size()) + " partitions ok" +
+         (report.topic_errors.empty()
+              ? std::string()
+              : ", " + report::Plural(static_cast<int64_t>(report.topic_errors.size()),
+                                      "topic error")) +
+         "\n";
   return out;
 }
 

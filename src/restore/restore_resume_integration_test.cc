@@ -326,6 +326,124 @@ TEST_F(RestoreResumeTest, CorruptSegmentIsNamedOthersFinishOrSkipped) {
   EXPECT_EQ(ReadAll(bootstrap_, topic + "-skip", 0).size(), static_cast<size_t>(400 - lost));
 }
 
+// A backup of a LogAppendTime topic: the target the restore creates is CreateTime until every
+// partition is complete. A run that failed part way (corrupt data here) leaves it CreateTime with
+// a warning and the switch owed in the restore records; the rerun finishes it. A run killed right
+// after creating the target (simulated: the target as that run creates it and the records it saves
+// first) is finished the same way.
+TEST_F(RestoreResumeTest, LogAppendTimeTargetIsSwitchedOnlyOnceEveryPartitionIsComplete) {
+  const std::string topic = Fixture(2, 400);
+  layout::TopicMetadata md{
+      .topic = topic,
+      .partitions = 2,
+      .replication_factor = 1,
+      .configs = {{"retention.ms", "-1"}, {"message.timestamp.type", "LogAppendTime"}}};
+  ASSERT_TRUE(store_.Put(keys_.TopicMetadata(topic), layout::EncodeTopicMetadata(md)).ok());
+  const std::string bad = segment_keys_[1];  // the second segment of partition 0
+  const std::string good_bytes = *store_.Get(bad);
+  std::string bytes = good_bytes;
+  bytes[300] ^= 0x20;
+  ASSERT_TRUE(store_.Put(bad, bytes).ok());
+  const std::string target = topic + "-t";
+  const auto timestamp_type = [&] {
+    auto c = admin_->DescribeTopicConfigs(target, 30s, kafka::Admin::ConfigScope::kEffective);
+    EXPECT_TRUE(c.ok()) << c.status().ToString();
+    return c.ok() ? c->at("message.timestamp.type") : std::string();
+  };
+
+  auto report = testutil::Restore(store_, keys_, bootstrap_, Sel(topic, target));
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_FALSE(report->ok());
+  EXPECT_TRUE(Find(*report, topic, 0)->error.IsCorruption());
+  EXPECT_TRUE(Find(*report, topic, 1)->complete);
+  EXPECT_TRUE(report->switched_topics.empty());
+  EXPECT_EQ(timestamp_type(), "CreateTime");
+  ASSERT_EQ(report->warnings.size(), 1u) << FormatSummary(*report);
+  EXPECT_NE(report->warnings[0].find(target + " keeps message.timestamp.type=CreateTime"),
+            std::string::npos)
+      << report->warnings[0];
+  EXPECT_NE(report->warnings[0].find("1 partition not completely restored (" + target + "/0)"),
+            std::string::npos)
+      << report->warnings[0];
+  OffsetMapStore maps(&store_, keys_);
+  for (int32_t p : {0, 1}) {
+    auto rec = maps.Load(topic, p, cluster_id_, target);
+    ASSERT_TRUE(rec.ok() && rec->has_value());
+    EXPECT_EQ((*rec)->configs_after_restore,
+              (std::map<std::string, std::string>{{"message.timestamp.type", "LogAppendTime"}}));
+  }
+
+  // The data repaired, the rerun resumes partition 0 and then switches the topic.
+  ASSERT_TRUE(store_.Put(bad, good_bytes).ok());
+  report = testutil::Restore(store_, keys_, bootstrap_, Sel(topic, target));
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_TRUE(report->ok()) << FormatSummary(*report);
+  EXPECT_EQ(Find(*report, topic, 1)->outcome, PartitionOutcome::kAlreadyComplete);
+  EXPECT_EQ(report->switched_topics,
+            std::vector<std::string>{target + ": message.timestamp.type=LogAppendTime"});
+  EXPECT_TRUE(report->warnings.empty()) << report->warnings.front();
+  EXPECT_EQ(timestamp_type(), "LogAppendTime");
+  ExpectTargetIs(target, 0, source_[0]);
+  ExpectTargetIs(target, 1, source_[1]);
+  for (int32_t p : {0, 1}) {
+    EXPECT_TRUE((*maps.Load(topic, p, cluster_id_, target))->configs_after_restore.empty());
+  }
+
+  // Killed right after creating the target: it exists as CreateTime, 50 records of partition 0
+  // reached it after a checkpoint of 20, and the records owe the switch.
+  const std::string killed = topic + "-k";
+  ASSERT_TRUE(
+      admin_
+          ->CreateTopic(
+              {killed, 2, 1, {{"retention.ms", "-1"}, {"message.timestamp.type", "CreateTime"}}},
+              30s)
+          .ok());
+  {
+    RawProducer producer(bootstrap_);
+    for (int i = 0; i < 50; ++i) producer.Send(killed, 0, source_[0][i]);
+    producer.Flush();
+  }
+  for (int32_t p : {0, 1}) {
+    PartitionRestoreRecord r{
+        .source_topic = topic,
+        .partition = p,
+        .cluster_id = cluster_id_,
+        .target_topic = killed,
+        .selection = "all",
+        .map = OffsetMap(0),
+        .configs_after_restore = {{"message.timestamp.type", "LogAppendTime"}}};
+    if (p == 0) {
+      ASSERT_TRUE(r.map.AppendRun(0, 0, 20).ok());
+    }
+    ASSERT_TRUE(maps.Save(r).ok());
+  }
+  report = testutil::Restore(store_, keys_, bootstrap_, Sel(topic, killed));
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_TRUE(report->ok()) << FormatSummary(*report);
+  EXPECT_TRUE(report->created_topics.empty());
+  EXPECT_EQ(Find(*report, topic, 0)->records_verified, 30u);
+  EXPECT_EQ(report->switched_topics,
+            std::vector<std::string>{killed + ": message.timestamp.type=LogAppendTime"});
+  auto configs = admin_->DescribeTopicConfigs(killed, 30s);
+  ASSERT_TRUE(configs.ok());
+  EXPECT_EQ(configs->at("message.timestamp.type"), "LogAppendTime");
+  ExpectTargetIs(killed, 0, source_[0]);
+  ExpectTargetIs(killed, 1, source_[1]);
+
+  // Without the records' say-so an existing CreateTime target is left as it is (its owner chose
+  // CreateTime, as the LogAppendTime warning advises).
+  const std::string own = topic + "-own";
+  ASSERT_TRUE(
+      admin_
+          ->CreateTopic(
+              {own, 2, 1, {{"retention.ms", "-1"}, {"message.timestamp.type", "CreateTime"}}}, 30s)
+          .ok());
+  report = testutil::Restore(store_, keys_, bootstrap_, Sel(topic, own));
+  ASSERT_TRUE(report.ok() && report->ok());
+  EXPECT_TRUE(report->switched_topics.empty());
+  EXPECT_EQ(admin_->DescribeTopicConfigs(own, 30s)->at("message.timestamp.type"), "CreateTime");
+}
+
 TEST_F(RestoreResumeTest, FromRealS3BackupWrittenByTheEngine) {
   auto s3 = storage::s3::S3Store::Make(testing::TestS3ServerConfig());
   ASSERT_TRUE(s3.ok()) << s3.status().ToString();

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <charconv>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -13,6 +14,7 @@
 #include "common/clock.h"
 #include "common/parallel.h"
 #include "kafka/admin.h"
+#include "report/report_text.h"
 #include "restore/offset_map_store.h"
 #include "restore/partition_reader.h"
 #include "restore/partitioner.h"
@@ -224,6 +226,8 @@ Status Run::Restore(const PartitionPlan& plan, PartitionResult* result) {
                    " to resume it, restore into another topic, or delete this record to start "
                    "over");
     }
+    // A switch of the target's configs owed at the end (see "Timestamps") stays in the record.
+    active.record.configs_after_restore = existing->configs_after_restore;
     map = existing->map;
     const int64_t mapped_end = map.target_end();
     if (end < mapped_end) {
@@ -545,7 +549,274 @@ Status Run::RestoreReshaped(const PartitionPlan& plan, PartitionResult* result) 
   return Status::OK();
 }
 
+// "7 days", "36 hours", "90 minutes", "1500 ms": a retention.ms for people.
+std::string ReadableMs(int64_t ms) {
+  constexpr int64_t kMinute = 60'000, kHour = 60 * kMinute, kDay = 24 * kHour;
+  if (ms >= kDay && ms % kDay == 0) return report::Plural(ms / kDay, "day");
+  if (ms >= kHour && ms % kHour == 0) return report::Plural(ms / kHour, "hour");
+  if (ms >= kMinute && ms % kMinute == 0) return report::Plural(ms / kMinute, "minute");
+  return std::to_string(ms) + " ms";
+}
+
+std::string Joined(const std::vector<std::string>& parts, const char* sep = ", ") {
+  std::string out;
+  for (const std::string& p : parts) out += (out.empty() ? "" : sep) + p;
+  return out;
+}
+
+std::string ConfigsText(const kafka::TopicConfigs& configs) {
+  std::vector<std::string> parts;
+  for (const auto& [k, v] : configs) parts.push_back(k + "=" + v);
+  return Joined(parts);
+}
+
+// Before a target that gets `configs` at the end is created: every planned partition's restore
+// record carries them (a new record with an empty map starting at 0, the target's end once it is
+// created; an existing record of the same selection keeps its map). A record of another
+// selection is left alone: that partition fails with the selection mismatch.
+Status RecordConfigsAfter(OffsetMapStore& records, const std::string& cluster_id,
+                          const TopicPlan& t, const kafka::TopicConfigs& configs,
+                          int32_t partitions) {
+  for (const PartitionPlan& p : t.partitions) {
+    KB_ASSIGN_OR_RETURN(auto existing,
+                        records.Load(p.source_topic, p.partition, cluster_id, p.target_topic));
+    PartitionRestoreRecord r;
+    if (existing) {
+      if (existing->selection != p.selection || existing->configs_after_restore == configs) {
+        continue;
+      }
+      r = std::move(*existing);
+    } else {
+      r = {.source_topic = p.source_topic,
+           .partition = p.partition,
+           .cluster_id = cluster_id,
+           .target_topic = p.target_topic,
+           .selection = p.selection,
+           .map = OffsetMap(0)};
+      // Reshaping: an empty map on every target partition (a record of this shape is resumed).
+      r.target_partitions = partitions;
+      for (int32_t tp = 0; tp < partitions; ++tp) r.target_maps[tp] = OffsetMap(0);
+    }
+    r.configs_after_restore = configs;
+    r.updated_at_ms = NowMs();
+    KB_RETURN_IF_ERROR(records.Save(r));
+  }
+  return Status::OK();
+}
+
+// After the switch: the records of `t` no longer owe it.
+Status ClearConfigsAfter(OffsetMapStore& records, const std::string& cluster_id,
+                         const TopicPlan& t) {
+  for (const PartitionPlan& p : t.partitions) {
+    KB_ASSIGN_OR_RETURN(auto existing,
+                        records.Load(p.source_topic, p.partition, cluster_id, p.target_topic));
+    if (!existing || existing->configs_after_restore.empty()) continue;
+    existing->configs_after_restore.clear();
+    existing->updated_at_ms = NowMs();
+    KB_RETURN_IF_ERROR(records.Save(*existing));
+  }
+  return Status::OK();
+}
+
+// At the end of the run: sets the configs owed to each target whose planned partitions are all
+// complete (see "Timestamps"), or says why not.
+void FinishConfigsAfter(kafka::Admin& admin, OffsetMapStore& records, const RestorePlan& plan,
+                        const TargetCheck& check, const RestoreOptions& options,
+                        RestoreReport* report) {
+  for (const TopicPlan& t : plan.topics) {
+    auto after = check.configs_after.find(t.target_topic);
+    if (after == check.configs_after.end()) continue;
+    std::vector<std::string> incomplete;
+    for (const PartitionResult& r : report->partitions) {
+      if (r.target_topic == t.target_topic && !r.complete) {
+        incomplete.push_back(Name(r.target_topic, r.partition));
+      }
+    }
+    const std::string configs = ConfigsText(after->second);
+    if (!incomplete.empty()) {
+      const std::string w = t.target_topic + " keeps " + kTimestampTypeConfig + "=" + kCreateTime +
+                            " (not yet " + configs + ", as in the backup's topic.json): " +
+                            report::Plural(static_cast<int64_t>(incomplete.size()), "partition") +
+                            " not completely restored (" + Joined(incomplete) +
+                            "); run the same restore again to finish them, and it sets " + configs +
+                            " at the end (the restore records remember it)";
+      spdlog::warn("{}", w);
+      report->warnings.push_back(w);
+      continue;
+    }
+    Status s = admin.AlterTopicConfigs(t.target_topic, after->second, options.timeout);
+    if (!s.ok()) {
+      Status e = s.WithContext(
+          "every record is restored with its timestamp, but the topic stays " +
+          std::string(kTimestampTypeConfig) + "=" + kCreateTime + " since setting " + configs +
+          " (as in the backup's topic.json) failed; run the same restore again (the restore "
+          "records remember the switch), or set it with kafka-configs.sh --alter --entity-type "
+          "topics --entity-name " +
+          t.target_topic + " --add-config " + configs);
+      spdlog::error("{}", e.ToString());
+      report->topic_errors.push_back(e);
+      continue;
+    }
+    spdlog::info("{}: every partition restored: set {}", t.target_topic, configs);
+    report->switched_topics.push_back(t.target_topic + ": " + configs);
+    Status cleared = ClearConfigsAfter(records, report->cluster_id, t);
+    if (!cleared.ok()) {
+      // Harmless: a rerun sets the same value again.
+      const std::string w = "the restore records of " + t.target_topic + " still say to set " +
+                            configs + " at the end (" + cleared.ToString() +
+                            "); a rerun sets it again, which changes nothing";
+      spdlog::warn("{}", w);
+      report->warnings.push_back(w);
+    }
+  }
+}
+
 }  // namespace
+
+Result<std::map<std::string, kafka::TopicConfigs>> PendingConfigs(storage::ObjectStore& store,
+                                                                  const layout::Keys& keys,
+                                                                  const std::string& cluster_id,
+                                                                  const RestorePlan& plan,
+                                                                  const TargetCheck& check) {
+  std::map<std::string, kafka::TopicConfigs> out;
+  OffsetMapStore records(&store, keys);
+  const auto contains = [](const std::vector<std::string>& v, const std::string& x) {
+    return std::find(v.begin(), v.end(), x) != v.end();
+  };
+  for (const TopicPlan& t : plan.topics) {
+    if (contains(check.to_create, t.target_topic)) {
+      if (!t.metadata) continue;
+      auto type = t.metadata->configs.find(kTimestampTypeConfig);
+      if (type != t.metadata->configs.end() && type->second == kLogAppendTime) {
+        out[t.target_topic][kTimestampTypeConfig] = kLogAppendTime;
+      }
+      continue;
+    }
+    if (!contains(check.existing, t.target_topic)) continue;
+    for (const PartitionPlan& p : t.partitions) {
+      KB_ASSIGN_OR_RETURN(auto existing,
+                          records.Load(p.source_topic, p.partition, cluster_id, p.target_topic));
+      if (!existing || existing->selection != p.selection) continue;
+      for (const auto& [k, v] : existing->configs_after_restore) out[t.target_topic][k] = v;
+    }
+  }
+  return out;
+}
+
+Result<std::set<std::string>> CompletedTargets(storage::ObjectStore& store,
+                                               const layout::Keys& keys,
+                                               const std::string& cluster_id,
+                                               const RestorePlan& plan) {
+  OffsetMapStore records(&store, keys);
+  std::set<std::string> out;
+  for (const TopicPlan& t : plan.topics) {
+    bool complete = true;
+    for (const PartitionPlan& p : t.partitions) {
+      KB_ASSIGN_OR_RETURN(auto existing,
+                          records.Load(p.source_topic, p.partition, cluster_id, p.target_topic));
+      if (!existing || existing->selection != p.selection || !existing->complete) {
+        complete = false;
+        break;
+      }
+    }
+    if (complete) out.insert(t.target_topic);
+  }
+  return out;
+}
+
+std::map<std::string, kafka::TopicConfigs> DescribeTargetConfigs(
+    kafka::Admin& admin, const std::vector<std::string>& topics, std::chrono::milliseconds timeout,
+    std::vector<std::string>* warnings) {
+  std::map<std::string, kafka::TopicConfigs> out;
+  for (const std::string& topic : topics) {
+    auto configs =
+        admin.DescribeTopicConfigs(topic, timeout, kafka::Admin::ConfigScope::kEffective);
+    if (configs.ok()) {
+      out[topic] = std::move(*configs);
+      continue;
+    }
+    warnings->push_back("cannot check the message.timestamp.type and retention.ms of " + topic +
+                        (configs.status().IsPermissionDenied()
+                             ? " (it needs the DESCRIBE_CONFIGS ACL on it)"
+                             : std::string()) +
+                        ": " + configs.status().ToString());
+  }
+  return out;
+}
+
+std::vector<std::string> TimestampWarnings(
+    const RestorePlan& plan, const std::map<std::string, kafka::TopicConfigs>& configs,
+    const std::map<std::string, kafka::TopicConfigs>& configs_after,
+    const std::set<std::string>& completed, int64_t now_ms) {
+  std::vector<std::string> out;
+  for (const TopicPlan& t : plan.topics) {
+    auto it = configs.find(t.target_topic);
+    if (it == configs.end() || completed.contains(t.target_topic)) continue;
+    const kafka::TopicConfigs& c = it->second;
+    int64_t min_ts = INT64_MAX, max_ts = INT64_MIN;
+    for (const PartitionPlan& p : t.partitions) {
+      if (p.records == 0 || p.min_timestamp > p.max_timestamp) continue;
+      min_ts = std::min(min_ts, p.min_timestamp);
+      max_ts = std::max(max_ts, p.max_timestamp);
+    }
+    if (min_ts > max_ts) continue;  // nothing to produce
+    const std::string& target = t.target_topic;
+    auto type = c.find(kTimestampTypeConfig);
+    if (type != c.end() && type->second == kLogAppendTime && !configs_after.contains(target)) {
+      out.push_back(
+          target + " has " + kTimestampTypeConfig + "=" + kLogAppendTime +
+          ": the broker gives every record restored into it the time it appends it, so the "
+          "backed-up timestamps (" +
+          report::FormatTimeMs(min_ts) + " .. " + report::FormatTimeMs(max_ts) + ") are lost in " +
+          target + ". To keep them, set " + kTimestampTypeConfig + "=" + kCreateTime + " on " +
+          target +
+          " before restoring (kafka-configs.sh --alter --entity-type topics --entity-name " +
+          target + " --add-config " + kTimestampTypeConfig + "=" + kCreateTime +
+          "; set it back afterwards), or delete it and let the restore create it: it creates it "
+          "with " +
+          kCreateTime + " and sets " + kLogAppendTime + " once every partition is restored");
+    }
+    auto policy = c.find("cleanup.policy");
+    if (policy != c.end() && policy->second.find("delete") == std::string::npos) continue;
+    auto retention = c.find("retention.ms");
+    if (retention == c.end()) continue;
+    int64_t ms = -1;
+    const std::string& v = retention->second;
+    if (std::from_chars(v.data(), v.data() + v.size(), ms).ec != std::errc() || ms < 0) continue;
+    const int64_t cutoff = now_ms - ms;
+    std::vector<std::string> named;
+    int64_t oldest = INT64_MAX;
+    for (const PartitionPlan& p : t.partitions) {
+      if (p.records == 0 || p.min_timestamp > p.max_timestamp || p.min_timestamp >= cutoff) {
+        continue;
+      }
+      uint64_t older = 0;  // records of chosen blocks whose newest record is older
+      for (const SegmentPlan& seg : p.segments) {
+        for (size_t b : seg.blocks) {
+          const format::BlockIndexEntry& e = seg.reader->footer().blocks[b];
+          if (e.max_timestamp < cutoff) older += e.record_count;
+        }
+      }
+      older = std::min(older, p.records);
+      oldest = std::min(oldest, p.min_timestamp);
+      named.push_back(std::to_string(p.partition) + " (" +
+                      (older == 0 ? std::string("some records")
+                                  : (p.count_exact ? "at least " : "up to ") +
+                                        report::Plural(static_cast<int64_t>(older), "record")) +
+                      ", oldest " + report::FormatTimeMs(p.min_timestamp) + ")");
+    }
+    if (named.empty()) continue;
+    out.push_back(
+        target + " has retention.ms=" + v + " (" + ReadableMs(ms) + ") but " +
+        (named.size() == 1 ? "partition " : "partitions ") + Joined(named, "; ") + " of " +
+        t.source_topic + " hold records older than that (before " + report::FormatTimeMs(cutoff) +
+        "): Kafka deletes them soon after they are restored (a segment goes once its "
+        "newest record is older than retention.ms). To keep them, raise retention.ms of " +
+        target + " before restoring (-1 keeps records forever), or restore with --from " +
+        report::FormatTimeMs(cutoff) + " or later");
+  }
+  return out;
+}
 
 std::string MetadataWarning(const TopicPlan& t) {
   return t.metadata_key + " cannot be read (" + t.metadata_error.ToString() + "); " +
@@ -566,6 +837,7 @@ const char* PartitionOutcomeName(PartitionOutcome outcome) {
 }
 
 bool RestoreReport::ok() const {
+  if (!topic_errors.empty()) return false;
   for (const PartitionResult& p : partitions) {
     if (!p.error.ok()) return false;
   }
@@ -715,12 +987,15 @@ Result<RestoreReport> RunRestore(storage::ObjectStore& store, const layout::Keys
     spdlog::warn("{}", w);
     report.warnings.push_back(w);
   }
+  KB_ASSIGN_OR_RETURN(check.configs_after,
+                      PendingConfigs(store, keys, report.cluster_id, plan, check));
   if (options.fail_if_target_not_empty) {
     KB_ASSIGN_OR_RETURN(TargetEnds ends, QueryTargetEnds(*admin, plan, check.existing,
                                                          options.timeout, options.partitions));
     KB_RETURN_IF_ERROR(
         CheckTargetsEmpty(store, keys, report.cluster_id, plan, ends, options.partitions));
   }
+  OffsetMapStore records(&store, keys);
   for (const TopicPlan& t : plan.topics) {
     if (std::find(check.to_create.begin(), check.to_create.end(), t.target_topic) ==
         check.to_create.end()) {
@@ -738,6 +1013,17 @@ Result<RestoreReport> RunRestore(storage::ObjectStore& store, const layout::Keys
                    t.source_topic, t.target_topic);
     }
     if (options.replication_factor) spec.replication_factor = *options.replication_factor;
+    if (auto after = check.configs_after.find(t.target_topic); after != check.configs_after.end()) {
+      // Produced as CreateTime, switched at the end; recorded first so that a rerun after a kill
+      // right after the creation still switches it (see "Timestamps").
+      spec.configs[kTimestampTypeConfig] = kCreateTime;
+      KB_RETURN_IF_ERROR(
+          RecordConfigsAfter(records, report.cluster_id, t, after->second, options.partitions));
+      spdlog::info(
+          "{}: creating it with {}={}, to keep the backed-up timestamps; {} is set once "
+          "every partition is restored",
+          t.target_topic, kTimestampTypeConfig, kCreateTime, ConfigsText(after->second));
+    }
     Status s = admin->CreateTopic(spec, options.timeout);
     if (!s.ok()) {
       const std::string what =
@@ -766,6 +1052,24 @@ Result<RestoreReport> RunRestore(storage::ObjectStore& store, const layout::Keys
         "(sha256 {})",
         report.exclude_keys, selection.exclude_keys->path(), report.exclude_keys_sha256);
   }
+  {
+    // Every target exists now: check the timestamps against the configs in force.
+    std::vector<std::string> targets = check.existing;
+    targets.insert(targets.end(), report.created_topics.begin(), report.created_topics.end());
+    KB_ASSIGN_OR_RETURN(std::set<std::string> completed,
+                        CompletedTargets(store, keys, report.cluster_id, plan));
+    std::vector<std::string> warnings;
+    auto configs = DescribeTargetConfigs(*admin, targets, options.timeout, &warnings);
+    for (std::string& w :
+         TimestampWarnings(plan, configs, check.configs_after, completed, NowMs())) {
+      warnings.push_back(std::move(w));
+    }
+    for (const std::string& w : warnings) {
+      spdlog::warn("{}", w);
+      report.warnings.push_back(w);
+    }
+  }
+
   Run run(store, keys, props, selection, options, *admin, *producer, report.cluster_id);
   std::vector<const PartitionPlan*> partitions;
   RestoreProgress progress;
@@ -837,6 +1141,7 @@ Result<RestoreReport> RunRestore(storage::ObjectStore& store, const layout::Keys
   if (options.on_progress) options.on_progress(snapshot());
   run.Stop();
   checkpointer.join();
+  FinishConfigsAfter(*admin, records, plan, check, options, &report);
   report.bytes_read = run.bytes_read.load();
   report.zero_timestamps = producer->zero_timestamps();
   report.elapsed = Clock::now() - started;

@@ -46,6 +46,27 @@
 // else"); then every selected record not yet mapped on its target partition is sent. Reading
 // starts at the smallest last mapped source offset over the target partitions.
 //
+// Timestamps (docs/operations.md, "Timestamps"). Records are produced as CreateTime with their
+// backed-up timestamp; a LogAppendTime topic would overwrite it with the append time. So:
+//   - A target created for a backup whose topic.json has message.timestamp.type=LogAppendTime is
+//     created with CreateTime instead, and switched to LogAppendTime (IncrementalAlterConfigs)
+//     once every planned partition of it is complete. Before it is created, the restore record
+//     of each of its planned partitions gets configs_after_restore = {message.timestamp.type:
+//     LogAppendTime} (offset_map_store.h): a rerun after a kill finds the target existing with
+//     CreateTime and those records, knows the target is its own and still switches it at the end.
+//     After the switch the field is removed from the records. While a partition is incomplete or
+//     failed the target stays CreateTime (a warning says so); a failed switch is a topic error
+//     (RestoreReport::topic_errors), kept in the records for the next run.
+//   - An existing target with LogAppendTime (not switched by this restore) gets a warning before
+//     anything is produced: the broker gives the restored records their append time.
+//   - A target whose retention.ms (in force: DescribeConfigs; for a topic --dry-run would create,
+//     topic.json's) is >= 0, with a cleanup.policy that deletes, and partitions whose chosen
+//     blocks hold records older than now - retention.ms, gets a warning naming the partitions,
+//     how many records (blocks entirely older) and the oldest timestamp.
+//   A target whose configs cannot be described (no DESCRIBE_CONFIGS ACL) is not checked; a
+//   warning says so. Timestamp 0 cannot be sent (librdkafka's API reads it as "now": see
+//   restore_producer.h); -1 (NO_TIMESTAMP) is sent as it is.
+//
 // Ownership: borrows the store, keys and plan for the call. Thread-safety: Run is called once.
 // Failure contract: Run returns an error only for what stops the whole restore before any record
 // is sent (cluster unreachable, target checks, topic creation); per-partition failures are in the
@@ -57,6 +78,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -121,10 +143,19 @@ struct PartitionResult {
   std::string note;                   // e.g. "target already held 5 records"
 };
 
+// The config restore uses to keep timestamps, and its values.
+inline constexpr char kTimestampTypeConfig[] = "message.timestamp.type";
+inline constexpr char kLogAppendTime[] = "LogAppendTime";
+inline constexpr char kCreateTime[] = "CreateTime";
+
 struct RestoreReport {
   std::string cluster_id;
   std::vector<std::string> created_topics;
   std::vector<std::string> warnings;  // e.g. an unreadable topic.json (MetadataWarning)
+  // Target topics whose configs_after_restore were set at the end ("t: message.timestamp.type=
+  // LogAppendTime"), and the topics whose setting failed (subject: the topic).
+  std::vector<std::string> switched_topics;
+  std::vector<Status> topic_errors;
   std::vector<PartitionResult> partitions;
   uint64_t bytes_read = 0;  // block bytes read from the store (footers not included)
   uint64_t zero_timestamps = 0;
@@ -147,9 +178,44 @@ struct TargetCheck {
   std::vector<std::string> existing;
   std::vector<std::string> to_create;
   std::vector<std::string> warnings;  // existing targets restored without their topic.json
+  // Target topic -> configs set once every planned partition is complete (see "Timestamps"):
+  // filled by PendingConfigs.
+  std::map<std::string, kafka::TopicConfigs> configs_after;
 };
 Result<TargetCheck> CheckTargets(const kafka::Properties& props, const RestorePlan& plan,
                                  const RestoreOptions& options);
+
+// The configs each target topic gets at the end (TargetCheck::configs_after): a topic to create
+// whose topic.json says message.timestamp.type=LogAppendTime; an existing one when a restore
+// record (same selection) of one of its planned partitions on cluster `cluster_id` has
+// configs_after_restore. Store errors pass through.
+Result<std::map<std::string, kafka::TopicConfigs>> PendingConfigs(storage::ObjectStore& store,
+                                                                  const layout::Keys& keys,
+                                                                  const std::string& cluster_id,
+                                                                  const RestorePlan& plan,
+                                                                  const TargetCheck& check);
+
+// The target topics whose planned partitions all have a complete restore record (same selection)
+// on cluster `cluster_id`: nothing is produced into them. Store errors pass through.
+Result<std::set<std::string>> CompletedTargets(storage::ObjectStore& store,
+                                               const layout::Keys& keys,
+                                               const std::string& cluster_id,
+                                               const RestorePlan& plan);
+
+// The configs in force (ConfigScope::kEffective) of each of `topics`; a topic that cannot be
+// described is left out with a warning in *warnings naming it and why.
+std::map<std::string, kafka::TopicConfigs> DescribeTargetConfigs(
+    kafka::Admin& admin, const std::vector<std::string>& topics, std::chrono::milliseconds timeout,
+    std::vector<std::string>* warnings);
+
+// The timestamp warnings (see "Timestamps") for the planned topics whose target configs are in
+// `configs` (by target topic; others are not checked); `configs_after`: targets switched at the
+// end (no LogAppendTime warning for them); `completed`: targets nothing is produced into (no
+// warning); `now_ms`: the wall clock.
+std::vector<std::string> TimestampWarnings(
+    const RestorePlan& plan, const std::map<std::string, kafka::TopicConfigs>& configs,
+    const std::map<std::string, kafka::TopicConfigs>& configs_after,
+    const std::set<std::string>& completed, int64_t now_ms);
 
 // The watermarks of every planned partition of the existing target topics (`existing`, from
 // CheckTargets), keyed by target topic and partition. Cluster errors pass through.

@@ -27,6 +27,11 @@ crypto::SealPolicyFn SealPolicyFor(std::string_view prefix, bool encrypt_metadat
     }
     const std::string root = k->Root();
     if (!key.starts_with(root)) return policy;
+    if (key == keys.ClusterSecurity() || key.starts_with(keys.ClusterSecurityHistoryPrefix())) {
+      policy.seal_on_put = encrypt_metadata;  // ACLs and SCRAM user names
+      policy.bound_name = key.substr(root.size());
+      return policy;
+    }
     switch (k->Classify(key)) {
       case layout::KeyKind::kRestoreOffsetMap:
         policy.seal_on_put = true;
