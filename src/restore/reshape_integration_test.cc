@@ -56,7 +56,7 @@ class ReshapeTest : public backup::testutil::KafkaTest {
 
   // A backup of 3 partitions: 25 keys (a few records with a null key, one with an empty key),
   // partition 1 with a hole (offsets 40..49 compacted away), 2 segments per partition.
-  std::string Fixture() {
+  std::string Fixture(std::map<std::string, std::string> configs = {}) {
     const std::string topic = testing::UniqueName("rst-reshape");
     for (int32_t p = 0; p < kSource; ++p) {
       std::vector<Record> recs;
@@ -90,7 +90,8 @@ class ReshapeTest : public backup::testutil::KafkaTest {
     layout::TopicMetadata md{.topic = topic,
                              .partitions = kSource,
                              .replication_factor = 1,
-                             .configs = {{"retention.ms", "-1"}}};
+                             .configs = std::move(configs)};
+    md.configs["retention.ms"] = "-1";
     EXPECT_TRUE(store_.Put(keys_.TopicMetadata(topic), layout::EncodeTopicMetadata(md)).ok());
     return topic;
   }
@@ -406,6 +407,39 @@ TEST_F(ReshapeTest, ResumedRestoreVerifiesWhatLandedAndWritesTheSameTarget) {
                                {.fail_if_target_not_empty = true, .partitions = kTarget});
   ASSERT_TRUE(own.ok()) << own.status().ToString();
   EXPECT_TRUE(own->ok()) << FormatSummary(*own);
+}
+
+// A backup of a LogAppendTime topic reshaped: the target is created with N partitions as
+// CreateTime (the records keep their backed-up timestamps) and switched to LogAppendTime once
+// every source partition is complete.
+TEST_F(ReshapeTest, LogAppendTimeBackupIsReshapedThenSwitched) {
+  const std::string topic = Fixture({{"message.timestamp.type", "LogAppendTime"}});
+  const std::string target = topic + "-7";
+  auto report =
+      testutil::Restore(store_, keys_, bootstrap_, Sel(topic, target), {.partitions = kTarget});
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_TRUE(report->ok()) << FormatSummary(*report);
+  auto configs = admin_->DescribeTopicConfigs(target, 30s);
+  ASSERT_TRUE(configs.ok()) << configs.status().ToString();
+  EXPECT_EQ(configs->at("message.timestamp.type"), "LogAppendTime");
+  size_t total = 0;
+  for (const auto& [t, recs] : ReadTarget(target)) {
+    for (const Record& r : recs) {
+      const auto [p, o] = Origin(r);
+      EXPECT_EQ(r.timestamp, 1700000000000 + o) << *r.value;
+      EXPECT_EQ(t, TargetPartition(r.key, p, o, kTarget)) << *r.value;
+      ++total;
+    }
+  }
+  EXPECT_EQ(total, source_[0].size() + source_[1].size() + source_[2].size());
+  OffsetMapStore maps(&store_, keys_);
+  for (int32_t p = 0; p < kSource; ++p) {
+    auto rec = maps.Load(topic, p, cluster_id_, target);
+    ASSERT_TRUE(rec.ok() && rec->has_value());
+    EXPECT_TRUE((*rec)->complete);
+    EXPECT_EQ((*rec)->target_partitions, kTarget);
+    EXPECT_TRUE((*rec)->configs_after_restore.empty());
+  }
 }
 
 }  // namespace

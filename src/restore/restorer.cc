@@ -385,6 +385,8 @@ Status Run::RestoreReshaped(const PartitionPlan& plan, PartitionResult* result) 
                    " (--partitions): restore into another topic, or delete this record to start "
                    "over");
     }
+    // A switch of the target's configs owed at the end (see "Timestamps") stays in the record.
+    active.record.configs_after_restore = existing->configs_after_restore;
     maps = existing->target_maps;
     for (int32_t t = 0; t < n; ++t) {
       const int64_t mapped_end = maps[t].target_end();
@@ -572,7 +574,8 @@ std::string ConfigsText(const kafka::TopicConfigs& configs) {
 
 // Before a target that gets `configs` at the end is created: every planned partition's restore
 // record carries them (a new record with an empty map starting at 0, the target's end once it is
-// created; an existing record of the same selection keeps its map). A record of another
+// created; an existing record of the same selection keeps its map). Reshaping (`partitions` > 0):
+// a new record only for the topic's first planned partition (see below). A record of another
 // selection is left alone: that partition fails with the selection mismatch.
 Status RecordConfigsAfter(OffsetMapStore& records, const std::string& cluster_id,
                           const TopicPlan& t, const kafka::TopicConfigs& configs,
@@ -580,6 +583,9 @@ Status RecordConfigsAfter(OffsetMapStore& records, const std::string& cluster_id
   for (const PartitionPlan& p : t.partitions) {
     KB_ASSIGN_OR_RETURN(auto existing,
                         records.Load(p.source_topic, p.partition, cluster_id, p.target_topic));
+    // Reshaping: only the first partition gets a new record. The later ones start where the
+    // earlier ones end on every target partition, unknown yet; one record remembers the switch.
+    if (!existing && partitions > 0 && &p != &t.partitions.front()) continue;
     PartitionRestoreRecord r;
     if (existing) {
       if (existing->selection != p.selection || existing->configs_after_restore == configs) {
