@@ -102,6 +102,17 @@ void AddRestoreOptions(CLI::App* sub, RestoreArgs& a) {
                 "Fail, before producing anything, if a target partition already holds records "
                 "that an earlier run of this restore did not write "
                 "(restore.fail_if_target_not_empty)");
+  sub->add_option("--partitions", a.partitions,
+                  "Restore into N target partitions instead of keeping the source partition "
+                  "numbers: keyed records go where Kafka's default partitioner puts them "
+                  "(murmur2 of the key), null-key records round-robin ((source partition + "
+                  "source offset) mod N). The order per key is kept; the order across different "
+                  "keys of a source partition is NOT kept. A missing target is created with N "
+                  "partitions; an existing one must have exactly N. Source partitions of a topic "
+                  "are restored one after the other; offset maps and consumer group offsets are "
+                  "translated per target partition (docs/operations.md)")
+      ->type_name("N")
+      ->check(IntegerValidator(1, 100000));
   sub->add_option("--replication-factor", a.replication_factor,
                   "Replication factor of created topics (default: the backed-up one)")
       ->check(IntegerValidator(1, 32767));

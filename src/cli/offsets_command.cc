@@ -2,7 +2,9 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <tuple>
 
@@ -53,6 +55,74 @@ Status CheckNames(const OffsetsArgs& args) {
   return Status::OK();
 }
 
+// A reshaped restore (restore --partitions): where `offset` of the source partition went. The
+// record itself if it was restored, else the next restored record of this source partition (the
+// earliest source offset >= `offset` over every target partition); nullopt if none is.
+struct Landed {
+  int32_t target_partition = 0;
+  int64_t source_offset = 0;
+  int64_t target_offset = 0;
+};
+std::optional<Landed> NextLanded(const PartitionRestoreRecord& r, int64_t offset) {
+  std::optional<Landed> best;
+  for (const auto& [t, m] : r.target_maps) {
+    for (const restore::OffsetRun& run : m.runs()) {
+      if (run.source_start + run.count - 1 < offset) continue;
+      const int64_t s = std::max(offset, run.source_start);
+      if (!best || s < best->source_offset) {
+        best = Landed{t, s, run.target_start + (s - run.source_start)};
+      }
+      break;  // runs are in source order: the first that reaches `offset` is this map's answer
+    }
+  }
+  return best;
+}
+
+Status TranslateReshaped(const PartitionRestoreRecord& r, const OffsetsArgs& args,
+                         std::ostream& out) {
+  const std::string name = PartitionName(args.topic, args.partition);
+  const std::optional<Landed> next = NextLanded(r, args.offset);
+  const bool exact = next && next->source_offset == args.offset;
+  if (args.output == "json") {
+    nlohmann::json j = {
+        {"source_topic", r.source_topic},
+        {"partition", r.partition},
+        {"offset", args.offset},
+        {"cluster_id", r.cluster_id},
+        {"target_topic", r.target_topic},
+        {"target_partitions", r.target_partitions},
+        {"target_partition",
+         next ? nlohmann::json(next->target_partition) : nlohmann::json(nullptr)},
+        {"new_offset", next ? nlohmann::json(next->target_offset) : nlohmann::json(nullptr)},
+        {"next_source_offset",
+         next ? nlohmann::json(next->source_offset) : nlohmann::json(nullptr)},
+        {"record_restored", exact},
+        {"complete", r.complete}};
+    out << j.dump(2) << "\n";
+    return Status::OK();
+  }
+  out << name << " was reshaped into " << r.target_partitions << " partitions of " << r.target_topic
+      << " (cluster " << r.cluster_id << ")\n";
+  if (exact) {
+    out << name << " offset " << args.offset << " -> "
+        << PartitionName(r.target_topic, next->target_partition) << " offset "
+        << next->target_offset << " (the record itself)\n";
+  } else if (next) {
+    out << "no record at offset " << args.offset << " was restored; the next restored record of "
+        << name << " is offset " << next->source_offset << " at "
+        << PartitionName(r.target_topic, next->target_partition) << " offset "
+        << next->target_offset << "\n";
+  } else {
+    out << "no record of " << name << " at or after offset " << args.offset << " was restored\n";
+  }
+  out << "note: a consumer group's new offsets on a reshaped topic depend on its offsets on every "
+         "source partition (the restore moves them; docs/operations.md)\n";
+  if (!r.complete) {
+    out << "warning: this restore is not complete; the map covers the records restored so far\n";
+  }
+  return Status::OK();
+}
+
 Status Translate(storage::ObjectStore& store, const layout::Keys& keys, const OffsetsArgs& args,
                  std::ostream& out) {
   const std::string name = PartitionName(args.topic, args.partition);
@@ -80,16 +150,14 @@ Status Translate(storage::ObjectStore& store, const layout::Keys& keys, const Of
                   "; pick one with --cluster-id and --target-topic:" + ListRestores(matching));
   }
   const PartitionRestoreRecord& r = matching[0];
+  if (r.reshaped()) return TranslateReshaped(r, args, out);
   const std::optional<int64_t> exact = r.map.Lookup(args.offset);
   const int64_t translated = r.map.TranslateCommitted(args.offset);
   if (args.output == "json") {
-    nlohmann::json j = {{"source_topic", r.source_topic},
-                        {"partition", r.partition},
-                        {"offset", args.offset},
-                        {"cluster_id", r.cluster_id},
-                        {"target_topic", r.target_topic},
-                        {"new_offset", translated},
-                        {"record_restored", exact.has_value()},
+    nlohmann::json j = {{"source_topic", r.source_topic}, {"partition", r.partition},
+                        {"offset", args.offset},          {"cluster_id", r.cluster_id},
+                        {"target_topic", r.target_topic}, {"target_partition", r.partition},
+                        {"new_offset", translated},       {"record_restored", exact.has_value()},
                         {"complete", r.complete}};
     out << j.dump(2) << "\n";
     return Status::OK();
@@ -164,17 +232,21 @@ Result<std::vector<PartitionRestoreRecord>> CollectRecords(storage::ObjectStore&
 
 void ExportCsv(const std::vector<PartitionRestoreRecord>& records, std::ostream& out) {
   out << "source_topic,partition,cluster_id,target_topic,complete,source_start,source_end,"
-         "target_start,target_end\n";
+         "target_start,target_end,target_partition\n";
   for (const PartitionRestoreRecord& r : records) {
     const std::string prefix = r.source_topic + "," + std::to_string(r.partition) + "," +
                                r.cluster_id + "," + r.target_topic + "," +
                                (r.complete ? "true" : "false") + ",";
-    const std::string csv = r.map.ToCsv();
-    size_t pos = csv.find('\n') + 1;  // after ToCsv's own header
-    while (pos < csv.size()) {
-      const size_t end = csv.find('\n', pos);
-      out << prefix << csv.substr(pos, end - pos) << "\n";
-      pos = end + 1;
+    std::map<int32_t, restore::OffsetMap> maps = r.target_maps;
+    if (!r.reshaped()) maps = {{r.partition, r.map}};
+    for (const auto& [t, m] : maps) {
+      const std::string csv = m.ToCsv();
+      size_t pos = csv.find('\n') + 1;  // after ToCsv's own header
+      while (pos < csv.size()) {
+        const size_t end = csv.find('\n', pos);
+        out << prefix << csv.substr(pos, end - pos) << "," << t << "\n";
+        pos = end + 1;
+      }
     }
   }
 }
@@ -183,12 +255,24 @@ void ExportJson(const std::vector<PartitionRestoreRecord>& records, std::ostream
   nlohmann::json restores = nlohmann::json::array();
   for (const PartitionRestoreRecord& r : records) {
     nlohmann::json runs = nlohmann::json::array();
-    for (const restore::OffsetRun& run : r.map.runs()) {
-      runs.push_back({{"source_start", run.source_start},
-                      {"source_end", run.source_start + run.count - 1},
-                      {"target_start", run.target_start},
-                      {"target_end", run.target_start + run.count - 1}});
+    std::map<int32_t, restore::OffsetMap> maps = r.target_maps;
+    if (!r.reshaped()) maps = {{r.partition, r.map}};
+    int64_t records_count = 0;
+    for (const auto& [t, m] : maps) {
+      records_count += m.record_count();
+      for (const restore::OffsetRun& run : m.runs()) {
+        runs.push_back({{"source_start", run.source_start},
+                        {"source_end", run.source_start + run.count - 1},
+                        {"target_start", run.target_start},
+                        {"target_end", run.target_start + run.count - 1},
+                        {"target_partition", t}});
+      }
     }
+    // Reshaped: the runs of every target partition, in source order.
+    std::stable_sort(runs.begin(), runs.end(),
+                     [](const nlohmann::json& a, const nlohmann::json& b) {
+                       return a["source_start"].get<int64_t>() < b["source_start"].get<int64_t>();
+                     });
     restores.push_back({{"source_topic", r.source_topic},
                         {"partition", r.partition},
                         {"cluster_id", r.cluster_id},
@@ -196,9 +280,13 @@ void ExportJson(const std::vector<PartitionRestoreRecord>& records, std::ostream
                         {"selection", r.selection},
                         {"complete", r.complete},
                         {"updated_at_ms", r.updated_at_ms},
-                        {"target_start", r.map.target_start()},
-                        {"target_end", r.map.target_end()},
-                        {"records", r.map.record_count()},
+                        {"target_partitions", r.reshaped() ? nlohmann::json(r.target_partitions)
+                                                           : nlohmann::json(nullptr)},
+                        {"target_start", r.reshaped() ? nlohmann::json(nullptr)
+                                                      : nlohmann::json(r.map.target_start())},
+                        {"target_end", r.reshaped() ? nlohmann::json(nullptr)
+                                                    : nlohmann::json(r.map.target_end())},
+                        {"records", records_count},
                         {"runs", runs}});
   }
   out << nlohmann::json{{"restores", restores}}.dump(2) << "\n";

@@ -134,24 +134,24 @@ TEST_F(OffsetsCommandTest, ExportCsvAndJson) {
   const std::string c = kCluster, o = kOtherCluster;
   EXPECT_EQ(r.out,
             "source_topic,partition,cluster_id,target_topic,complete,source_start,source_end,"
-            "target_start,target_end\n"
+            "target_start,target_end,target_partition\n"
             "orders,0," +
                 c +
-                ",orders-copy,true,0,2,100,102\n"
+                ",orders-copy,true,0,2,100,102,0\n"
                 "orders,0," +
                 c +
-                ",orders-copy,true,7,9,103,105\n"
+                ",orders-copy,true,7,9,103,105,0\n"
                 "orders,2," +
                 c +
-                ",orders-copy,false,0,2,100,102\n"
+                ",orders-copy,false,0,2,100,102,2\n"
                 "orders,2," +
                 c +
-                ",orders-copy,false,7,9,103,105\n"
+                ",orders-copy,false,7,9,103,105,2\n"
                 "orders,2," +
                 o +
-                ",orders,true,0,2,100,102\n"
+                ",orders,true,0,2,100,102,2\n"
                 "orders,2," +
-                o + ",orders,true,7,9,103,105\n");
+                o + ",orders,true,7,9,103,105,2\n");
 
   r = Cli({"offsets", "export", "--topic", "orders", "--partition", "2", "--cluster-id",
            kOtherCluster, "--format", "json"});

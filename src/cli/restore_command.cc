@@ -83,6 +83,32 @@ std::string ExclusionLine(const restore::RestoreSelection& sel) {
          "no group offset is predicted\n";
 }
 
+// The --dry-run lines of --partitions N: how the records are spread, and the target partitions'
+// current ends.
+std::string ReshapeLine(int32_t n, const restore::RestorePlan& plan,
+                        const restore::TargetEnds& ends) {
+  std::string out = "reshaping (--partitions " + std::to_string(n) + "): every target topic has " +
+                    report::Count(n, "partition") +
+                    "; keyed records by murmur2 of the key (Kafka's default partitioner), null "
+                    "keys round-robin ((source partition + source offset) mod " +
+                    std::to_string(n) +
+                    "); the order per key is kept, the order across different keys of a source "
+                    "partition is not; the source partitions of a topic are restored one after "
+                    "the other\n";
+  for (const restore::TopicPlan& t : plan.topics) {
+    std::string row;
+    for (int32_t p = 0; p < n; ++p) {
+      auto it = ends.find({t.target_topic, p});
+      if (it == ends.end()) continue;
+      row += (row.empty() ? "" : " ") + std::to_string(p) + ":" + std::to_string(it->second.high);
+    }
+    out += "  " + t.source_topic + " (" + report::Count(t.partition_count, "partition") + ") -> " +
+           t.target_topic + " (" + report::Count(n, "partition") +
+           "): " + (row.empty() ? std::string("created") : "end offsets " + row) + "\n";
+  }
+  return out;
+}
+
 // --dry-run: the plan, the target checks and the groups' new offsets where they can be predicted.
 // The ACLs --acls re-creates for the topics of `plan`.
 Result<restore::AclRestorePlan> PlanAcls(const RestoreArgs& args, storage::ObjectStore& store,
@@ -101,13 +127,14 @@ Status DryRun(const Config& cfg, const RestoreArgs& args, const restore::Restore
               std::ostream& out) {
   Result<restore::TargetCheck> targets = restore::CheckTargets(cfg.kafka.properties, plan, options);
   if (!targets.ok()) {
-    out << restore::FormatPlan(plan, nullptr, nullptr) << ExclusionLine(sel);
+    out << restore::FormatPlan(plan, nullptr, nullptr, options.partitions) << ExclusionLine(sel);
     out << "target check failed: " << targets.status().ToString() << "\n";
     return targets.status();
   }
   KB_ASSIGN_OR_RETURN(auto admin, kafka::Admin::Make(cfg.kafka.properties));
   KB_ASSIGN_OR_RETURN(restore::TargetEnds ends,
-                      restore::QueryTargetEnds(*admin, plan, targets->existing, options.timeout));
+                      restore::QueryTargetEnds(*admin, plan, targets->existing, options.timeout,
+                                               options.partitions));
   KB_ASSIGN_OR_RETURN(std::string cluster_id, admin->ClusterId(options.timeout));
   // The timestamp checks the restore makes before producing: existing targets with the configs in
   // force, the ones to create with their topic.json's.
@@ -127,14 +154,16 @@ Status DryRun(const Config& cfg, const RestoreArgs& args, const restore::Restore
        restore::TimestampWarnings(plan, configs, targets->configs_after, completed, NowMs())) {
     targets->warnings.push_back(std::move(w));
   }
-  out << restore::FormatPlan(plan, &*targets, &ends);
+  out << restore::FormatPlan(plan, &*targets, &ends, options.partitions);
   out << ExclusionLine(sel);
+  if (options.partitions > 0) out << ReshapeLine(options.partitions, plan, ends);
   if (args.acls) {
     KB_ASSIGN_OR_RETURN(restore::AclRestorePlan acls, PlanAcls(args, store, keys, plan));
     out << restore::FormatAclRestore(acls, /*dry_run=*/true);
   }
   if (options.fail_if_target_not_empty) {
-    Status empty = restore::CheckTargetsEmpty(store, keys, cluster_id, plan, ends);
+    Status empty =
+        restore::CheckTargetsEmpty(store, keys, cluster_id, plan, ends, options.partitions);
     if (!empty.ok()) {
       out << "target check failed: " << empty.ToString() << "\n";
       return empty;
@@ -144,7 +173,10 @@ Status DryRun(const Config& cfg, const RestoreArgs& args, const restore::Restore
   std::map<std::pair<std::string, int32_t>, int64_t> end_offsets;
   for (const auto& [tp, wm] : ends) end_offsets[tp] = wm.high;
   std::vector<restore::RestoredPartition> predicted;
-  for (restore::PredictedMap& m : restore::PredictMaps(plan, end_offsets)) {
+  // Reshaped: where each record lands is known only record by record; nothing is predicted.
+  for (restore::PredictedMap& m : options.partitions > 0
+                                      ? std::vector<restore::PredictedMap>()
+                                      : restore::PredictMaps(plan, end_offsets)) {
     predicted.push_back({.source_topic = m.partition->source_topic,
                          .partition = m.partition->partition,
                          .target_topic = m.partition->target_topic,
@@ -182,6 +214,7 @@ Result<RestoreEnd> Restore(const Config& cfg, const RestoreArgs& args, std::ostr
   options.fail_if_target_not_empty =
       args.fail_if_target_not_empty || cfg.restore.fail_if_target_not_empty;
   options.replication_factor = args.replication_factor;
+  options.partitions = args.partitions.value_or(0);
   options.parallelism = static_cast<size_t>(args.parallel.value_or(cfg.restore.parallelism));
   options.max_bytes_per_second = cfg.restore.max_bytes_per_second;
   if (!args.max_bytes_per_second.empty()) {
@@ -244,7 +277,9 @@ Result<RestoreEnd> Restore(const Config& cfg, const RestoreArgs& args, std::ostr
                           .partition = p.partition,
                           .target_topic = p.target_topic,
                           .map = p.map,
-                          .complete = p.complete});
+                          .complete = p.complete,
+                          .target_partitions = p.target_partitions,
+                          .target_maps = p.target_maps});
     }
     KB_ASSIGN_OR_RETURN(auto admin, kafka::Admin::Make(cfg.kafka.properties));
     Result<restore::GroupRestoreReport> groups = restore::RestoreGroupOffsets(

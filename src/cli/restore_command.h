@@ -37,9 +37,10 @@ struct RestoreArgs {
   bool require_target_exists = false;
   bool fail_if_target_not_empty = false;  // or restore.fail_if_target_not_empty
   std::optional<int32_t> replication_factor;
-  std::optional<int> parallel;       // default: restore.parallelism
-  std::string max_bytes_per_second;  // default: restore.max_bytes_per_second
-  std::string checkpoint_interval;   // default: restore.checkpoint_interval
+  std::optional<int32_t> partitions;  // --partitions N: reshape (restore/partitioner.h)
+  std::optional<int> parallel;        // default: restore.parallelism
+  std::string max_bytes_per_second;   // default: restore.max_bytes_per_second
+  std::string checkpoint_interval;    // default: restore.checkpoint_interval
   bool dry_run = false;
   bool skip_corrupt = false;
   std::vector<std::string> groups, exclude_groups;

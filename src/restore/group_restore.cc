@@ -172,6 +172,14 @@ Result<GroupRestoreReport> PlanGroupRestore(storage::ObjectStore& store, const l
   std::set<std::pair<std::string, int32_t>> targets;
   std::map<std::string, GroupResult> groups;
   std::map<std::string, std::vector<std::string>> incomplete;  // group -> source partitions
+  // Reshaped topics, by (source topic, target topic): their partitions, the incomplete ones, and
+  // each group's committed offsets per source partition.
+  struct Reshaped {
+    std::vector<const RestoredPartition*> parts;
+    std::vector<std::string> incomplete;
+    std::map<std::string, std::map<int32_t, int64_t>> commits;
+  };
+  std::map<std::pair<std::string, std::string>, Reshaped> reshaped;
   for (const RestoredPartition& rp : partitions) {
     KB_RETURN_IF_ERROR(layout::ValidateTopicName(rp.source_topic));
     KB_RETURN_IF_ERROR(layout::ValidateTopicName(rp.target_topic));
@@ -179,13 +187,14 @@ Result<GroupRestoreReport> PlanGroupRestore(storage::ObjectStore& store, const l
       return Status::InvalidArgument(PartitionName(rp.source_topic, rp.partition),
                                      "partition numbers are >= 0");
     }
-    if (!targets.insert({rp.target_topic, rp.partition}).second) {
+    if (rp.target_partitions == 0 && !targets.insert({rp.target_topic, rp.partition}).second) {
       return Status::InvalidArgument(PartitionName(rp.target_topic, rp.partition),
                                      "two restored partitions have the same target partition");
     }
     PartitionGroupSource src{.source_topic = rp.source_topic,
                              .partition = rp.partition,
-                             .target_topic = rp.target_topic};
+                             .target_topic = rp.target_topic,
+                             .reshaped = rp.target_partitions > 0};
     std::optional<layout::GroupOffsets> offsets;
     KB_RETURN_IF_ERROR(ReadSnapshot(store, keys, options.at_ms, &src, &offsets));
     if (!src.error.empty()) report.unreadable.push_back(src.error);
@@ -195,6 +204,17 @@ Result<GroupRestoreReport> PlanGroupRestore(storage::ObjectStore& store, const l
           "moved (run the restore again to finish it)";
     }
     const std::string name = PartitionName(rp.source_topic, rp.partition);
+    if (rp.target_partitions > 0) {
+      Reshaped& r = reshaped[{rp.source_topic, rp.target_topic}];
+      r.parts.push_back(&rp);
+      if (!rp.complete) r.incomplete.push_back(name);
+      for (const auto& [group, committed] : offsets.value_or(layout::GroupOffsets{})) {
+        groups[group].group_id = group;
+        r.commits[group][rp.partition] = committed;
+      }
+      report.partitions.push_back(std::move(src));
+      continue;
+    }
     for (const auto& [group, committed] : offsets.value_or(layout::GroupOffsets{})) {
       GroupResult& g = groups[group];
       g.group_id = group;
@@ -210,6 +230,46 @@ Result<GroupRestoreReport> PlanGroupRestore(storage::ObjectStore& store, const l
                            .record_restored = rp.map.Lookup(committed).has_value()});
     }
     report.partitions.push_back(std::move(src));
+  }
+  for (const auto& [topics, r] : reshaped) {
+    const int32_t n = r.parts.front()->target_partitions;
+    for (const RestoredPartition* rp : r.parts) {
+      if (rp->target_partitions != n) {
+        return Status::InvalidArgument(topics.second,
+                                       "its restored partitions disagree on the target "
+                                       "partition count (" +
+                                           std::to_string(n) + " and " +
+                                           std::to_string(rp->target_partitions) + ")");
+      }
+    }
+    for (const auto& [group, commits] : r.commits) {
+      if (!r.incomplete.empty()) {
+        for (const std::string& name : r.incomplete) incomplete[group].push_back(name);
+        continue;
+      }
+      for (int32_t t = 0; t < n; ++t) {
+        std::optional<int64_t> earliest;  // earliest unconsumed record landed on t
+        int64_t end = 0;                  // end of the restored data on t
+        for (const RestoredPartition* rp : r.parts) {
+          auto m = rp->target_maps.find(t);
+          if (m == rp->target_maps.end()) continue;
+          end = std::max(end, m->second.target_end());
+          auto c = commits.find(rp->partition);
+          // No committed offset on this source partition: none of its records is consumed.
+          const int64_t committed = c == commits.end() ? INT64_MIN : c->second;
+          const int64_t at = m->second.TranslateCommitted(committed);
+          if (at < m->second.target_end() && (!earliest || at < *earliest)) earliest = at;
+        }
+        groups[group].offsets.push_back({.source_topic = topics.first,
+                                         .partition = t,
+                                         .target_topic = topics.second,
+                                         .source_offset = -1,
+                                         .new_offset = earliest.value_or(end),
+                                         .record_restored = earliest.has_value(),
+                                         .reshaped = true,
+                                         .source_offsets = commits});
+      }
+    }
   }
   for (auto& [id, g] : groups) {
     std::sort(g.offsets.begin(), g.offsets.end(),

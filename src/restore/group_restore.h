@@ -10,6 +10,16 @@
 // through holes left by compaction, transactions or retention. Each group then gets one
 // AlterConsumerGroupOffsets call with all its target partitions.
 //
+// Reshaped restores (restore --partitions N; RestoredPartition::target_partitions > 0): the
+// records of every source partition of the topic may land on any target partition. A group's
+// committed offset o on source partition p means "records < o of p are consumed"; for each target
+// partition t the new committed offset is the target offset of the earliest record landed on t
+// that the group has not consumed (from any source partition), or the end of the restored data on
+// t if it consumed every record landed there. A source partition on which the group has no
+// committed offset counts as unconsumed (its records are read again rather than lost). Every
+// source partition of the topic must be given and complete, else the topic contributes nothing
+// (a note says so). One TranslatedOffset per target partition (reshaped = true).
+//
 // Decisions (also in docs/operations.md):
 //   - A partition whose restore is not complete contributes nothing (a note says so): its map does
 //     not yet cover the data the group may point into. Its groups' other partitions still move.
@@ -42,6 +52,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -60,6 +71,10 @@ struct RestoredPartition {
   std::string target_topic;
   OffsetMap map;
   bool complete = false;
+  // Reshaped: the target partition count and this source partition's map on each of them (`map`
+  // is then unused).
+  int32_t target_partitions = 0;
+  std::map<int32_t, OffsetMap> target_maps;
 };
 
 struct GroupRestoreOptions {
@@ -92,6 +107,11 @@ struct TranslatedOffset {
   // Whether the record at source_offset was itself restored (false: the offset points into a
   // hole, past the restored data or before it, and new_offset is the next restored record).
   bool record_restored = false;
+  // Reshaped restore: `partition` is the target partition, source_offset is -1 and
+  // source_offsets holds the group's committed offset on each source partition that has one;
+  // record_restored says whether an unconsumed record landed on the partition.
+  bool reshaped = false;
+  std::map<int32_t, int64_t> source_offsets;
 };
 
 struct GroupResult {
@@ -106,6 +126,7 @@ struct PartitionGroupSource {
   std::string source_topic;
   int32_t partition = 0;
   std::string target_topic;
+  bool reshaped = false;          // the target partition numbers differ (restore --partitions)
   std::string snapshot_key;       // the object read; "" when there was none to read
   int64_t snapshot_time_ms = -1;  // history snapshots only
   int groups = 0;                 // groups with an offset in that snapshot

@@ -18,6 +18,15 @@ std::string Arrow(const std::string& source_topic, int32_t partition,
          std::to_string(partition);
 }
 
+// A reshaped restore's committed offsets per source partition: "0@5 1@7" ("-" for none).
+std::string SourceOffsets(const TranslatedOffset& o) {
+  std::string out;
+  for (const auto& [p, c] : o.source_offsets) {
+    out += (out.empty() ? "" : " ") + std::to_string(p) + "@" + std::to_string(c);
+  }
+  return out.empty() ? "-" : out;
+}
+
 }  // namespace
 
 std::string FormatGroupReport(const GroupRestoreReport& report) {
@@ -26,7 +35,11 @@ std::string FormatGroupReport(const GroupRestoreReport& report) {
                       : std::string("latest snapshot");
   out += report.dry_run ? "; dry run, nothing written):\n" : "):\n";
   for (const PartitionGroupSource& p : report.partitions) {
-    out += "  " + Arrow(p.source_topic, p.partition, p.target_topic) + ": ";
+    out += "  " +
+           (p.reshaped ? p.source_topic + "/" + std::to_string(p.partition) + " -> " +
+                             p.target_topic + " (reshaped)"
+                       : Arrow(p.source_topic, p.partition, p.target_topic)) +
+           ": ";
     if (!p.snapshot_key.empty()) {
       out += report::Plural(p.groups, "group") + " in " + p.snapshot_key;
       if (p.snapshot_time_ms >= 0) out += " (" + report::FormatTimeMs(p.snapshot_time_ms) + ")";
@@ -41,6 +54,14 @@ std::string FormatGroupReport(const GroupRestoreReport& report) {
     if (g.outcome != GroupOutcome::kCommitted && g.outcome != GroupOutcome::kFailed) continue;
     std::vector<std::vector<std::string>> rows;
     for (const TranslatedOffset& o : g.offsets) {
+      if (o.reshaped) {
+        rows.push_back({"    " + o.source_topic + "/* -> " + o.target_topic + "/" +
+                            std::to_string(o.partition),
+                        SourceOffsets(o), "->", std::to_string(o.new_offset),
+                        o.record_restored ? "(earliest unconsumed record landed here)"
+                                          : "(every record landed here is consumed)"});
+        continue;
+      }
       rows.push_back({"    " + Arrow(o.source_topic, o.partition, o.target_topic),
                       std::to_string(o.source_offset), "->", std::to_string(o.new_offset),
                       o.record_restored
@@ -68,6 +89,7 @@ std::string FormatGroupReportJson(const GroupRestoreReport& report) {
         {{"source_topic", p.source_topic},
          {"partition", p.partition},
          {"target_topic", p.target_topic},
+         {"reshaped", p.reshaped},
          {"snapshot_key", p.snapshot_key},
          {"snapshot_time_ms",
           p.snapshot_time_ms >= 0 ? nlohmann::json(p.snapshot_time_ms) : nlohmann::json(nullptr)},
@@ -82,9 +104,16 @@ std::string FormatGroupReportJson(const GroupRestoreReport& report) {
       offsets.push_back({{"source_topic", o.source_topic},
                          {"partition", o.partition},
                          {"target_topic", o.target_topic},
-                         {"source_offset", o.source_offset},
+                         {"source_offset",
+                          o.reshaped ? nlohmann::json(nullptr) : nlohmann::json(o.source_offset)},
                          {"new_offset", o.new_offset},
                          {"record_restored", o.record_restored}});
+      if (o.reshaped) {
+        nlohmann::json per = nlohmann::json::object();
+        for (const auto& [p, c] : o.source_offsets) per[std::to_string(p)] = c;
+        offsets.back()["reshaped"] = true;
+        offsets.back()["source_offsets"] = per;
+      }
     }
     groups.push_back({{"group_id", g.group_id},
                       {"outcome", OutcomeLabel(report, g)},

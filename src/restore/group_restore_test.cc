@@ -8,7 +8,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "layout/metadata.h"
 #include "storage/memory/memory_store.h"
@@ -280,6 +282,132 @@ TEST_F(GroupPlanTest, TextAndJsonReportsShowEveryGroupAndOffset) {
   EXPECT_EQ(j["groups"][0]["offsets"][0]["new_offset"], 53);
   EXPECT_EQ(j["groups"][0]["offsets"][0]["record_restored"], false);
   EXPECT_EQ(j["groups"][1]["outcome"], "skipped-filtered");
+}
+
+// A reshaped restore (restore --partitions 3) of orders/0 (offsets 0..5) and orders/1 (offsets
+// 0..3, then 6 after a hole): every landed record as (source partition, source offset, target
+// partition), in the order restored (orders/0 first, then orders/1), into target partitions that
+// already held 10, 0 and 4 records.
+struct Landed {
+  int32_t source_partition;
+  int64_t source_offset;
+  int32_t target;
+  int64_t target_offset = 0;
+};
+std::vector<Landed> LandedRecords() {
+  std::vector<Landed> l = {{0, 0, 2}, {0, 1, 0}, {0, 2, 2}, {0, 3, 1}, {0, 4, 0}, {0, 5, 2},
+                           {1, 0, 1}, {1, 1, 1}, {1, 2, 2}, {1, 3, 0}, {1, 6, 2}};
+  std::map<int32_t, int64_t> next = {{0, 10}, {1, 0}, {2, 4}};
+  for (Landed& r : l) r.target_offset = next[r.target]++;
+  return l;
+}
+
+std::vector<RestoredPartition> ReshapedParts(const std::vector<Landed>& landed) {
+  std::vector<RestoredPartition> parts;
+  for (int32_t p = 0; p < 2; ++p) {
+    RestoredPartition rp{.source_topic = "orders",
+                         .partition = p,
+                         .target_topic = "orders-7",
+                         .map = OffsetMap(0),
+                         .complete = true,
+                         .target_partitions = 3};
+    // Each target map starts where the target partition ended when this partition began.
+    std::map<int32_t, int64_t> start = {{0, 10}, {1, 0}, {2, 4}};
+    for (const Landed& r : landed) {
+      if (r.source_partition < p) start[r.target] = r.target_offset + 1;
+    }
+    for (int32_t t = 0; t < 3; ++t) rp.target_maps[t] = OffsetMap(start[t]);
+    for (const Landed& r : landed) {
+      if (r.source_partition != p) continue;
+      EXPECT_TRUE(rp.target_maps[r.target].Append(r.source_offset, r.target_offset).ok());
+    }
+    parts.push_back(std::move(rp));
+  }
+  return parts;
+}
+
+TEST_F(GroupPlanTest, ReshapedTopicsMoveToTheEarliestUnconsumedRecordOfEachTargetPartition) {
+  const std::vector<Landed> landed = LandedRecords();
+  // Every combination of committed offsets (none = no commit on that partition).
+  const std::vector<std::optional<int64_t>> p0 = {std::nullopt, 0, 1, 3, 5, 6, 100};
+  const std::vector<std::optional<int64_t>> p1 = {std::nullopt, 0, 2, 4, 5, 7};
+  layout::GroupOffsets g0, g1;
+  std::map<std::string, std::pair<std::optional<int64_t>, std::optional<int64_t>>> cases;
+  for (size_t a = 0; a < p0.size(); ++a) {
+    for (size_t b = 0; b < p1.size(); ++b) {
+      if (!p0[a] && !p1[b]) continue;  // no commit at all: not a group of this topic
+      const std::string id = "g" + std::to_string(a) + "-" + std::to_string(b);
+      cases[id] = {p0[a], p1[b]};
+      if (p0[a]) g0[id] = *p0[a];
+      if (p1[b]) g1[id] = *p1[b];
+    }
+  }
+  PutOffsets("orders", 0, g0);
+  PutOffsets("orders", 1, g1);
+  const auto r = Plan(ReshapedParts(landed));
+  ASSERT_EQ(r.partitions.size(), 2u);
+  EXPECT_TRUE(r.partitions[0].reshaped);
+  for (const auto& [id, commits] : cases) {
+    const GroupResult* g = Find(r, id);
+    ASSERT_NE(g, nullptr) << id;
+    EXPECT_EQ(g->outcome, GroupOutcome::kCommitted) << id;
+    ASSERT_EQ(g->offsets.size(), 3u) << id;
+    for (int32_t t = 0; t < 3; ++t) {
+      // The definition, record by record: the earliest record landed on t that the group has not
+      // consumed (a partition without a commit is unconsumed), else t's end.
+      std::optional<int64_t> want;
+      int64_t end = t == 0 ? 10 : t == 1 ? 0 : 4;
+      for (const Landed& l : landed) {
+        if (l.target != t) continue;
+        end = std::max(end, l.target_offset + 1);
+        const std::optional<int64_t>& c = l.source_partition == 0 ? commits.first : commits.second;
+        if (c && l.source_offset < *c) continue;  // consumed
+        if (!want || l.target_offset < *want) want = l.target_offset;
+      }
+      const TranslatedOffset& o = g->offsets[t];
+      EXPECT_EQ(o.partition, t) << id;
+      EXPECT_EQ(o.target_topic, "orders-7");
+      EXPECT_TRUE(o.reshaped);
+      EXPECT_EQ(o.new_offset, want.value_or(end)) << id << " target partition " << t;
+      EXPECT_EQ(o.record_restored, want.has_value()) << id << " target partition " << t;
+    }
+  }
+  // Spot checks against the table above: a group at orders/0=3, orders/1=2 has consumed
+  // orders/0 offsets 0..2 and orders/1 offsets 0..1; on target 0 the earliest unconsumed is
+  // orders/0 offset 4 (target offset 11), on 1 orders/0 offset 3 (0), on 2 orders/0 offset 5 (6).
+  const GroupResult* g = Find(r, "g3-2");
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(g->offsets[0].new_offset, 11);
+  EXPECT_EQ(g->offsets[1].new_offset, 0);
+  EXPECT_EQ(g->offsets[2].new_offset, 6);
+  // Everything consumed: each target partition's end.
+  g = Find(r, "g6-5");
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(g->offsets[0].new_offset, 13);
+  EXPECT_EQ(g->offsets[1].new_offset, 3);
+  EXPECT_EQ(g->offsets[2].new_offset, 9);
+  EXPECT_FALSE(g->offsets[0].record_restored);
+
+  const std::string text = FormatGroupReport(r);
+  EXPECT_NE(text.find("orders/0 -> orders-7 (reshaped)"), std::string::npos) << text;
+  EXPECT_NE(text.find("orders/* -> orders-7/2"), std::string::npos) << text;
+  auto j = nlohmann::json::parse(FormatGroupReportJson(r));
+  const auto& first = j["groups"][0]["offsets"][0];
+  EXPECT_EQ(first["reshaped"], true);
+  EXPECT_TRUE(first["source_offset"].is_null());
+}
+
+TEST_F(GroupPlanTest, ReshapedTopicWithAnIncompletePartitionMovesNothing) {
+  PutOffsets("orders", 0, {{"g", 2}});
+  PutOffsets("orders", 1, {{"g", 1}});
+  std::vector<RestoredPartition> parts = ReshapedParts(LandedRecords());
+  parts[1].complete = false;
+  const auto r = Plan(parts);
+  const GroupResult* g = Find(r, "g");
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(g->outcome, GroupOutcome::kNothingToDo);
+  EXPECT_TRUE(g->offsets.empty());
+  EXPECT_NE(g->message.find("orders/1"), std::string::npos) << g->message;
 }
 
 }  // namespace

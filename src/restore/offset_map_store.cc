@@ -21,7 +21,7 @@ Status CheckNames(const PartitionRestoreRecord& r) {
 }  // namespace
 
 std::string EncodeRestoreRecord(const PartitionRestoreRecord& r) {
-  nlohmann::json j = {{"format_version", PartitionRestoreRecord::kFormatVersion},
+  nlohmann::json j = {{"format_version", r.reshaped() ? 2 : 1},
                       {"source_topic", r.source_topic},
                       {"partition", r.partition},
                       {"cluster_id", r.cluster_id},
@@ -30,6 +30,14 @@ std::string EncodeRestoreRecord(const PartitionRestoreRecord& r) {
                       {"complete", r.complete},
                       {"updated_at_ms", r.updated_at_ms},
                       {"offset_map", nlohmann::json::parse(r.map.Encode())}};
+  if (r.reshaped()) {
+    j.erase("offset_map");
+    j["target_partitions"] = r.target_partitions;
+    nlohmann::json maps = nlohmann::json::object();
+    for (const auto& [t, m] : r.target_maps)
+      maps[std::to_string(t)] = nlohmann::json::parse(m.Encode());
+    j["offset_maps"] = std::move(maps);
+  }
   if (!r.configs_after_restore.empty()) j["configs_after_restore"] = r.configs_after_restore;
   return j.dump();
 }
@@ -57,21 +65,49 @@ Result<PartitionRestoreRecord> DecodeRestoreRecord(const layout::Keys& keys, std
   auto complete = j.find("complete");
   auto updated = j.find("updated_at_ms");
   auto map = j.find("offset_map");
+  const bool reshaped = j.contains("target_partitions") || j.contains("offset_maps");
   if (!str("source_topic", &r.source_topic) || !str("cluster_id", &r.cluster_id) ||
       !str("target_topic", &r.target_topic) || !str("selection", &r.selection) ||
       partition == j.end() || !partition->is_number_integer() || complete == j.end() ||
       !complete->is_boolean() || updated == j.end() || !updated->is_number_integer() ||
-      map == j.end() || !map->is_object()) {
+      (!reshaped && (map == j.end() || !map->is_object()))) {
     return Status::Corruption(key,
                               "restore record needs source_topic, partition, cluster_id, "
-                              "target_topic, selection, complete, updated_at_ms and offset_map");
+                              "target_topic, selection, complete, updated_at_ms and offset_map "
+                              "(or target_partitions and offset_maps)");
+  }
+  if (reshaped) {
+    auto n = j.find("target_partitions");
+    auto maps = j.find("offset_maps");
+    if (version->get<int64_t>() < 2 || n == j.end() || !n->is_number_integer() ||
+        n->get<int64_t>() < 1 || n->get<int64_t>() > INT32_MAX || maps == j.end() ||
+        !maps->is_object() || maps->size() != n->get<uint64_t>()) {
+      return Status::Corruption(key,
+                                "a reshaped restore record (format_version 2) needs "
+                                "target_partitions >= 1 and offset_maps with one map per target "
+                                "partition");
+    }
+    r.target_partitions = static_cast<int32_t>(n->get<int64_t>());
+    for (int32_t t = 0; t < r.target_partitions; ++t) {
+      auto m = maps->find(std::to_string(t));
+      if (m == maps->end() || !m->is_object()) {
+        return Status::Corruption(
+            key, "offset_maps has no map for target partition " + std::to_string(t));
+      }
+      KB_ASSIGN_OR_RETURN(
+          r.target_maps[t],
+          OffsetMap::Decode(std::string(key) + " (target partition " + std::to_string(t) + ")",
+                            m->dump()));
+    }
   }
   const int64_t p = partition->get<int64_t>();
   if (p < 0 || p > INT32_MAX) return Status::Corruption(key, "partition out of range");
   r.partition = static_cast<int32_t>(p);
   r.complete = complete->get<bool>();
   r.updated_at_ms = updated->get<int64_t>();
-  KB_ASSIGN_OR_RETURN(r.map, OffsetMap::Decode(key, map->dump()));
+  if (!reshaped) {
+    KB_ASSIGN_OR_RETURN(r.map, OffsetMap::Decode(key, map->dump()));
+  }
   if (auto after = j.find("configs_after_restore"); after != j.end()) {
     if (!after->is_object()) {
       return Status::Corruption(key, "restore record's configs_after_restore is not an object");

@@ -10,6 +10,17 @@
 //    "selection": "all", "complete": false, "updated_at_ms": 1700000000000,
 //    "offset_map": {"format_version": 1, "target_start": 0, "runs": [[0, 0, 1000]]}}
 //
+// A reshaping restore (`restore --partitions N`) sends the records of one source partition to
+// several target partitions: its record is format_version 2, with "target_partitions": N and,
+// instead of "offset_map", "offset_maps": one map per target partition (by number, as a JSON
+// object key), each from this source partition's offsets to that target partition's offsets:
+//
+//   {"format_version": 2, ..., "target_partitions": 7,
+//    "offset_maps": {"0": {"format_version": 1, "target_start": 0, "runs": [[3, 0, 1], ...]},
+//                    ...}}
+//
+// A record without reshaping is still written as format_version 1 (readable by older versions).
+//
 // `selection` is the restore's canonical description of which records of the partition it
 // restores (all, a time window, an offset range); a restore that finds a record with another
 // selection must not resume it as if it were its own. `complete` is true once every selected record
@@ -46,7 +57,7 @@
 namespace kb::restore {
 
 struct PartitionRestoreRecord {
-  static constexpr int kFormatVersion = 1;
+  static constexpr int kFormatVersion = 2;
   std::string source_topic;
   int32_t partition = 0;
   std::string cluster_id;  // the target cluster's id
@@ -54,7 +65,12 @@ struct PartitionRestoreRecord {
   std::string selection;  // e.g. "all", "time:1700000000000-1700003600000", "offsets:100-199"
   bool complete = false;
   int64_t updated_at_ms = 0;
-  OffsetMap map;
+  OffsetMap map;  // without reshaping: target partition = source partition
+  // With reshaping (target_partitions > 0): the map of each target partition 0..N-1; `map` is then
+  // unused (empty).
+  int32_t target_partitions = 0;
+  std::map<int32_t, OffsetMap> target_maps;
+  bool reshaped() const { return target_partitions > 0; }
   std::map<std::string, std::string> configs_after_restore;  // see above
   friend bool operator==(const PartitionRestoreRecord&, const PartitionRestoreRecord&) = default;
 };

@@ -122,5 +122,48 @@ TEST(OffsetMapStoreTest, CorruptOrMisplacedRecordsAreNamed) {
   EXPECT_EQ(newer.status().code(), Status::Code::kNotImplemented);
 }
 
+TEST(OffsetMapStoreTest, ReshapedRecordIsVersion2WithOneMapPerTargetPartition) {
+  storage::MemoryStore store;
+  layout::Keys keys("bk");
+  OffsetMapStore maps(&store, keys);
+  PartitionRestoreRecord r = Sample();
+  r.map = OffsetMap(0);
+  r.target_partitions = 3;
+  r.target_maps = {{0, OffsetMap(4)}, {1, OffsetMap(0)}, {2, OffsetMap(7)}};
+  ASSERT_TRUE(r.target_maps[0].Append(1, 4).ok());
+  ASSERT_TRUE(r.target_maps[0].Append(5, 5).ok());
+  ASSERT_TRUE(r.target_maps[2].Append(0, 7).ok());
+  ASSERT_TRUE(maps.Save(r).ok());
+  const std::string key = keys.RestoreOffsetMap("orders", 2, r.cluster_id, r.target_topic);
+  const std::string text = *store.Get(key);
+  EXPECT_NE(text.find("\"format_version\":2"), std::string::npos) << text;
+  EXPECT_NE(text.find("\"target_partitions\":3"), std::string::npos) << text;
+  EXPECT_EQ(text.find("\"offset_map\":"), std::string::npos) << text;
+  auto loaded = maps.Load("orders", 2, r.cluster_id, r.target_topic);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  ASSERT_TRUE(loaded->has_value());
+  EXPECT_EQ(**loaded, r);
+  EXPECT_EQ((*loaded)->target_maps.at(0).Lookup(5), 5);
+  EXPECT_EQ((*loaded)->target_maps.at(2).Lookup(0), 7);
+
+  // A map missing for a target partition, or a count that disagrees, is Corruption naming the key.
+  std::string missing = text;
+  missing.replace(missing.find("\"target_partitions\":3"), 21, "\"target_partitions\":4");
+  auto bad = DecodeRestoreRecord(keys, key, missing);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_TRUE(bad.status().IsCorruption());
+  EXPECT_EQ(bad.status().subject(), key);
+  // Version 1 cannot carry offset_maps.
+  std::string v1 = text;
+  v1.replace(v1.find("\"format_version\":2"), 18, "\"format_version\":1");
+  EXPECT_TRUE(DecodeRestoreRecord(keys, key, v1).status().IsCorruption());
+}
+
+TEST(OffsetMapStoreTest, RecordsWithoutReshapingStayVersion1) {
+  const std::string text = EncodeRestoreRecord(Sample());
+  EXPECT_NE(text.find("\"format_version\":1"), std::string::npos) << text;
+  EXPECT_EQ(text.find("offset_maps"), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace kb::restore

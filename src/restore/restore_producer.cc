@@ -200,6 +200,14 @@ Result<RestoreProducer::Target> RestoreProducer::Bind(const std::string& topic, 
   return Target{entry->rkt, partition, sink, topic + "/" + std::to_string(partition)};
 }
 
+void RestoreProducer::Unbind(const std::string& topic, int32_t partition) {
+  std::lock_guard lock(topics_mu_);
+  auto it = topics_.find(topic);
+  if (it == topics_.end()) return;
+  std::lock_guard tlock(it->second->mu);
+  it->second->sinks.erase(partition);
+}
+
 Status RestoreProducer::Send(const Target& t, const format::RecordView& r,
                              std::shared_ptr<const format::DecodedBlock> block) {
   const uint64_t bytes = format::PayloadBytes(r);

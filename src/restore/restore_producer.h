@@ -128,6 +128,8 @@ class RestoreProducer {
 
   // Routes the delivery reports of topic/partition to `sink`. One sink per target partition.
   Result<Target> Bind(const std::string& topic, int32_t partition, PartitionSink* sink);
+  // Ends a Bind once its sink is drained (Drain): the partition can then be bound again.
+  void Unbind(const std::string& topic, int32_t partition);
 
   // Queues one record (blocks while the queue is full or the rate limit is reached). An error of
   // the sink (an earlier failed delivery) is returned instead of sending. With `block` (which

@@ -102,6 +102,25 @@ std::string ReadableSelection(const std::string& selection) {
   return out;
 }
 
+namespace {
+// A reshaped partition's maps, by target partition ({} when not reshaped).
+nlohmann::json TargetMapsJson(const PartitionResult& p) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [t, m] : p.target_maps) {
+    nlohmann::json runs = nlohmann::json::array();
+    for (const OffsetRun& r : m.runs()) {
+      runs.push_back(
+          {{"source_start", r.source_start}, {"target_start", r.target_start}, {"count", r.count}});
+    }
+    out[std::to_string(t)] = {{"records", m.record_count()},
+                              {"target_start", m.target_start()},
+                              {"target_end", m.target_end()},
+                              {"runs", runs}};
+  }
+  return out;
+}
+}  // namespace
+
 std::string FormatSummaryJson(const RestoreReport& report) {
   nlohmann::json partitions = nlohmann::json::array();
   uint64_t sent = 0, bytes = 0, excluded = 0;
@@ -132,6 +151,8 @@ std::string FormatSummaryJson(const RestoreReport& report) {
          {"target_start", m.target_start()},
          {"target_end", m.target_end()},
          {"runs", runs},
+         {"target_partitions", p.target_partitions},
+         {"target_maps", TargetMapsJson(p)},
          {"gaps", RangesJson(p.gaps)},
          {"holes", RangesJson(p.holes)},
          {"skipped", skipped},
@@ -165,13 +186,13 @@ std::string FormatSummaryJson(const RestoreReport& report) {
   return j.dump(2);
 }
 
-std::string FormatPlan(const RestorePlan& plan, const TargetCheck* targets,
-                       const TargetEnds* ends) {
+std::string FormatPlan(const RestorePlan& plan, const TargetCheck* targets, const TargetEnds* ends,
+                       int32_t partitions) {
   std::vector<std::vector<std::string>> rows = {{"SOURCE", "TARGET", "TARGET END", "SELECTION",
                                                  "SEGMENTS", "BLOCKS", "RECORDS", "BYTES", "FROM",
                                                  "TO", "GAPS", "SKIPPED", "PROBLEM"}};
   const auto target_end = [&](const PartitionPlan& p) -> std::string {
-    if (targets == nullptr || ends == nullptr) return "-";
+    if (targets == nullptr || ends == nullptr || partitions > 0) return "-";
     auto it = ends->find({p.target_topic, p.partition});
     return it == ends->end() ? "absent" : std::to_string(it->second.high);
   };
@@ -184,8 +205,8 @@ std::string FormatPlan(const RestorePlan& plan, const TargetCheck* targets,
       const bool any = p.min_timestamp <= p.max_timestamp;
       rows.push_back(
           {p.source_topic + "/" + std::to_string(p.partition),
-           p.target_topic + "/" + std::to_string(p.partition), target_end(p),
-           ReadableSelection(p.selection), std::to_string(p.segments.size()),
+           p.target_topic + "/" + (partitions > 0 ? std::string("*") : std::to_string(p.partition)),
+           target_end(p), ReadableSelection(p.selection), std::to_string(p.segments.size()),
            std::to_string(blocks), (p.count_exact ? "" : "<=") + std::to_string(p.records),
            report::FormatBytes(p.stored_bytes), any ? report::FormatTimeMs(p.min_timestamp) : "-",
            any ? report::FormatTimeMs(p.max_timestamp) : "-", Ranges(p.gaps), Skipped(p.skipped),
@@ -220,7 +241,8 @@ std::string FormatPlan(const RestorePlan& plan, const TargetCheck* targets,
         continue;
       }
       out += "target " + t.target_topic + " would be created with " +
-             std::to_string(std::max(t.partition_count, 1)) + " partitions";
+             std::to_string(partitions > 0 ? partitions : std::max(t.partition_count, 1)) +
+             " partitions";
       if (t.metadata) {
         out += ", replication factor " + std::to_string(t.metadata->replication_factor) +
                " and configs {";
@@ -274,15 +296,29 @@ std::string FormatSummary(const RestoreReport& report) {
   size_t failed = 0;
   for (const PartitionResult& p : report.partitions) {
     const OffsetMap& m = p.map;
-    const std::string offsets = m.record_count() == 0
-                                    ? "-"
-                                    : std::to_string(m.runs().front().target_start) + "-" +
-                                          std::to_string(m.target_end() - 1);
+    std::string offsets = m.record_count() == 0 ? "-"
+                                                : std::to_string(m.runs().front().target_start) +
+                                                      "-" + std::to_string(m.target_end() - 1);
+    size_t runs = m.runs().size();
+    if (p.target_partitions > 0) {
+      // Reshaped: per target partition that got records, "t:first-last".
+      offsets.clear();
+      runs = 0;
+      for (const auto& [t, tm] : p.target_maps) {
+        runs += tm.runs().size();
+        if (tm.record_count() == 0) continue;
+        offsets += (offsets.empty() ? "" : " ") + std::to_string(t) + ":" +
+                   std::to_string(tm.runs().front().target_start) + "-" +
+                   std::to_string(tm.target_end() - 1);
+      }
+      if (offsets.empty()) offsets = "-";
+    }
     std::string note = p.error.ok() ? p.note : p.error.ToString();
     rows.push_back({p.source_topic + "/" + std::to_string(p.partition),
-                    p.target_topic + "/" + std::to_string(p.partition),
+                    p.target_topic + "/" +
+                        (p.target_partitions > 0 ? std::string("*") : std::to_string(p.partition)),
                     PartitionOutcomeName(p.outcome), std::to_string(p.records_sent),
-                    std::to_string(p.records_verified), offsets, std::to_string(m.runs().size()),
+                    std::to_string(p.records_verified), offsets, std::to_string(runs),
                     Ranges(p.gaps), Skipped(p.skipped), note});
     if (excluding) rows.back().insert(rows.back().begin() + 5, std::to_string(p.records_excluded));
     sent += p.records_sent;

@@ -30,7 +30,9 @@
 namespace kb::restore {
 
 // `targets` / `ends`: null when the target check failed (the end column shows "-").
-std::string FormatPlan(const RestorePlan& plan, const TargetCheck* targets, const TargetEnds* ends);
+// `partitions` > 0: a reshaping restore (restore --partitions): targets are shown as "topic/*".
+std::string FormatPlan(const RestorePlan& plan, const TargetCheck* targets, const TargetEnds* ends,
+                       int32_t partitions = 0);
 std::string FormatProgress(const RestoreProgress& progress);
 std::string FormatSummary(const RestoreReport& report);
 std::string FormatSummaryJson(const RestoreReport& report);

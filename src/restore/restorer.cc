@@ -5,6 +5,9 @@
 #include <atomic>
 #include <charconv>
 #include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -14,6 +17,7 @@
 #include "report/report_text.h"
 #include "restore/offset_map_store.h"
 #include "restore/partition_reader.h"
+#include "restore/partitioner.h"
 #include "restore/restore_producer.h"
 #include "restore/restore_report.h"
 #include "restore/target_reader.h"
@@ -34,10 +38,27 @@ std::string_view ExclusionOf(std::string_view selection) {
   return at == std::string_view::npos ? std::string_view() : selection.substr(at);
 }
 
+// The error for a restore record made by a restore with another selection.
+Status OtherSelection(const std::string& key, const std::string& source, const std::string& target,
+                      const std::string& existing, const std::string& selection) {
+  const bool keys_differ = ExclusionOf(existing) != ExclusionOf(selection);
+  return Status::FailedPrecondition(
+      key, "an earlier restore of " + source + " into " + target + " selected '" +
+               ReadableSelection(existing) + "', this one selects '" +
+               ReadableSelection(selection) + "'" +
+               (keys_differ ? " (a restore resumes only with the same --exclude-keys list: "
+                              "the target may already hold records of keys the other list "
+                              "leaves out)"
+                            : "") +
+               ": restore into another topic, or delete this record to start over");
+}
+
 // A partition being restored, as the checkpointer sees it.
 struct Active {
   PartitionRestoreRecord record;  // identity and selection; map/complete filled at save time
   PartitionSink* sink = nullptr;
+  // Reshaping: one sink per target partition (then `sink` is null).
+  std::map<int32_t, PartitionSink*> target_sinks;
   std::mutex save_mu;  // one save at a time; the final save sets `finished`
   bool finished = false;
 };
@@ -69,7 +90,9 @@ class Run {
 
  private:
   Status Restore(const PartitionPlan& plan, PartitionResult* result);
-  Status Save(Active& a, const OffsetMap& map, bool complete, bool final_save);
+  Status RestoreReshaped(const PartitionPlan& plan, PartitionResult* result);
+  Status Save(Active& a, const OffsetMap& map, bool complete, bool final_save,
+              const std::map<int32_t, OffsetMap>* target_maps = nullptr);
 
   OffsetMapStore records_;
   const layout::Keys& keys_;
@@ -85,10 +108,12 @@ class Run {
   std::vector<Active*> active_;
 };
 
-Status Run::Save(Active& a, const OffsetMap& map, bool complete, bool final_save) {
+Status Run::Save(Active& a, const OffsetMap& map, bool complete, bool final_save,
+                 const std::map<int32_t, OffsetMap>* target_maps) {
   std::lock_guard lock(a.save_mu);
   if (a.finished) return Status::OK();
   a.record.map = map;
+  if (target_maps != nullptr) a.record.target_maps = *target_maps;
   a.record.complete = complete;
   a.record.updated_at_ms = NowMs();
   if (final_save) a.finished = true;
@@ -102,8 +127,18 @@ void Run::CheckpointLoop() {
     cv_.wait_for(lock, options_.checkpoint_interval, [&] { return stop_; });
     if (stop_) break;
     for (Active* a : active_) {
-      if (!a->sink->TakeDirty()) continue;
-      Status s = Save(*a, a->sink->map(), false, false);
+      Status s;
+      if (a->sink == nullptr) {
+        bool dirty = false;
+        for (auto& [t, sink] : a->target_sinks) dirty = sink->TakeDirty() || dirty;
+        if (!dirty) continue;
+        std::map<int32_t, OffsetMap> maps;
+        for (auto& [t, sink] : a->target_sinks) maps[t] = sink->map();
+        s = Save(*a, OffsetMap(0), false, false, &maps);
+      } else {
+        if (!a->sink->TakeDirty()) continue;
+        s = Save(*a, a->sink->map(), false, false);
+      }
       if (!s.ok()) {
         spdlog::warn("checkpoint of {} failed (retried at the next one): {}",
                      Name(a->record.source_topic, a->record.partition), s.ToString());
@@ -118,6 +153,7 @@ PartitionResult Run::RestorePartition(const PartitionPlan& plan) {
                     .target_topic = plan.target_topic,
                     .selection = plan.selection,
                     .map = OffsetMap(0),
+                    .target_partitions = options_.partitions,
                     .skipped = plan.skipped,
                     .gaps = plan.gaps,
                     .holes = plan.holes};
@@ -129,11 +165,15 @@ PartitionResult Run::RestorePartition(const PartitionPlan& plan) {
         "restoring around them as around a gap (--skip-corrupt)",
         Name(plan.source_topic, plan.partition), h.first, h.last);
   }
-  r.error = plan.error.ok() ? Restore(plan, &r) : plan.error;
+  r.error = !plan.error.ok()          ? plan.error
+            : options_.partitions > 0 ? RestoreReshaped(plan, &r)
+                                      : Restore(plan, &r);
   if (!r.error.ok()) {
     r.outcome = PartitionOutcome::kFailed;
     spdlog::error("restore of {} into {} failed: {}", Name(plan.source_topic, plan.partition),
-                  Name(plan.target_topic, plan.partition), r.error.ToString());
+                  options_.partitions > 0 ? plan.target_topic + " (reshaped)"
+                                          : Name(plan.target_topic, plan.partition),
+                  r.error.ToString());
   }
   return r;
 }
@@ -174,16 +214,17 @@ Status Run::Restore(const PartitionPlan& plan, PartitionResult* result) {
     KB_RETURN_IF_ERROR(Save(active, map, false, false));
   } else {
     if (existing->selection != plan.selection) {
-      const bool keys_differ = ExclusionOf(existing->selection) != ExclusionOf(plan.selection);
+      return OtherSelection(key, source, target, existing->selection, plan.selection);
+    }
+    if (existing->reshaped()) {
       return Status::FailedPrecondition(
-          key, "an earlier restore of " + source + " into " + target + " selected '" +
-                   ReadableSelection(existing->selection) + "', this one selects '" +
-                   ReadableSelection(plan.selection) + "'" +
-                   (keys_differ ? " (a restore resumes only with the same --exclude-keys list: "
-                                  "the target may already hold records of keys the other list "
-                                  "leaves out)"
-                                : "") +
-                   ": restore into another topic, or delete this record to start over");
+          key, "an earlier restore of " + source + " into " + plan.target_topic +
+                   " reshaped it into " + std::to_string(existing->target_partitions) +
+                   " partitions (--partitions); this one keeps the partition numbers: give "
+                   "--partitions " +
+                   std::to_string(existing->target_partitions) +
+                   " to resume it, restore into another topic, or delete this record to start "
+                   "over");
     }
     // A switch of the target's configs owed at the end (see "Timestamps") stays in the record.
     active.record.configs_after_restore = existing->configs_after_restore;
@@ -290,6 +331,226 @@ Status Run::Restore(const PartitionPlan& plan, PartitionResult* result) {
   return Status::OK();
 }
 
+Status Run::RestoreReshaped(const PartitionPlan& plan, PartitionResult* result) {
+  const int32_t n = options_.partitions;
+  const std::string source = Name(plan.source_topic, plan.partition);
+  const std::string& target = plan.target_topic;
+  const std::string key =
+      keys_.RestoreOffsetMap(plan.source_topic, plan.partition, cluster_id_, plan.target_topic);
+  result->target_partitions = n;
+  KB_ASSIGN_OR_RETURN(auto existing, records_.Load(plan.source_topic, plan.partition, cluster_id_,
+                                                   plan.target_topic));
+  std::vector<kafka::TopicPartition> tps;
+  for (int32_t t = 0; t < n; ++t) tps.push_back({plan.target_topic, t});
+  // Right after a topic is created its leaders may still be elected: retry what is transient.
+  Result<std::map<kafka::TopicPartition, kafka::Watermarks>> queried =
+      Status::Retryable(target, "not queried");
+  for (const auto deadline = Clock::now() + options_.timeout;;) {
+    queried = admin_.QueryWatermarks(tps, options_.timeout);
+    if (queried.ok() || !queried.status().IsRetryable() || Clock::now() > deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  KB_RETURN_IF_ERROR(queried.status());
+  std::vector<int64_t> end(n, 0);
+  for (const auto& [tp, wm] : *queried) {
+    if (tp.partition >= 0 && tp.partition < n) end[tp.partition] = wm.high;
+  }
+
+  Active active;
+  active.record = {.source_topic = plan.source_topic,
+                   .partition = plan.partition,
+                   .cluster_id = cluster_id_,
+                   .target_topic = plan.target_topic,
+                   .selection = plan.selection,
+                   .map = OffsetMap(0),
+                   .target_partitions = n};
+  std::map<int32_t, OffsetMap> maps;
+  // Read-back records of target partition t not yet matched to a source record (resume).
+  std::map<int32_t, std::deque<format::Record>> landed;
+  if (!existing) {
+    for (int32_t t = 0; t < n; ++t) maps[t] = OffsetMap(end[t]);
+    KB_RETURN_IF_ERROR(Save(active, OffsetMap(0), false, false, &maps));
+  } else {
+    if (existing->selection != plan.selection) {
+      return OtherSelection(key, source, target, existing->selection, plan.selection);
+    }
+    if (existing->target_partitions != n) {
+      return Status::FailedPrecondition(
+          key, "an earlier restore of " + source + " into " + target +
+                   (existing->reshaped()
+                        ? " reshaped it into " + std::to_string(existing->target_partitions) +
+                              " partitions"
+                        : std::string(" kept the partition numbers")) +
+                   ", this one reshapes it into " + std::to_string(n) +
+                   " (--partitions): restore into another topic, or delete this record to start "
+                   "over");
+    }
+    // A switch of the target's configs owed at the end (see "Timestamps") stays in the record.
+    active.record.configs_after_restore = existing->configs_after_restore;
+    maps = existing->target_maps;
+    for (int32_t t = 0; t < n; ++t) {
+      const int64_t mapped_end = maps[t].target_end();
+      if (end[t] < mapped_end) {
+        return Status::FailedPrecondition(
+            Name(target, t),
+            "the target ends at offset " + std::to_string(end[t]) + " but the restore record " +
+                key + " has records restored up to offset " + std::to_string(mapped_end - 1) +
+                ": the target was changed (deleted, recreated or truncated) "
+                "since; stopping rather than guessing");
+      }
+    }
+    if (existing->complete) {
+      result->outcome = PartitionOutcome::kAlreadyComplete;
+      result->target_maps = maps;
+      result->complete = true;
+      int64_t after = 0;
+      for (int32_t t = 0; t < n; ++t) after += end[t] - maps[t].target_end();
+      if (after > 0) {
+        result->note = std::to_string(after) +
+                       " records were written to the target after the restore completed";
+      }
+      return Status::OK();
+    }
+    for (int32_t t = 0; t < n; ++t) {
+      const int64_t mapped_end = maps[t].target_end();
+      if (end[t] <= mapped_end) continue;
+      // Records that reached the target after the last checkpoint: they must be ours.
+      KB_RETURN_IF_ERROR(ReadTargetRange(
+          props_, target, t, mapped_end, end[t],
+          [&](const format::RecordView& r) -> Status {
+            landed[t].push_back(format::Record::FromView(r));
+            return Status::OK();
+          },
+          options_.timeout));
+    }
+  }
+  // The last source offset mapped on each target partition: records routed there up to it are
+  // in the target (per target partition, what landed is a prefix of what was sent).
+  std::vector<int64_t> last_mapped(n, -1);
+  int64_t skip_through = INT64_MAX;
+  for (int32_t t = 0; t < n; ++t) {
+    if (!maps[t].runs().empty()) {
+      const OffsetRun& last = maps[t].runs().back();
+      last_mapped[t] = last.source_start + last.count - 1;
+    }
+    skip_through = std::min(skip_through, last_mapped[t]);
+  }
+  const auto route = [&](const format::RecordView& r) {
+    return TargetPartition(r.key, plan.partition, r.offset, n);
+  };
+
+  // Resume: match the read-back records to the next unmapped source records of their partition.
+  size_t pending = 0;
+  for (const auto& [t, q] : landed) pending += q.size();
+  if (pending > 0) {
+    PartitionReader verify(plan, selection_, options_.skip_corrupt);
+    verify.SkipThrough(skip_through);
+    while (pending > 0) {
+      KB_ASSIGN_OR_RETURN(const format::RecordView* src, verify.Next());
+      if (src == nullptr) {
+        for (const auto& [t, q] : landed) {
+          if (q.empty()) continue;
+          return Status::FailedPrecondition(
+              Name(target, t), "offset " + std::to_string(q.front().offset) +
+                                   " holds a record but every selected record of " + source +
+                                   " for this partition is already in the target: the target "
+                                   "was written by someone else; stopping");
+        }
+        return Status::Permanent(source, "records read back but none pending");
+      }
+      const int32_t t = route(*src);
+      if (src->offset <= last_mapped[t] || landed[t].empty()) continue;
+      std::vector<format::HeaderView> headers;
+      const format::Record& got = landed[t].front();
+      const format::RecordView view = got.View(&headers);
+      std::string why;
+      if (!SameRecord(view, *src, &why)) {
+        return Status::FailedPrecondition(
+            Name(target, t), "offset " + std::to_string(got.offset) + " differs (" + why +
+                                 ") from the next record to restore there (" + source + " offset " +
+                                 std::to_string(src->offset) +
+                                 "): the target was written by someone else since the last "
+                                 "checkpoint; stopping rather than guessing");
+      }
+      KB_RETURN_IF_ERROR(maps[t].Append(src->offset, got.offset));
+      last_mapped[t] = src->offset;
+      landed[t].pop_front();
+      --pending;
+      ++result->records_verified;
+    }
+    spdlog::info("{}: {} records already in {} after the last checkpoint verified", source,
+                 result->records_verified, target);
+    KB_RETURN_IF_ERROR(Save(active, OffsetMap(0), false, false, &maps));
+  }
+
+  std::vector<std::unique_ptr<PartitionSink>> sinks;
+  std::vector<RestoreProducer::Target> outs;
+  Status status;
+  for (int32_t t = 0; t < n && status.ok(); ++t) {
+    sinks.push_back(std::make_unique<PartitionSink>(maps[t]));
+    Result<RestoreProducer::Target> out = producer_.Bind(target, t, sinks.back().get());
+    if (!out.ok()) {
+      status = out.status();
+      sinks.pop_back();
+      break;
+    }
+    outs.push_back(*out);
+    active.target_sinks[t] = sinks.back().get();
+  }
+  const auto unbind = [&] {
+    for (size_t t = 0; t < outs.size(); ++t) producer_.Unbind(target, static_cast<int32_t>(t));
+  };
+  if (!status.ok()) {
+    unbind();
+    return status;
+  }
+  {
+    std::lock_guard lock(mu_);
+    active_.push_back(&active);
+  }
+  PartitionReader reader(plan, selection_, options_.skip_corrupt);
+  reader.SkipThrough(skip_through);
+  uint64_t last_read = 0;
+  for (;;) {
+    Result<const format::RecordView*> rec = reader.Next();
+    bytes_read += reader.bytes_read() - last_read;
+    last_read = reader.bytes_read();
+    if (!rec.ok()) {
+      status = rec.status();
+      break;
+    }
+    if (*rec == nullptr) break;
+    const int32_t t = route(**rec);
+    if ((*rec)->offset <= last_mapped[t]) continue;  // restored by an earlier run
+    status = producer_.Send(outs[t], **rec, reader.block());
+    if (!status.ok()) break;
+    const uint64_t bytes = format::PayloadBytes(**rec);
+    ++result->records_sent;
+    result->bytes_sent += bytes;
+    ++records_sent;
+    bytes_sent += bytes;
+  }
+  for (auto& sink : sinks) {
+    Status delivered = producer_.Drain(sink.get());
+    if (status.ok()) status = delivered;
+  }
+  {
+    std::lock_guard lock(mu_);
+    std::erase(active_, &active);
+  }
+  unbind();
+  for (int32_t t = 0; t < n; ++t) result->target_maps[t] = sinks[t]->map();
+  result->records_excluded = reader.excluded();
+  result->skipped = plan.skipped;
+  result->skipped.insert(result->skipped.end(), reader.skipped().begin(), reader.skipped().end());
+  result->complete = status.ok();
+  Status saved = Save(active, OffsetMap(0), result->complete, true, &result->target_maps);
+  KB_RETURN_IF_ERROR(status);
+  KB_RETURN_IF_ERROR(saved);
+  result->outcome = PartitionOutcome::kRestored;
+  return Status::OK();
+}
+
 // "7 days", "36 hours", "90 minutes", "1500 ms": a retention.ms for people.
 std::string ReadableMs(int64_t ms) {
   constexpr int64_t kMinute = 60'000, kHour = 60 * kMinute, kDay = 24 * kHour;
@@ -313,13 +574,18 @@ std::string ConfigsText(const kafka::TopicConfigs& configs) {
 
 // Before a target that gets `configs` at the end is created: every planned partition's restore
 // record carries them (a new record with an empty map starting at 0, the target's end once it is
-// created; an existing record of the same selection keeps its map). A record of another
+// created; an existing record of the same selection keeps its map). Reshaping (`partitions` > 0):
+// a new record only for the topic's first planned partition (see below). A record of another
 // selection is left alone: that partition fails with the selection mismatch.
 Status RecordConfigsAfter(OffsetMapStore& records, const std::string& cluster_id,
-                          const TopicPlan& t, const kafka::TopicConfigs& configs) {
+                          const TopicPlan& t, const kafka::TopicConfigs& configs,
+                          int32_t partitions) {
   for (const PartitionPlan& p : t.partitions) {
     KB_ASSIGN_OR_RETURN(auto existing,
                         records.Load(p.source_topic, p.partition, cluster_id, p.target_topic));
+    // Reshaping: only the first partition gets a new record. The later ones start where the
+    // earlier ones end on every target partition, unknown yet; one record remembers the switch.
+    if (!existing && partitions > 0 && &p != &t.partitions.front()) continue;
     PartitionRestoreRecord r;
     if (existing) {
       if (existing->selection != p.selection || existing->configs_after_restore == configs) {
@@ -333,6 +599,9 @@ Status RecordConfigsAfter(OffsetMapStore& records, const std::string& cluster_id
            .target_topic = p.target_topic,
            .selection = p.selection,
            .map = OffsetMap(0)};
+      // Reshaping: an empty map on every target partition (a record of this shape is resumed).
+      r.target_partitions = partitions;
+      for (int32_t tp = 0; tp < partitions; ++tp) r.target_maps[tp] = OffsetMap(0);
     }
     r.configs_after_restore = configs;
     r.updated_at_ms = NowMs();
@@ -588,7 +857,15 @@ Result<TargetCheck> CheckTargets(const kafka::Properties& props, const RestorePl
   for (const TopicPlan& t : plan.topics) {
     Result<kafka::TopicInfo> info = admin->DescribeTopic(t.target_topic, options.timeout);
     if (info.ok()) {
-      if (info->partitions < t.partition_count) {
+      if (options.partitions > 0 && info->partitions != options.partitions) {
+        return Status::FailedPrecondition(
+            t.target_topic, "the target topic has " + std::to_string(info->partitions) +
+                                " partitions but --partitions asks for " +
+                                std::to_string(options.partitions) + ": give --partitions " +
+                                std::to_string(info->partitions) +
+                                " or restore into another topic");
+      }
+      if (options.partitions == 0 && info->partitions < t.partition_count) {
         return Status::FailedPrecondition(
             t.target_topic, "the target topic has " + std::to_string(info->partitions) +
                                 " partitions but the backup of '" + t.source_topic + "' has " +
@@ -616,10 +893,14 @@ Result<TargetCheck> CheckTargets(const kafka::Properties& props, const RestorePl
 
 Result<TargetEnds> QueryTargetEnds(kafka::Admin& admin, const RestorePlan& plan,
                                    const std::vector<std::string>& existing,
-                                   std::chrono::milliseconds timeout) {
+                                   std::chrono::milliseconds timeout, int32_t partitions) {
   std::vector<kafka::TopicPartition> tps;
   for (const TopicPlan& t : plan.topics) {
     if (std::find(existing.begin(), existing.end(), t.target_topic) == existing.end()) continue;
+    if (partitions > 0) {
+      for (int32_t i = 0; i < partitions; ++i) tps.push_back({t.target_topic, i});
+      continue;
+    }
     for (const PartitionPlan& p : t.partitions) tps.push_back({t.target_topic, p.partition});
   }
   TargetEnds ends;
@@ -631,11 +912,44 @@ Result<TargetEnds> QueryTargetEnds(kafka::Admin& admin, const RestorePlan& plan,
 
 Status CheckTargetsEmpty(storage::ObjectStore& store, const layout::Keys& keys,
                          const std::string& cluster_id, const RestorePlan& plan,
-                         const TargetEnds& ends) {
+                         const TargetEnds& ends, int32_t partitions) {
   OffsetMapStore records(&store, keys);
   std::string named;
   size_t count = 0;
   for (const TopicPlan& t : plan.topics) {
+    if (partitions > 0) {
+      // Every source partition's records may land on every target partition: this restore's own
+      // records start at the smallest target_start of its restore records there.
+      std::map<int32_t, int64_t> own_start;
+      for (const PartitionPlan& p : t.partitions) {
+        KB_ASSIGN_OR_RETURN(auto existing,
+                            records.Load(p.source_topic, p.partition, cluster_id, p.target_topic));
+        if (!existing || existing->selection != p.selection ||
+            existing->target_partitions != partitions) {
+          continue;
+        }
+        for (const auto& [tp, m] : existing->target_maps) {
+          auto [it, fresh] = own_start.emplace(tp, m.target_start());
+          if (!fresh) it->second = std::min(it->second, m.target_start());
+        }
+      }
+      for (int32_t tp = 0; tp < partitions; ++tp) {
+        auto it = ends.find({t.target_topic, tp});
+        if (it == ends.end()) continue;  // a topic to create
+        const kafka::Watermarks& wm = it->second;
+        int64_t foreign_end = wm.high;
+        if (auto own = own_start.find(tp); own != own_start.end()) {
+          foreign_end = std::min(foreign_end, own->second);
+        }
+        if (foreign_end <= wm.low) continue;
+        ++count;
+        named += (named.empty() ? "" : "; ") + Name(t.target_topic, tp) + " holds offsets " +
+                 std::to_string(wm.low) + ".." + std::to_string(foreign_end - 1) +
+                 " (start offset " + std::to_string(wm.low) + ", end offset " +
+                 std::to_string(wm.high) + ")";
+      }
+      continue;
+    }
     for (const PartitionPlan& p : t.partitions) {
       auto it = ends.find({p.target_topic, p.partition});
       if (it == ends.end()) continue;  // a topic to create
@@ -682,9 +996,10 @@ Result<RestoreReport> RunRestore(storage::ObjectStore& store, const layout::Keys
   KB_ASSIGN_OR_RETURN(check.configs_after,
                       PendingConfigs(store, keys, report.cluster_id, plan, check));
   if (options.fail_if_target_not_empty) {
-    KB_ASSIGN_OR_RETURN(TargetEnds ends,
-                        QueryTargetEnds(*admin, plan, check.existing, options.timeout));
-    KB_RETURN_IF_ERROR(CheckTargetsEmpty(store, keys, report.cluster_id, plan, ends));
+    KB_ASSIGN_OR_RETURN(TargetEnds ends, QueryTargetEnds(*admin, plan, check.existing,
+                                                         options.timeout, options.partitions));
+    KB_RETURN_IF_ERROR(
+        CheckTargetsEmpty(store, keys, report.cluster_id, plan, ends, options.partitions));
   }
   OffsetMapStore records(&store, keys);
   for (const TopicPlan& t : plan.topics) {
@@ -692,7 +1007,9 @@ Result<RestoreReport> RunRestore(storage::ObjectStore& store, const layout::Keys
         check.to_create.end()) {
       continue;
     }
-    kafka::TopicSpec spec{.name = t.target_topic, .partitions = std::max(t.partition_count, 1)};
+    kafka::TopicSpec spec{
+        .name = t.target_topic,
+        .partitions = options.partitions > 0 ? options.partitions : std::max(t.partition_count, 1)};
     if (t.metadata) {
       spec.replication_factor =
           t.metadata->replication_factor > 0 ? t.metadata->replication_factor : -1;
@@ -706,7 +1023,8 @@ Result<RestoreReport> RunRestore(storage::ObjectStore& store, const layout::Keys
       // Produced as CreateTime, switched at the end; recorded first so that a rerun after a kill
       // right after the creation still switches it (see "Timestamps").
       spec.configs[kTimestampTypeConfig] = kCreateTime;
-      KB_RETURN_IF_ERROR(RecordConfigsAfter(records, report.cluster_id, t, after->second));
+      KB_RETURN_IF_ERROR(
+          RecordConfigsAfter(records, report.cluster_id, t, after->second, options.partitions));
       spdlog::info(
           "{}: creating it with {}={}, to keep the backed-up timestamps; {} is set once "
           "every partition is restored",
@@ -788,9 +1106,41 @@ Result<RestoreReport> RunRestore(storage::ObjectStore& store, const layout::Keys
       }
     });
   }
-  ParallelFor(partitions.size(), options.parallelism, [&](size_t i) {
-    report.partitions[i] = run.RestorePartition(*partitions[i]);
-    ++done;
+  // Work units: each partition, or when reshaping each topic's partitions one after the other
+  // (at most one source partition writes into a reshaped target topic at a time).
+  std::vector<std::vector<size_t>> units;
+  for (size_t i = 0; i < partitions.size(); ++i) {
+    if (options.partitions > 0 && i > 0 &&
+        partitions[i]->source_topic == partitions[i - 1]->source_topic) {
+      units.back().push_back(i);
+    } else {
+      units.push_back({i});
+    }
+  }
+  ParallelFor(units.size(), options.parallelism, [&](size_t u) {
+    const PartitionResult* failed = nullptr;
+    for (size_t i : units[u]) {
+      if (failed != nullptr) {
+        const PartitionPlan& p = *partitions[i];
+        report.partitions[i] = {
+            .source_topic = p.source_topic,
+            .partition = p.partition,
+            .target_topic = p.target_topic,
+            .selection = p.selection,
+            .outcome = PartitionOutcome::kFailed,
+            .map = OffsetMap(0),
+            .target_partitions = options.partitions,
+            .error = Status::FailedPrecondition(Name(p.source_topic, p.partition),
+                                                "not restored: the reshaping restore of " +
+                                                    p.source_topic + " stops at " +
+                                                    Name(failed->source_topic, failed->partition) +
+                                                    ", which failed (a rerun resumes it first)")};
+      } else {
+        report.partitions[i] = run.RestorePartition(*partitions[i]);
+        if (!report.partitions[i].error.ok()) failed = &report.partitions[i];
+      }
+      ++done;
+    }
   });
   finished = true;
   if (reporter.joinable()) reporter.join();

@@ -31,6 +31,21 @@
 // complete=true. A partition that fails (corrupt data, delivery error, changed target) stops with
 // its error in the report; the others go on.
 //
+// Reshaping (RestoreOptions::partitions = N > 0, `restore --partitions N`): every target topic
+// has N partitions (created so; an existing one with another count fails the whole restore naming
+// the topic and both counts) and each record goes to restore/partitioner.h's TargetPartition
+// (murmur2 of the key, as Kafka's default partitioner; null keys round-robin by source offset).
+// Per key the order is kept; across keys of one source partition it is not. The source
+// partitions of one topic are restored one after the other (topics still in parallel), so that
+// at any time at most one of them writes into the target topic: its restore record (format
+// version 2) holds one map per target partition, built from the delivery reports. A partition
+// that fails stops its topic: the later partitions fail as not restored (a rerun resumes the
+// failed one first). Resume per target partition t with map end M_t and end E_t: E_t < M_t is
+// FailedPrecondition (target changed); the records in [M_t, E_t) are read back and must be,
+// in order, the next unmapped selected source records routed to t (else "written by someone
+// else"); then every selected record not yet mapped on its target partition is sent. Reading
+// starts at the smallest last mapped source offset over the target partitions.
+//
 // Timestamps (docs/operations.md, "Timestamps"). Records are produced as CreateTime with their
 // backed-up timestamp; a LogAppendTime topic would overwrite it with the append time. So:
 //   - A target created for a backup whose topic.json has message.timestamp.type=LogAppendTime is
@@ -91,8 +106,9 @@ struct RestoreOptions {
   bool require_target_exists = false;
   bool fail_if_target_not_empty = false;      // see above
   std::optional<int32_t> replication_factor;  // for created topics; default: the backed-up one
-  size_t parallelism = 4;                     // partitions restored at once
-  uint64_t max_bytes_per_second = 0;          // 0: unlimited
+  int32_t partitions = 0;  // reshape into this many target partitions (0: keep the numbering)
+  size_t parallelism = 4;  // partitions restored at once
+  uint64_t max_bytes_per_second = 0;  // 0: unlimited
   std::chrono::milliseconds checkpoint_interval{5000};
   std::chrono::milliseconds timeout{30000};  // each cluster request, and a read-back
   // Called from one thread, about every progress_interval, and once at the end.
@@ -115,7 +131,10 @@ struct PartitionResult {
   // run, including those read while verifying on resume; not those before the resume point.
   uint64_t records_excluded = 0;
   uint64_t bytes_sent = 0;
-  OffsetMap map;  // as saved (complete or as far as it got)
+  OffsetMap map;  // as saved (complete or as far as it got); unused when reshaped
+  // Reshaped (RestoreOptions::partitions): the target partition count and each one's map.
+  int32_t target_partitions = 0;
+  std::map<int32_t, OffsetMap> target_maps;
   bool complete = false;
   Status error;
   std::vector<SkippedRange> skipped;  // corrupt data skipped (skip_corrupt)
@@ -201,16 +220,17 @@ std::vector<std::string> TimestampWarnings(
 // The watermarks of every planned partition of the existing target topics (`existing`, from
 // CheckTargets), keyed by target topic and partition. Cluster errors pass through.
 using TargetEnds = std::map<std::pair<std::string, int32_t>, kafka::Watermarks>;
+// With `partitions` > 0 (reshaping), every partition 0..partitions-1 of each existing target.
 Result<TargetEnds> QueryTargetEnds(kafka::Admin& admin, const RestorePlan& plan,
                                    const std::vector<std::string>& existing,
-                                   std::chrono::milliseconds timeout);
+                                   std::chrono::milliseconds timeout, int32_t partitions = 0);
 
 // The fail_if_target_not_empty check (see above) over `ends`; the restore records are read from
 // `store` for the target cluster `cluster_id`. FailedPrecondition naming every non-empty target
 // partition and its offsets; store errors pass through.
 Status CheckTargetsEmpty(storage::ObjectStore& store, const layout::Keys& keys,
                          const std::string& cluster_id, const RestorePlan& plan,
-                         const TargetEnds& ends);
+                         const TargetEnds& ends, int32_t partitions = 0);
 
 Result<RestoreReport> RunRestore(storage::ObjectStore& store, const layout::Keys& keys,
                                  const kafka::Properties& props, const RestorePlan& plan,
