@@ -95,11 +95,18 @@ Status SetAll(RdKafka::Conf* conf, const Properties& props) {
 
 }  // namespace
 
+const Properties& ClientDefaults() {
+  static const Properties* defaults = new Properties{{"enable.metrics.push", "false"}};
+  return *defaults;
+}
+
 Result<std::unique_ptr<RdKafka::Conf>> MakeConf(const Properties& props,
                                                 const Properties& overrides) {
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
   RouteLogsToSpdlog(conf->c_ptr_global());
-  KB_RETURN_IF_ERROR(SetAll(conf.get(), props));
+  Properties with_defaults = ClientDefaults();
+  for (const auto& [key, value] : props) with_defaults[key] = value;
+  KB_RETURN_IF_ERROR(SetAll(conf.get(), with_defaults));
   KB_RETURN_IF_ERROR(SetAll(conf.get(), overrides));
   KB_RETURN_IF_ERROR(CheckClientCertificate(props));
   return conf;

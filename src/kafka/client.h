@@ -40,9 +40,16 @@ std::optional<Status> ConnectionFailure(std::chrono::steady_clock::time_point wa
 // "" if none: added to an error about an unreachable cluster. Thread-safe.
 std::string LastLibrdkafkaError();
 
-// Builds a global conf from `props` then `overrides`; errors name the offending key. A client
-// certificate (ssl.certificate.location) that has expired or is not yet valid is an error naming
-// that key (the broker would only say "certificate unknown").
+// Properties every client of ours gets unless the user's `kafka:` section sets them:
+// enable.metrics.push=false — KIP-714 client telemetry is of no use to a backup tool, and with it
+// on (librdkafka >= 2.5 against a Kafka >= 3.7 broker) destroying each client waits up to 1 s for
+// the telemetry to terminate, which made every short command (a `backup --once`, `restore`) end a
+// second or more after its work.
+const Properties& ClientDefaults();
+
+// Builds a global conf from ClientDefaults(), then `props`, then `overrides`; errors name the
+// offending key. A client certificate (ssl.certificate.location) that has expired or is not yet
+// valid is an error naming that key (the broker would only say "certificate unknown").
 Result<std::unique_ptr<RdKafka::Conf>> MakeConf(const Properties& props,
                                                 const Properties& overrides = {});
 

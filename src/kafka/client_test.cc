@@ -39,5 +39,17 @@ TEST(KafkaClientTest, OverridesWinOverUserProperties) {
   EXPECT_EQ(v, "false");
 }
 
+TEST(KafkaClientTest, TelemetryPushIsOffUnlessTheUserTurnsItOn) {
+  auto conf = MakeConf({{"bootstrap.servers", "x:1"}});
+  ASSERT_TRUE(conf.ok());
+  std::string v;
+  ASSERT_EQ((*conf)->get("enable.metrics.push", v), RdKafka::Conf::CONF_OK);
+  EXPECT_EQ(v, "false");
+  auto on = MakeConf({{"enable.metrics.push", "true"}});
+  ASSERT_TRUE(on.ok());
+  ASSERT_EQ((*on)->get("enable.metrics.push", v), RdKafka::Conf::CONF_OK);
+  EXPECT_EQ(v, "true");
+}
+
 }  // namespace
 }  // namespace kb::kafka

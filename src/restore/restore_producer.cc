@@ -139,6 +139,7 @@ Result<std::unique_ptr<RestoreProducer>> RestoreProducer::Make(const kafka::Prop
                                                                const Options& options) {
   KB_RETURN_IF_ERROR(CheckUserProps(user_props));
   kafka::Properties props = Defaults();
+  for (const auto& [k, v] : kafka::ClientDefaults()) props.try_emplace(k, v);
   for (const auto& [k, v] : user_props) props[k] = v;
   for (const auto& [k, v] : Required()) props[k] = v;
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
