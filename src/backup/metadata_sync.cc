@@ -3,9 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <mutex>
 #include <optional>
 
 #include "common/clock.h"
+#include "common/parallel.h"
 #include "kafka/acls.h"
 
 namespace kb::backup {
@@ -13,6 +15,8 @@ namespace {
 
 using namespace std::chrono_literals;
 constexpr auto kAdminTimeout = 30s;
+// Group offset fetches in flight at once (SyncOffsets).
+constexpr size_t kOffsetFetchParallelism = 16;
 
 }  // namespace
 
@@ -98,31 +102,50 @@ Status MetadataSync::SyncOffsets(const std::vector<kafka::TopicInfo>& topics) {
   std::map<std::string, int32_t> selected;
   for (const auto& t : topics) selected[t.name] = t.partitions;
   std::map<kafka::TopicPartition, layout::GroupOffsets> now;
-  KB_ASSIGN_OR_RETURN(auto groups, admin_->ListConsumerGroups(kAdminTimeout));
-  for (const kafka::GroupListing& g : groups) {
-    if (g.group_id == cfg_.backup.group_id) continue;  // our own progress is in the store
+  const auto started = std::chrono::steady_clock::now();
+  KB_ASSIGN_OR_RETURN(auto listed, admin_->ListConsumerGroups(kAdminTimeout));
+  std::vector<std::string> groups;
+  for (const kafka::GroupListing& g : listed) {
+    // Our own progress is in the store.
+    if (g.group_id != cfg_.backup.group_id) groups.push_back(g.group_id);
+  }
+  // One OffsetFetch per group (librdkafka's API takes one group per request): a round trip each,
+  // so they are asked kOffsetFetchParallelism at a time — 10,000 groups one after the other took
+  // tens of seconds per round. Each answer is merged at once (memory: one copy of the offsets).
+  std::mutex mu;
+  Status failed;
+  ParallelFor(groups.size(), kOffsetFetchParallelism, [&](size_t i) {
     Result<kafka::GroupOffsets> offsets =
-        admin_->ListConsumerGroupOffsets(g.group_id, kAdminTimeout);
+        admin_->ListConsumerGroupOffsets(groups[i], kAdminTimeout);
+    std::lock_guard lock(mu);
     if (!offsets.ok()) {
-      if (offsets.status().IsNotFound()) continue;  // deleted meanwhile
-      return offsets.status();
+      // NotFound: deleted meanwhile.
+      if (!offsets.status().IsNotFound() && failed.ok()) failed = offsets.status();
+      return;
     }
     for (const auto& [tp, offset] : *offsets) {
-      if (selected.count(tp.topic)) now[tp][g.group_id] = offset;
+      if (selected.count(tp.topic)) now[tp][groups[i]] = offset;
     }
-  }
+  });
+  KB_RETURN_IF_ERROR(failed);
+  spdlog::debug("consumer group offsets: {} group(s) read in {} ms", groups.size(),
+                std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::steady_clock::now() - started)
+                    .count());
   related_groups_.clear();
   for (const auto& [tp, offsets] : now) {
     for (const auto& [group, offset] : offsets) related_groups_.insert(group);
   }
   // Partitions whose groups all went away are written once more, as {}.
+  const std::string none = layout::EncodeGroupOffsets({});
   for (const auto& [tp, old] : written_offsets_) {
-    if (!old.empty() && !now.count(tp) && selected.count(tp.topic)) now[tp] = {};
+    if (old != none && !now.count(tp) && selected.count(tp.topic)) now[tp] = {};
   }
   const int64_t t = clock_->WallMs();
   for (const auto& [tp, offsets] : now) {
+    std::string json = layout::EncodeGroupOffsets(offsets);
     auto it = written_offsets_.find(tp);
-    if (it != written_offsets_.end() && it->second == offsets) continue;
+    if (it != written_offsets_.end() && it->second == json) continue;
     if (it == written_offsets_.end()) {
       // First round of this process: what an earlier one stored may be just this.
       const std::string key = keys_.ConsumerOffsets(tp.topic, tp.partition);
@@ -131,17 +154,16 @@ Status MetadataSync::SyncOffsets(const std::vector<kafka::TopicInfo>& topics) {
       if (stored.ok()) {
         Result<layout::GroupOffsets> decoded = layout::DecodeGroupOffsets(key, *stored);
         if (decoded.ok() && *decoded == offsets) {
-          written_offsets_[tp] = offsets;
+          written_offsets_[tp] = std::move(json);
           continue;
         }
       }
     }
-    std::string json = layout::EncodeGroupOffsets(offsets);
     KB_ASSIGN_OR_RETURN(const int64_t at, HistoryTime(tp, t));
     KB_RETURN_IF_ERROR(store_->Put(keys_.ConsumerOffsetsHistory(tp.topic, tp.partition, at), json));
     last_history_ms_[tp] = at;
     KB_RETURN_IF_ERROR(store_->Put(keys_.ConsumerOffsets(tp.topic, tp.partition), json));
-    written_offsets_[tp] = offsets;
+    written_offsets_[tp] = std::move(json);
   }
   return Status::OK();
 }

@@ -87,7 +87,9 @@ class MetadataSync {
   std::unique_ptr<kafka::Admin> admin_;
   layout::Keys keys_;
   const Clock* clock_;
-  std::map<kafka::TopicPartition, layout::GroupOffsets> written_offsets_;
+  // The consumers_offset JSON last written (or found stored) per partition: a string, not the
+  // map, so that 10,000 groups cost one compact copy.
+  std::map<kafka::TopicPartition, std::string> written_offsets_;
   std::map<kafka::TopicPartition, int64_t> last_history_ms_;  // newest snapshot time stored
   std::map<std::string, layout::TopicMetadata> written_topics_;
   std::set<std::string> related_groups_;  // groups with offsets on the topics, last offsets round

@@ -253,6 +253,8 @@ Status RunBackup(const Config& cfg, bool once) {
     if (!synced.ok()) s = synced.WithContext("writing consumer group offsets and topic metadata");
   }
   g_engine.store(nullptr);
+  // What the run cost in store requests (object stores bill per request).
+  spdlog::info("store requests: {}", metrics.StoreRequestSummary());
   if (s.ok()) exit_code_if_stuck.store(0);
   // Closing the consumer (and the engine's other handles) is part of the bounded shutdown.
   engine.reset();

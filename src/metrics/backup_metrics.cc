@@ -249,6 +249,16 @@ void BackupMetrics::ObserveStoreRequest(StoreOp op, std::chrono::duration<double
   store_latency_[static_cast<size_t>(op)]->Observe(latency.count());
 }
 
+std::string BackupMetrics::StoreRequestSummary() const {
+  std::string out;
+  for (size_t i = 0; i < kNumStoreOps; ++i) {
+    const uint64_t n = store_latency_[i]->Collect().histogram.sample_count;
+    if (!out.empty()) out += ", ";
+    out += std::string(StoreOpName(static_cast<StoreOp>(i))) + " " + std::to_string(n);
+  }
+  return out;
+}
+
 void BackupMetrics::AddStoreError(StoreOp op, Status::Code code) {
   store_errors_
       .Add({{"op", std::string(StoreOpName(op))}, {"code", std::string(StatusCodeLabel(code))}})

@@ -158,6 +158,7 @@ TEST_F(BackupMetricsTest, StoreAndProcessMetrics) {
   EXPECT_EQ(SeriesValue(text, R"(kafka_backup_store_errors_total{code="not_found",op="get"})"), 2);
   EXPECT_EQ(SeriesValue(text, "kafka_backup_buffered_bytes"), 123456);
   EXPECT_EQ(SeriesValue(text, "kafka_backup_assigned_partitions"), 12);
+  EXPECT_EQ(metrics_.StoreRequestSummary(), "put 2, get 0, get_range 0, head 0, list 0, delete 0");
 }
 
 TEST(StoreLabelsTest, EveryCodeAndOpHasASnakeCaseName) {
