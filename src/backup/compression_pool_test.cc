@@ -156,6 +156,7 @@ TEST(CompressionPoolTest, DestroyingThePoolFinishesEveryQueuedBlock) {
       b->raw.assign(format::kBlockHeaderSize, '\0');
       for (const Record& r : records) b->raw += *r.value;
       b->raw_size = b->raw.size();
+      b->codec = format::Compression::kZstd;
       b->level = 19;  // slow: most blocks are still queued when the pool goes
       b->record_count = 1;
       b->subject = "t/0";

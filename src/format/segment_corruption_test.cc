@@ -166,9 +166,10 @@ TEST(SegmentCorruptionTest, BadBlockChecksum) {
 
 // Every single-bit flip anywhere in a small segment, compressed or not, is caught.
 TEST(SegmentCorruptionTest, EveryBitFlipIsDetected) {
-  for (int level : {0, 3}) {
+  for (int level : {0, 3, -1, 100}) {  // 100: LZ4
     WriterOptions options;
-    options.zstd_level = level;
+    options.zstd_level = level == 100 ? 0 : level;
+    options.codec = level == 100 ? Compression::kLz4 : Compression::kZstd;
     options.block_bytes = 200;
     auto r = testing::BuildSegment(testing::JsonLikeRecords(3, 4, 90), options);
     ASSERT_TRUE(r.ok());
