@@ -116,9 +116,8 @@ void CompressionPool::Submit(std::shared_ptr<format::PendingBlock> block) {
     thread_local format::coding::Buffer scratch;
     const bool zstd = block->codec == format::Compression::kZstd;
     if (zstd && !cctx) cctx.reset(ZSTD_createCCtx());
-    Status s = zstd && !cctx
-                   ? Status::Permanent(block->subject, "cannot allocate a zstd context")
-                   : block->Compress(cctx.get(), &scratch);
+    Status s = zstd && !cctx ? Status::Permanent(block->subject, "cannot allocate a zstd context")
+                             : block->Compress(cctx.get(), &scratch);
     gauge_->Add(block->stored_capacity());
     gauge_->NotePeak();
     block->Done(std::move(s));

@@ -33,8 +33,8 @@ Status PendingBlock::Compress(void* cctx, coding::Buffer* scratch) {
                         internal::CompressPayload(codec, cctx, raw.data() + kBlockHeaderSize,
                                                   payload, out + kBlockHeaderSize, bound, subject));
     if (n < payload) {  // otherwise keep the block as is: smaller and faster to read
-      EncodeBlockHeader(out, static_cast<uint32_t>(n), codec,
-                        static_cast<uint32_t>(payload), record_count, base_offset, base_timestamp);
+      EncodeBlockHeader(out, static_cast<uint32_t>(n), codec, static_cast<uint32_t>(payload),
+                        record_count, base_offset, base_timestamp);
       compressed_.assign(out, kBlockHeaderSize + n);
       if (owner_ != nullptr) owner_->Release(std::move(raw), 0);
       raw = std::string();

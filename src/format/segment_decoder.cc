@@ -110,7 +110,7 @@ Status DecodedBlock::Decode(std::string_view object, const BlockIndexEntry& entr
     const uint64_t payload_at = at + kBlockHeaderSize;
     // No LZ4 block expands more than kMaxLz4Expansion times: a tiny hostile block cannot make us
     // allocate 64 MiB. The output buffer is the checked uncompressed size, never more.
-    if (raw_size / kMaxLz4Expansion > stored_size) {
+    if (uint64_t{raw_size} > uint64_t{stored_size} * kMaxLz4Expansion) {
       return Corrupt(object, payload_at,
                      "an LZ4 block of " + Num(stored_size) + " bytes cannot decompress to " +
                          Num(raw_size) + " bytes");

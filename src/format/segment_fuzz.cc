@@ -108,7 +108,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // The ranged-reader path: trailer, footer, then each block on its own.
   if (size < kTrailerSize) return 0;
   // The longest trailer (version 2 and 4), or the whole object when shorter.
-  auto location = ParseTrailer(kObject, bytes.substr(size - std::min(size, kSealedTrailerSize)), size);
+  auto location =
+      ParseTrailer(kObject, bytes.substr(size - std::min(size, kSealedTrailerSize)), size);
   CheckFailure("ParseTrailer", location.status());
   if (!location.ok()) return 0;
   auto footer = ParseFooter(kObject, bytes.substr(location->position, location->length), *location);

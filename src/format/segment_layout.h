@@ -1,5 +1,5 @@
-// The constants and index structures of the backup segment format, versions 1 to 4. docs/format.md is
-// the normative description of every byte; this header mirrors it and the two must agree.
+// The constants and index structures of the backup segment format, versions 1 to 4. docs/format.md
+// is the normative description of every byte; this header mirrors it and the two must agree.
 //
 // A segment is one object holding records of one Kafka partition in offset order:
 //

@@ -53,7 +53,8 @@ char* PutNullable(char* p, const std::optional<std::string_view>& bytes) {
 namespace internal {
 
 size_t CompressedBound(Compression codec, size_t n) {
-  if (codec == Compression::kLz4) return static_cast<size_t>(LZ4_compressBound(static_cast<int>(n)));
+  if (codec == Compression::kLz4)
+    return static_cast<size_t>(LZ4_compressBound(static_cast<int>(n)));
   return ZSTD_compressBound(n);
 }
 
@@ -61,12 +62,12 @@ Result<size_t> CompressPayload(Compression codec, void* zstd_cctx, const char* s
                                char* dst, size_t capacity, std::string_view subject) {
   if (codec == Compression::kLz4) {
     // n <= kMaxBlockBytes (64 MiB), far below LZ4_MAX_INPUT_SIZE, so the ints do not overflow.
-    const int size = LZ4_compress_default(src, dst, static_cast<int>(n), static_cast<int>(capacity));
+    const int size =
+        LZ4_compress_default(src, dst, static_cast<int>(n), static_cast<int>(capacity));
     if (size <= 0) return Status::Permanent(subject, "LZ4 compression failed");
     return static_cast<size_t>(size);
   }
-  const size_t size =
-      ZSTD_compress2(static_cast<ZSTD_CCtx*>(zstd_cctx), dst, capacity, src, n);
+  const size_t size = ZSTD_compress2(static_cast<ZSTD_CCtx*>(zstd_cctx), dst, capacity, src, n);
   if (ZSTD_isError(size)) {
     return Status::Permanent(subject,
                              std::string("zstd compression failed: ") + ZSTD_getErrorName(size));
@@ -80,8 +81,7 @@ Status ValidateWriterOptions(const WriterOptions& options) {
   if (options.codec != Compression::kNone && options.codec != Compression::kZstd &&
       options.codec != Compression::kLz4) {
     return Status::InvalidArgument(
-        options.subject,
-        "unknown codec " + std::to_string(static_cast<int>(options.codec)));
+        options.subject, "unknown codec " + std::to_string(static_cast<int>(options.codec)));
   }
   if (options.codec == Compression::kZstd &&
       (options.zstd_level < kMinZstdLevel || options.zstd_level > 19)) {
@@ -244,7 +244,7 @@ Result<SegmentWriter> SegmentWriter::Create(WriterOptions options) {
 SegmentWriter::SegmentWriter(WriterOptions options) : options_(std::move(options)) {
   if (options_.keys) key_ = &options_.keys->current();
   codec_ = options_.codec == Compression::kZstd && options_.zstd_level == 0 ? Compression::kNone
-                                                                             : options_.codec;
+                                                                            : options_.codec;
   version_ = SegmentVersion(key_ != nullptr, options_.codec == Compression::kLz4);
   Reset();
 }
@@ -498,9 +498,8 @@ Result<std::string> SegmentWriter::Finish(std::string_view object_key) {
   const uint64_t footer_position = out_.size();
   if (key_ != nullptr) {
     std::string tail;
-    KB_RETURN_IF_ERROR(AppendSealedFooterAndTrailerAt(&tail, footer_position, footer_, *key_,
-                                                      segment_id_, BoundName(object_key),
-                                                      version_));
+    KB_RETURN_IF_ERROR(AppendSealedFooterAndTrailerAt(
+        &tail, footer_position, footer_, *key_, segment_id_, BoundName(object_key), version_));
     std::memcpy(out_.Extend(tail.size()), tail.data(), tail.size());
   } else {
     EncodeFooterAndTrailer(out_.Extend(FooterAndTrailerSize(footer_)), footer_position, footer_,

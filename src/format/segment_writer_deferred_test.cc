@@ -50,8 +50,7 @@ class HoldingCompressor : public BlockCompressor {
 
 std::string InPlace(const std::vector<Record>& records, int level, size_t block_bytes,
                     Compression codec = Compression::kZstd) {
-  auto bytes =
-      testing::BuildSegment(records, {level, block_bytes, "t/0", nullptr, nullptr, codec});
+  auto bytes = testing::BuildSegment(records, {level, block_bytes, "t/0", nullptr, nullptr, codec});
   EXPECT_TRUE(bytes.ok()) << bytes.status().ToString();
   return bytes.ok() ? *bytes : std::string();
 }
@@ -61,9 +60,9 @@ struct CodecSetting {
   Compression codec;
   int level;
 };
-constexpr CodecSetting kSettings[] = {{Compression::kZstd, 0},  {Compression::kZstd, -3},
-                                      {Compression::kZstd, 1},  {Compression::kZstd, 3},
-                                      {Compression::kLz4, 0},   {Compression::kNone, 3}};
+constexpr CodecSetting kSettings[] = {{Compression::kZstd, 0}, {Compression::kZstd, -3},
+                                      {Compression::kZstd, 1}, {Compression::kZstd, 3},
+                                      {Compression::kLz4, 0},  {Compression::kNone, 3}};
 
 TEST(SegmentWriterDeferredTest, SameBytesAsInPlaceWithEveryCodec) {
   const std::vector<Record> random = testing::RandomRecords(7, 3000, 3000, 100);
@@ -75,8 +74,7 @@ TEST(SegmentWriterDeferredTest, SameBytesAsInPlaceWithEveryCodec) {
         SCOPED_TRACE("codec " + std::to_string(static_cast<int>(c.codec)) + " level " +
                      std::to_string(level) + ", block " + std::to_string(block_bytes));
         HoldingCompressor compressor;
-        auto w = SegmentWriter::Create(
-            {level, block_bytes, "t/0", &compressor, nullptr, c.codec});
+        auto w = SegmentWriter::Create({level, block_bytes, "t/0", &compressor, nullptr, c.codec});
         ASSERT_TRUE(w.ok()) << w.status().ToString();
         // Two segments from one writer: the second reuses what the first learnt.
         const size_t half = records->size() / 2;
@@ -100,8 +98,8 @@ TEST(SegmentWriterDeferredTest, SameBytesAsInPlaceWithEveryCodec) {
           auto decoded = DecodeSegment("t/0", *object);
           ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
           EXPECT_EQ(decoded->ToRecords(), i == 0 ? first : second);
-          EXPECT_EQ(decoded->version, c.codec == Compression::kLz4 ? kPlainLz4FormatVersion
-                                                                   : kPlainFormatVersion);
+          EXPECT_EQ(decoded->version,
+                    c.codec == Compression::kLz4 ? kPlainLz4FormatVersion : kPlainFormatVersion);
         }
         pending.clear();
         EXPECT_EQ(compressor.returned(), compressor.taken()) << "every buffer comes back";
