@@ -1,7 +1,7 @@
 // backup.segment.codec: lz4 through the kafka-backup binary, against the real broker: `backup
 // --once` writes LZ4 segments (format version 3, blocks with compression 2) to a local store,
-// `verify` checks them, and `restore` into a new topic gives back every record (key, value,
-// headers, timestamp) in order.
+// `verify` checks them, `ls` lists them, and `restore` into a new topic gives back every record
+// (key, value, headers, timestamp) in order.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -99,6 +99,10 @@ TEST_F(CodecCliTest, Lz4BackupOnceVerifiesAndRestoresEveryRecord) {
   Ran verify = cli::testing::Run(KB_BINARY, {"--config", config, "verify", "--topic", topic},
                                  dir_.path() + "/verify.log", 60s);
   EXPECT_EQ(verify.code, 0) << verify.output;
+  Ran ls = cli::testing::Run(KB_BINARY, {"--config", config, "ls", "--topic", topic},
+                             dir_.path() + "/ls.log", 60s);
+  EXPECT_EQ(ls.code, 0) << ls.output;
+  EXPECT_NE(ls.output.find(topic), std::string::npos) << ls.output;
 
   const std::string target = topic + "-restored";
   Ran restore = cli::testing::Run(KB_BINARY,
