@@ -27,7 +27,7 @@
 #     defaults and KB_BENCH_RUNS times with larger fetches; the best of all is the baseline.
 #     ConsumerPerformance (Java client, consumer group) once, for reference;
 #  5. kafka-backup --config <generated yaml> backup --once, for each variant in KB_BENCH_VARIANTS
-#     (store: a local directory under the run dir or the S3 server; zstd level; optional config
+#     (store: a local directory under the run dir or the S3 server; codec / zstd level; optional config
 #     overrides), KB_BENCH_RUNS times; each run has a fresh backup.group_id and a fresh
 #     storage.prefix, and its data is deleted afterwards. Every run is checked: exit 0, and the
 #     "backup stopped: N records" log line must match the topic. Wall time, max RSS and CPU come
@@ -44,12 +44,15 @@
 #   KB_BENCH_PAYLOAD       json | letters                      (default json)
 #   KB_BENCH_RUNS          repetitions per measured row; best wall time is reported (default 2)
 #   KB_BENCH_VARIANTS      kafka-backup rows, space-separated STORE:LEVEL[:KEY=VALUE[,KEY=VALUE]]
-#                          STORE local|s3, LEVEL backup.segment.zstd_level (3 is the default),
+#                          STORE local|s3, LEVEL backup.segment.zstd_level (3 is the default;
+#                          -7..-1 are zstd's fast levels) or a codec: lz4 | none
+#                          (backup.segment.codec, then without zstd_level), e.g. local:lz4 s3:-3,
 #                          KEY kafka.<librdkafka property>, backup.<key> or backup.segment.<key>,
 #                          or storage.encryption=on (AES-256-GCM with a key drawn for the run)
 #                          (default: local and s3 at levels 3, 1, 0, then local:3 compressing
 #                          on the consume thread (backup.compression_threads=0) and local:3 with
-#                          twice the default memory budget (backup.buffer_memory=256MiB))
+#                          twice the default memory budget (backup.buffer_memory=256MiB), then
+#                          local at zstd's fast levels -1 and -3 and with codec lz4)
 #   KB_BENCH_CONSUMER_PERF 0 skips ConsumerPerformance         (default 1)
 #   KB_BENCH_BIN           use this kafka-backup binary, do not build
 #   KB_BENCH_GNU_TIME      GNU time binary (default /usr/bin/time; empty: sample /proc instead)
@@ -84,7 +87,8 @@ record_bytes=${KB_BENCH_RECORD_BYTES:-1024}
 payload_kind=${KB_BENCH_PAYLOAD:-json}
 runs=${KB_BENCH_RUNS:-2}
 default_variants="local:3 s3:3 local:1 s3:1 local:0 s3:0
-  local:3:backup.compression_threads=0 local:3:backup.buffer_memory=256MiB"
+  local:3:backup.compression_threads=0 local:3:backup.buffer_memory=256MiB
+  local:-1 local:-3 local:lz4"
 variants=${KB_BENCH_VARIANTS:-$default_variants}  # whitespace-separated
 consumer_perf=${KB_BENCH_CONSUMER_PERF:-1}
 keep=${KB_BENCH_KEEP:-0}
@@ -94,8 +98,8 @@ keep=${KB_BENCH_KEEP:-0}
 [[ "$payload_kind" == json || "$payload_kind" == letters ]] || die "KB_BENCH_PAYLOAD must be json or letters"
 override='((kafka|backup)\.[A-Za-z0-9_.]+|storage\.encryption)=[^,:]+'
 for v in $variants; do
-  [[ "$v" =~ ^(local|s3):[0-9]+(:$override(,$override)*)?$ ]] ||
-    die "KB_BENCH_VARIANTS: bad variant '$v' (STORE:LEVEL[:kafka.KEY=VALUE,...])"
+  [[ "$v" =~ ^(local|s3):(-?[0-9]+|lz4|none)(:$override(,$override)*)?$ ]] ||
+    die "KB_BENCH_VARIANTS: bad variant '$v' (STORE:LEVEL|lz4|none[:kafka.KEY=VALUE,...])"
 done
 num_records=$(((bytes_total + record_bytes - 1) / record_bytes))
 total_bytes=$((num_records * record_bytes))  # record-value bytes in the topic (no keys/headers)
@@ -353,7 +357,11 @@ write_config() {
     fi
     printf 'backup:\n  group_id: "%s"\n  topics: ["%s"]\n' "$group" "$topic"
     printf '%s\n' ${backup_lines[@]+"${backup_lines[@]}"}
-    printf '  segment:\n    zstd_level: %s\n' "$level"
+    if [[ "$level" == lz4 || "$level" == none ]]; then
+      printf '  segment:\n    codec: %s\n' "$level"
+    else
+      printf '  segment:\n    zstd_level: %s\n' "$level"
+    fi
     printf '%s\n' ${segment_lines[@]+"${segment_lines[@]}"}
   } | grep -v '^$' >"$file"
 }
@@ -365,7 +373,7 @@ run_no=0
 for variant in $variants; do
   IFS=: read -r store level overrides <<<"$variant"
   best_wall='' best_rss=0 best_cpu='' best_join='' stored=''
-  step "kafka-backup backup --once -> $store, zstd_level $level${overrides:+, $overrides}"
+  step "kafka-backup backup --once -> $store, codec/zstd_level $level${overrides:+, $overrides}"
   for ((i = 1; i <= runs; i++)); do
     run_no=$((run_no + 1))
     name="backup-$run_no-$store-z$level"
@@ -399,10 +407,12 @@ for variant in $variants; do
     ((M_RSS > best_rss)) && best_rss=$M_RSS
     stored=$size
   done
-  level_name=$level
-  [[ "$level" == 3 ]] && level_name="3 (default)"
-  [[ "$level" == 0 ]] && level_name="0 (none)"
-  add_row "kafka-backup -> $store, zstd $level_name${overrides:+, ${overrides//,/, }}" \
+  level_name="zstd $level"
+  [[ "$level" == 3 ]] && level_name="zstd 3 (default)"
+  [[ "$level" == 0 ]] && level_name="zstd 0 (none)"
+  [[ "$level" == -* ]] && level_name="zstd $level (fast)"
+  [[ "$level" == lz4 || "$level" == none ]] && level_name="codec $level"
+  add_row "kafka-backup -> $store, $level_name${overrides:+, ${overrides//,/, }}" \
     "$(mbps "$best_wall")" "$(ratio "$best_wall")" "$(mib "$best_rss")" "$best_cpu" "$best_wall" \
     "group join ${best_join}s; data/stored $(awk -v t="$total_bytes" -v s="$stored" \
       'BEGIN { printf "%.2f", t / s }')"

@@ -9,16 +9,19 @@
 // default 256 KiB blocks.
 //
 //   BM_Encode/<level>/<value bytes>  SegmentWriter::Add for every record + Finish; the writer is
-//                                    reused across iterations like a backup task would.
+//                                    reused across iterations like a backup task would. zstd at
+//                                    <level> (0 = none; -1, -3 = zstd's fast levels).
 //   BM_Decode/<level>/<value bytes>  what a restore does per segment: ParseTrailer, ParseFooter,
 //                                    then DecodedBlock::Decode of every block (one reused
 //                                    DecodedBlock), touching every record.
+//   BM_EncodeLz4/<value bytes>, BM_DecodeLz4/<value bytes>  the same with codec LZ4.
 // Counters: ratio = payload bytes / segment bytes; records/s.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
 #include <map>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -48,18 +51,25 @@ const Dataset& Data(size_t value_bytes) {
   return cache.emplace(value_bytes, std::move(d)).first->second;
 }
 
-const std::string& Segment(int level, size_t value_bytes) {
-  static std::map<std::pair<int, size_t>, std::string> cache;
-  auto key = std::make_pair(level, value_bytes);
+// zstd at `level`, or LZ4 when `lz4`.
+WriterOptions Options(int level, bool lz4) {
+  WriterOptions o;
+  o.zstd_level = level;
+  if (lz4) o.codec = Compression::kLz4;
+  return o;
+}
+
+const std::string& Segment(int level, bool lz4, size_t value_bytes) {
+  static std::map<std::tuple<int, bool, size_t>, std::string> cache;
+  auto key = std::make_tuple(level, lz4, value_bytes);
   auto it = cache.find(key);
   if (it != cache.end()) return it->second;
-  auto bytes = testing::BuildSegment(Data(value_bytes).records, {.zstd_level = level});
+  auto bytes = testing::BuildSegment(Data(value_bytes).records, Options(level, lz4));
   return cache.emplace(key, std::move(bytes).value()).first->second;
 }
 
-void BM_Encode(benchmark::State& state) {
-  const int level = static_cast<int>(state.range(0));
-  const Dataset& data = Data(static_cast<size_t>(state.range(1)));
+void Encode(benchmark::State& state, int level, bool lz4, size_t value_bytes) {
+  const Dataset& data = Data(value_bytes);
   // Views are built once: the benchmark measures the writer, not Record -> RecordView.
   std::vector<std::vector<HeaderView>> header_storage(data.records.size());
   std::vector<RecordView> views;
@@ -67,7 +77,7 @@ void BM_Encode(benchmark::State& state) {
   for (size_t i = 0; i < data.records.size(); ++i) {
     views.push_back(data.records[i].View(&header_storage[i]));
   }
-  auto writer = SegmentWriter::Create({.zstd_level = level});
+  auto writer = SegmentWriter::Create(Options(level, lz4));
   size_t segment_bytes = 0;
   for (auto _ : state) {
     for (const RecordView& v : views) {
@@ -85,11 +95,9 @@ void BM_Encode(benchmark::State& state) {
       static_cast<double>(data.payload_bytes) / static_cast<double>(segment_bytes);
 }
 
-void BM_Decode(benchmark::State& state) {
-  const int level = static_cast<int>(state.range(0));
-  const size_t value_bytes = static_cast<size_t>(state.range(1));
+void Decode(benchmark::State& state, int level, bool lz4, size_t value_bytes) {
   const Dataset& data = Data(value_bytes);
-  const std::string& segment = Segment(level, value_bytes);
+  const std::string& segment = Segment(level, lz4, value_bytes);
   const std::string_view bytes(segment);
   const char* const object = "bench/topic/0/segment";
   DecodedBlock block;
@@ -116,16 +124,37 @@ void BM_Decode(benchmark::State& state) {
       static_cast<double>(data.payload_bytes) / static_cast<double>(segment.size());
 }
 
+void BM_Encode(benchmark::State& state) {
+  Encode(state, static_cast<int>(state.range(0)), false, static_cast<size_t>(state.range(1)));
+}
+void BM_Decode(benchmark::State& state) {
+  Decode(state, static_cast<int>(state.range(0)), false, static_cast<size_t>(state.range(1)));
+}
+void BM_EncodeLz4(benchmark::State& state) {
+  Encode(state, 0, true, static_cast<size_t>(state.range(0)));
+}
+void BM_DecodeLz4(benchmark::State& state) {
+  Decode(state, 0, true, static_cast<size_t>(state.range(0)));
+}
+
 void Args(benchmark::internal::Benchmark* b) {
   b->ArgNames({"level", "value_bytes"});
   for (int64_t value_bytes : {100, 1024, 64 << 10}) {
-    for (int64_t level : {0, 1, 3}) b->Args({level, value_bytes});
+    for (int64_t level : {0, 1, 3, -1, -3}) b->Args({level, value_bytes});
   }
+  b->Unit(benchmark::kMillisecond);
+}
+
+void Lz4Args(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"value_bytes"});
+  for (int64_t value_bytes : {100, 1024, 64 << 10}) b->Args({value_bytes});
   b->Unit(benchmark::kMillisecond);
 }
 
 BENCHMARK(BM_Encode)->Apply(Args);
 BENCHMARK(BM_Decode)->Apply(Args);
+BENCHMARK(BM_EncodeLz4)->Apply(Lz4Args);
+BENCHMARK(BM_DecodeLz4)->Apply(Lz4Args);
 
 }  // namespace
 }  // namespace kb::format

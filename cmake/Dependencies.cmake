@@ -29,6 +29,7 @@ target_link_libraries(kb_rdkafka INTERFACE
   "${KB_RDKAFKA_PREFIX}/lib/librdkafka++.a" "${KB_RDKAFKA_PREFIX}/lib/librdkafka.a"
   PkgConfig::RDKAFKA_DEPS Threads::Threads m dl rt)
 pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
+pkg_check_modules(LZ4 REQUIRED IMPORTED_TARGET liblz4)  # segment codec lz4 (docs/format.md)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)  # topic and group patterns (common/name_pattern.h)
 find_package(CURL REQUIRED)

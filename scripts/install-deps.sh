@@ -13,11 +13,11 @@ packages=(
   # build
   build-essential cmake ninja-build pkg-config git python3 curl ca-certificates
   # libraries
-  libcurl4-openssl-dev libssl-dev libzstd-dev libxxhash-dev
+  libcurl4-openssl-dev libssl-dev libzstd-dev liblz4-dev libxxhash-dev
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libre2-dev
   prometheus-cpp-dev libcivetweb-dev libpugixml-dev
   # what librdkafka is built with (SSL, SASL/SCRAM and GSSAPI, zstd, lz4, zlib) and dpkg-source
-  libsasl2-dev liblz4-dev zlib1g-dev dpkg-dev
+  libsasl2-dev zlib1g-dev dpkg-dev
   # tests, fuzzing, benchmarks, formatting
   libgtest-dev libgmock-dev libbenchmark-dev kcat clang clang-format libclang-rt-14-dev
   # test certificates (secured broker, HTTPS S3 server)

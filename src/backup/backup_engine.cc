@@ -76,6 +76,7 @@ Result<std::unique_ptr<BackupEngine>> BackupEngine::Make(const Config& cfg,
     return Status::InvalidArgument("kafka.bootstrap.servers", "is required");
   }
   format::WriterOptions wo{cfg.backup.zstd_level, cfg.backup.block_bytes, "backup", nullptr};
+  wo.codec = SegmentCodec(cfg.backup.codec);
   KB_RETURN_IF_ERROR(format::ValidateWriterOptions(wo));
   std::unique_ptr<BackupEngine> e(new BackupEngine(cfg, store, options, std::move(filter)));
   KB_RETURN_IF_ERROR(e->Init());

@@ -248,10 +248,10 @@ Status BackupEngine::HandleMessage(RdKafka::Message& msg) {
   const format::RecordView rec = kafka::ViewOf(msg, &headers);
 
   if (!p.writer) {
-    KB_ASSIGN_OR_RETURN(
-        format::SegmentWriter w,
-        format::SegmentWriter::Create({cfg_.backup.zstd_level, cfg_.backup.block_bytes,
-                                       p.id.ToString(), pool_.get(), store_->keys()}));
+    KB_ASSIGN_OR_RETURN(format::SegmentWriter w,
+                        format::SegmentWriter::Create(
+                            {cfg_.backup.zstd_level, cfg_.backup.block_bytes, p.id.ToString(),
+                             pool_.get(), store_->keys(), SegmentCodec(cfg_.backup.codec)}));
     p.writer.emplace(std::move(w));
   }
   if (p.writer->empty()) {

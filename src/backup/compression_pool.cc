@@ -17,6 +17,18 @@ struct CctxDeleter {
 
 constexpr size_t kSmallestClass = size_t{8} << 10;
 
+format::Compression SegmentCodec(BackupConfig::Codec codec) {
+  switch (codec) {
+    case BackupConfig::Codec::kZstd:
+      return format::Compression::kZstd;
+    case BackupConfig::Codec::kLz4:
+      return format::Compression::kLz4;
+    case BackupConfig::Codec::kNone:
+      break;
+  }
+  return format::Compression::kNone;
+}
+
 CompressionPool::CompressionPool(Options options, MemoryGauge* gauge)
     : options_(options),
       // A block closes before a record would overflow it; only a record larger than a block
@@ -99,13 +111,13 @@ void CompressionPool::Release(std::string raw, size_t stored_capacity) {
 }
 
 void CompressionPool::Submit(std::shared_ptr<format::PendingBlock> block) {
-  if (block->level == 0 || options_.threads == 0) {
+  if (!block->compresses() || options_.threads == 0) {
     thread_local std::unique_ptr<ZSTD_CCtx, CctxDeleter> cctx;
     thread_local format::coding::Buffer scratch;
-    if (block->level > 0 && !cctx) cctx.reset(ZSTD_createCCtx());
-    Status s = block->level > 0 && !cctx
-                   ? Status::Permanent(block->subject, "cannot allocate a zstd context")
-                   : block->Compress(cctx.get(), &scratch);
+    const bool zstd = block->codec == format::Compression::kZstd;
+    if (zstd && !cctx) cctx.reset(ZSTD_createCCtx());
+    Status s = zstd && !cctx ? Status::Permanent(block->subject, "cannot allocate a zstd context")
+                             : block->Compress(cctx.get(), &scratch);
     gauge_->Add(block->stored_capacity());
     gauge_->NotePeak();
     block->Done(std::move(s));

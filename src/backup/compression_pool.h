@@ -11,8 +11,9 @@
 // are kept for reuse up to `max_free` full blocks' worth, the rest freed. Submit blocks while
 // `max_queued` blocks wait for a worker: consuming cannot run ahead of compression by more.
 //
-// threads == 0 compresses on the caller's thread inside Submit. Level-0 blocks (no compression)
-// are always finished inside Submit: there is nothing to hand off.
+// threads == 0 compresses on the caller's thread inside Submit. Blocks with codec none (or zstd
+// level 0) are always finished inside Submit: there is nothing to hand off. Blocks carry their
+// codec (zstd at any level, LZ4), so one pool serves writers of any codec.
 //
 // Failure contract: a compression error is delivered through the block (PendingBlock::Wait, so
 // PendingSegment::Assemble); blocks still queued at destruction fail with Aborted.
@@ -31,9 +32,13 @@
 #include <vector>
 
 #include "backup/memory_gauge.h"
+#include "config/config.h"
 #include "format/segment_writer.h"
 
 namespace kb::backup {
+
+// The writer codec for backup.segment.codec (WriterOptions::codec).
+format::Compression SegmentCodec(BackupConfig::Codec codec);
 
 class CompressionPool : public format::BlockCompressor {
  public:

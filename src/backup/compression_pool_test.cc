@@ -16,15 +16,21 @@ using format::PendingSegment;
 using format::Record;
 using format::SegmentWriter;
 
-std::string InPlace(const std::vector<Record>& records, int level, size_t block_bytes) {
-  auto bytes = format::testing::BuildSegment(records, {level, block_bytes, "t/0", nullptr});
+std::string InPlace(const std::vector<Record>& records, int level, size_t block_bytes,
+                    format::Compression codec = format::Compression::kZstd) {
+  auto bytes =
+      format::testing::BuildSegment(records, {level, block_bytes, "t/0", nullptr, nullptr, codec});
   EXPECT_TRUE(bytes.ok()) << bytes.status().ToString();
   return bytes.ok() ? *bytes : std::string();
 }
 
 TEST(CompressionPoolTest, SegmentsMatchTheInPlaceWriterAndMemoryIsGivenBack) {
-  for (int level : {0, 3}) {
-    SCOPED_TRACE("level " + std::to_string(level));
+  // Levels 0 and 3, zstd's fast level -3, and 100 for LZ4.
+  for (int setting : {0, 3, -3, 100}) {
+    SCOPED_TRACE("setting " + std::to_string(setting));
+    const format::Compression codec =
+        setting == 100 ? format::Compression::kLz4 : format::Compression::kZstd;
+    const int level = setting == 100 ? 0 : setting;
     MemoryGauge gauge;
     {
       CompressionPool::Options o;
@@ -33,7 +39,7 @@ TEST(CompressionPoolTest, SegmentsMatchTheInPlaceWriterAndMemoryIsGivenBack) {
       o.max_queued = 3;
       o.max_free = 4;
       CompressionPool pool(o, &gauge);
-      auto w = SegmentWriter::Create({level, 4096, "t/0", &pool});
+      auto w = SegmentWriter::Create({level, 4096, "t/0", &pool, nullptr, codec});
       ASSERT_TRUE(w.ok()) << w.status().ToString();
       std::vector<std::vector<Record>> parts;
       std::vector<PendingSegment> pending;
@@ -60,7 +66,7 @@ TEST(CompressionPoolTest, SegmentsMatchTheInPlaceWriterAndMemoryIsGivenBack) {
       }
       for (std::thread& t : threads) t.join();
       for (size_t i = 0; i < parts.size(); ++i) {
-        EXPECT_EQ(got[i], InPlace(parts[i], level, 4096)) << "segment " << i;
+        EXPECT_EQ(got[i], InPlace(parts[i], level, 4096, codec)) << "segment " << i;
         objects += got[i].size();
       }
       pending.clear();
@@ -70,7 +76,7 @@ TEST(CompressionPoolTest, SegmentsMatchTheInPlaceWriterAndMemoryIsGivenBack) {
       // Bounded by the buffers in use at once plus what every block keeps until its segment is
       // assembled (this test keeps them all until the end): its compressed copy, or at level 0
       // its buffer.
-      const size_t kept = level == 0 ? blocks * pool.buffer_bytes() : objects;
+      const size_t kept = setting == 0 ? blocks * pool.buffer_bytes() : objects;
       EXPECT_LE(gauge.peak(),
                 (o.max_queued + o.threads + 2 + o.max_free) * pool.buffer_bytes() + kept);
       EXPECT_GT(gauge.peak(), 0u);
@@ -156,6 +162,7 @@ TEST(CompressionPoolTest, DestroyingThePoolFinishesEveryQueuedBlock) {
       b->raw.assign(format::kBlockHeaderSize, '\0');
       for (const Record& r : records) b->raw += *r.value;
       b->raw_size = b->raw.size();
+      b->codec = format::Compression::kZstd;
       b->level = 19;  // slow: most blocks are still queued when the pool goes
       b->record_count = 1;
       b->subject = "t/0";
@@ -173,6 +180,12 @@ TEST(CompressionPoolTest, DestroyingThePoolFinishesEveryQueuedBlock) {
     }
   }
   RecordProperty("cancelled", cancelled);
+}
+
+TEST(CompressionPoolTest, SegmentCodecMapsTheConfigCodec) {
+  EXPECT_EQ(SegmentCodec(BackupConfig::Codec::kZstd), format::Compression::kZstd);
+  EXPECT_EQ(SegmentCodec(BackupConfig::Codec::kLz4), format::Compression::kLz4);
+  EXPECT_EQ(SegmentCodec(BackupConfig::Codec::kNone), format::Compression::kNone);
 }
 
 }  // namespace

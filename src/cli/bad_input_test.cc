@@ -302,8 +302,12 @@ std::vector<Row> Rows() {
   for (const std::string& v : S{"-1s", "0s", "50ms", "2d", "60", "60 sec", "[60s]"}) {
     key("backup:\n  segment:\n    max_age: " + v + "\n", "backup.segment.max_age");
   }
-  for (const std::string& v : S{"-1", "20", "fast", "3.5"}) {
+  for (const std::string& v : S{"-8", "20", "fast", "3.5"}) {
     key("backup:\n  segment:\n    zstd_level: " + v + "\n", "backup.segment.zstd_level");
+  }
+  key("backup:\n  segment:\n    codec: lz4\n    zstd_level: 3\n", "backup.segment.zstd_level");
+  for (const std::string& v : S{"LZ4", "snappy", "\"\"", "[zstd]"}) {
+    key("backup:\n  segment:\n    codec: " + v + "\n", "backup.segment.codec");
   }
   for (const std::string& v : S{"512", "65MiB", "-1", "0"}) {
     key("backup:\n  segment:\n    block_bytes: " + v + "\n", "backup.segment.block_bytes");

@@ -336,8 +336,29 @@ Status ParseBackup(YamlMapReader& r, BackupConfig* out) {
   if (max_records) out->segment_max_records = static_cast<uint64_t>(*max_records);
   KB_ASSIGN_OR_RETURN(auto max_age, seg.GetDuration("max_age", milliseconds(100), kDay));
   out->segment_max_age = max_age.value_or(out->segment_max_age);
-  KB_ASSIGN_OR_RETURN(auto level, seg.GetInt("zstd_level", 0, 19));
-  if (level) out->zstd_level = static_cast<int>(*level);
+  KB_ASSIGN_OR_RETURN(auto codec, seg.GetString("codec"));
+  if (codec) {
+    if (*codec == "zstd") {
+      out->codec = BackupConfig::Codec::kZstd;
+    } else if (*codec == "lz4") {
+      out->codec = BackupConfig::Codec::kLz4;
+    } else if (*codec == "none") {
+      out->codec = BackupConfig::Codec::kNone;
+    } else {
+      return Status::InvalidArgument(seg.PathOf("codec"),
+                                     "'" + *codec + "' is not one of zstd, lz4, none");
+    }
+  }
+  KB_ASSIGN_OR_RETURN(auto level, seg.GetInt("zstd_level", -7, 19));
+  if (level) {
+    if (out->codec != BackupConfig::Codec::kZstd) {
+      return Status::InvalidArgument(
+          seg.PathOf("zstd_level"),
+          "is a zstd setting but " + seg.PathOf("codec") + " is " + *codec +
+              "; remove one of them (zstd_level 0 or codec none both store blocks uncompressed)");
+    }
+    out->zstd_level = static_cast<int>(*level);
+  }
   KB_ASSIGN_OR_RETURN(auto block, seg.GetBytes("block_bytes", 1024, 64ull << 20));
   out->block_bytes = block.value_or(out->block_bytes);
   KB_RETURN_IF_ERROR(seg.Finish());

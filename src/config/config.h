@@ -123,7 +123,12 @@ struct BackupConfig {
   uint64_t segment_max_bytes = 64ull << 20;
   uint64_t segment_max_records = 1'000'000;
   std::chrono::milliseconds segment_max_age{60'000};
-  int zstd_level = 3;  // 0 = no compression
+  // How segment blocks are compressed (docs/format.md): zstd at zstd_level (0 = no compression,
+  // -7..-1 = zstd's fast levels, 1..19), LZ4 (segments of format version 3/4, which readers from
+  // before LZ4 do not read), or none. zstd_level is set only with codec zstd.
+  enum class Codec { kZstd, kLz4, kNone };
+  Codec codec = Codec::kZstd;
+  int zstd_level = 3;
   uint64_t block_bytes = 256 << 10;
   uint64_t buffer_memory = 128ull << 20;  // all partitions' buffers and uploads in flight
   int upload_concurrency = 4;

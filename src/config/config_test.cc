@@ -305,6 +305,10 @@ TEST(ConfigBackupTest, ErrorsNameTheKey) {
       {"backup: {segment: {max_bytes: 10}}", "backup.segment.max_bytes"},
       {"backup: {segment: {max_age: 30}}", "backup.segment.max_age"},
       {"backup: {segment: {zstd_level: 22}}", "backup.segment.zstd_level"},
+      {"backup: {segment: {zstd_level: -8}}", "backup.segment.zstd_level"},
+      {"backup: {segment: {codec: gzip}}", "backup.segment.codec"},
+      {"backup: {segment: {codec: lz4, zstd_level: 1}}", "backup.segment.zstd_level"},
+      {"backup: {segment: {zstd_level: 0, codec: none}}", "backup.segment.zstd_level"},
       {"backup: {segment: {max_recrods: 1}}", "backup.segment.max_recrods"},
       {"backup: {upload_concurrency: 0}", "backup.upload_concurrency"},
       {"backup: {compression_threads: 65}", "backup.compression_threads"},
@@ -321,6 +325,39 @@ TEST(ConfigBackupTest, ErrorsNameTheKey) {
     ASSERT_FALSE(cfg.ok()) << c.yaml;
     EXPECT_EQ(cfg.status().subject(), c.subject) << c.yaml << " -> " << cfg.status().ToString();
   }
+}
+
+TEST(ConfigBackupTest, SegmentCodecAndZstdLevels) {
+  auto defaults = ParseConfig("", "t", FakeEnv());
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->backup.codec, BackupConfig::Codec::kZstd);
+  EXPECT_EQ(defaults->backup.zstd_level, 3);
+  struct Case {
+    const char* yaml;
+    BackupConfig::Codec codec;
+    int level;
+  } cases[] = {
+      {"backup: {segment: {codec: lz4}}", BackupConfig::Codec::kLz4, 3},
+      {"backup: {segment: {codec: none}}", BackupConfig::Codec::kNone, 3},
+      {"backup: {segment: {codec: zstd}}", BackupConfig::Codec::kZstd, 3},
+      {"backup: {segment: {codec: zstd, zstd_level: -7}}", BackupConfig::Codec::kZstd, -7},
+      {"backup: {segment: {zstd_level: -1}}", BackupConfig::Codec::kZstd, -1},
+      {"backup: {segment: {zstd_level: 19}}", BackupConfig::Codec::kZstd, 19},
+      {"backup: {segment: {zstd_level: 0}}", BackupConfig::Codec::kZstd, 0},  // none, as before
+  };
+  for (const Case& c : cases) {
+    auto cfg = ParseConfig(c.yaml, "t", FakeEnv());
+    ASSERT_TRUE(cfg.ok()) << c.yaml << ": " << cfg.status().ToString();
+    EXPECT_EQ(cfg->backup.codec, c.codec) << c.yaml;
+    EXPECT_EQ(cfg->backup.zstd_level, c.level) << c.yaml;
+  }
+  // A zstd level with another codec would be ignored: it is refused, naming both keys.
+  auto both = ParseConfig("backup: {segment: {zstd_level: 5, codec: lz4}}", "t", FakeEnv());
+  ASSERT_FALSE(both.ok());
+  EXPECT_TRUE(both.status().IsInvalidArgument());
+  EXPECT_EQ(both.status().subject(), "backup.segment.zstd_level");
+  EXPECT_NE(both.status().message().find("backup.segment.codec is lz4"), std::string::npos)
+      << both.status().ToString();
 }
 
 TEST(ConfigBackupTest, InstanceIdDefaultsToOneFromTheHostNameAndEmptyTurnsItOff) {

@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "format/block_codec.h"
 #include "format/segment_seal.h"
 #include "format/segment_writer.h"
 
@@ -16,25 +17,24 @@ PendingBlock::~PendingBlock() {
 
 Status PendingBlock::Compress(void* cctx, coding::Buffer* scratch) {
   const size_t payload = raw_size - kBlockHeaderSize;
-  if (level > 0) {
-    auto* zcctx = static_cast<ZSTD_CCtx*>(cctx);
-    size_t rc = ZSTD_CCtx_setParameter(zcctx, ZSTD_c_compressionLevel, level);
-    if (ZSTD_isError(rc)) {
-      return Status::Permanent(subject,
-                               std::string("zstd rejected the level: ") + ZSTD_getErrorName(rc));
+  if (codec != Compression::kNone) {
+    if (codec == Compression::kZstd) {
+      auto* zcctx = static_cast<ZSTD_CCtx*>(cctx);
+      size_t rc = ZSTD_CCtx_setParameter(zcctx, ZSTD_c_compressionLevel, level);
+      if (ZSTD_isError(rc)) {
+        return Status::Permanent(subject,
+                                 std::string("zstd rejected the level: ") + ZSTD_getErrorName(rc));
+      }
     }
-    const size_t bound = ZSTD_compressBound(payload);
+    const size_t bound = internal::CompressedBound(codec, payload);
     scratch->clear();
     char* out = scratch->Extend(kBlockHeaderSize + bound);
-    const size_t n = ZSTD_compress2(zcctx, out + kBlockHeaderSize, bound,
-                                    raw.data() + kBlockHeaderSize, payload);
-    if (ZSTD_isError(n)) {
-      return Status::Permanent(subject,
-                               std::string("zstd compression failed: ") + ZSTD_getErrorName(n));
-    }
+    KB_ASSIGN_OR_RETURN(const size_t n,
+                        internal::CompressPayload(codec, cctx, raw.data() + kBlockHeaderSize,
+                                                  payload, out + kBlockHeaderSize, bound, subject));
     if (n < payload) {  // otherwise keep the block as is: smaller and faster to read
-      EncodeBlockHeader(out, static_cast<uint32_t>(n), Compression::kZstd,
-                        static_cast<uint32_t>(payload), record_count, base_offset, base_timestamp);
+      EncodeBlockHeader(out, static_cast<uint32_t>(n), codec, static_cast<uint32_t>(payload),
+                        record_count, base_offset, base_timestamp);
       compressed_.assign(out, kBlockHeaderSize + n);
       if (owner_ != nullptr) owner_->Release(std::move(raw), 0);
       raw = std::string();
@@ -105,7 +105,7 @@ size_t PendingSegment::object_size() const {
 
 Result<std::vector<std::string_view>> PendingSegment::Parts(std::string* frame) {
   frame->clear();
-  format::AppendFileHeader(frame, key != nullptr ? kSealedFormatVersion : kPlainFormatVersion);
+  format::AppendFileHeader(frame, version);
   const size_t header = frame->size();
   uint64_t position = header;
   for (size_t i = 0; i < blocks.size(); ++i) {
@@ -115,10 +115,10 @@ Result<std::vector<std::string_view>> PendingSegment::Parts(std::string* frame) 
     position += length;
   }
   if (key != nullptr) {
-    KB_RETURN_IF_ERROR(
-        AppendSealedFooterAndTrailerAt(frame, position, footer, *key, segment_id, bound_name));
+    KB_RETURN_IF_ERROR(AppendSealedFooterAndTrailerAt(frame, position, footer, *key, segment_id,
+                                                      bound_name, version));
   } else {
-    AppendFooterAndTrailerAt(frame, position, footer);
+    AppendFooterAndTrailerAt(frame, position, footer, version);
   }
   std::vector<std::string_view> parts;
   parts.reserve(3 * blocks.size() + 2);

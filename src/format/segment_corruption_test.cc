@@ -85,20 +85,35 @@ TEST(SegmentCorruptionTest, BadMagicInTrailer) {
 
 TEST(SegmentCorruptionTest, NewerVersionIsRejectedWithUpgradeMessage) {
   std::string bytes = Reference();
-  coding::EncodeFixed16(bytes.data() + bytes.size() - 12, 3);
-  coding::EncodeFixed16(bytes.data() + bytes.size() - 10, static_cast<uint16_t>(~3));
+  coding::EncodeFixed16(bytes.data() + bytes.size() - 12, 5);
+  coding::EncodeFixed16(bytes.data() + bytes.size() - 10, static_cast<uint16_t>(~5));
   Status s = Decode(bytes);
   EXPECT_EQ(s.code(), Status::Code::kNotImplemented) << s.ToString();
   EXPECT_EQ(s.subject(), kObject);
   EXPECT_EQ(s.message(),
-            "segment format version 3 is newer than this kafka-backup supports (2); upgrade "
+            "segment format version 5 is newer than this kafka-backup supports (4); upgrade "
             "kafka-backup");
+}
+
+// Versions 3 and 4 are versions 1 and 2 with LZ4 blocks allowed: a version-1 segment relabelled
+// 3 in both places is still read; one whose header and trailer disagree is corrupt.
+TEST(SegmentCorruptionTest, Version3IsVersion1WithLz4Allowed) {
+  std::string bytes = Reference();
+  coding::EncodeFixed16(bytes.data() + 8, 3);
+  coding::EncodeFixed16(bytes.data() + 10, static_cast<uint16_t>(~3));
+  ExpectCorruption(Decode(bytes), "file header says format version 3, trailer says 1", 8);
+  // The trailer checksum does not cover the version: relabel it too.
+  coding::EncodeFixed16(bytes.data() + bytes.size() - 12, 3);
+  coding::EncodeFixed16(bytes.data() + bytes.size() - 10, static_cast<uint16_t>(~3));
+  auto segment = DecodeSegment(kObject, bytes);
+  ASSERT_TRUE(segment.ok()) << segment.status().ToString();
+  EXPECT_EQ(segment->version, 3);
 }
 
 TEST(SegmentCorruptionTest, NewerVersionInFileHeader) {
   std::string bytes = Reference();
-  coding::EncodeFixed16(bytes.data() + 8, 3);
-  coding::EncodeFixed16(bytes.data() + 10, static_cast<uint16_t>(~3));
+  coding::EncodeFixed16(bytes.data() + 8, 5);
+  coding::EncodeFixed16(bytes.data() + 10, static_cast<uint16_t>(~5));
   EXPECT_EQ(Decode(bytes).code(), Status::Code::kNotImplemented);
 }
 
@@ -166,9 +181,10 @@ TEST(SegmentCorruptionTest, BadBlockChecksum) {
 
 // Every single-bit flip anywhere in a small segment, compressed or not, is caught.
 TEST(SegmentCorruptionTest, EveryBitFlipIsDetected) {
-  for (int level : {0, 3}) {
+  for (int level : {0, 3, -1, 100}) {  // 100: LZ4
     WriterOptions options;
-    options.zstd_level = level;
+    options.zstd_level = level == 100 ? 0 : level;
+    options.codec = level == 100 ? Compression::kLz4 : Compression::kZstd;
     options.block_bytes = 200;
     auto r = testing::BuildSegment(testing::JsonLikeRecords(3, 4, 90), options);
     ASSERT_TRUE(r.ok());

@@ -1,6 +1,7 @@
 // Block and whole-segment decoding.
 #include "format/segment_decoder.h"
 
+#include <lz4.h>
 #include <xxhash.h>
 #include <zstd.h>
 
@@ -84,7 +85,7 @@ Status DecodedBlock::Decode(std::string_view object, const BlockIndexEntry& entr
                    "block record count " + Num(record_count) + " (index says " +
                        Num(entry.record_count) + ") impossible for " + Num(raw_size) + " bytes");
   }
-  if (compression > static_cast<uint8_t>(Compression::kZstd)) {
+  if (compression > static_cast<uint8_t>(Compression::kLz4)) {
     return Corrupt(object, at + 20, "unknown block compression " + Num(compression));
   }
   if (h[21] != 0 || h[22] != 0 || h[23] != 0) {
@@ -105,6 +106,34 @@ Status DecodedBlock::Decode(std::string_view object, const BlockIndexEntry& entr
           "uncompressed block stores " + Num(stored_size) + " bytes but claims " + Num(raw_size));
     }
     payload = std::string_view(src, stored_size);
+  } else if (compression == static_cast<uint8_t>(Compression::kLz4)) {
+    const uint64_t payload_at = at + kBlockHeaderSize;
+    // No LZ4 block expands more than kMaxLz4Expansion times: a tiny hostile block cannot make us
+    // allocate 64 MiB. The output buffer is the checked uncompressed size, never more.
+    if (uint64_t{raw_size} > uint64_t{stored_size} * kMaxLz4Expansion) {
+      return Corrupt(object, payload_at,
+                     "an LZ4 block of " + Num(stored_size) + " bytes cannot decompress to " +
+                         Num(raw_size) + " bytes");
+    }
+    payload_.clear();
+    payload_.reserve(raw_size);
+    // Both sizes are at most 64 MiB, so they fit in an int. LZ4_decompress_safe never reads past
+    // `src + stored_size` nor writes past `raw_size` bytes, and fails unless the input ends
+    // exactly with the block's last sequence.
+    const int n = LZ4_decompress_safe(src, payload_.data(), static_cast<int>(stored_size),
+                                      static_cast<int>(raw_size));
+    if (n < 0) {
+      return Corrupt(object, payload_at,
+                     "LZ4 cannot decompress the block (malformed or truncated LZ4 data, or it "
+                     "decompresses to more than the block header's " +
+                         Num(raw_size) + " bytes)");
+    }
+    if (static_cast<uint64_t>(n) != raw_size) {
+      return Corrupt(object, payload_at,
+                     "LZ4 block decompressed to " + Num(static_cast<uint64_t>(n)) +
+                         " bytes, block header says " + Num(raw_size));
+    }
+    payload = std::string_view(payload_.data(), raw_size);
   } else {
     const uint64_t payload_at = at + kBlockHeaderSize;
     const unsigned long long content = ZSTD_getFrameContentSize(src, stored_size);
@@ -400,7 +429,7 @@ bool LooksEncrypted(std::string_view tail) {
   const char* v = tail.data() + tail.size() - 12;
   const uint16_t version = coding::DecodeFixed16(v);
   return static_cast<uint16_t>(~version) == coding::DecodeFixed16(v + 2) &&
-         version >= kSealedFormatVersion;
+         IsSealedVersion(version);
 }
 
 Result<bool> VerifySegmentStructure(std::string_view object, std::string_view bytes) {

@@ -13,15 +13,16 @@
 //
 // Failure contract: the decoder never reads outside the given bytes, whatever they are. Parsing the
 // footer allocates at most the index (bounded by the footer's size); decoding a block allocates at
-// most its payload (<= kMaxBlockBytes, and <= kMaxZstdExpansion x its stored size) plus the record
-// and header views (<= kMaxBlockRecords / kMaxBlockHeaders); VerifySegment needs one block at a
-// time. DecodeSegment keeps every block, so its memory grows with the segment's uncompressed size:
-// use VerifySegment or block-by-block decoding on untrusted input. Anything that is not a
-// well-formed segment is Status::Corruption whose subject is `object` (the object key) and whose
-// message says what is wrong and the byte position in the object ("... at byte 4096"). Exception: a
-// segment of a newer format version is NotImplemented ("segment format version 3 is newer than this
-// kafka-backup supports (1); upgrade kafka-backup"). InvalidArgument means the caller passed
-// inconsistent arguments (e.g. a trailer slice that is not kTrailerSize bytes).
+// most its payload (<= kMaxBlockBytes, and <= kMaxZstdExpansion x its stored size for zstd,
+// kMaxLz4Expansion x for LZ4) plus the record and header views (<= kMaxBlockRecords /
+// kMaxBlockHeaders); VerifySegment needs one block at a time. DecodeSegment keeps every block, so
+// its memory grows with the segment's uncompressed size: use VerifySegment or block-by-block
+// decoding on untrusted input. Anything that is not a well-formed segment is Status::Corruption
+// whose subject is `object` (the object key) and whose message says what is wrong and the byte
+// position in the object ("... at byte 4096"). Exception: a segment of a newer format version is
+// NotImplemented ("segment format version 5 is newer than this kafka-backup supports (4); upgrade
+// kafka-backup"). InvalidArgument means the caller passed inconsistent arguments (e.g. a trailer
+// slice that is not kTrailerSize bytes).
 //
 // Thread-safety: the functions are pure; a DecodedBlock is not shared between threads.
 #pragma once

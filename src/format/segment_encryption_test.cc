@@ -1,5 +1,6 @@
-// Encrypted segments (format version 2): round trips through both writer modes and the ranged
-// reader, and every way a wrong key, a missing key or altered/moved bytes must fail.
+// Encrypted segments (format version 2, and 4 with LZ4 blocks): round trips through both writer
+// modes and the ranged reader, and every way a wrong key, a missing key or altered/moved bytes must
+// fail.
 #include <gtest/gtest.h>
 #include <zstd.h>
 
@@ -29,10 +30,12 @@ std::shared_ptr<const crypto::KeyRing> Ring(std::string current) {
 
 Result<std::string> Sealed(const std::vector<Record>& records,
                            std::shared_ptr<const crypto::KeyRing> ring, size_t block_bytes = 4096,
-                           int level = 3, std::string_view key = kKey) {
+                           int level = 3, std::string_view key = kKey,
+                           Compression codec = Compression::kZstd) {
   KB_ASSIGN_OR_RETURN(SegmentWriter w, SegmentWriter::Create({.zstd_level = level,
                                                               .block_bytes = block_bytes,
-                                                              .keys = std::move(ring)}));
+                                                              .keys = std::move(ring),
+                                                              .codec = codec}));
   for (const Record& r : records) KB_RETURN_IF_ERROR(w.Add(r));
   return w.Finish(key);
 }
@@ -62,6 +65,45 @@ TEST(SegmentEncryptionTest, RoundTripsAtEveryLevelAndHidesThePlaintext) {
   ASSERT_TRUE(bytes.ok());
   EXPECT_EQ(bytes->find("secret-record-value"), std::string::npos);
   EXPECT_EQ(bytes->find("ZZZZZZZZ"), std::string::npos);
+}
+
+TEST(SegmentEncryptionTest, Lz4SegmentsAreVersion4AndRoundTrip) {
+  const auto records = testing::JsonLikeRecords(5, 600, 400);
+  auto bytes = Sealed(records, Ring("k1"), 4096, 0, kKey, Compression::kLz4);
+  ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
+  EXPECT_TRUE(LooksEncrypted(*bytes));
+  auto loc = ParseTrailer(kKey, *bytes, bytes->size());
+  ASSERT_TRUE(loc.ok()) << loc.status().ToString();
+  EXPECT_EQ(loc->version, kSealedLz4FormatVersion);
+  ASSERT_TRUE(loc->seal);
+  auto segment = DecodeSegment(kKey, *bytes, Ring("k2").get());
+  ASSERT_TRUE(segment.ok()) << segment.status().ToString();
+  EXPECT_EQ(segment->version, kSealedLz4FormatVersion);
+  EXPECT_EQ(segment->ToRecords(), records);
+  EXPECT_TRUE(VerifySegment(kKey, *bytes, Ring("k1").get()).ok());
+  auto structure = VerifySegmentStructure(kKey, *bytes);
+  ASSERT_TRUE(structure.ok()) << structure.status().ToString();
+  EXPECT_TRUE(*structure);
+  // Smaller than the same records stored uncompressed: the blocks really are LZ4.
+  auto stored = Sealed(records, Ring("k1"), 4096, 0, kKey, Compression::kNone);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_LT(bytes->size(), stored->size() * 3 / 4);
+  // The ranged reader opens and decodes them too.
+  crypto::SealingStore store(std::make_unique<storage::MemoryStore>(), Ring("k2"), NoEnvelopes);
+  ASSERT_TRUE(store.Put(kKey, *bytes).ok());
+  auto reader = SegmentReader::Open(store, kKey, bytes->size());
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  std::vector<Record> got;
+  DecodedBlock block;
+  for (size_t i = 0; i < reader->block_count(); ++i) {
+    ASSERT_TRUE(reader->ReadBlock(i, &block).ok()) << i;
+    for (const RecordView& r : block.records()) got.push_back(Record::FromView(r));
+  }
+  EXPECT_EQ(got, records);
+  // A flipped ciphertext byte is still caught by the tag.
+  std::string bad = *bytes;
+  bad[kFileHeaderSize + kFrameHeaderSize + 50] ^= 1;
+  EXPECT_TRUE(VerifySegment(kKey, bad, Ring("k1").get()).IsCorruption());
 }
 
 TEST(SegmentEncryptionTest, RangedReaderOpensBlocksWithTheKeyTheSegmentNames) {
@@ -217,9 +259,18 @@ TEST(SegmentEncryptionTest, DeferredWriterSealsTheSame) {
   InlineCompressor compressor;
   auto ring = Ring("k1");
   const auto records = testing::RandomRecords(8, 400, 1000);
-  for (int level : {0, 3}) {
-    auto w = SegmentWriter::Create(
-        {.zstd_level = level, .block_bytes = 4096, .compressor = &compressor, .keys = ring});
+  struct Setting {
+    Compression codec;
+    int level;
+  };
+  for (const Setting c : {Setting{Compression::kZstd, 0}, Setting{Compression::kZstd, 3},
+                          Setting{Compression::kZstd, -5}, Setting{Compression::kLz4, 0}}) {
+    const int level = c.level;
+    auto w = SegmentWriter::Create({.zstd_level = level,
+                                    .block_bytes = 4096,
+                                    .compressor = &compressor,
+                                    .keys = ring,
+                                    .codec = c.codec});
     ASSERT_TRUE(w.ok());
     for (const Record& r : records) ASSERT_TRUE(w->Add(r).ok());
     EXPECT_TRUE(w->FinishPending().status().IsInvalidArgument());  // needs the object key
@@ -233,6 +284,8 @@ TEST(SegmentEncryptionTest, DeferredWriterSealsTheSame) {
     auto segment = DecodeSegment(kKey, *object, ring.get());
     ASSERT_TRUE(segment.ok()) << segment.status().ToString();
     EXPECT_EQ(segment->ToRecords(), records);
+    EXPECT_EQ(segment->version,
+              c.codec == Compression::kLz4 ? kSealedLz4FormatVersion : kSealedFormatVersion);
   }
 }
 

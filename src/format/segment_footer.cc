@@ -119,7 +119,7 @@ Result<FooterLocation> ParseTrailer(std::string_view object, std::string_view ta
   KB_ASSIGN_OR_RETURN(uint16_t version,
                       CheckMagicAndVersion(object, std::string_view(end - 8, 8), object_size - 8,
                                            end - 12, object_size - 12, "trailer"));
-  const bool sealed = version >= kSealedFormatVersion;
+  const bool sealed = IsSealedVersion(version);
   const size_t trailer_size = sealed ? kSealedTrailerSize : kTrailerSize;
   if (object_size < trailer_size) {
     return Corrupt(object, object_size,

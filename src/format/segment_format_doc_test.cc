@@ -76,9 +76,15 @@ TEST(SegmentFormatDocTest, WorkedExampleDecodes) {
 
 TEST(SegmentFormatDocTest, ConstantsMatchTheDocument) {
   EXPECT_EQ(kMagic, std::string_view("\x89\x4B\x42\x53\x45\x47\x0D\x0A", 8));
-  EXPECT_EQ(kFormatVersion, 2);
+  EXPECT_EQ(kFormatVersion, 4);
   EXPECT_EQ(kPlainFormatVersion, 1);
   EXPECT_EQ(kSealedFormatVersion, 2);
+  EXPECT_EQ(kPlainLz4FormatVersion, 3);
+  EXPECT_EQ(kSealedLz4FormatVersion, 4);
+  EXPECT_EQ(static_cast<int>(Compression::kNone), 0);
+  EXPECT_EQ(static_cast<int>(Compression::kZstd), 1);
+  EXPECT_EQ(static_cast<int>(Compression::kLz4), 2);
+  EXPECT_EQ(kMaxLz4Expansion, 255u);
   EXPECT_EQ(kSealedTrailerSize, 100u);
   EXPECT_EQ(kFrameOverhead, 40u);
   EXPECT_EQ(kFileHeaderSize, 16u);

@@ -9,6 +9,7 @@
 //
 // Seed mode: with KB_FUZZ_WRITE_SEEDS=<dir> in the environment the binary writes a corpus of valid
 // segments into <dir> and exits instead of fuzzing.
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -60,6 +61,13 @@ void WriteSeeds(const char* dir) {
   }
   put(testing::JsonLikeRecords(1, 5, 120), {.zstd_level = 3, .block_bytes = 300});
   put(testing::JsonLikeRecords(2, 1, 60), {.zstd_level = 0});
+  // LZ4 blocks (version 3) and zstd's fast levels, so that mutations reach the LZ4 decoder.
+  for (uint64_t seed = 1; seed <= 6; ++seed) {
+    put(testing::JsonLikeRecords(seed, 1 + seed % 5, 40 + 20 * seed),
+        {.block_bytes = size_t{64} << (seed % 4), .codec = Compression::kLz4});
+  }
+  put(testing::RandomRecords(3, 4, 40, 0), {.block_bytes = 128, .codec = Compression::kLz4});
+  put(testing::JsonLikeRecords(4, 5, 120), {.zstd_level = -3, .block_bytes = 300});
   std::fprintf(stderr, "wrote %d seed segments to %s\n", n, dir);
 }
 
@@ -99,7 +107,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   // The ranged-reader path: trailer, footer, then each block on its own.
   if (size < kTrailerSize) return 0;
-  auto location = ParseTrailer(kObject, bytes.substr(size - kTrailerSize), size);
+  // The longest trailer (version 2 and 4), or the whole object when shorter.
+  auto location =
+      ParseTrailer(kObject, bytes.substr(size - std::min(size, kSealedTrailerSize)), size);
   CheckFailure("ParseTrailer", location.status());
   if (!location.ok()) return 0;
   auto footer = ParseFooter(kObject, bytes.substr(location->position, location->length), *location);

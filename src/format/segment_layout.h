@@ -1,5 +1,5 @@
-// The constants and index structures of the backup segment format, version 1. docs/format.md is
-// the normative description of every byte; this header mirrors it and the two must agree.
+// The constants and index structures of the backup segment format, versions 1 to 4. docs/format.md
+// is the normative description of every byte; this header mirrors it and the two must agree.
 //
 // A segment is one object holding records of one Kafka partition in offset order:
 //
@@ -21,10 +21,24 @@ namespace kb::format {
 inline constexpr std::string_view kMagic{"\x89KBSEG\r\n", 8};
 
 // The newest version this code reads; readers accept 1..kFormatVersion. Writers write version 1
-// for plain segments and version 2 for encrypted ones (docs/format.md, "Encrypted segments").
-inline constexpr uint16_t kFormatVersion = 2;
+// for plain segments and version 2 for encrypted ones (docs/format.md, "Encrypted segments");
+// segments whose blocks may be LZ4-compressed (compression 2) are version 3 (plain) and 4
+// (encrypted), so that a reader from before LZ4 says "upgrade" instead of "corrupt".
+inline constexpr uint16_t kFormatVersion = 4;
 inline constexpr uint16_t kPlainFormatVersion = 1;
 inline constexpr uint16_t kSealedFormatVersion = 2;
+inline constexpr uint16_t kPlainLz4FormatVersion = 3;
+inline constexpr uint16_t kSealedLz4FormatVersion = 4;
+
+// True for the versions whose blocks and footer are sealed in frames (2 and 4).
+constexpr bool IsSealedVersion(uint16_t version) {
+  return version == kSealedFormatVersion || version == kSealedLz4FormatVersion;
+}
+// The version a writer gives a segment: encrypted or not, LZ4 blocks allowed or not.
+constexpr uint16_t SegmentVersion(bool sealed, bool lz4) {
+  if (lz4) return sealed ? kSealedLz4FormatVersion : kPlainLz4FormatVersion;
+  return sealed ? kSealedFormatVersion : kPlainFormatVersion;
+}
 
 inline constexpr size_t kFileHeaderSize = 16;
 inline constexpr size_t kBlockHeaderSize = 40;
@@ -47,6 +61,11 @@ inline constexpr size_t kMaxBlockBytes = size_t{64} << 20;
 // block has a 3-byte header and yields at most 128 KiB); readers reject blocks claiming more.
 inline constexpr size_t kMaxZstdExpansion = 43691;
 
+// An LZ4 block of n bytes never decompresses to more than n * kMaxLz4Expansion bytes (each byte of
+// a sequence yields at most 255 bytes: a match-length byte adds at most 255); readers reject blocks
+// claiming more.
+inline constexpr size_t kMaxLz4Expansion = 255;
+
 // The smallest possible encoded record (length, attributes, offset delta, timestamp delta, key,
 // value, header count: one byte each). Bounds a block's record count by its size.
 inline constexpr size_t kMinRecordBytes = 7;
@@ -65,7 +84,8 @@ inline constexpr size_t kMinSegmentBytes =
     kFileHeaderSize + kBlockHeaderSize + 1 + kFooterFixedSize + kIndexEntrySize + kTrailerSize;
 
 // Values of the block header's compression byte.
-enum class Compression : uint8_t { kNone = 0, kZstd = 1 };
+// kLz4: one raw LZ4 block (no LZ4 frame), only in segments of version 3 and 4.
+enum class Compression : uint8_t { kNone = 0, kZstd = 1, kLz4 = 2 };
 
 // Attributes byte of a record: bits 0-1 timestamp type, bits 2-7 zero.
 inline constexpr uint8_t kTimestampTypeMask = 0x03;

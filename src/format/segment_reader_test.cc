@@ -226,8 +226,8 @@ TEST(SegmentReaderEdgeTest, NewerVersionSaysUpgrade) {
   auto bytes = testing::BuildSegment(testing::JsonLikeRecords(1, 3, 50));
   ASSERT_TRUE(bytes.ok());
   std::string b = *bytes;
-  b[b.size() - 12] = 3;
-  b[b.size() - 10] = static_cast<char>(~3);
+  b[b.size() - 12] = 5;
+  b[b.size() - 10] = static_cast<char>(~5);
   ASSERT_TRUE(store.Put("k", b).ok());
   auto reader = SegmentReader::Open(store, "k", b.size());
   EXPECT_EQ(reader.status().code(), Status::Code::kNotImplemented);

@@ -161,7 +161,95 @@ TEST_P(SegmentLevelTest, RandomRecordsRoundTripAtEveryLevel) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Levels, SegmentLevelTest, ::testing::Values(0, 1, 3, 19));
+INSTANTIATE_TEST_SUITE_P(Levels, SegmentLevelTest, ::testing::Values(-7, -3, -1, 0, 1, 3, 19));
+
+// Every codec setting: which block compressions it may write and which format version.
+struct CodecCase {
+  const char* name;
+  Compression codec;
+  int level;
+  Compression compresses_to;  // what a compressible block becomes
+  uint16_t version;
+};
+constexpr CodecCase kCodecCases[] = {
+    {"zstd3", Compression::kZstd, 3, Compression::kZstd, kPlainFormatVersion},
+    {"zstd_fast1", Compression::kZstd, -1, Compression::kZstd, kPlainFormatVersion},
+    {"zstd_fast7", Compression::kZstd, -7, Compression::kZstd, kPlainFormatVersion},
+    {"zstd0", Compression::kZstd, 0, Compression::kNone, kPlainFormatVersion},
+    {"lz4", Compression::kLz4, 0, Compression::kLz4, kPlainLz4FormatVersion},
+    {"none", Compression::kNone, 3, Compression::kNone, kPlainFormatVersion},
+};
+
+class SegmentCodecTest : public ::testing::TestWithParam<CodecCase> {
+ protected:
+  WriterOptions Options(size_t block_bytes = size_t{256} << 10) const {
+    WriterOptions o;
+    o.codec = GetParam().codec;
+    o.zstd_level = GetParam().level;
+    o.block_bytes = block_bytes;
+    return o;
+  }
+};
+
+TEST_P(SegmentCodecTest, CompressibleRecordsRoundTripInTheCodec) {
+  std::string bytes;
+  const std::vector<Record> records = testing::JsonLikeRecords(1, 2000, 500);
+  DecodedSegment s = RoundTrip(records, Options(16 << 10), &bytes);
+  EXPECT_EQ(s.version, GetParam().version);
+  ASSERT_GT(s.footer.blocks.size(), 3u);
+  for (const BlockIndexEntry& e : s.footer.blocks) {
+    EXPECT_EQ(BlockCompression(bytes, e), GetParam().compresses_to) << "block at " << e.position;
+  }
+  WriterOptions stored = Options(16 << 10);
+  stored.codec = Compression::kNone;
+  auto uncompressed = testing::BuildSegment(records, stored);
+  ASSERT_TRUE(uncompressed.ok());
+  if (GetParam().compresses_to != Compression::kNone) {
+    EXPECT_LT(bytes.size(), uncompressed->size() * 3 / 4);
+  } else {
+    EXPECT_EQ(bytes, *uncompressed);
+  }
+}
+
+TEST_P(SegmentCodecTest, RandomRecordsAndIncompressibleBlocks) {
+  std::string bytes;
+  DecodedSegment s = RoundTrip(testing::RandomRecords(42, 500), Options(16 << 10), &bytes);
+  EXPECT_GT(s.blocks.size(), 3u);
+  for (const BlockIndexEntry& e : s.footer.blocks) {
+    const Compression c = BlockCompression(bytes, e);
+    EXPECT_TRUE(c == Compression::kNone || c == GetParam().compresses_to);
+  }
+  // Random bytes do not compress: the block is stored as is, in any codec.
+  std::string noise;
+  uint64_t x = 88172645463325252ULL;
+  for (int i = 0; i < 4000; ++i) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    noise += static_cast<char>(x);
+  }
+  s = RoundTrip({Rec(0, std::nullopt, noise)}, Options(), &bytes);
+  EXPECT_EQ(BlockCompression(bytes, s.footer.blocks[0]), Compression::kNone);
+  EXPECT_EQ(s.version, GetParam().version);
+}
+
+TEST_P(SegmentCodecTest, TenMiBValueAndTinyBlocks) {
+  std::string big(10 << 20, 'x');
+  for (size_t i = 0; i < big.size(); i += 4096) big[i] = static_cast<char>(i / 4096);
+  std::string bytes;
+  DecodedSegment s = RoundTrip(
+      {Rec(0, "small", "before"), Rec(1, "big", big), Rec(2, "small", "after")}, Options(), &bytes);
+  ASSERT_EQ(s.blocks.size(), 3u);
+  EXPECT_EQ(BlockCompression(bytes, s.footer.blocks[1]), GetParam().compresses_to);
+  for (uint64_t seed = 1; seed <= 10; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    RoundTrip(testing::RandomRecords(seed, 1 + (seed * 37) % 400, 1 + (seed * 101) % 5000),
+              Options(size_t{1} << (6 + seed % 12)));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Codecs, SegmentCodecTest, ::testing::ValuesIn(kCodecCases),
+                         [](const ::testing::TestParamInfo<CodecCase>& param) {
+                           return std::string(param.param.name);
+                         });
 
 TEST(SegmentRoundTripTest, CompressibleBlocksAreZstdAndIncompressibleStored) {
   WriterOptions options;
@@ -281,11 +369,20 @@ TEST(SegmentWriterTest, RejectsRecordLargerThanTheBlockLimit) {
 }
 
 TEST(SegmentWriterTest, RejectsBadOptions) {
-  for (int level : {-1, 20}) {
+  for (int level : {kMinZstdLevel - 1, 20}) {
     WriterOptions o;
     o.zstd_level = level;
-    EXPECT_TRUE(SegmentWriter::Create(o).status().IsInvalidArgument()) << level;
+    Status s = SegmentWriter::Create(o).status();
+    EXPECT_TRUE(s.IsInvalidArgument()) << level;
+    EXPECT_THAT(s.message(), HasSubstr("-7..-1 (fast levels) or 1..19"));
   }
+  WriterOptions unknown;
+  unknown.codec = static_cast<Compression>(3);
+  EXPECT_TRUE(SegmentWriter::Create(unknown).status().IsInvalidArgument());
+  WriterOptions lz4;  // the zstd level does not apply to LZ4
+  lz4.codec = Compression::kLz4;
+  lz4.zstd_level = 99;
+  EXPECT_TRUE(SegmentWriter::Create(lz4).ok());
   for (size_t block_bytes : {size_t{0}, kMaxBlockBytes + 1}) {
     WriterOptions o;
     o.block_bytes = block_bytes;

@@ -1,5 +1,6 @@
 #include "format/segment_writer.h"
 
+#include <lz4.h>
 #include <xxhash.h>
 #include <zstd.h>
 
@@ -8,6 +9,7 @@
 #include <string>
 #include <utility>
 
+#include "format/block_codec.h"
 #include "format/segment_seal.h"
 
 namespace kb::format {
@@ -48,11 +50,45 @@ char* PutNullable(char* p, const std::optional<std::string_view>& bytes) {
 
 }  // namespace
 
+namespace internal {
+
+size_t CompressedBound(Compression codec, size_t n) {
+  if (codec == Compression::kLz4)
+    return static_cast<size_t>(LZ4_compressBound(static_cast<int>(n)));
+  return ZSTD_compressBound(n);
+}
+
+Result<size_t> CompressPayload(Compression codec, void* zstd_cctx, const char* src, size_t n,
+                               char* dst, size_t capacity, std::string_view subject) {
+  if (codec == Compression::kLz4) {
+    // n <= kMaxBlockBytes (64 MiB), far below LZ4_MAX_INPUT_SIZE, so the ints do not overflow.
+    const int size =
+        LZ4_compress_default(src, dst, static_cast<int>(n), static_cast<int>(capacity));
+    if (size <= 0) return Status::Permanent(subject, "LZ4 compression failed");
+    return static_cast<size_t>(size);
+  }
+  const size_t size = ZSTD_compress2(static_cast<ZSTD_CCtx*>(zstd_cctx), dst, capacity, src, n);
+  if (ZSTD_isError(size)) {
+    return Status::Permanent(subject,
+                             std::string("zstd compression failed: ") + ZSTD_getErrorName(size));
+  }
+  return size;
+}
+
+}  // namespace internal
+
 Status ValidateWriterOptions(const WriterOptions& options) {
-  if (options.zstd_level < 0 || options.zstd_level > 19) {
-    return Status::InvalidArgument(options.subject,
-                                   "zstd level " + std::to_string(options.zstd_level) +
-                                       " is out of range; use 0 (no compression) or 1..19");
+  if (options.codec != Compression::kNone && options.codec != Compression::kZstd &&
+      options.codec != Compression::kLz4) {
+    return Status::InvalidArgument(
+        options.subject, "unknown codec " + std::to_string(static_cast<int>(options.codec)));
+  }
+  if (options.codec == Compression::kZstd &&
+      (options.zstd_level < kMinZstdLevel || options.zstd_level > 19)) {
+    return Status::InvalidArgument(
+        options.subject, "zstd level " + std::to_string(options.zstd_level) +
+                             " is out of range; use 0 (no compression), " +
+                             std::to_string(kMinZstdLevel) + "..-1 (fast levels) or 1..19");
   }
   if (options.block_bytes < 1 || options.block_bytes > kMaxBlockBytes) {
     return Status::InvalidArgument(
@@ -155,7 +191,8 @@ void AppendFooterAndTrailerAt(std::string* out, uint64_t footer_position,
 
 Status AppendSealedFooterAndTrailerAt(std::string* out, uint64_t footer_position,
                                       const SegmentFooter& footer, const crypto::Key& key,
-                                      std::string_view segment_id, std::string_view bound_name) {
+                                      std::string_view segment_id, std::string_view bound_name,
+                                      uint16_t version) {
   const size_t at = out->size();
   const size_t plain = FooterSize(footer);
   const size_t frame = plain + kFrameOverhead;
@@ -174,8 +211,8 @@ Status AppendSealedFooterAndTrailerAt(std::string* out, uint64_t footer_position
   t[49] = static_cast<char>(key.id.size());
   std::memcpy(t + 52, key.id.data(), key.id.size());
   EncodeFixed32(t + 84, static_cast<uint32_t>(XXH3_64bits(t, 84)));
-  EncodeFixed16(t + 88, kSealedFormatVersion);
-  EncodeFixed16(t + 90, static_cast<uint16_t>(~kSealedFormatVersion));
+  EncodeFixed16(t + 88, version);
+  EncodeFixed16(t + 90, static_cast<uint16_t>(~version));
   std::memcpy(t + 92, kMagic.data(), kMagic.size());
   return Status::OK();
 }
@@ -188,7 +225,7 @@ Result<SegmentWriter> SegmentWriter::Create(WriterOptions options) {
   KB_RETURN_IF_ERROR(ValidateWriterOptions(options));
   SegmentWriter writer(std::move(options));
   KB_RETURN_IF_ERROR(writer.segment_id_status_);
-  if (writer.options_.zstd_level > 0 && !writer.deferred()) {
+  if (writer.codec_ == Compression::kZstd && !writer.deferred()) {
     ZSTD_CCtx* cctx = ZSTD_createCCtx();
     if (cctx == nullptr) {
       return Status::Permanent(writer.options_.subject, "cannot allocate a zstd context");
@@ -206,6 +243,9 @@ Result<SegmentWriter> SegmentWriter::Create(WriterOptions options) {
 
 SegmentWriter::SegmentWriter(WriterOptions options) : options_(std::move(options)) {
   if (options_.keys) key_ = &options_.keys->current();
+  codec_ = options_.codec == Compression::kZstd && options_.zstd_level == 0 ? Compression::kNone
+                                                                            : options_.codec;
+  version_ = SegmentVersion(key_ != nullptr, options_.codec == Compression::kLz4);
   Reset();
 }
 SegmentWriter::SegmentWriter(SegmentWriter&&) noexcept = default;
@@ -232,7 +272,7 @@ void SegmentWriter::Reset() {
 
 void SegmentWriter::AppendFileHeader(coding::StringBuilder* out) const {
   std::string header;
-  format::AppendFileHeader(&header, key_ != nullptr ? kSealedFormatVersion : kPlainFormatVersion);
+  format::AppendFileHeader(&header, version_);
   std::memcpy(out->Extend(header.size()), header.data(), header.size());
 }
 
@@ -378,7 +418,8 @@ Status SegmentWriter::FlushBlock() {
     block->raw_size = out_.size();
     last_block_bytes_ = out_.size();
     block->raw = out_.TakeStorage();
-    block->level = options_.zstd_level;
+    block->codec = codec_;
+    block->level = codec_ == Compression::kZstd ? options_.zstd_level : 0;
     block->record_count = open_.record_count;
     block->base_offset = open_.first_offset;
     block->base_timestamp = open_base_timestamp_;
@@ -398,19 +439,16 @@ Status SegmentWriter::FlushBlock() {
   const size_t raw_size = out_.size() - position - kBlockHeaderSize;
   Compression compression = Compression::kNone;
   size_t stored_size = raw_size;
-  if (cctx_) {
-    auto* cctx = static_cast<ZSTD_CCtx*>(cctx_.get());
-    const size_t bound = ZSTD_compressBound(raw_size);
+  if (codec_ != Compression::kNone) {
+    const size_t bound = internal::CompressedBound(codec_, raw_size);
     compressed_.clear();
     compressed_.reserve(bound);
     const char* raw = out_.data() + position + kBlockHeaderSize;
-    const size_t n = ZSTD_compress2(cctx, compressed_.data(), bound, raw, raw_size);
-    if (ZSTD_isError(n)) {
-      return Status::Permanent(options_.subject,
-                               std::string("zstd compression failed: ") + ZSTD_getErrorName(n));
-    }
+    KB_ASSIGN_OR_RETURN(const size_t n,
+                        internal::CompressPayload(codec_, cctx_.get(), raw, raw_size,
+                                                  compressed_.data(), bound, options_.subject));
     if (n < raw_size) {  // otherwise keep the block as is: smaller and faster to read
-      compression = Compression::kZstd;
+      compression = codec_;
       stored_size = n;
       std::memcpy(out_.data() + position + kBlockHeaderSize, compressed_.data(), n);
       out_.Truncate(position + kBlockHeaderSize + n);
@@ -460,12 +498,12 @@ Result<std::string> SegmentWriter::Finish(std::string_view object_key) {
   const uint64_t footer_position = out_.size();
   if (key_ != nullptr) {
     std::string tail;
-    KB_RETURN_IF_ERROR(AppendSealedFooterAndTrailerAt(&tail, footer_position, footer_, *key_,
-                                                      segment_id_, BoundName(object_key)));
+    KB_RETURN_IF_ERROR(AppendSealedFooterAndTrailerAt(
+        &tail, footer_position, footer_, *key_, segment_id_, BoundName(object_key), version_));
     std::memcpy(out_.Extend(tail.size()), tail.data(), tail.size());
   } else {
     EncodeFooterAndTrailer(out_.Extend(FooterAndTrailerSize(footer_)), footer_position, footer_,
-                           kPlainFormatVersion);
+                           version_);
   }
   size_hint_ = out_.size();
   std::string object = out_.Release();
@@ -500,6 +538,7 @@ Result<PendingSegment> SegmentWriter::FinishPending(std::string_view object_key)
   KB_RETURN_IF_ERROR(FlushBlock());
   PendingSegment segment;
   segment.subject = options_.subject;
+  segment.version = version_;
   segment.key = key_;
   segment.segment_id = segment_id_;
   segment.bound_name = std::string(BoundName(object_key));

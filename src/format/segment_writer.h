@@ -6,16 +6,19 @@
 // closes when the next record would overflow it; a record larger than that forms a block of its
 // own), and each closed block is compressed right away, in place: the writer holds the compressed
 // blocks so far plus the open block uncompressed, in one buffer sized from the previous segment so
-// that it rarely grows. A block that zstd cannot shrink is stored uncompressed.
+// that it rarely grows. Blocks are compressed with zstd (the default), LZ4 or not at all
+// (WriterOptions::codec); a block the codec cannot shrink is stored uncompressed. A writer with
+// codec LZ4 writes segments of format version 3 (4 when encrypted), the others version 1 (2).
 //
 // Ownership: Add copies the record's bytes; the caller's buffers may be reused as soon as it
-// returns. The writer owns its buffers and a zstd context; reuse one writer for many segments.
+// returns. The writer owns its buffers and a zstd context (codec zstd); reuse one writer for many
+// segments.
 //
 // Failure contract: Add returns InvalidArgument (and keeps the writer unchanged) for a record the
 // format cannot hold: offset negative or not greater than the previous one, unknown timestamp
 // type, an encoded record larger than kMaxBlockBytes, more than kMaxBlockHeaders headers, or a
 // segment that already has kMaxBlockCount blocks. Finish returns InvalidArgument for a
-// segment without records (the format has no empty segments); an internal zstd failure is
+// segment without records (the format has no empty segments); an internal zstd or LZ4 failure is
 // Permanent. The subject of every error is WriterOptions::subject.
 //
 // Deferred compression (WriterOptions::compressor set): Add only encodes records; each closed
@@ -46,7 +49,9 @@ namespace kb::format {
 class BlockCompressor;
 
 struct WriterOptions {
-  int zstd_level = 3;                      // 0 = store blocks uncompressed; 1..19 = zstd level
+  // With codec kZstd: 0 = store blocks uncompressed; kMinZstdLevel..-1 = zstd's fast levels;
+  // 1..19 = zstd level. Not used with the other codecs.
+  int zstd_level = 3;
   size_t block_bytes = size_t{256} << 10;  // target uncompressed block size, 1..kMaxBlockBytes
   std::string subject = "segment";         // names the segment in errors, e.g. "orders/3"
   // Deferred compression (see above) when set; must outlive the writer and its PendingSegments.
@@ -54,7 +59,13 @@ struct WriterOptions {
   // Encryption at rest when set: segments are written in format version 2, every block and the
   // footer sealed with keys->current() (docs/format.md, "Encrypted segments").
   std::shared_ptr<const crypto::KeyRing> keys;
+  // How blocks are compressed: kZstd (at zstd_level), kLz4 (one raw LZ4 block, default
+  // acceleration; the segment is then format version 3, or 4 encrypted) or kNone.
+  Compression codec = Compression::kZstd;
 };
+
+// The fastest zstd level WriterOptions accepts (zstd's "--fast=7").
+inline constexpr int kMinZstdLevel = -7;
 
 // A closed block on its way through a BlockCompressor. The writer fills the input fields and
 // submits it; the compressor calls Compress (any thread) and then Done. Destroying the block gives
@@ -70,7 +81,8 @@ class PendingBlock {
   // the encoded records; raw.size() may be larger (a recycled buffer).
   std::string raw;
   size_t raw_size = 0;
-  int level = 0;  // zstd level; 0 = store as is
+  Compression codec = Compression::kNone;  // kNone = store as is
+  int level = 0;                           // zstd level (codec kZstd), never 0
   uint32_t record_count = 0;
   int64_t base_offset = 0;
   int64_t base_timestamp = 0;
@@ -80,16 +92,18 @@ class PendingBlock {
   std::string segment_id;
   uint32_t index = 0;
 
-  // Compresses (zstd with `cctx`, a ZSTD_CCtx*, at `level`; unused at level 0) and writes the
-  // block header, then seals the block when `key` is set. A block zstd cannot shrink (and is not
-  // sealed) stays in `raw`; otherwise `raw` is given back to the owner at once. `scratch` is the
-  // caller's reusable output space.
+  // Compresses (zstd with `cctx`, a ZSTD_CCtx*, at `level`; LZ4; cctx is used by zstd only) and
+  // writes the block header, then seals the block when `key` is set. A block the codec cannot
+  // shrink (and is not sealed) stays in `raw`; otherwise `raw` is given back to the owner at once.
+  // `scratch` is the caller's reusable output space.
   Status Compress(void* cctx, coding::Buffer* scratch);
   // Publishes the result of Compress (or a failure) to Wait and stored_size.
   void Done(Status status);
   // Blocks until Done; returns its status.
   Status Wait();
   bool done() const { return done_flag_.load(std::memory_order_acquire); }
+  // False when Compress has nothing to compress (codec kNone): it only writes the header.
+  bool compresses() const { return codec != Compression::kNone; }
   // Header + stored payload; valid after a successful Done.
   std::string_view stored() const;
   // The block as written to the object: stored(), inside its frame when sealed (frame header,
@@ -105,7 +119,7 @@ class PendingBlock {
   Status Seal();  // stored() in place, when `key` is set
 
   BlockCompressor* owner_;
-  // Header + zstd payload; empty when the block is stored as is.
+  // Header + compressed payload; empty when the block is stored as is.
   std::string compressed_;
   // Sealed blocks: stored() is ciphertext, between this frame header and tag.
   bool sealed_ = false;
@@ -135,6 +149,7 @@ class BlockCompressor {
 // A finished segment whose blocks may still be compressing. Movable; Assemble on any thread.
 struct PendingSegment {
   std::string subject;
+  uint16_t version = kPlainFormatVersion;  // format version (segment_layout.h SegmentVersion)
   // Encrypted segments (see SealedSegment in segment_seal.h): key, segment id and bound name.
   const crypto::Key* key = nullptr;
   std::string segment_id;
@@ -178,9 +193,11 @@ void AppendFooterAndTrailer(std::string* out, const SegmentFooter& footer,
 void AppendFooterAndTrailerAt(std::string* out, uint64_t footer_position,
                               const SegmentFooter& footer, uint16_t version = kPlainFormatVersion);
 // Version 2: the footer sealed in its frame at `footer_position`, then the 100-byte trailer.
+// Version 4 (LZ4 blocks allowed) is the same with `version` 4.
 Status AppendSealedFooterAndTrailerAt(std::string* out, uint64_t footer_position,
                                       const SegmentFooter& footer, const crypto::Key& key,
-                                      std::string_view segment_id, std::string_view bound_name);
+                                      std::string_view segment_id, std::string_view bound_name,
+                                      uint16_t version = kSealedFormatVersion);
 
 class SegmentWriter {
  public:
@@ -226,7 +243,10 @@ class SegmentWriter {
   void AppendFileHeader(coding::StringBuilder* out) const;
 
   WriterOptions options_;
-  std::unique_ptr<void, ZstdContextDeleter> cctx_;  // ZSTD_CCtx; null when zstd_level == 0
+  std::unique_ptr<void, ZstdContextDeleter> cctx_;  // ZSTD_CCtx; null unless compressing with zstd
+  // The codec blocks are compressed with (kNone for codec kZstd at level 0), and the version.
+  Compression codec_ = Compression::kNone;
+  uint16_t version_ = kPlainFormatVersion;
 
   bool deferred() const { return options_.compressor != nullptr; }
 
@@ -247,7 +267,7 @@ class SegmentWriter {
   BlockIndexEntry open_;        // facts about the open block (position/length unset)
   int64_t open_base_timestamp_ = 0;
   size_t open_header_count_ = 0;
-  coding::Buffer compressed_;  // zstd output scratch
+  coding::Buffer compressed_;  // compressor output scratch
   std::vector<HeaderView> header_scratch_;
 
   uint64_t record_count_ = 0;

@@ -48,21 +48,33 @@ class HoldingCompressor : public BlockCompressor {
   int returned_ = 0;
 };
 
-std::string InPlace(const std::vector<Record>& records, int level, size_t block_bytes) {
-  auto bytes = testing::BuildSegment(records, {level, block_bytes, "t/0", nullptr});
+std::string InPlace(const std::vector<Record>& records, int level, size_t block_bytes,
+                    Compression codec = Compression::kZstd) {
+  auto bytes = testing::BuildSegment(records, {level, block_bytes, "t/0", nullptr, nullptr, codec});
   EXPECT_TRUE(bytes.ok()) << bytes.status().ToString();
   return bytes.ok() ? *bytes : std::string();
 }
 
-TEST(SegmentWriterDeferredTest, SameBytesAsInPlaceAtEveryLevel) {
+// Every codec: zstd at levels 0 (none), fast -3, 1 and 3; LZ4; none.
+struct CodecSetting {
+  Compression codec;
+  int level;
+};
+constexpr CodecSetting kSettings[] = {{Compression::kZstd, 0}, {Compression::kZstd, -3},
+                                      {Compression::kZstd, 1}, {Compression::kZstd, 3},
+                                      {Compression::kLz4, 0},  {Compression::kNone, 3}};
+
+TEST(SegmentWriterDeferredTest, SameBytesAsInPlaceWithEveryCodec) {
   const std::vector<Record> random = testing::RandomRecords(7, 3000, 3000, 100);
   const std::vector<Record> json = testing::JsonLikeRecords(8, 2000, 700);
   for (const auto* records : {&random, &json}) {
-    for (int level : {0, 1, 3}) {
+    for (const CodecSetting& c : kSettings) {
+      const int level = c.level;
       for (size_t block_bytes : {size_t{1024}, size_t{64} << 10}) {
-        SCOPED_TRACE("level " + std::to_string(level) + ", block " + std::to_string(block_bytes));
+        SCOPED_TRACE("codec " + std::to_string(static_cast<int>(c.codec)) + " level " +
+                     std::to_string(level) + ", block " + std::to_string(block_bytes));
         HoldingCompressor compressor;
-        auto w = SegmentWriter::Create({level, block_bytes, "t/0", &compressor});
+        auto w = SegmentWriter::Create({level, block_bytes, "t/0", &compressor, nullptr, c.codec});
         ASSERT_TRUE(w.ok()) << w.status().ToString();
         // Two segments from one writer: the second reuses what the first learnt.
         const size_t half = records->size() / 2;
@@ -82,7 +94,12 @@ TEST(SegmentWriterDeferredTest, SameBytesAsInPlaceAtEveryLevel) {
         for (size_t i = 0; i < 2; ++i) {
           auto object = pending[i].Assemble();
           ASSERT_TRUE(object.ok()) << object.status().ToString();
-          EXPECT_EQ(*object, InPlace(i == 0 ? first : second, level, block_bytes));
+          EXPECT_EQ(*object, InPlace(i == 0 ? first : second, level, block_bytes, c.codec));
+          auto decoded = DecodeSegment("t/0", *object);
+          ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+          EXPECT_EQ(decoded->ToRecords(), i == 0 ? first : second);
+          EXPECT_EQ(decoded->version,
+                    c.codec == Compression::kLz4 ? kPlainLz4FormatVersion : kPlainFormatVersion);
         }
         pending.clear();
         EXPECT_EQ(compressor.returned(), compressor.taken()) << "every buffer comes back";
@@ -110,9 +127,10 @@ TEST(SegmentWriterDeferredTest, FinishWaitsForTheCompressorAndMatches) {
 // Parts: header, every block in place, footer; together the same object Assemble builds.
 TEST(SegmentWriterDeferredTest, PartsAreTheObjectWithoutCopyingTheBlocks) {
   const std::vector<Record> records = testing::JsonLikeRecords(11, 400, 300);
-  for (int level : {0, 3}) {
+  for (const CodecSetting& c : kSettings) {
+    const int level = c.level;
     HoldingCompressor compressor;
-    auto w = SegmentWriter::Create({level, 4096, "t/0", &compressor});
+    auto w = SegmentWriter::Create({level, 4096, "t/0", &compressor, nullptr, c.codec});
     ASSERT_TRUE(w.ok());
     for (const Record& r : records) ASSERT_TRUE(w->Add(r).ok());
     auto seg = w->FinishPending();
@@ -128,7 +146,7 @@ TEST(SegmentWriterDeferredTest, PartsAreTheObjectWithoutCopyingTheBlocks) {
     std::string object;
     for (std::string_view p : parts) object.append(p);
     EXPECT_EQ(object.size(), seg->object_size());
-    EXPECT_EQ(object, InPlace(records, level, 4096)) << level;
+    EXPECT_EQ(object, InPlace(records, level, 4096, c.codec)) << level;
     EXPECT_TRUE(VerifySegment("t/0", object).ok());
   }
 }
