@@ -232,6 +232,17 @@ Status CheckTargetsEmpty(storage::ObjectStore& store, const layout::Keys& keys,
                          const std::string& cluster_id, const RestorePlan& plan,
                          const TargetEnds& ends, int32_t partitions = 0);
 
+// Creates each of check.to_create (CheckTargets) with the backed-up partition count (or
+// options.partitions), configs and replication factor (or options.replication_factor); a topic
+// with configs_after (see "Timestamps") is created with CreateTime after its restore records say
+// so (`records`, for the cluster `cluster_id`). Returns the created topics. A refused creation is
+// the error (FailedPrecondition naming --replication-factor when the broker refuses the factor).
+class OffsetMapStore;
+Result<std::vector<std::string>> CreateTargets(kafka::Admin& admin, OffsetMapStore& records,
+                                               const std::string& cluster_id,
+                                               const RestorePlan& plan, const TargetCheck& check,
+                                               const RestoreOptions& options);
+
 Result<RestoreReport> RunRestore(storage::ObjectStore& store, const layout::Keys& keys,
                                  const kafka::Properties& props, const RestorePlan& plan,
                                  const RestoreSelection& selection, const RestoreOptions& options);
