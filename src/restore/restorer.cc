@@ -77,6 +77,10 @@ class Run {
 
   PartitionResult RestorePartition(const PartitionPlan& plan);
   void CheckpointLoop();
+  // The ends of the target partitions queried for all of them at once before any is restored
+  // (only without reshaping: there a target partition is written by one source partition only);
+  // a partition without one is queried when its turn comes.
+  void SetEnds(TargetEnds ends) { ends_ = std::move(ends); }
   void Stop() {
     std::lock_guard lock(mu_);
     stop_ = true;
@@ -114,6 +118,7 @@ class Run {
   std::condition_variable cv_;
   bool stop_ = false;
   std::vector<Active*> active_;
+  TargetEnds ends_;
 };
 
 Status Run::Save(Active& a, const OffsetMap& map, bool complete, bool final_save,
@@ -238,7 +243,10 @@ Status Run::Restore(const PartitionPlan& plan, PartitionResult* result) {
                                                    plan.target_topic));
   // Right after a topic is created its leaders may still be elected: retry what is transient.
   Result<kafka::Watermarks> queried = Status::Retryable(target, "not queried");
-  for (const auto deadline = Clock::now() + options_.timeout;;) {
+  if (auto known = ends_.find({plan.target_topic, plan.partition}); known != ends_.end()) {
+    queried = known->second;
+  }
+  for (const auto deadline = Clock::now() + options_.timeout; !queried.ok();) {
     queried = admin_.QueryWatermarks(plan.target_topic, plan.partition, options_.timeout);
     if (queried.ok() || !queried.status().IsRetryable() || Clock::now() > deadline) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -566,6 +574,15 @@ bool RestoreReport::ok() const {
   return true;
 }
 
+size_t DefaultParallelism(const RestorePlan& plan, int32_t partitions) {
+  size_t units = 0;
+  for (const TopicPlan& t : plan.topics) {
+    if (t.partitions.empty()) continue;
+    units += partitions > 0 ? 1 : t.partitions.size();
+  }
+  return std::clamp<size_t>(units, 1, kMaxDefaultParallelism);
+}
+
 Result<RestoreReport> RunRestore(storage::ObjectStore& store, const layout::Keys& keys,
                                  const kafka::Properties& props, const RestorePlan& plan,
                                  const RestoreSelection& selection, const RestoreOptions& options) {
@@ -604,6 +621,7 @@ Result<RestoreReport> RunRestore(storage::ObjectStore& store, const layout::Keys
         "(sha256 {})",
         report.exclude_keys, selection.exclude_keys->path(), report.exclude_keys_sha256);
   }
+  std::map<std::string, kafka::TopicConfigs> target_configs;  // in force, by target topic
   {
     // Every target exists now: check the timestamps against the configs in force.
     std::vector<std::string> targets = check.existing;
@@ -611,9 +629,9 @@ Result<RestoreReport> RunRestore(storage::ObjectStore& store, const layout::Keys
     KB_ASSIGN_OR_RETURN(std::set<std::string> completed,
                         CompletedTargets(store, keys, report.cluster_id, plan));
     std::vector<std::string> warnings;
-    auto configs = DescribeTargetConfigs(*admin, targets, options.timeout, &warnings);
+    target_configs = DescribeTargetConfigs(*admin, targets, options.timeout, &warnings);
     for (std::string& w :
-         TimestampWarnings(plan, configs, check.configs_after, completed, NowMs())) {
+         TimestampWarnings(plan, target_configs, check.configs_after, completed, NowMs())) {
       warnings.push_back(std::move(w));
     }
     for (const std::string& w : warnings) {
@@ -623,6 +641,49 @@ Result<RestoreReport> RunRestore(storage::ObjectStore& store, const layout::Keys
   }
 
   Run run(store, keys, props, selection, options, *admin, *producer, report.cluster_id);
+  {
+    std::vector<std::string> targets = check.existing;
+    targets.insert(targets.end(), report.created_topics.begin(), report.created_topics.end());
+    if (options.partitions == 0) {
+      // One query for every partition instead of two round trips per partition, retried while
+      // the leaders of created topics settle; on failure each partition queries its own.
+      Result<TargetEnds> ends = Status::Retryable("target ends", "not queried");
+      for (const auto deadline = Clock::now() + options.timeout;;) {
+        ends = QueryTargetEnds(*admin, plan, targets, options.timeout);
+        if (ends.ok() || !ends.status().IsRetryable() || Clock::now() > deadline) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+      if (ends.ok()) run.SetEnds(std::move(*ends));
+    }
+    // The codec of each target (restore_producer.h, ChooseCompression).
+    const std::string user_codec = props.contains("compression.type") ? props.at("compression.type")
+                                   : props.contains("compression.codec")
+                                       ? props.at("compression.codec")
+                                       : "";
+    std::map<std::string, std::vector<std::string>> by_codec;
+    for (const TopicPlan& t : plan.topics) {
+      auto target = target_configs.find(t.target_topic);
+      std::optional<Compression> c =
+          ChooseCompression(props, target == target_configs.end() ? nullptr : &target->second,
+                            t.metadata ? &t.metadata->configs : nullptr);
+      if (!c) {
+        report.compression[t.target_topic] = user_codec;
+        continue;
+      }
+      KB_RETURN_IF_ERROR(producer->SetCompression(t.target_topic, *c));
+      const std::string codec = c->codec + (c->level.empty() ? "" : " level " + c->level);
+      report.compression[t.target_topic] = codec;
+      by_codec[codec].push_back(t.target_topic);
+    }
+    if (!user_codec.empty()) spdlog::info("producing with kafka.compression.type {}", user_codec);
+    for (const auto& [codec, topics] : by_codec) {
+      spdlog::info("producing {} with {} (the target's compression.type, else {})",
+                   topics.size() == 1
+                       ? topics.front()
+                       : report::Plural(static_cast<int64_t>(topics.size()), "topic"),
+                   codec, kFallbackCompression.codec);
+    }
+  }
   std::vector<const PartitionPlan*> partitions;
   RestoreProgress progress;
   for (const TopicPlan& t : plan.topics) {
@@ -663,7 +724,12 @@ Result<RestoreReport> RunRestore(storage::ObjectStore& store, const layout::Keys
       units.push_back({i});
     }
   }
-  ParallelFor(units.size(), options.parallelism, [&](size_t u) {
+  const size_t parallelism =
+      options.parallelism > 0 ? options.parallelism : DefaultParallelism(plan, options.partitions);
+  spdlog::info("restoring {} with {} at once{}",
+               report::Plural(static_cast<int64_t>(partitions.size()), "partition"), parallelism,
+               options.parallelism > 0 ? "" : " (chosen from the work; --parallel)");
+  ParallelFor(units.size(), parallelism, [&](size_t u) {
     const PartitionResult* failed = nullptr;
     for (size_t i : units[u]) {
       if (failed != nullptr) {

@@ -276,7 +276,7 @@ Result<std::vector<std::string>> CreateTargets(kafka::Admin& admin, OffsetMapSto
                                                const std::string& cluster_id,
                                                const RestorePlan& plan, const TargetCheck& check,
                                                const RestoreOptions& options) {
-  std::vector<std::string> created;
+  std::vector<kafka::TopicSpec> specs;
   for (const TopicPlan& t : plan.topics) {
     if (std::find(check.to_create.begin(), check.to_create.end(), t.target_topic) ==
         check.to_create.end()) {
@@ -305,7 +305,15 @@ Result<std::vector<std::string>> CreateTargets(kafka::Admin& admin, OffsetMapSto
           "every partition is restored",
           t.target_topic, kTimestampTypeConfig, kCreateTime, ConfigsText(after->second));
     }
-    Status s = admin.CreateTopic(spec, options.timeout);
+    specs.push_back(std::move(spec));
+  }
+  // One request for all: a broker creates topics asynchronously, and one by one each waits for
+  // its own (~0.5 s for 100 partitions on a loaded machine).
+  const std::vector<Status> statuses = admin.CreateTopics(specs, options.timeout);
+  std::vector<std::string> created;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    const kafka::TopicSpec& spec = specs[i];
+    const Status& s = statuses[i];
     if (!s.ok()) {
       const std::string what =
           "cannot create the target topic with " + std::to_string(spec.partitions) +
@@ -315,13 +323,13 @@ Result<std::vector<std::string>> CreateTargets(kafka::Admin& admin, OffsetMapSto
           " and " + std::to_string(spec.configs.size()) + " configs from the backup";
       if (s.message().find("eplication") != std::string::npos) {
         return Status::FailedPrecondition(
-            t.target_topic,
+            spec.name,
             what + ": " + s.message() + " (give --replication-factor N for this cluster)");
       }
       return s.WithContext(what);
     }
-    spdlog::info("created topic {} ({} partitions)", t.target_topic, spec.partitions);
-    created.push_back(t.target_topic);
+    spdlog::info("created topic {} ({} partitions)", spec.name, spec.partitions);
+    created.push_back(spec.name);
   }
 
   return created;
