@@ -19,12 +19,13 @@
 #     TOPICS x PARTITIONS partitions; b. `kafka-backup restore --target-prefix rN-` (creates the
 #     topics: included in its time), default parallelism and codec; must exit 0 and restore
 #     every record. Best of each compared, per-run ratios printed with the load average;
-#  4. one restore per codec (kafka.compression.type none, lz4, zstd; and the default) and the
+#  4. one restore per codec (kafka.compression.type none, lz4, zstd, zstd with compression.level
+#     1 ("zstd1"); and the default: the target's codec, else lz4) and the
 #     broker's bytes on disk of the restored topics (du of their log dirs) per GB of payload.
 # Prints Markdown tables. Knobs: KB_BENCH_TOPICS (20), KB_BENCH_PARTITIONS (100),
 # KB_BENCH_RECORDS (100000), KB_BENCH_RECORD_BYTES (1024), KB_BENCH_RUNS (3), KB_BENCH_BIN
 # (default build/release/src/cli/kafka-backup), KB_BENCH_RESTORE_ARGS (extra restore flags, e.g.
-# "--parallel 4"), KB_BENCH_CODECS ("none lz4 zstd default"), KB_BENCH_KEEP=1.
+# "--parallel 4"), KB_BENCH_CODECS ("none lz4 zstd zstd1 default"), KB_BENCH_KEEP=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
@@ -33,7 +34,7 @@ PARTITIONS=${KB_BENCH_PARTITIONS:-100}
 RECORDS=${KB_BENCH_RECORDS:-100000}
 RECORD_BYTES=${KB_BENCH_RECORD_BYTES:-1024}
 RUNS=${KB_BENCH_RUNS:-3}
-CODECS=${KB_BENCH_CODECS:-none lz4 zstd default}
+CODECS=${KB_BENCH_CODECS:-none lz4 zstd zstd1 default}
 BIN=${KB_BENCH_BIN:-$REPO/build/release/src/cli/kafka-backup}
 export KB_RUN_DIR=${KB_RUN_DIR:-$REPO/build/bench-services}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/kb-restore-many.XXXXXX")
@@ -111,6 +112,10 @@ t0=$(now)
 "$BIN" --config "$WORK/kb.yaml" backup --once 2>"$WORK/backup.log" || { tail "$WORK/backup.log"; exit 1; }
 log "backup --once: $(py "print(f'{$(now) - $t0:.1f}')") s"
 for i in $(seq 1 "$TOPICS"); do cat "$WORK/values.txt"; done >"$WORK/all.txt"
+# The first idempotent producer on a fresh broker waits for the coordinator to load (seconds):
+# not part of either measurement.
+create_topic "rmany-warm-$ID" 1
+echo warm | kcat -P -b "$BOOT" -t "rmany-warm-$ID" -X enable.idempotence=true
 
 restore() {  # prefix extra-args... ; prints the seconds
   local prefix=$1
@@ -161,8 +166,10 @@ echo "|---|---|---|---|"
 echo "| source topics (zstd by their producers) | - | $SRC_DISK | $(py "print(f'{$SRC_DISK / $BYTES:.2f} GB')") |"
 for codec in $CODECS; do
   prefix=c-$codec-
-  if [[ $codec != default ]]; then
-    # kafka.compression.type through a copy of the config (no --kafka flag)
+  if [[ $codec == zstd1 ]]; then
+    sed "s/^kafka:/kafka:\n  compression.type: zstd\n  compression.level: 1/" "$WORK/kb.yaml" >"$WORK/kb-$codec.yaml"
+  elif [[ $codec != default ]]; then
+    # kafka.compression.type through a copy of the config
     sed "s/^kafka:/kafka:\n  compression.type: $codec/" "$WORK/kb.yaml" >"$WORK/kb-$codec.yaml"
   else
     cp "$WORK/kb.yaml" "$WORK/kb-$codec.yaml"
