@@ -307,9 +307,26 @@ Result<std::vector<std::string>> CreateTargets(kafka::Admin& admin, OffsetMapSto
     }
     specs.push_back(std::move(spec));
   }
-  // One request for all: a broker creates topics asynchronously, and one by one each waits for
-  // its own (~0.5 s for 100 partitions on a loaded machine).
-  const std::vector<Status> statuses = admin.CreateTopics(specs, options.timeout);
+  // Several topics per request: a broker creates topics asynchronously, and one by one each
+  // waits for its own.
+  // In requests of at most kCreatePartitionsPerRequest partitions (at least one topic), each with
+  // its own timeout: a broker creates each partition's log files (a loaded one ~10 ms each), and
+  // 2,000 partitions in one request outlast a request timeout.
+  constexpr int32_t kCreatePartitionsPerRequest = 500;
+  std::vector<Status> statuses;
+  for (size_t begin = 0; begin < specs.size();) {
+    size_t end = begin;
+    int32_t in_request = 0;
+    while (end < specs.size() &&
+           (end == begin || in_request + specs[end].partitions <= kCreatePartitionsPerRequest)) {
+      in_request += specs[end].partitions;
+      ++end;
+    }
+    const std::vector<kafka::TopicSpec> chunk(specs.begin() + static_cast<std::ptrdiff_t>(begin),
+                                              specs.begin() + static_cast<std::ptrdiff_t>(end));
+    for (Status& s : admin.CreateTopics(chunk, options.timeout)) statuses.push_back(std::move(s));
+    begin = end;
+  }
   std::vector<std::string> created;
   for (size_t i = 0; i < specs.size(); ++i) {
     const kafka::TopicSpec& spec = specs[i];
