@@ -116,7 +116,9 @@ void AddRestoreOptions(CLI::App* sub, RestoreArgs& a) {
   sub->add_option("--replication-factor", a.replication_factor,
                   "Replication factor of created topics (default: the backed-up one)")
       ->check(IntegerValidator(1, 32767));
-  sub->add_option("--parallel", a.parallel, "Partitions restored at once (restore.parallelism)")
+  sub->add_option("--parallel", a.parallel,
+                  "Partitions restored at once (restore.parallelism; default: one per planned "
+                  "partition, at most 64)")
       ->check(IntegerValidator(1, 256));
   sub->add_option("--max-bytes-per-second", a.max_bytes_per_second,
                   "Byte rate limit of the records sent, e.g. 50MiB (restore.max_bytes_per_second)")

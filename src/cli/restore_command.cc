@@ -239,10 +239,11 @@ Result<RestoreEnd> Restore(const Config& cfg, const RestoreArgs& args, std::ostr
   KB_ASSIGN_OR_RETURN(auto store, storage::OpenStore(cfg.storage));
   const layout::Keys keys(cfg.storage.prefix);
   KB_ASSIGN_OR_RETURN(restore::RestorePlan plan,
-                      restore::PlanRestore(*store, keys, sel,
-                                           {.skip_corrupt = args.skip_corrupt,
-                                            .require_target_exists = args.require_target_exists,
-                                            .parallelism = options.parallelism * 2}));
+                      restore::PlanRestore(
+                          *store, keys, sel,
+                          {.skip_corrupt = args.skip_corrupt,
+                           .require_target_exists = args.require_target_exists,
+                           .parallelism = options.parallelism > 0 ? options.parallelism * 2 : 16}));
   if (args.dry_run) {
     KB_RETURN_IF_ERROR(DryRun(cfg, args, sel, *store, keys, plan, options, out));
     return RestoreEnd{};

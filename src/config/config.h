@@ -153,7 +153,7 @@ std::string EffectiveInstanceId(const BackupConfig& backup);
 
 // `kafka-backup restore`; command-line flags override these. See docs/configuration.md.
 struct RestoreConfig {
-  int parallelism = 4;                // partitions restored at once
+  int parallelism = 0;                // partitions restored at once; 0: chosen from the work
   uint64_t max_bytes_per_second = 0;  // record payload bytes; 0 = unlimited
   std::chrono::milliseconds checkpoint_interval{5'000};
   bool fail_if_target_not_empty = false;  // refuse targets holding records of someone else

@@ -56,7 +56,7 @@ kafka:
 TEST(ConfigTest, RestoreSectionWithDefaultsAndLimits) {
   auto defaults = ParseConfig("", "test.yaml", FakeEnv());
   ASSERT_TRUE(defaults.ok());
-  EXPECT_EQ(defaults->restore.parallelism, 4);
+  EXPECT_EQ(defaults->restore.parallelism, 0);  // chosen from the work
   EXPECT_EQ(defaults->restore.max_bytes_per_second, 0u);
   EXPECT_EQ(defaults->restore.checkpoint_interval, std::chrono::milliseconds(5000));
   auto cfg = ParseConfig(

@@ -6,6 +6,8 @@
 #include <librdkafka/rdkafka.h>
 
 #include <algorithm>
+#include <map>
+#include <set>
 #include <thread>
 
 #include "common/error_map.h"
@@ -84,6 +86,79 @@ Status Admin::CreateTopic(const TopicSpec& spec, std::chrono::milliseconds timeo
       rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev.get()), &n);
   KB_RETURN_IF_ERROR(TopicResultsStatus(topics, n, "create topic", "CREATE"));
   return AwaitTopicMetadata(spec.name, spec.partitions, deadline);
+}
+
+std::vector<Status> Admin::CreateTopics(const std::vector<TopicSpec>& specs,
+                                        std::chrono::milliseconds timeout) {
+  std::vector<Status> out(specs.size());
+  if (specs.empty()) return out;
+  const auto deadline = Clock::now() + timeout;
+  rd_kafka_t* rk = handle_->c_ptr();
+  std::vector<std::unique_ptr<rd_kafka_NewTopic_t, NewTopicDel>> owned;
+  std::vector<rd_kafka_NewTopic_t*> arr;
+  std::map<std::string, size_t> index;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    const TopicSpec& spec = specs[i];
+    out[i] = internal::CheckTopic(spec.name);
+    if (out[i].ok()) out[i] = internal::CheckTimeout(timeout, spec.name);
+    if (out[i].ok() && !index.emplace(spec.name, i).second) {
+      out[i] = Status::InvalidArgument(spec.name, "topic given twice to create");
+    }
+    if (!out[i].ok()) continue;
+    char err[256];
+    std::unique_ptr<rd_kafka_NewTopic_t, NewTopicDel> nt(rd_kafka_NewTopic_new(
+        spec.name.c_str(), spec.partitions, spec.replication_factor, err, sizeof(err)));
+    if (!nt) {
+      out[i] = Status::InvalidArgument(spec.name, err);
+      index.erase(spec.name);
+      continue;
+    }
+    for (const auto& [k, v] : spec.configs) {
+      if (rd_kafka_resp_err_t e = rd_kafka_NewTopic_set_config(nt.get(), k.c_str(), v.c_str())) {
+        out[i] = FromKafkaError(e, spec.name, "setting topic config " + k);
+        break;
+      }
+    }
+    if (!out[i].ok()) {
+      index.erase(spec.name);
+      continue;
+    }
+    arr.push_back(nt.get());
+    owned.push_back(std::move(nt));
+  }
+  if (arr.empty()) return out;
+  const std::string subject = specs[index.begin()->second].name;
+  Result<EventPtr> ev = Status::Retryable(subject, "create topics: not sent");
+  auto opts = internal::MakeOptions(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS, timeout, subject);
+  if (!opts.ok()) {
+    ev = opts.status();
+  } else {
+    QueuePtr q(rd_kafka_queue_new(rk));
+    rd_kafka_CreateTopics(rk, arr.data(), arr.size(), opts->get(), q.get());
+    ev = internal::WaitResult(q.get(), timeout, subject, "create topics");
+  }
+  if (!ev.ok()) {
+    for (const auto& [name, i] : index) out[i] = ev.status();
+    return out;
+  }
+  size_t n = 0;
+  const rd_kafka_topic_result_t** topics =
+      rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev->get()), &n);
+  std::set<size_t> answered;
+  for (size_t r = 0; r < n; ++r) {
+    auto it = index.find(rd_kafka_topic_result_name(topics[r]));
+    if (it == index.end()) continue;
+    out[it->second] = TopicResultStatus(topics[r], "create topic", "CREATE");
+    answered.insert(it->second);
+  }
+  for (const auto& [name, i] : index) {
+    if (!answered.contains(i)) {
+      out[i] = Status::Permanent(name, "create topics: no result for this topic in the answer");
+    } else if (out[i].ok()) {
+      out[i] = AwaitTopicMetadata(name, specs[i].partitions, deadline);
+    }
+  }
+  return out;
 }
 
 Status Admin::DeleteTopic(const std::string& topic, std::chrono::milliseconds timeout) {

@@ -139,6 +139,11 @@ class Admin {
   // says it leads), so that the metadata, offset and produce calls that follow work at once. An
   // existing topic is AlreadyExists.
   Status CreateTopic(const TopicSpec& spec, std::chrono::milliseconds timeout);
+  // Several topics with one CreateTopics request, each then waited for as CreateTopic does (in
+  // `timeout` overall). One Status per spec, in order: AlreadyExists for an existing topic, the
+  // request's error for each when the request itself failed.
+  std::vector<Status> CreateTopics(const std::vector<TopicSpec>& specs,
+                                   std::chrono::milliseconds timeout);
   Status DeleteTopic(const std::string& topic, std::chrono::milliseconds timeout);
   // Grows `topic` to `new_total` partitions and, like CreateTopic, waits until they are ready;
   // not more than it has is InvalidArgument (from the broker: INVALID_PARTITIONS).

@@ -14,6 +14,7 @@
 #include "report/report_text.h"
 #include "restore/group_restore.h"
 #include "restore/offset_map_store.h"
+#include "restore/restore_producer.h"
 #include "restore/restore_report.h"
 #include "restore/restore_test_util.h"
 #include "storage/memory/memory_store.h"
@@ -478,6 +479,69 @@ TEST_F(RestoreIntegrationTest, FewerTargetPartitionsIsRefusedBeforeAnythingIsWri
   ASSERT_FALSE(report.ok());
   EXPECT_NE(report.status().message().find("--replication-factor"), std::string::npos)
       << report.status().ToString();
+}
+
+// The codec of each target (ChooseCompression): the target's compression.type, else the cheap
+// fallback; kafka.compression.type overrides both. Records come back intact whatever the codec.
+TEST_F(RestoreIntegrationTest, ProducesWithTheTargetsCodecOrTheUsersOverride) {
+  const std::string zstd = NewTopic(2, {{"compression.type", "zstd"}});
+  const std::string plain = NewTopic(1);
+  std::vector<Record> sent;
+  for (int i = 0; i < 300; ++i) {
+    sent.push_back(Rec("k" + std::to_string(i),
+                       "{\"event\":\"click\",\"n\":" + std::to_string(i) + ",\"pad\":\"" +
+                           std::string(200, 'x') + "\"}",
+                       1700000000000 + i));
+  }
+  {
+    RawProducer producer(bootstrap_);
+    for (const Record& r : sent) {
+      producer.Send(zstd, 0, r);
+      producer.Send(plain, 0, r);
+    }
+    producer.Flush();
+  }
+  Backup(zstd);
+  Backup(plain);
+  // An existing target whose compression.type names a codec: that one.
+  const std::string gzip = NewTopic(1, {{"compression.type", "gzip"}});
+  RestoreSelection sel;
+  sel.topics = {zstd, plain};
+  sel.rename = {{plain, gzip}};
+  sel.target_prefix = "c-";
+  auto report = testutil::Restore(store_, keys_, bootstrap_, sel);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_TRUE(report->ok()) << FormatSummary(*report);
+  // Created from topic.json with compression.type=zstd (Kafka 3.8+ reports its
+  // compression.zstd.level too: "zstd level 3").
+  EXPECT_EQ(report->compression.at("c-" + zstd).rfind("zstd", 0), 0u)
+      << report->compression.at("c-" + zstd);
+  EXPECT_EQ(report->compression.at(gzip), "gzip");  // compression.gzip.level -1: the default
+  ExpectSame(ReadAll(bootstrap_, "c-" + zstd, 0), sent);
+  ExpectSame(ReadAll(bootstrap_, gzip, 0), sent);
+
+  // compression.type "producer" (the default): the cheap fallback.
+  RestoreSelection fallback;
+  fallback.topics = {plain};
+  fallback.target_prefix = "f-";
+  report = testutil::Restore(store_, keys_, bootstrap_, fallback);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_TRUE(report->ok()) << FormatSummary(*report);
+  EXPECT_EQ(report->compression.at("f-" + plain), kFallbackCompression.codec);
+  ExpectSame(ReadAll(bootstrap_, "f-" + plain, 0), sent);
+
+  // kafka.compression.type: every topic, whatever its config.
+  RestoreSelection overridden;
+  overridden.topics = {zstd, plain};
+  overridden.target_prefix = "o-";
+  report = testutil::Restore(store_, keys_, bootstrap_, overridden, {},
+                             {{"compression.type", "snappy"}});
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_TRUE(report->ok()) << FormatSummary(*report);
+  EXPECT_EQ(report->compression.at("o-" + zstd), "snappy");
+  EXPECT_EQ(report->compression.at("o-" + plain), "snappy");
+  ExpectSame(ReadAll(bootstrap_, "o-" + zstd, 0), sent);
+  ExpectSame(ReadAll(bootstrap_, "o-" + plain, 0), sent);
 }
 
 }  // namespace

@@ -125,6 +125,7 @@ kafka::Properties RestoreProducer::Defaults() {
       {"linger.ms", "20"},
       {"batch.size", "1000000"},
       {"batch.num.messages", "100000"},
+      // Per topic: ChooseCompression / SetCompression.
       {"compression.type", "none"},
       // 64 MiB: enough to keep 5 requests of 1 MB batches in flight to every broker; a bigger
       // queue only pins more decoded blocks (zero copy) and costs page faults and RSS.
@@ -178,6 +179,37 @@ RestoreProducer::~RestoreProducer() {
   rd_kafka_destroy(rk_);
 }
 
+std::optional<Compression> ChooseCompression(const kafka::Properties& user,
+                                             const kafka::TopicConfigs* target,
+                                             const kafka::TopicConfigs* backed_up) {
+  if (user.contains("compression.type") || user.contains("compression.codec")) return std::nullopt;
+  for (const kafka::TopicConfigs* configs : {target, backed_up}) {
+    if (configs == nullptr) continue;
+    auto type = configs->find("compression.type");
+    if (type == configs->end()) continue;
+    const std::string& v = type->second;
+    if (v == "uncompressed") return Compression{"none", ""};
+    if (v == "gzip" || v == "snappy" || v == "lz4" || v == "zstd") {
+      auto level = configs->find("compression." + v + ".level");  // Kafka 3.8+ (KIP-390)
+      // -1: the codec's default level (Kafka's default for gzip and lz4).
+      const bool set = level != configs->end() && level->second != "-1";
+      return Compression{v, set ? level->second : ""};
+    }
+    // "producer" (or unknown): the target keeps what it gets; the backup's topic.json may say
+    // more.
+  }
+  return kFallbackCompression;
+}
+
+Status RestoreProducer::SetCompression(const std::string& topic, const Compression& compression) {
+  std::lock_guard lock(topics_mu_);
+  if (topics_.contains(topic)) {
+    return Status::FailedPrecondition(topic, "compression set after the topic was bound");
+  }
+  compression_[topic] = compression;
+  return Status::OK();
+}
+
 Result<RestoreProducer::Target> RestoreProducer::Bind(const std::string& topic, int32_t partition,
                                                       PartitionSink* sink) {
   std::lock_guard lock(topics_mu_);
@@ -186,6 +218,20 @@ Result<RestoreProducer::Target> RestoreProducer::Bind(const std::string& topic, 
     auto e = std::make_unique<TopicEntry>();
     rd_kafka_topic_conf_t* tconf = rd_kafka_topic_conf_new();
     rd_kafka_topic_conf_set_opaque(tconf, e.get());
+    if (auto c = compression_.find(topic); c != compression_.end()) {
+      char err[512];
+      std::vector<std::pair<std::string, std::string>> set = {
+          {"compression.type", c->second.codec}};
+      if (!c->second.level.empty()) set.push_back({"compression.level", c->second.level});
+      for (const auto& [k, v] : set) {
+        if (rd_kafka_topic_conf_set(tconf, k.c_str(), v.c_str(), err, sizeof(err)) !=
+            RD_KAFKA_CONF_OK) {
+          rd_kafka_topic_conf_destroy(tconf);
+          topics_.erase(topic);
+          return Status::InvalidArgument(topic, "producer " + k + "=" + v + ": " + err);
+        }
+      }
+    }
     e->rkt = rd_kafka_topic_new(rk_, topic.c_str(), tconf);
     if (e->rkt == nullptr) {
       topics_.erase(topic);

@@ -3,10 +3,18 @@
 // the broker assigned (exact, never predicted).
 //
 // Producer settings: the user's kafka.* properties, over restore defaults tuned for throughput
-// (linger.ms=20, batch.size=1000000, compression none, a 64 MiB / 1M-message queue bound), under
+// (linger.ms=20, batch.size=1000000, a 64 MiB / 1M-message queue bound), under
 // what correctness needs: enable.idempotence=true, enable.gapless.guarantee=true (a message that
 // fails for good makes the producer fail rather than leave a hole in the partition's order) and
 // max.in.flight <= 5. A user property contradicting these is InvalidArgument naming it.
+//
+// Compression, per target topic (ChooseCompression): the user's kafka.compression.type (or
+// compression.codec) for every topic when set; else the codec the target's compression.type
+// names, so that the broker keeps the batches as they come (a topic of another codec is
+// recompressed by the broker, an "uncompressed" one decompressed); else (compression.type
+// "producer", the default, or unknown) kFallbackCompression: the records come back compressed as
+// their producers most likely had them, not several times larger on the brokers' disks and the
+// wire. SetCompression before the topic's first Bind.
 //
 // Records are produced with their key, value (null stays null, empty stays empty), headers (order,
 // duplicates and null values kept) and timestamp, to the partition with the same number; nothing
@@ -44,6 +52,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -51,12 +60,31 @@
 #include "common/status.h"
 #include "format/record.h"
 #include "format/segment_decoder.h"
+#include "kafka/admin.h"
 #include "kafka/client.h"
 #include "restore/offset_map.h"
 
 namespace kb::restore {
 
 class RestoreProducer;
+
+// The codec (and level, "" for the codec's default) restore produces a topic with.
+struct Compression {
+  std::string codec;  // none, gzip, snappy, lz4, zstd
+  std::string level;
+  bool operator==(const Compression&) const = default;
+};
+// The cheap codec used when the target's compression.type does not name one (lz4: the least CPU
+// per byte of the codecs; docs/benchmarks.md "Restore of many partitions" has zstd level 1 too).
+inline const Compression kFallbackCompression{"lz4", ""};
+// The codec for a target topic when the user's `user` properties do not set one (nullopt when
+// they do: the user's setting applies to every topic): the compression.type in force on the
+// target (`target`, from DescribeConfigs; null when unknown), else the one in the backed-up
+// topic.json (`backed_up`; null without one): gzip, snappy, lz4, zstd as named (with the topic's
+// compression.<codec>.level when set), uncompressed as none; else kFallbackCompression.
+std::optional<Compression> ChooseCompression(const kafka::Properties& user,
+                                             const kafka::TopicConfigs* target,
+                                             const kafka::TopicConfigs* backed_up);
 
 // The delivery side of one restored partition.
 class PartitionSink {
@@ -72,6 +100,7 @@ class PartitionSink {
 
  private:
   friend class RestoreProducer;
+
   // Releases one in-flight record of its pinned block (mu_ held).
   void UnpinLocked(const format::RecordView* record);
   mutable std::mutex mu_;
@@ -126,6 +155,10 @@ class RestoreProducer {
   // The producer properties restore applies over the user's (exposed for tests and docs).
   static kafka::Properties Defaults();
 
+  // The codec of `topic` (ChooseCompression), before its first Bind; a later call for a topic
+  // already bound is FailedPrecondition.
+  Status SetCompression(const std::string& topic, const Compression& compression);
+
   // Routes the delivery reports of topic/partition to `sink`. One sink per target partition.
   Result<Target> Bind(const std::string& topic, int32_t partition, PartitionSink* sink);
   // Ends a Bind once its sink is drained (Drain): the partition can then be bound again.
@@ -156,6 +189,7 @@ class RestoreProducer {
   RateLimiter limiter_;
   std::mutex topics_mu_;
   std::map<std::string, std::unique_ptr<TopicEntry>> topics_;
+  std::map<std::string, Compression> compression_;  // by topic (topics_mu_)
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> zero_timestamps_{0};
   std::thread poller_;

@@ -180,6 +180,7 @@ std::string FormatSummaryJson(const RestoreReport& report) {
       {"exclude_keys", exclude_keys},
       {"bytes_sent", bytes},
       {"bytes_read", report.bytes_read},
+      {"compression", report.compression},  // target topic -> codec produced with
       {"zero_timestamps", report.zero_timestamps},
       {"elapsed_ms",
        std::chrono::duration_cast<std::chrono::milliseconds>(report.elapsed).count()}};

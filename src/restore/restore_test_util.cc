@@ -12,12 +12,13 @@ using namespace std::chrono_literals;
 
 Result<RestoreReport> Restore(storage::ObjectStore& store, const layout::Keys& keys,
                               const std::string& bootstrap, const RestoreSelection& selection,
-                              RestoreOptions options) {
+                              RestoreOptions options, kafka::Properties props) {
   KB_ASSIGN_OR_RETURN(RestorePlan plan,
                       PlanRestore(store, keys, selection, {.skip_corrupt = options.skip_corrupt}));
   options.checkpoint_interval =
       std::min(options.checkpoint_interval, std::chrono::milliseconds(200));
-  return RunRestore(store, keys, {{"bootstrap.servers", bootstrap}}, plan, selection, options);
+  props["bootstrap.servers"] = bootstrap;
+  return RunRestore(store, keys, props, plan, selection, options);
 }
 
 int64_t EndOffsetSum(const std::string& bootstrap, const std::string& topic, int partitions) {

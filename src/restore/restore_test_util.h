@@ -15,10 +15,11 @@
 
 namespace kb::restore::testutil {
 
-// PlanRestore then RunRestore against the broker at `bootstrap`.
+// PlanRestore then RunRestore against the broker at `bootstrap`, with `props` as further kafka.*
+// properties.
 Result<RestoreReport> Restore(storage::ObjectStore& store, const layout::Keys& keys,
                               const std::string& bootstrap, const RestoreSelection& selection,
-                              RestoreOptions options = {});
+                              RestoreOptions options = {}, kafka::Properties props = {});
 
 // The sum of the end offsets of partitions 0..partitions-1 of `topic` (0 for a partition that
 // cannot be queried), through a fresh Admin each time: one that saw the topic missing keeps it

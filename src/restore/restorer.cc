@@ -15,9 +15,11 @@
 #include "common/parallel.h"
 #include "kafka/admin.h"
 #include "report/report_text.h"
+#include "restore/configs_after.h"
 #include "restore/offset_map_store.h"
 #include "restore/partition_reader.h"
 #include "restore/partitioner.h"
+#include "restore/restore_names.h"
 #include "restore/restore_producer.h"
 #include "restore/restore_report.h"
 #include "restore/target_reader.h"
@@ -26,10 +28,6 @@ namespace kb::restore {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string Name(const std::string& topic, int32_t partition) {
-  return topic + "/" + std::to_string(partition);
-}
 
 // The --exclude-keys part of a selection text (RestoreSelection::Describe; always the last one),
 // "" without one.
@@ -79,6 +77,10 @@ class Run {
 
   PartitionResult RestorePartition(const PartitionPlan& plan);
   void CheckpointLoop();
+  // The ends of the target partitions queried for all of them at once before any is restored
+  // (only without reshaping: there a target partition is written by one source partition only);
+  // a partition without one is queried when its turn comes.
+  void SetEnds(TargetEnds ends) { ends_ = std::move(ends); }
   void Stop() {
     std::lock_guard lock(mu_);
     stop_ = true;
@@ -91,6 +93,16 @@ class Run {
  private:
   Status Restore(const PartitionPlan& plan, PartitionResult* result);
   Status RestoreReshaped(const PartitionPlan& plan, PartitionResult* result);
+  // Where a record goes: its bound target, or nullptr to leave it out (restored by an earlier
+  // run).
+  using Route = std::function<const RestoreProducer::Target*(const format::RecordView&)>;
+  // The read -> send -> account loop of both restores: registers `active` with the checkpointer,
+  // sends every record `reader` gives to its route, waits for every sink's deliveries,
+  // unregisters, and fills result's counts, skipped ranges and `complete`. Returns the first read,
+  // send or delivery error.
+  Status Produce(const PartitionPlan& plan, Active& active, PartitionReader& reader,
+                 const Route& route, const std::vector<PartitionSink*>& sinks,
+                 PartitionResult* result);
   Status Save(Active& a, const OffsetMap& map, bool complete, bool final_save,
               const std::map<int32_t, OffsetMap>* target_maps = nullptr);
 
@@ -106,6 +118,7 @@ class Run {
   std::condition_variable cv_;
   bool stop_ = false;
   std::vector<Active*> active_;
+  TargetEnds ends_;
 };
 
 Status Run::Save(Active& a, const OffsetMap& map, bool complete, bool final_save,
@@ -178,6 +191,49 @@ PartitionResult Run::RestorePartition(const PartitionPlan& plan) {
   return r;
 }
 
+Status Run::Produce(const PartitionPlan& plan, Active& active, PartitionReader& reader,
+                    const Route& route, const std::vector<PartitionSink*>& sinks,
+                    PartitionResult* result) {
+  {
+    std::lock_guard lock(mu_);
+    active_.push_back(&active);
+  }
+  Status status;
+  uint64_t last_read = 0;
+  for (;;) {
+    Result<const format::RecordView*> rec = reader.Next();
+    bytes_read += reader.bytes_read() - last_read;
+    last_read = reader.bytes_read();
+    if (!rec.ok()) {
+      status = rec.status();
+      break;
+    }
+    if (*rec == nullptr) break;
+    const RestoreProducer::Target* out = route(**rec);
+    if (out == nullptr) continue;
+    status = producer_.Send(*out, **rec, reader.block());
+    if (!status.ok()) break;
+    const uint64_t bytes = format::PayloadBytes(**rec);
+    ++result->records_sent;
+    result->bytes_sent += bytes;
+    ++records_sent;
+    bytes_sent += bytes;
+  }
+  for (PartitionSink* sink : sinks) {
+    Status delivered = producer_.Drain(sink);
+    if (status.ok()) status = delivered;
+  }
+  {
+    std::lock_guard lock(mu_);
+    std::erase(active_, &active);
+  }
+  result->records_excluded = reader.excluded();
+  result->skipped = plan.skipped;
+  result->skipped.insert(result->skipped.end(), reader.skipped().begin(), reader.skipped().end());
+  result->complete = status.ok();
+  return status;
+}
+
 Status Run::Restore(const PartitionPlan& plan, PartitionResult* result) {
   const std::string source = Name(plan.source_topic, plan.partition);
   const std::string target = Name(plan.target_topic, plan.partition);
@@ -187,7 +243,10 @@ Status Run::Restore(const PartitionPlan& plan, PartitionResult* result) {
                                                    plan.target_topic));
   // Right after a topic is created its leaders may still be elected: retry what is transient.
   Result<kafka::Watermarks> queried = Status::Retryable(target, "not queried");
-  for (const auto deadline = Clock::now() + options_.timeout;;) {
+  if (auto known = ends_.find({plan.target_topic, plan.partition}); known != ends_.end()) {
+    queried = known->second;
+  }
+  for (const auto deadline = Clock::now() + options_.timeout; !queried.ok();) {
     queried = admin_.QueryWatermarks(plan.target_topic, plan.partition, options_.timeout);
     if (queried.ok() || !queried.status().IsRetryable() || Clock::now() > deadline) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -290,40 +349,9 @@ Status Run::Restore(const PartitionPlan& plan, PartitionResult* result) {
   active.sink = &sink;
   KB_ASSIGN_OR_RETURN(RestoreProducer::Target out,
                       producer_.Bind(plan.target_topic, plan.partition, &sink));
-  {
-    std::lock_guard lock(mu_);
-    active_.push_back(&active);
-  }
-  Status status;
-  uint64_t last_read = 0;
-  for (;;) {
-    Result<const format::RecordView*> rec = reader.Next();
-    bytes_read += reader.bytes_read() - last_read;
-    last_read = reader.bytes_read();
-    if (!rec.ok()) {
-      status = rec.status();
-      break;
-    }
-    if (*rec == nullptr) break;
-    status = producer_.Send(out, **rec, reader.block());
-    if (!status.ok()) break;
-    const uint64_t bytes = format::PayloadBytes(**rec);
-    ++result->records_sent;
-    result->bytes_sent += bytes;
-    ++records_sent;
-    bytes_sent += bytes;
-  }
-  Status delivered = producer_.Drain(&sink);
-  if (status.ok()) status = delivered;
-  {
-    std::lock_guard lock(mu_);
-    std::erase(active_, &active);
-  }
+  Status status = Produce(
+      plan, active, reader, [&](const format::RecordView&) { return &out; }, {&sink}, result);
   result->map = sink.map();
-  result->records_excluded = reader.excluded();
-  result->skipped = plan.skipped;
-  result->skipped.insert(result->skipped.end(), reader.skipped().begin(), reader.skipped().end());
-  result->complete = status.ok();
   Status saved = Save(active, result->map, result->complete, true);
   KB_RETURN_IF_ERROR(status);
   KB_RETURN_IF_ERROR(saved);
@@ -504,46 +532,19 @@ Status Run::RestoreReshaped(const PartitionPlan& plan, PartitionResult* result) 
     unbind();
     return status;
   }
-  {
-    std::lock_guard lock(mu_);
-    active_.push_back(&active);
-  }
   PartitionReader reader(plan, selection_, options_.skip_corrupt);
   reader.SkipThrough(skip_through);
-  uint64_t last_read = 0;
-  for (;;) {
-    Result<const format::RecordView*> rec = reader.Next();
-    bytes_read += reader.bytes_read() - last_read;
-    last_read = reader.bytes_read();
-    if (!rec.ok()) {
-      status = rec.status();
-      break;
-    }
-    if (*rec == nullptr) break;
-    const int32_t t = route(**rec);
-    if ((*rec)->offset <= last_mapped[t]) continue;  // restored by an earlier run
-    status = producer_.Send(outs[t], **rec, reader.block());
-    if (!status.ok()) break;
-    const uint64_t bytes = format::PayloadBytes(**rec);
-    ++result->records_sent;
-    result->bytes_sent += bytes;
-    ++records_sent;
-    bytes_sent += bytes;
-  }
-  for (auto& sink : sinks) {
-    Status delivered = producer_.Drain(sink.get());
-    if (status.ok()) status = delivered;
-  }
-  {
-    std::lock_guard lock(mu_);
-    std::erase(active_, &active);
-  }
+  std::vector<PartitionSink*> sink_ptrs;
+  for (auto& sink : sinks) sink_ptrs.push_back(sink.get());
+  status = Produce(
+      plan, active, reader,
+      [&](const format::RecordView& r) -> const RestoreProducer::Target* {
+        const int32_t t = route(r);
+        return r.offset <= last_mapped[t] ? nullptr : &outs[t];  // restored by an earlier run
+      },
+      sink_ptrs, result);
   unbind();
   for (int32_t t = 0; t < n; ++t) result->target_maps[t] = sinks[t]->map();
-  result->records_excluded = reader.excluded();
-  result->skipped = plan.skipped;
-  result->skipped.insert(result->skipped.end(), reader.skipped().begin(), reader.skipped().end());
-  result->complete = status.ok();
   Status saved = Save(active, OffsetMap(0), result->complete, true, &result->target_maps);
   KB_RETURN_IF_ERROR(status);
   KB_RETURN_IF_ERROR(saved);
@@ -551,284 +552,7 @@ Status Run::RestoreReshaped(const PartitionPlan& plan, PartitionResult* result) 
   return Status::OK();
 }
 
-// "7 days", "36 hours", "90 minutes", "1500 ms": a retention.ms for people.
-std::string ReadableMs(int64_t ms) {
-  constexpr int64_t kMinute = 60'000, kHour = 60 * kMinute, kDay = 24 * kHour;
-  if (ms >= kDay && ms % kDay == 0) return report::Plural(ms / kDay, "day");
-  if (ms >= kHour && ms % kHour == 0) return report::Plural(ms / kHour, "hour");
-  if (ms >= kMinute && ms % kMinute == 0) return report::Plural(ms / kMinute, "minute");
-  return std::to_string(ms) + " ms";
-}
-
-std::string Joined(const std::vector<std::string>& parts, const char* sep = ", ") {
-  std::string out;
-  for (const std::string& p : parts) out += (out.empty() ? "" : sep) + p;
-  return out;
-}
-
-std::string ConfigsText(const kafka::TopicConfigs& configs) {
-  std::vector<std::string> parts;
-  for (const auto& [k, v] : configs) parts.push_back(k + "=" + v);
-  return Joined(parts);
-}
-
-// Before a target that gets `configs` at the end is created: every planned partition's restore
-// record carries them (a new record with an empty map starting at 0, the target's end once it is
-// created; an existing record of the same selection keeps its map). Reshaping (`partitions` > 0):
-// a new record only for the topic's first planned partition (see below). A record of another
-// selection is left alone: that partition fails with the selection mismatch.
-Status RecordConfigsAfter(OffsetMapStore& records, const std::string& cluster_id,
-                          const TopicPlan& t, const kafka::TopicConfigs& configs,
-                          int32_t partitions) {
-  for (const PartitionPlan& p : t.partitions) {
-    KB_ASSIGN_OR_RETURN(auto existing,
-                        records.Load(p.source_topic, p.partition, cluster_id, p.target_topic));
-    // Reshaping: only the first partition gets a new record. The later ones start where the
-    // earlier ones end on every target partition, unknown yet; one record remembers the switch.
-    if (!existing && partitions > 0 && &p != &t.partitions.front()) continue;
-    PartitionRestoreRecord r;
-    if (existing) {
-      if (existing->selection != p.selection || existing->configs_after_restore == configs) {
-        continue;
-      }
-      r = std::move(*existing);
-    } else {
-      r = {.source_topic = p.source_topic,
-           .partition = p.partition,
-           .cluster_id = cluster_id,
-           .target_topic = p.target_topic,
-           .selection = p.selection,
-           .map = OffsetMap(0)};
-      // Reshaping: an empty map on every target partition (a record of this shape is resumed).
-      r.target_partitions = partitions;
-      for (int32_t tp = 0; tp < partitions; ++tp) r.target_maps[tp] = OffsetMap(0);
-    }
-    r.configs_after_restore = configs;
-    r.updated_at_ms = NowMs();
-    KB_RETURN_IF_ERROR(records.Save(r));
-  }
-  return Status::OK();
-}
-
-// After the switch: the records of `t` no longer owe it.
-Status ClearConfigsAfter(OffsetMapStore& records, const std::string& cluster_id,
-                         const TopicPlan& t) {
-  for (const PartitionPlan& p : t.partitions) {
-    KB_ASSIGN_OR_RETURN(auto existing,
-                        records.Load(p.source_topic, p.partition, cluster_id, p.target_topic));
-    if (!existing || existing->configs_after_restore.empty()) continue;
-    existing->configs_after_restore.clear();
-    existing->updated_at_ms = NowMs();
-    KB_RETURN_IF_ERROR(records.Save(*existing));
-  }
-  return Status::OK();
-}
-
-// At the end of the run: sets the configs owed to each target whose planned partitions are all
-// complete (see "Timestamps"), or says why not.
-void FinishConfigsAfter(kafka::Admin& admin, OffsetMapStore& records, const RestorePlan& plan,
-                        const TargetCheck& check, const RestoreOptions& options,
-                        RestoreReport* report) {
-  for (const TopicPlan& t : plan.topics) {
-    auto after = check.configs_after.find(t.target_topic);
-    if (after == check.configs_after.end()) continue;
-    std::vector<std::string> incomplete;
-    for (const PartitionResult& r : report->partitions) {
-      if (r.target_topic == t.target_topic && !r.complete) {
-        incomplete.push_back(Name(r.target_topic, r.partition));
-      }
-    }
-    const std::string configs = ConfigsText(after->second);
-    if (!incomplete.empty()) {
-      const std::string w = t.target_topic + " keeps " + kTimestampTypeConfig + "=" + kCreateTime +
-                            " (not yet " + configs + ", as in the backup's topic.json): " +
-                            report::Plural(static_cast<int64_t>(incomplete.size()), "partition") +
-                            " not completely restored (" + Joined(incomplete) +
-                            "); run the same restore again to finish them, and it sets " + configs +
-                            " at the end (the restore records remember it)";
-      spdlog::warn("{}", w);
-      report->warnings.push_back(w);
-      continue;
-    }
-    Status s = admin.AlterTopicConfigs(t.target_topic, after->second, options.timeout);
-    if (!s.ok()) {
-      Status e = s.WithContext(
-          "every record is restored with its timestamp, but the topic stays " +
-          std::string(kTimestampTypeConfig) + "=" + kCreateTime + " since setting " + configs +
-          " (as in the backup's topic.json) failed; run the same restore again (the restore "
-          "records remember the switch), or set it with kafka-configs.sh --alter --entity-type "
-          "topics --entity-name " +
-          t.target_topic + " --add-config " + configs);
-      spdlog::error("{}", e.ToString());
-      report->topic_errors.push_back(e);
-      continue;
-    }
-    spdlog::info("{}: every partition restored: set {}", t.target_topic, configs);
-    report->switched_topics.push_back(t.target_topic + ": " + configs);
-    Status cleared = ClearConfigsAfter(records, report->cluster_id, t);
-    if (!cleared.ok()) {
-      // Harmless: a rerun sets the same value again.
-      const std::string w = "the restore records of " + t.target_topic + " still say to set " +
-                            configs + " at the end (" + cleared.ToString() +
-                            "); a rerun sets it again, which changes nothing";
-      spdlog::warn("{}", w);
-      report->warnings.push_back(w);
-    }
-  }
-}
-
 }  // namespace
-
-Result<std::map<std::string, kafka::TopicConfigs>> PendingConfigs(storage::ObjectStore& store,
-                                                                  const layout::Keys& keys,
-                                                                  const std::string& cluster_id,
-                                                                  const RestorePlan& plan,
-                                                                  const TargetCheck& check) {
-  std::map<std::string, kafka::TopicConfigs> out;
-  OffsetMapStore records(&store, keys);
-  const auto contains = [](const std::vector<std::string>& v, const std::string& x) {
-    return std::find(v.begin(), v.end(), x) != v.end();
-  };
-  for (const TopicPlan& t : plan.topics) {
-    if (contains(check.to_create, t.target_topic)) {
-      if (!t.metadata) continue;
-      auto type = t.metadata->configs.find(kTimestampTypeConfig);
-      if (type != t.metadata->configs.end() && type->second == kLogAppendTime) {
-        out[t.target_topic][kTimestampTypeConfig] = kLogAppendTime;
-      }
-      continue;
-    }
-    if (!contains(check.existing, t.target_topic)) continue;
-    for (const PartitionPlan& p : t.partitions) {
-      KB_ASSIGN_OR_RETURN(auto existing,
-                          records.Load(p.source_topic, p.partition, cluster_id, p.target_topic));
-      if (!existing || existing->selection != p.selection) continue;
-      for (const auto& [k, v] : existing->configs_after_restore) out[t.target_topic][k] = v;
-    }
-  }
-  return out;
-}
-
-Result<std::set<std::string>> CompletedTargets(storage::ObjectStore& store,
-                                               const layout::Keys& keys,
-                                               const std::string& cluster_id,
-                                               const RestorePlan& plan) {
-  OffsetMapStore records(&store, keys);
-  std::set<std::string> out;
-  for (const TopicPlan& t : plan.topics) {
-    bool complete = true;
-    for (const PartitionPlan& p : t.partitions) {
-      KB_ASSIGN_OR_RETURN(auto existing,
-                          records.Load(p.source_topic, p.partition, cluster_id, p.target_topic));
-      if (!existing || existing->selection != p.selection || !existing->complete) {
-        complete = false;
-        break;
-      }
-    }
-    if (complete) out.insert(t.target_topic);
-  }
-  return out;
-}
-
-std::map<std::string, kafka::TopicConfigs> DescribeTargetConfigs(
-    kafka::Admin& admin, const std::vector<std::string>& topics, std::chrono::milliseconds timeout,
-    std::vector<std::string>* warnings) {
-  std::map<std::string, kafka::TopicConfigs> out;
-  for (const std::string& topic : topics) {
-    auto configs =
-        admin.DescribeTopicConfigs(topic, timeout, kafka::Admin::ConfigScope::kEffective);
-    if (configs.ok()) {
-      out[topic] = std::move(*configs);
-      continue;
-    }
-    warnings->push_back("cannot check the message.timestamp.type and retention.ms of " + topic +
-                        (configs.status().IsPermissionDenied()
-                             ? " (it needs the DESCRIBE_CONFIGS ACL on it)"
-                             : std::string()) +
-                        ": " + configs.status().ToString());
-  }
-  return out;
-}
-
-std::vector<std::string> TimestampWarnings(
-    const RestorePlan& plan, const std::map<std::string, kafka::TopicConfigs>& configs,
-    const std::map<std::string, kafka::TopicConfigs>& configs_after,
-    const std::set<std::string>& completed, int64_t now_ms) {
-  std::vector<std::string> out;
-  for (const TopicPlan& t : plan.topics) {
-    auto it = configs.find(t.target_topic);
-    if (it == configs.end() || completed.contains(t.target_topic)) continue;
-    const kafka::TopicConfigs& c = it->second;
-    int64_t min_ts = INT64_MAX, max_ts = INT64_MIN;
-    for (const PartitionPlan& p : t.partitions) {
-      if (p.records == 0 || p.min_timestamp > p.max_timestamp) continue;
-      min_ts = std::min(min_ts, p.min_timestamp);
-      max_ts = std::max(max_ts, p.max_timestamp);
-    }
-    if (min_ts > max_ts) continue;  // nothing to produce
-    const std::string& target = t.target_topic;
-    auto type = c.find(kTimestampTypeConfig);
-    if (type != c.end() && type->second == kLogAppendTime && !configs_after.contains(target)) {
-      out.push_back(
-          target + " has " + kTimestampTypeConfig + "=" + kLogAppendTime +
-          ": the broker gives every record restored into it the time it appends it, so the "
-          "backed-up timestamps (" +
-          report::FormatTimeMs(min_ts) + " .. " + report::FormatTimeMs(max_ts) + ") are lost in " +
-          target + ". To keep them, set " + kTimestampTypeConfig + "=" + kCreateTime + " on " +
-          target +
-          " before restoring (kafka-configs.sh --alter --entity-type topics --entity-name " +
-          target + " --add-config " + kTimestampTypeConfig + "=" + kCreateTime +
-          "; set it back afterwards), or delete it and let the restore create it: it creates it "
-          "with " +
-          kCreateTime + " and sets " + kLogAppendTime + " once every partition is restored");
-    }
-    auto policy = c.find("cleanup.policy");
-    if (policy != c.end() && policy->second.find("delete") == std::string::npos) continue;
-    auto retention = c.find("retention.ms");
-    if (retention == c.end()) continue;
-    int64_t ms = -1;
-    const std::string& v = retention->second;
-    if (std::from_chars(v.data(), v.data() + v.size(), ms).ec != std::errc() || ms < 0) continue;
-    const int64_t cutoff = now_ms - ms;
-    std::vector<std::string> named;
-    int64_t oldest = INT64_MAX;
-    for (const PartitionPlan& p : t.partitions) {
-      if (p.records == 0 || p.min_timestamp > p.max_timestamp || p.min_timestamp >= cutoff) {
-        continue;
-      }
-      uint64_t older = 0;  // records of chosen blocks whose newest record is older
-      for (const SegmentPlan& seg : p.segments) {
-        for (size_t b : seg.blocks) {
-          const format::BlockIndexEntry& e = seg.reader->footer().blocks[b];
-          if (e.max_timestamp < cutoff) older += e.record_count;
-        }
-      }
-      older = std::min(older, p.records);
-      oldest = std::min(oldest, p.min_timestamp);
-      named.push_back(std::to_string(p.partition) + " (" +
-                      (older == 0 ? std::string("some records")
-                                  : (p.count_exact ? "at least " : "up to ") +
-                                        report::Plural(static_cast<int64_t>(older), "record")) +
-                      ", oldest " + report::FormatTimeMs(p.min_timestamp) + ")");
-    }
-    if (named.empty()) continue;
-    out.push_back(
-        target + " has retention.ms=" + v + " (" + ReadableMs(ms) + ") but " +
-        (named.size() == 1 ? "partition " : "partitions ") + Joined(named, "; ") + " of " +
-        t.source_topic + " hold records older than that (before " + report::FormatTimeMs(cutoff) +
-        "): Kafka deletes them soon after they are restored (a segment goes once its "
-        "newest record is older than retention.ms). To keep them, raise retention.ms of " +
-        target + " before restoring (-1 keeps records forever), or restore with --from " +
-        report::FormatTimeMs(cutoff) + " or later");
-  }
-  return out;
-}
-
-std::string MetadataWarning(const TopicPlan& t) {
-  return t.metadata_key + " cannot be read (" + t.metadata_error.ToString() + "); " +
-         t.target_topic + " exists (--require-target-exists), so " + t.source_topic +
-         " is restored into it without the backed-up topic metadata";
-}
 
 const char* PartitionOutcomeName(PartitionOutcome outcome) {
   switch (outcome) {
@@ -850,130 +574,13 @@ bool RestoreReport::ok() const {
   return true;
 }
 
-Result<TargetCheck> CheckTargets(const kafka::Properties& props, const RestorePlan& plan,
-                                 const RestoreOptions& options) {
-  KB_ASSIGN_OR_RETURN(auto admin, kafka::Admin::Make(props));
-  TargetCheck check;
+size_t DefaultParallelism(const RestorePlan& plan, int32_t partitions) {
+  size_t units = 0;
   for (const TopicPlan& t : plan.topics) {
-    Result<kafka::TopicInfo> info = admin->DescribeTopic(t.target_topic, options.timeout);
-    if (info.ok()) {
-      if (options.partitions > 0 && info->partitions != options.partitions) {
-        return Status::FailedPrecondition(
-            t.target_topic, "the target topic has " + std::to_string(info->partitions) +
-                                " partitions but --partitions asks for " +
-                                std::to_string(options.partitions) + ": give --partitions " +
-                                std::to_string(info->partitions) +
-                                " or restore into another topic");
-      }
-      if (options.partitions == 0 && info->partitions < t.partition_count) {
-        return Status::FailedPrecondition(
-            t.target_topic, "the target topic has " + std::to_string(info->partitions) +
-                                " partitions but the backup of '" + t.source_topic + "' has " +
-                                std::to_string(t.partition_count) +
-                                " (each record goes to the partition with the same number); "
-                                "add partitions or restore into another topic");
-      }
-      check.existing.push_back(t.target_topic);
-      if (!t.metadata_error.ok() && options.require_target_exists) {
-        check.warnings.push_back(MetadataWarning(t));
-      }
-      continue;
-    }
-    if (!info.status().IsNotFound()) return info.status();
-    // Without a readable topic.json its partitions fail (PlanRestore): nothing to create.
-    if (!t.metadata_error.ok() && !options.require_target_exists) continue;
-    if (options.require_target_exists) {
-      return Status::NotFound(t.target_topic,
-                              "the target topic does not exist (--require-target-exists)");
-    }
-    check.to_create.push_back(t.target_topic);
+    if (t.partitions.empty()) continue;
+    units += partitions > 0 ? 1 : t.partitions.size();
   }
-  return check;
-}
-
-Result<TargetEnds> QueryTargetEnds(kafka::Admin& admin, const RestorePlan& plan,
-                                   const std::vector<std::string>& existing,
-                                   std::chrono::milliseconds timeout, int32_t partitions) {
-  std::vector<kafka::TopicPartition> tps;
-  for (const TopicPlan& t : plan.topics) {
-    if (std::find(existing.begin(), existing.end(), t.target_topic) == existing.end()) continue;
-    if (partitions > 0) {
-      for (int32_t i = 0; i < partitions; ++i) tps.push_back({t.target_topic, i});
-      continue;
-    }
-    for (const PartitionPlan& p : t.partitions) tps.push_back({t.target_topic, p.partition});
-  }
-  TargetEnds ends;
-  if (tps.empty()) return ends;
-  KB_ASSIGN_OR_RETURN(auto wm, admin.QueryWatermarks(tps, timeout));
-  for (const auto& [tp, w] : wm) ends[{tp.topic, tp.partition}] = w;
-  return ends;
-}
-
-Status CheckTargetsEmpty(storage::ObjectStore& store, const layout::Keys& keys,
-                         const std::string& cluster_id, const RestorePlan& plan,
-                         const TargetEnds& ends, int32_t partitions) {
-  OffsetMapStore records(&store, keys);
-  std::string named;
-  size_t count = 0;
-  for (const TopicPlan& t : plan.topics) {
-    if (partitions > 0) {
-      // Every source partition's records may land on every target partition: this restore's own
-      // records start at the smallest target_start of its restore records there.
-      std::map<int32_t, int64_t> own_start;
-      for (const PartitionPlan& p : t.partitions) {
-        KB_ASSIGN_OR_RETURN(auto existing,
-                            records.Load(p.source_topic, p.partition, cluster_id, p.target_topic));
-        if (!existing || existing->selection != p.selection ||
-            existing->target_partitions != partitions) {
-          continue;
-        }
-        for (const auto& [tp, m] : existing->target_maps) {
-          auto [it, fresh] = own_start.emplace(tp, m.target_start());
-          if (!fresh) it->second = std::min(it->second, m.target_start());
-        }
-      }
-      for (int32_t tp = 0; tp < partitions; ++tp) {
-        auto it = ends.find({t.target_topic, tp});
-        if (it == ends.end()) continue;  // a topic to create
-        const kafka::Watermarks& wm = it->second;
-        int64_t foreign_end = wm.high;
-        if (auto own = own_start.find(tp); own != own_start.end()) {
-          foreign_end = std::min(foreign_end, own->second);
-        }
-        if (foreign_end <= wm.low) continue;
-        ++count;
-        named += (named.empty() ? "" : "; ") + Name(t.target_topic, tp) + " holds offsets " +
-                 std::to_string(wm.low) + ".." + std::to_string(foreign_end - 1) +
-                 " (start offset " + std::to_string(wm.low) + ", end offset " +
-                 std::to_string(wm.high) + ")";
-      }
-      continue;
-    }
-    for (const PartitionPlan& p : t.partitions) {
-      auto it = ends.find({p.target_topic, p.partition});
-      if (it == ends.end()) continue;  // a topic to create
-      const kafka::Watermarks& wm = it->second;
-      // Records from the restore record's target_start on are this restore's own (an interrupted
-      // or finished run of the same selection); the resume logic checks them.
-      int64_t foreign_end = wm.high;
-      KB_ASSIGN_OR_RETURN(auto existing,
-                          records.Load(p.source_topic, p.partition, cluster_id, p.target_topic));
-      if (existing && existing->selection == p.selection) {
-        foreign_end = std::min(foreign_end, existing->map.target_start());
-      }
-      if (foreign_end <= wm.low) continue;
-      ++count;
-      named += (named.empty() ? "" : "; ") + Name(p.target_topic, p.partition) + " holds offsets " +
-               std::to_string(wm.low) + ".." + std::to_string(foreign_end - 1) + " (start offset " +
-               std::to_string(wm.low) + ", end offset " + std::to_string(wm.high) + ")";
-    }
-  }
-  if (count == 0) return Status::OK();
-  return Status::FailedPrecondition(
-      "--fail-if-target-not-empty",
-      std::to_string(count) + (count == 1 ? " target partition is" : " target partitions are") +
-          " not empty: " + named + "; nothing was produced");
+  return std::clamp<size_t>(units, 1, kMaxDefaultParallelism);
 }
 
 Result<RestoreReport> RunRestore(storage::ObjectStore& store, const layout::Keys& keys,
@@ -1002,52 +609,8 @@ Result<RestoreReport> RunRestore(storage::ObjectStore& store, const layout::Keys
         CheckTargetsEmpty(store, keys, report.cluster_id, plan, ends, options.partitions));
   }
   OffsetMapStore records(&store, keys);
-  for (const TopicPlan& t : plan.topics) {
-    if (std::find(check.to_create.begin(), check.to_create.end(), t.target_topic) ==
-        check.to_create.end()) {
-      continue;
-    }
-    kafka::TopicSpec spec{
-        .name = t.target_topic,
-        .partitions = options.partitions > 0 ? options.partitions : std::max(t.partition_count, 1)};
-    if (t.metadata) {
-      spec.replication_factor =
-          t.metadata->replication_factor > 0 ? t.metadata->replication_factor : -1;
-      spec.configs = t.metadata->configs;
-    } else {
-      spdlog::warn("{}: no topic.json in the backup: creating {} with the broker's default configs",
-                   t.source_topic, t.target_topic);
-    }
-    if (options.replication_factor) spec.replication_factor = *options.replication_factor;
-    if (auto after = check.configs_after.find(t.target_topic); after != check.configs_after.end()) {
-      // Produced as CreateTime, switched at the end; recorded first so that a rerun after a kill
-      // right after the creation still switches it (see "Timestamps").
-      spec.configs[kTimestampTypeConfig] = kCreateTime;
-      KB_RETURN_IF_ERROR(
-          RecordConfigsAfter(records, report.cluster_id, t, after->second, options.partitions));
-      spdlog::info(
-          "{}: creating it with {}={}, to keep the backed-up timestamps; {} is set once "
-          "every partition is restored",
-          t.target_topic, kTimestampTypeConfig, kCreateTime, ConfigsText(after->second));
-    }
-    Status s = admin->CreateTopic(spec, options.timeout);
-    if (!s.ok()) {
-      const std::string what =
-          "cannot create the target topic with " + std::to_string(spec.partitions) +
-          " partitions, replication factor " +
-          (spec.replication_factor > 0 ? std::to_string(spec.replication_factor)
-                                       : std::string("(broker default)")) +
-          " and " + std::to_string(spec.configs.size()) + " configs from the backup";
-      if (s.message().find("eplication") != std::string::npos) {
-        return Status::FailedPrecondition(
-            t.target_topic,
-            what + ": " + s.message() + " (give --replication-factor N for this cluster)");
-      }
-      return s.WithContext(what);
-    }
-    spdlog::info("created topic {} ({} partitions)", t.target_topic, spec.partitions);
-    report.created_topics.push_back(t.target_topic);
-  }
+  KB_ASSIGN_OR_RETURN(report.created_topics,
+                      CreateTargets(*admin, records, report.cluster_id, plan, check, options));
 
   if (selection.exclude_keys != nullptr) {
     report.exclude_keys = selection.exclude_keys->size();
@@ -1058,6 +621,7 @@ Result<RestoreReport> RunRestore(storage::ObjectStore& store, const layout::Keys
         "(sha256 {})",
         report.exclude_keys, selection.exclude_keys->path(), report.exclude_keys_sha256);
   }
+  std::map<std::string, kafka::TopicConfigs> target_configs;  // in force, by target topic
   {
     // Every target exists now: check the timestamps against the configs in force.
     std::vector<std::string> targets = check.existing;
@@ -1065,9 +629,9 @@ Result<RestoreReport> RunRestore(storage::ObjectStore& store, const layout::Keys
     KB_ASSIGN_OR_RETURN(std::set<std::string> completed,
                         CompletedTargets(store, keys, report.cluster_id, plan));
     std::vector<std::string> warnings;
-    auto configs = DescribeTargetConfigs(*admin, targets, options.timeout, &warnings);
+    target_configs = DescribeTargetConfigs(*admin, targets, options.timeout, &warnings);
     for (std::string& w :
-         TimestampWarnings(plan, configs, check.configs_after, completed, NowMs())) {
+         TimestampWarnings(plan, target_configs, check.configs_after, completed, NowMs())) {
       warnings.push_back(std::move(w));
     }
     for (const std::string& w : warnings) {
@@ -1077,6 +641,49 @@ Result<RestoreReport> RunRestore(storage::ObjectStore& store, const layout::Keys
   }
 
   Run run(store, keys, props, selection, options, *admin, *producer, report.cluster_id);
+  {
+    std::vector<std::string> targets = check.existing;
+    targets.insert(targets.end(), report.created_topics.begin(), report.created_topics.end());
+    if (options.partitions == 0) {
+      // One query for every partition instead of two round trips per partition, retried while
+      // the leaders of created topics settle; on failure each partition queries its own.
+      Result<TargetEnds> ends = Status::Retryable("target ends", "not queried");
+      for (const auto deadline = Clock::now() + options.timeout;;) {
+        ends = QueryTargetEnds(*admin, plan, targets, options.timeout);
+        if (ends.ok() || !ends.status().IsRetryable() || Clock::now() > deadline) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+      if (ends.ok()) run.SetEnds(std::move(*ends));
+    }
+    // The codec of each target (restore_producer.h, ChooseCompression).
+    const std::string user_codec = props.contains("compression.type") ? props.at("compression.type")
+                                   : props.contains("compression.codec")
+                                       ? props.at("compression.codec")
+                                       : "";
+    std::map<std::string, std::vector<std::string>> by_codec;
+    for (const TopicPlan& t : plan.topics) {
+      auto target = target_configs.find(t.target_topic);
+      std::optional<Compression> c =
+          ChooseCompression(props, target == target_configs.end() ? nullptr : &target->second,
+                            t.metadata ? &t.metadata->configs : nullptr);
+      if (!c) {
+        report.compression[t.target_topic] = user_codec;
+        continue;
+      }
+      KB_RETURN_IF_ERROR(producer->SetCompression(t.target_topic, *c));
+      const std::string codec = c->codec + (c->level.empty() ? "" : " level " + c->level);
+      report.compression[t.target_topic] = codec;
+      by_codec[codec].push_back(t.target_topic);
+    }
+    if (!user_codec.empty()) spdlog::info("producing with kafka.compression.type {}", user_codec);
+    for (const auto& [codec, topics] : by_codec) {
+      spdlog::info("producing {} with {} (the target's compression.type, else {})",
+                   topics.size() == 1
+                       ? topics.front()
+                       : report::Plural(static_cast<int64_t>(topics.size()), "topic"),
+                   codec, kFallbackCompression.codec);
+    }
+  }
   std::vector<const PartitionPlan*> partitions;
   RestoreProgress progress;
   for (const TopicPlan& t : plan.topics) {
@@ -1117,7 +724,12 @@ Result<RestoreReport> RunRestore(storage::ObjectStore& store, const layout::Keys
       units.push_back({i});
     }
   }
-  ParallelFor(units.size(), options.parallelism, [&](size_t u) {
+  const size_t parallelism =
+      options.parallelism > 0 ? options.parallelism : DefaultParallelism(plan, options.partitions);
+  spdlog::info("restoring {} with {} at once{}",
+               report::Plural(static_cast<int64_t>(partitions.size()), "partition"), parallelism,
+               options.parallelism > 0 ? "" : " (chosen from the work; --parallel)");
+  ParallelFor(units.size(), parallelism, [&](size_t u) {
     const PartitionResult* failed = nullptr;
     for (size_t i : units[u]) {
       if (failed != nullptr) {

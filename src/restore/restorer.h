@@ -107,7 +107,9 @@ struct RestoreOptions {
   bool fail_if_target_not_empty = false;      // see above
   std::optional<int32_t> replication_factor;  // for created topics; default: the backed-up one
   int32_t partitions = 0;  // reshape into this many target partitions (0: keep the numbering)
-  size_t parallelism = 4;  // partitions restored at once
+  // Partitions restored at once (reshaping: topics); 0 chooses it from the work
+  // (DefaultParallelism).
+  size_t parallelism = 0;
   uint64_t max_bytes_per_second = 0;  // 0: unlimited
   std::chrono::milliseconds checkpoint_interval{5000};
   std::chrono::milliseconds timeout{30000};  // each cluster request, and a read-back
@@ -157,6 +159,9 @@ struct RestoreReport {
   std::vector<std::string> switched_topics;
   std::vector<Status> topic_errors;
   std::vector<PartitionResult> partitions;
+  // Target topic -> the codec its records were produced with (restore_producer.h,
+  // ChooseCompression): "zstd", "zstd level 3", or the user's kafka.compression.type.
+  std::map<std::string, std::string> compression;
   uint64_t bytes_read = 0;  // block bytes read from the store (footers not included)
   uint64_t zero_timestamps = 0;
   // The --exclude-keys list applied: its number of distinct keys (0: none) and digest
@@ -231,6 +236,28 @@ Result<TargetEnds> QueryTargetEnds(kafka::Admin& admin, const RestorePlan& plan,
 Status CheckTargetsEmpty(storage::ObjectStore& store, const layout::Keys& keys,
                          const std::string& cluster_id, const RestorePlan& plan,
                          const TargetEnds& ends, int32_t partitions = 0);
+
+// The parallelism of a restore that does not set one: a worker per unit of work (a planned
+// partition; reshaping, `partitions` > 0: a topic), at most kMaxDefaultParallelism, at least 1.
+// Many small partitions need many in flight: each one's fixed costs (two restore-record writes,
+// each an fsync on a local store or a PUT on S3, and the wait for its last batch's delivery, at
+// least linger.ms) are latency, not CPU, and overlap across workers. Memory stays bounded: a
+// worker holds one decoded block (the backup's block size, 256 KiB by default), and what is in
+// flight is bounded by the producer's queue (restore_producer.h), whatever the parallelism.
+inline constexpr size_t kMaxDefaultParallelism = 64;
+size_t DefaultParallelism(const RestorePlan& plan, int32_t partitions);
+
+// Creates each of check.to_create (CheckTargets), all with one CreateTopics request, with the
+// backed-up partition count (or
+// options.partitions), configs and replication factor (or options.replication_factor); a topic
+// with configs_after (see "Timestamps") is created with CreateTime after its restore records say
+// so (`records`, for the cluster `cluster_id`). Returns the created topics. A refused creation is
+// the error (FailedPrecondition naming --replication-factor when the broker refuses the factor).
+class OffsetMapStore;
+Result<std::vector<std::string>> CreateTargets(kafka::Admin& admin, OffsetMapStore& records,
+                                               const std::string& cluster_id,
+                                               const RestorePlan& plan, const TargetCheck& check,
+                                               const RestoreOptions& options);
 
 Result<RestoreReport> RunRestore(storage::ObjectStore& store, const layout::Keys& keys,
                                  const kafka::Properties& props, const RestorePlan& plan,
