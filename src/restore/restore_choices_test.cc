@@ -93,5 +93,18 @@ TEST(ChooseCompressionTest, CheapCodecWhenNothingNamesOne) {
   EXPECT_NE(kFallbackCompression.codec, "none");
 }
 
+TEST(CreateRequestRangesTest, AtMostTheLimitPerRequestButAlwaysAWholeTopic) {
+  using Ranges = std::vector<std::pair<size_t, size_t>>;
+  EXPECT_EQ(CreateRequestRanges({}, 500), Ranges{});
+  EXPECT_EQ(CreateRequestRanges({3, 5}, 500), (Ranges{{0, 2}}));
+  // 20 topics x 100 partitions: 5 topics (500 partitions) per request.
+  EXPECT_EQ(CreateRequestRanges(std::vector<int32_t>(20, 100), 500),
+            (Ranges{{0, 5}, {5, 10}, {10, 15}, {15, 20}}));
+  // A topic bigger than the limit goes alone; the next request starts after it.
+  EXPECT_EQ(CreateRequestRanges({100, 800, 400, 200}, 500),
+            (Ranges{{0, 1}, {1, 2}, {2, 3}, {3, 4}}));
+  EXPECT_EQ(CreateRequestRanges({250, 250, 1}, 500), (Ranges{{0, 2}, {2, 3}}));
+}
+
 }  // namespace
 }  // namespace kb::restore

@@ -247,9 +247,16 @@ Status CheckTargetsEmpty(storage::ObjectStore& store, const layout::Keys& keys,
 inline constexpr size_t kMaxDefaultParallelism = 64;
 size_t DefaultParallelism(const RestorePlan& plan, int32_t partitions);
 
-// Creates each of check.to_create (CheckTargets), all with one CreateTopics request, with the
-// backed-up partition count (or
-// options.partitions), configs and replication factor (or options.replication_factor); a topic
+// How the target topics to create are grouped into CreateTopics requests: [begin, end) ranges of
+// `partitions` (each topic's partition count, in order), each request at most `max_partitions`
+// partitions but at least one topic (a broker creates each partition's log, and 2,000 partitions
+// in one request outlast a request timeout).
+std::vector<std::pair<size_t, size_t>> CreateRequestRanges(const std::vector<int32_t>& partitions,
+                                                           int32_t max_partitions);
+
+// Creates each of check.to_create (CheckTargets), several topics per CreateTopics request
+// (CreateRequestRanges), with the backed-up partition count (or options.partitions), configs and
+// replication factor (or options.replication_factor); a topic
 // with configs_after (see "Timestamps") is created with CreateTime after its restore records say
 // so (`records`, for the cluster `cluster_id`). Returns the created topics. A refused creation is
 // the error (FailedPrecondition naming --replication-factor when the broker refuses the factor).

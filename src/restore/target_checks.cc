@@ -307,25 +307,16 @@ Result<std::vector<std::string>> CreateTargets(kafka::Admin& admin, OffsetMapSto
     }
     specs.push_back(std::move(spec));
   }
-  // Several topics per request: a broker creates topics asynchronously, and one by one each
-  // waits for its own.
-  // In requests of at most kCreatePartitionsPerRequest partitions (at least one topic), each with
-  // its own timeout: a broker creates each partition's log files (a loaded one ~10 ms each), and
-  // 2,000 partitions in one request outlast a request timeout.
+  // Several topics per request (a broker creates topics asynchronously, and one by one each
+  // waits for its own), in requests of at most kCreatePartitionsPerRequest partitions.
   constexpr int32_t kCreatePartitionsPerRequest = 500;
+  std::vector<int32_t> counts;
+  for (const kafka::TopicSpec& spec : specs) counts.push_back(spec.partitions);
   std::vector<Status> statuses;
-  for (size_t begin = 0; begin < specs.size();) {
-    size_t end = begin;
-    int32_t in_request = 0;
-    while (end < specs.size() &&
-           (end == begin || in_request + specs[end].partitions <= kCreatePartitionsPerRequest)) {
-      in_request += specs[end].partitions;
-      ++end;
-    }
+  for (const auto& [begin, end] : CreateRequestRanges(counts, kCreatePartitionsPerRequest)) {
     const std::vector<kafka::TopicSpec> chunk(specs.begin() + static_cast<std::ptrdiff_t>(begin),
                                               specs.begin() + static_cast<std::ptrdiff_t>(end));
     for (Status& s : admin.CreateTopics(chunk, options.timeout)) statuses.push_back(std::move(s));
-    begin = end;
   }
   std::vector<std::string> created;
   for (size_t i = 0; i < specs.size(); ++i) {
@@ -350,6 +341,23 @@ Result<std::vector<std::string>> CreateTargets(kafka::Admin& admin, OffsetMapSto
   }
 
   return created;
+}
+
+std::vector<std::pair<size_t, size_t>> CreateRequestRanges(const std::vector<int32_t>& partitions,
+                                                           int32_t max_partitions) {
+  std::vector<std::pair<size_t, size_t>> ranges;
+  for (size_t begin = 0; begin < partitions.size();) {
+    size_t end = begin;
+    int32_t in_request = 0;
+    while (end < partitions.size() &&
+           (end == begin || in_request + partitions[end] <= max_partitions)) {
+      in_request += partitions[end];
+      ++end;
+    }
+    ranges.emplace_back(begin, end);
+    begin = end;
+  }
+  return ranges;
 }
 
 }  // namespace kb::restore
