@@ -370,6 +370,7 @@ write_config() {
 log_ms() { date -d "$(sed -n "$1" | head -n 1 | sed 's/^\[\([^]]*\)\].*/\1/')" +%s%3N; }
 
 run_no=0
+declare -A variant_cpu variant_stored
 for variant in $variants; do
   IFS=: read -r store level overrides <<<"$variant"
   best_wall='' best_rss=0 best_cpu='' best_join='' stored=''
@@ -412,11 +413,39 @@ for variant in $variants; do
   [[ "$level" == 0 ]] && level_name="zstd 0 (none)"
   [[ "$level" == -* ]] && level_name="zstd $level (fast)"
   [[ "$level" == lz4 || "$level" == none ]] && level_name="codec $level"
+  variant_cpu[$variant]=$best_cpu variant_stored[$variant]=$stored
   add_row "kafka-backup -> $store, $level_name${overrides:+, ${overrides//,/, }}" \
     "$(mbps "$best_wall")" "$(ratio "$best_wall")" "$(mib "$best_rss")" "$best_cpu" "$best_wall" \
     "group join ${best_join}s; data/stored $(awk -v t="$total_bytes" -v s="$stored" \
       'BEGIN { printf "%.2f", t / s }')"
 done
+
+# ---------------------------------------------------------------- compressor alone, per codec
+# The compressor's own cost on this data, at each codec/level of the variants, with its CLI's
+# benchmark mode on the payload file, in the writer's 256 KiB blocks: the floor the backup's CPU per
+# GB is compared with (issue 13: backup CPU-s/GB <= kcat's + the compressor's, + 15%).
+declare -A codec_cpu_gb  # LEVEL -> CPU-s per GB (10^9 payload bytes), one core
+codec_note=""
+if [[ "$payload_kind" == json ]]; then
+  step "compressor alone (zstd -b / lz4 -b on the payload file, 256 KiB blocks)"
+  for variant in $variants; do
+    IFS=: read -r _ level _ <<<"$variant"
+    [[ -n "${codec_cpu_gb[$level]:-}" ]] && continue
+    case "$level" in
+      0 | none) codec_cpu_gb[$level]=0; continue ;;
+      lz4) cmd=(lz4 -b1 -i3 -B262144) ;;
+      -*) cmd=(zstd -b --fast="${level#-}" -i3 -B262144) ;;
+      *) cmd=(zstd -b"$level" -i3 -B262144) ;;
+    esac
+    speed=$("${cmd[@]}" "$work/payload.txt" 2>&1 | tr '\r' '\n' | grep 'MB/s' | tail -n 1 |
+      sed -n 's/.*), *\([0-9.]*\) MB\/s.*/\1/p')
+    [[ -n "$speed" ]] || die "${cmd[*]} printed no speed"
+    codec_cpu_gb[$level]=$(awk -v s="$speed" 'BEGIN { printf "%.2f", 1000 / s }')
+    log "${cmd[*]}: $speed MB/s = ${codec_cpu_gb[$level]} CPU-s per GB"
+  done
+else
+  codec_note="(payload $payload_kind: no payload file, compressor-alone figures not measured)"
+fi
 
 # -------------------------------------------------------------------------------------- 6. table
 {
@@ -428,6 +457,26 @@ done
   echo "| run | MB/s | x raw | max RSS MiB | CPU s | wall s | notes |"
   echo "|---|--:|--:|--:|--:|--:|---|"
   printf '%s\n' "${rows[@]}"
+  echo
+  # CPU per GB against kcat's raw consume plus the compressor alone (+15%).
+  raw_cpu=${kcat_cpu[default]}
+  for v in fetch-8MiB; do faster "${kcat_cpu[$v]}" "$raw_cpu" && raw_cpu=${kcat_cpu[$v]}; done
+  gb=$(awk -v b="$total_bytes" 'BEGIN { print b / 1e9 }')
+  echo "CPU-s per GB of record values $codec_note: kcat raw consume" \
+    "$(awk -v c="$raw_cpu" -v g="$gb" 'BEGIN { printf "%.2f", c / g }') (its cheaper configuration)"
+  echo
+  echo "| kafka-backup run | CPU-s/GB | compressor alone CPU-s/GB | target: (kcat + compressor) x 1.15 | stored bytes (data/stored) |"
+  echo "|---|--:|--:|--:|---|"
+  for variant in $variants; do
+    IFS=: read -r _ level _ <<<"$variant"
+    awk -v c="${variant_cpu[$variant]}" -v g="$gb" -v r="$raw_cpu" -v z="${codec_cpu_gb[$level]:-}" \
+      -v s="${variant_stored[$variant]}" -v t="$total_bytes" -v name="$variant" 'BEGIN {
+        per = c / g; raw = r / g
+        if (z == "") { printf "| %s | %.2f | - | - | %d (%.2f) |\n", name, per, s, t / s; exit }
+        target = (raw + z) * 1.15
+        printf "| %s | %.2f | %.2f | %.2f (%s) | %d (%.2f) |\n", name, per, z, target,
+          per <= target ? "met" : "NOT met", s, t / s }'
+  done
   echo
   target=$(awk -v r="$raw_mbps" 'BEGIN { printf "%.0f", 0.9 * r }')
   echo "Targets (reported, not asserted): kafka-backup >= 0.9 x raw ($target MB/s)," \
