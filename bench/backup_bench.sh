@@ -106,6 +106,9 @@ total_bytes=$((num_records * record_bytes))  # record-value bytes in the topic (
 topic=kb-bench
 
 for tool in java kcat python3; do command -v "$tool" >/dev/null || die "$tool not found"; done
+# shellcheck source=bench/kcat_env.sh
+. bench/kcat_env.sh
+kb_bench_kcat_env
 gnu_time=${KB_BENCH_GNU_TIME-/usr/bin/time}
 [[ -n "$gnu_time" && -x "$gnu_time" ]] || { gnu_time=''; log "no GNU time: sampling VmHWM from /proc instead"; }
 

@@ -35,6 +35,9 @@ groups=${KB_BENCH_GROUPS:-10000}
 keep=${KB_BENCH_KEEP:-0}
 [[ "$groups" =~ ^[0-9]+$ ]] || die "KB_BENCH_GROUPS must be a number"
 for tool in java kcat python3 /usr/bin/time; do command -v "$tool" >/dev/null || die "$tool not found"; done
+# shellcheck source=bench/kcat_env.sh
+. bench/kcat_env.sh
+kb_bench_kcat_env
 
 export KB_RUN_DIR="$root/build/bench-services"
 work="$KB_RUN_DIR/scale-work"

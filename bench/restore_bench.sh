@@ -30,6 +30,9 @@
 # store, kb.yaml, logs). Needs java 17+, kcat, python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/kcat_env.sh
+. bench/kcat_env.sh
+kb_bench_kcat_env
 REPO=$PWD
 RECORDS=${KB_BENCH_RECORDS:-500000}
 RECORD_BYTES=${KB_BENCH_RECORD_BYTES:-1024}

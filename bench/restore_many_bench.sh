@@ -28,6 +28,9 @@
 # "--parallel 4"), KB_BENCH_CODECS ("none lz4 zstd zstd1 default"), KB_BENCH_KEEP=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/kcat_env.sh
+. bench/kcat_env.sh
+kb_bench_kcat_env
 REPO=$PWD
 TOPICS=${KB_BENCH_TOPICS:-20}
 PARTITIONS=${KB_BENCH_PARTITIONS:-100}
