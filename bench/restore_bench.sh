@@ -25,7 +25,9 @@
 #
 # Knobs: KB_BENCH_RECORDS (500000), KB_BENCH_RECORD_BYTES (1024), KB_BENCH_PARTITIONS (8),
 # KB_BENCH_RUNS (5: the spread on a shared 2-core VM is large), KB_BENCH_BIN (kafka-backup binary; default build/release/src/cli/kafka-backup),
-# KB_BENCH_WINDOW_BIN (default build/release/bench/restore_window_bench), KB_BENCH_PARALLEL
+# KB_BENCH_RESTORE_CODEC (kafka.compression.type of the restore's producer, e.g. none; default:
+# the target's compression.type, else lz4), KB_BENCH_WINDOW_BIN (default
+# build/release/bench/restore_window_bench), KB_BENCH_PARALLEL
 # (restore --parallel; default the partition count), KB_BENCH_KEEP=1 (keep the work directory:
 # store, kb.yaml, logs). Needs java 17+, kcat, python3.
 set -euo pipefail
@@ -78,6 +80,7 @@ kjava org.apache.kafka.tools.ProducerPerformance --topic "$SRC" --num-records "$
 cat >"$WORK/kb.yaml" <<EOF
 kafka:
   bootstrap.servers: $BOOT
+${KB_BENCH_RESTORE_CODEC:+  compression.type: $KB_BENCH_RESTORE_CODEC}
 storage:
   prefix: bench
   local:
