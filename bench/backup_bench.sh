@@ -397,7 +397,7 @@ for variant in $variants; do
     ((got_records == num_records && got_bytes == total_bytes)) ||
       die "kafka-backup backed up $got_records records / $got_bytes bytes, expected" \
         "$num_records / $total_bytes (log $work/$name.log)"
-    # Startup: process start until the first partition was assigned (--once: by itself).
+    # Startup: process start until the group assigned the first partition.
     join_s=$(awk -v a="$start_ms" -v b="$(log_ms '/\] assigned /p' <"$work/$name.log")" \
       'BEGIN { printf "%.2f", (b - a) / 1e3 }')
     if [[ "$store" == local ]]; then dir="$work/store/$prefix"; else dir="$s3_data/$prefix"; fi

@@ -266,49 +266,6 @@ StorageConfig S3Storage(const std::string& prefix) {
   return s;
 }
 
-// A snapshot takes its partitions without the group protocol, and still commits to the group.
-TEST_F(BackupDaemonTest, OnceSnapshotCommitsWithoutJoiningTheGroup) {
-  const std::string topic = testing::UniqueName("snap");
-  CreateTopic(topic, 3);
-  std::vector<std::vector<std::string>> sent;
-  {
-    RawProducer producer(bootstrap_);
-    for (int32_t p = 0; p < 3; ++p) Produce(producer, topic, p, 40 + p, sent);
-    producer.Flush();
-  }
-  const Config cfg = MakeConfig(bootstrap_, {topic}, testing::UniqueName("g"));
-  storage::MemoryStore store;
-  ASSERT_TRUE(testutil::RunOnce(cfg, &store).ok());
-  ExpectExactly(store, cfg, topic, sent);
-  auto committed = admin_->ListConsumerGroupOffsets(cfg.backup.group_id, 10s);
-  ASSERT_TRUE(committed.ok()) << committed.status().ToString();
-  for (int32_t p = 0; p < 3; ++p) {
-    EXPECT_EQ(committed->at({topic, p}), 40 + p) << topic << "/" << p;
-  }
-  // A group that only ever received commits (no member joined) has no protocol type; one a
-  // member joined and left keeps "consumer".
-  auto group = admin_->DescribeConsumerGroup(cfg.backup.group_id, 10s);
-  ASSERT_TRUE(group.ok()) << group.status().ToString();
-  EXPECT_TRUE(group->simple) << "the snapshot joined the consumer group";
-  EXPECT_EQ(group->members, 0);
-}
-
-// A snapshot next to a running daemon of the same group would back up the same partitions twice.
-TEST_F(BackupDaemonTest, OnceSnapshotIsRefusedWhileTheGroupHasActiveMembers) {
-  const std::string topic = testing::UniqueName("snap");
-  CreateTopic(topic, 2);
-  const Config cfg = MakeConfig(bootstrap_, {topic}, testing::UniqueName("g"));
-  storage::MemoryStore store;
-  RunningEngine daemon(cfg, &store);
-  ASSERT_TRUE(WaitUntil([&] { return daemon.Assigned().size() == 2; }, 30s));
-  auto snapshot = BackupEngine::Make(cfg, &store, {.once = true});
-  ASSERT_FALSE(snapshot.ok());
-  EXPECT_EQ(snapshot.status().subject(), "backup.group_id");
-  EXPECT_NE(snapshot.status().message().find("1 active member"), std::string::npos)
-      << snapshot.status().ToString();
-  EXPECT_TRUE(daemon.StopAndJoin().ok());
-}
-
 TEST_F(BackupDaemonTest, RepeatedRunsToTheRealS3ServerTileEveryPartition) {
   const std::string topic = testing::UniqueName("dmn-s3");
   CreateTopic(topic, 3);

@@ -1,6 +1,5 @@
 #include "backup/backup_engine.h"
 
-#include <librdkafka/rdkafka.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -160,14 +159,9 @@ Status BackupEngine::Init() {
   }
   consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), err));
   if (!consumer_) return Status::InvalidArgument("kafka", "cannot create consumer: " + err);
-  if (options_.once) {
-    spdlog::info("consumer group {}: commits of the snapshot (--once does not join the group)",
-                 cfg_.backup.group_id);
-  } else {
-    spdlog::info("consumer group {}: {}", cfg_.backup.group_id,
-                 instance_id_.empty() ? std::string("dynamic member (backup.instance_id is \"\")")
-                                      : "static member " + instance_id_ + " (backup.instance_id)");
-  }
+  spdlog::info("consumer group {}: {}", cfg_.backup.group_id,
+               instance_id_.empty() ? std::string("dynamic member (backup.instance_id is \"\")")
+                                    : "static member " + instance_id_ + " (backup.instance_id)");
   int threads = cfg_.backup.compression_threads;
   if (threads < 0)
     threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 8u));
@@ -187,9 +181,6 @@ Status BackupEngine::Init() {
 }
 
 Status BackupEngine::RefreshSubscription(bool force) {
-  // A snapshot backs up the partitions it took at start; later metadata changes are the next
-  // run's business.
-  if (options_.once && once_assigned_) return Status::OK();
   if (!force && SteadyClock::now() < next_metadata_refresh_) return Status::OK();
   RdKafka::Metadata* raw = nullptr;
   RdKafka::ErrorCode ec = RdKafka::ERR_NO_ERROR;
@@ -241,7 +232,6 @@ Status BackupEngine::RefreshSubscription(bool force) {
     return Status::InvalidArgument("backup.topics", "no topic in the cluster matches");
   }
   if (wanted == subscribed_ && !force) return Status::OK();
-  if (options_.once) return AssignSnapshot(wanted, partition_counts);
   if (wanted.empty()) {
     spdlog::warn("no topic in the cluster matches backup.topics; waiting for one to appear");
     consumer_->unsubscribe();
@@ -254,63 +244,6 @@ Status BackupEngine::RefreshSubscription(bool force) {
     }
   }
   subscribed_ = std::move(wanted);
-  return Status::OK();
-}
-
-Result<int> BackupEngine::ActiveGroupMembers() {
-  const rd_kafka_group_list* list = nullptr;
-  const rd_kafka_resp_err_t err =
-      rd_kafka_list_groups(consumer_->c_ptr(), cfg_.backup.group_id.c_str(), &list, 10000);
-  std::unique_ptr<const rd_kafka_group_list, void (*)(const rd_kafka_group_list*)> owned(
-      list, [](const rd_kafka_group_list* l) {
-        if (l) rd_kafka_group_list_destroy(l);
-      });
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return FromKafkaError(err, "group " + cfg_.backup.group_id, "describing the backup group",
-                          {.operation = "DESCRIBE", .group = cfg_.backup.group_id});
-  }
-  int members = 0;
-  for (int i = 0; list != nullptr && i < list->group_cnt; ++i) {
-    if (cfg_.backup.group_id == list->groups[i].group) members += list->groups[i].member_cnt;
-  }
-  return members;
-}
-
-Status BackupEngine::AssignSnapshot(const std::vector<std::string>& topics,
-                                    const std::map<std::string, size_t>& partition_counts) {
-  Result<int> members = ActiveGroupMembers();
-  if (!members.ok()) {
-    // Not knowing is no reason to refuse a snapshot: say so and go on.
-    spdlog::warn("cannot tell whether consumer group {} is in use ({}); going on",
-                 cfg_.backup.group_id, members.status().ToString());
-  } else if (*members > 0) {
-    return Status::FailedPrecondition(
-        "backup.group_id",
-        "consumer group " + cfg_.backup.group_id + " has " + std::to_string(*members) +
-            " active member(s) (a backup daemon?): a snapshot (--once) would back up the same "
-            "partitions as they do; stop them first, or give the snapshot another "
-            "backup.group_id and storage.prefix");
-  }
-  spdlog::info("backing up {} topic(s): {}", topics.size(), fmt::join(topics, ", "));
-  std::vector<PartitionId> ids;
-  for (const std::string& t : topics) {
-    for (size_t p = 0; p < partition_counts.at(t); ++p) {
-      ids.push_back({t, static_cast<int32_t>(p)});
-    }
-  }
-  subscribed_ = topics;
-  std::vector<int64_t> starts;
-  KB_RETURN_IF_ERROR(OnAssign(ids, &starts));
-  std::vector<RdKafka::TopicPartition*> tps;
-  for (size_t i = 0; i < ids.size(); ++i) {
-    tps.push_back(RdKafka::TopicPartition::create(ids[i].topic, ids[i].partition, starts[i]));
-  }
-  const RdKafka::ErrorCode ec = consumer_->assign(tps);
-  RdKafka::TopicPartition::destroy(tps);
-  if (ec != RdKafka::ERR_NO_ERROR) {
-    return FromKafkaError(static_cast<rd_kafka_resp_err_t>(ec), "backup.topics",
-                          "assigning the partitions of the snapshot");
-  }
   return Status::OK();
 }
 

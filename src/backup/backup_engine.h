@@ -21,10 +21,6 @@
 // stored, the partition's earliest offset. When Kafka's retention removed offsets before they were
 // backed up, a gap record covering them is written (never silently skipped).
 //
-// --once (a snapshot) does not join the group: it assigns itself every partition of the topics
-// matched at start (AssignSnapshot) and stops at the end offsets seen then; the group only keeps
-// its commits, and a snapshot is refused while the group has active members.
-//
 // Run() returns when Stop() was called (SIGTERM/SIGINT: flush, commit, leave the group), when
 // --once reached the end offsets seen at start, or on a fatal error (store failure after retries,
 // unusable cluster), which it returns.
@@ -133,15 +129,6 @@ class BackupEngine {
   // one is an authorization error naming READ (PermissionDenied); a topic that does not exist is
   // OK.
   Status CheckNamedTopicsVisible(const std::vector<std::string>& listed);
-  // --once: takes every partition of `topics` (counts from the metadata) with assign(), without
-  // the group protocol — a snapshot needs no rebalance (whose join a broker delays by
-  // group.initial.rebalance.delay.ms, 3 s by default, for a new group). The group still keeps the
-  // commits. Refused while the group has active members (a daemon of the same group would back
-  // up the same partitions).
-  Status AssignSnapshot(const std::vector<std::string>& topics,
-                        const std::map<std::string, size_t>& partition_counts);
-  // The number of active members of the backup group, asked of its coordinator.
-  Result<int> ActiveGroupMembers();
   Status OnAssign(const std::vector<PartitionId>& ids, std::vector<int64_t>* start_offsets);
   Status OnRevoke(const std::vector<PartitionId>& ids);
   Status HandleMessage(RdKafka::Message& msg);
