@@ -36,6 +36,16 @@ std::string_view ExclusionOf(std::string_view selection) {
   return at == std::string_view::npos ? std::string_view() : selection.substr(at);
 }
 
+// The error for a target that ends before what its restore record says was restored there.
+Status TargetChanged(const std::string& subject, int64_t end, const std::string& key,
+                     int64_t mapped_end) {
+  return Status::FailedPrecondition(
+      subject, "the target ends at offset " + std::to_string(end) + " but the restore record " +
+                   key + " has records restored up to offset " + std::to_string(mapped_end - 1) +
+                   ": the target was changed (deleted, recreated or truncated) since; stopping "
+                   "rather than guessing");
+}
+
 // The error for a restore record made by a restore with another selection.
 Status OtherSelection(const std::string& key, const std::string& source, const std::string& target,
                       const std::string& existing, const std::string& selection) {
@@ -290,11 +300,7 @@ Status Run::Restore(const PartitionPlan& plan, PartitionResult* result) {
     map = existing->map;
     const int64_t mapped_end = map.target_end();
     if (end < mapped_end) {
-      return Status::FailedPrecondition(
-          target, "the target ends at offset " + std::to_string(end) + " but the restore record " +
-                      key + " has records restored up to offset " + std::to_string(mapped_end - 1) +
-                      ": the target was changed (deleted, recreated or truncated) since; "
-                      "stopping rather than guessing");
+      return TargetChanged(target, end, key, mapped_end);
     }
     if (existing->complete) {
       result->outcome = PartitionOutcome::kAlreadyComplete;
@@ -419,12 +425,7 @@ Status Run::RestoreReshaped(const PartitionPlan& plan, PartitionResult* result) 
     for (int32_t t = 0; t < n; ++t) {
       const int64_t mapped_end = maps[t].target_end();
       if (end[t] < mapped_end) {
-        return Status::FailedPrecondition(
-            Name(target, t),
-            "the target ends at offset " + std::to_string(end[t]) + " but the restore record " +
-                key + " has records restored up to offset " + std::to_string(mapped_end - 1) +
-                ": the target was changed (deleted, recreated or truncated) "
-                "since; stopping rather than guessing");
+        return TargetChanged(Name(target, t), end[t], key, mapped_end);
       }
     }
     if (existing->complete) {
