@@ -120,6 +120,18 @@ void AddRestoreOptions(CLI::App* sub, RestoreArgs& a) {
                   "Partitions restored at once (restore.parallelism; default: one per planned "
                   "partition, at most 64)")
       ->check(IntegerValidator(1, 256));
+  sub->add_option("--restore-id", a.restore_id,
+                  "Share this restore among every process started with the same id and "
+                  "selection, on any machine: they divide the partitions through the consumer "
+                  "group kafka-backup-restore-ID, take over the partitions of a process that "
+                  "dies, and the groups are moved once, when every partition is restored "
+                  "(docs/operations.md)")
+      ->type_name("ID")
+      ->check(NonEmptyValidator());
+  sub->add_option("--session-timeout", a.session_timeout,
+                  "With --restore-id: how long a process that stopped answering keeps its "
+                  "partitions, e.g. 10s (the default)")
+      ->check(NonEmptyValidator());
   sub->add_option("--max-bytes-per-second", a.max_bytes_per_second,
                   "Byte rate limit of the records sent, e.g. 50MiB (restore.max_bytes_per_second)")
       ->check(NonEmptyValidator());

@@ -22,6 +22,7 @@
 #include "restore/plan.h"
 #include "restore/restore_report.h"
 #include "restore/restorer.h"
+#include "restore/shared_restore.h"
 #include "storage/factory/open_store.h"
 
 namespace kb::cli {
@@ -192,6 +193,27 @@ Status DryRun(const Config& cfg, const RestoreArgs& args, const restore::Restore
   return Status::OK();
 }
 
+// Moves the consumer groups to where `report`'s partitions were restored.
+Result<restore::GroupRestoreReport> MoveGroups(const Config& cfg, const RestoreArgs& args,
+                                               const restore::RestoreSelection& sel,
+                                               storage::ObjectStore& store,
+                                               const layout::Keys& keys,
+                                               const restore::RestoreReport& report) {
+  std::vector<restore::RestoredPartition> restored;
+  for (const restore::PartitionResult& p : report.partitions) {
+    restored.push_back({.source_topic = p.source_topic,
+                        .partition = p.partition,
+                        .target_topic = p.target_topic,
+                        .map = p.map,
+                        .complete = p.complete,
+                        .target_partitions = p.target_partitions,
+                        .target_maps = p.target_maps});
+  }
+  KB_ASSIGN_OR_RETURN(auto admin, kafka::Admin::Make(cfg.kafka.properties));
+  return restore::RestoreGroupOffsets(store, keys, *admin, restored,
+                                      GroupOptions(args, sel, /*dry_run=*/false));
+}
+
 // What the restore produced, for the JSON report.
 struct Collected {
   std::optional<restore::RestoreReport> report;
@@ -236,6 +258,28 @@ Result<RestoreEnd> Restore(const Config& cfg, const RestoreArgs& args, std::ostr
     }
   }
 
+  if (!args.session_timeout.empty() && args.restore_id.empty()) {
+    return Status::InvalidArgument("--session-timeout",
+                                   "is the shared restore's: give --restore-id");
+  }
+  if (!args.restore_id.empty()) {
+    if (args.dry_run) {
+      return Status::InvalidArgument(
+          "--restore-id", "--dry-run prints the plan of one process: not with --restore-id");
+    }
+    options.restore_id = args.restore_id;
+    KB_RETURN_IF_ERROR(restore::CheckSharedRestore(options));
+    if (!args.session_timeout.empty()) {
+      KB_ASSIGN_OR_RETURN(options.session_timeout,
+                          ParseDuration(args.session_timeout, "--session-timeout"));
+      if (options.session_timeout < std::chrono::seconds(1) ||
+          options.session_timeout > std::chrono::minutes(30)) {
+        return Status::InvalidArgument("--session-timeout",
+                                       "'" + args.session_timeout + "' is not within 1s..30m");
+      }
+    }
+  }
+
   KB_ASSIGN_OR_RETURN(auto store, storage::OpenStore(cfg.storage));
   const layout::Keys keys(cfg.storage.prefix);
   KB_ASSIGN_OR_RETURN(restore::RestorePlan plan,
@@ -260,6 +304,15 @@ Result<RestoreEnd> Restore(const Config& cfg, const RestoreArgs& args, std::ostr
     std::lock_guard lock(progress_mu);
     progress.Show(restore::FormatProgress(p), p.partitions_done == p.partitions_total);
   };
+  // The groups are moved after the restore; in a shared restore by the one process that finishes
+  // it, while it is still a member (restore/shared_restore.h).
+  std::optional<Result<restore::GroupRestoreReport>> moved;
+  if (!args.no_groups && !options.restore_id.empty()) {
+    options.on_all_complete = [&](const restore::RestoreReport& all) {
+      moved = MoveGroups(cfg, args, sel, *store, keys, all);
+      return moved->ok() ? Status::OK() : moved->status();
+    };
+  }
   Result<restore::RestoreReport> report =
       restore::RunRestore(*store, keys, cfg.kafka.properties, plan, sel, options);
   progress.Done();
@@ -271,20 +324,15 @@ Result<RestoreEnd> Restore(const Config& cfg, const RestoreArgs& args, std::ostr
   for (const restore::PartitionResult& p : report->partitions) failed += p.error.ok() ? 0 : 1;
   RestoreEnd end;
   Status groups_status;
-  if (!args.no_groups) {
-    std::vector<restore::RestoredPartition> restored;
-    for (const restore::PartitionResult& p : report->partitions) {
-      restored.push_back({.source_topic = p.source_topic,
-                          .partition = p.partition,
-                          .target_topic = p.target_topic,
-                          .map = p.map,
-                          .complete = p.complete,
-                          .target_partitions = p.target_partitions,
-                          .target_maps = p.target_maps});
-    }
-    KB_ASSIGN_OR_RETURN(auto admin, kafka::Admin::Make(cfg.kafka.properties));
-    Result<restore::GroupRestoreReport> groups = restore::RestoreGroupOffsets(
-        *store, keys, *admin, restored, GroupOptions(args, sel, /*dry_run=*/false));
+  if (!args.no_groups && options.restore_id.empty()) {
+    moved = MoveGroups(cfg, args, sel, *store, keys, *report);
+  }
+  if (!report->finished_by.empty() && !args.no_groups && text) {
+    out << "consumer groups: moved by " << report->finished_by << " (restore id "
+        << options.restore_id << ")\n";
+  }
+  if (moved) {
+    Result<restore::GroupRestoreReport>& groups = *moved;
     if (!groups.ok()) {
       groups_status = groups.status();
     } else {

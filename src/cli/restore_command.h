@@ -48,6 +48,9 @@ struct RestoreArgs {
   bool acls = false;  // re-create the restored topics' ACLs (restore/acl_restore.h)
   bool fail_on_active_groups = false;
   std::string output = "text";  // "json": one JSON object (docs/operations.md) instead of text
+  // A restore shared by every process started with this id (restore/shared_restore.h).
+  std::string restore_id;
+  std::string session_timeout;  // of the shared restore's group; default 10s
 };
 
 // How a restore that ran to its end ended.

@@ -119,6 +119,14 @@ Result<std::vector<TopicPartition>> WorkGroup::Poll(std::chrono::milliseconds ti
         code == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
       continue;
     }
+    if (code == RD_KAFKA_RESP_ERR_INVALID_SESSION_TIMEOUT) {
+      return Status::InvalidArgument(
+          Subject(options_.group_id),
+          "the cluster refuses a session timeout of " +
+              std::to_string(options_.session_timeout.count()) +
+              " ms: it must be within the brokers' group.min.session.timeout.ms (default 6 s) and "
+              "group.max.session.timeout.ms (default 30 min)");
+    }
     if (code == RD_KAFKA_RESP_ERR__FATAL || IsKafkaAuthorizationError(code)) {
       return FromKafkaError(code, Subject(options_.group_id), "serving the group",
                             {.operation = "READ", .group = options_.group_id});

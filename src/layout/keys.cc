@@ -172,6 +172,11 @@ std::string Keys::ClusterSecurityHistory(int64_t time_ms) const {
   return ClusterSecurityHistoryPrefix() + PadOffset(time_ms);
 }
 
+std::string Keys::SharedRestoreDone(std::string_view cluster_id,
+                                    std::string_view restore_id) const {
+  return Root() + "@restores/" + std::string(cluster_id) + "/" + std::string(restore_id) + ".json";
+}
+
 std::string Keys::GenerationsRoot() const { return Root() + std::string(kGenerationsDir); }
 
 Keys Keys::Generation(int64_t n) const { return Keys(GenerationsRoot() + std::to_string(n)); }

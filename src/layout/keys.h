@@ -93,6 +93,9 @@ class Keys {
   std::string ClusterSecurity() const;
   std::string ClusterSecurityHistoryPrefix() const;
   std::string ClusterSecurityHistory(int64_t time_ms) const;
+  // The end of a restore shared by several processes (restore/shared_restore.h) into the cluster
+  // `cluster_id`: "<prefix>/@restores/<cluster id>/<restore id>.json".
+  std::string SharedRestoreDone(std::string_view cluster_id, std::string_view restore_id) const;
   Keys Generation(int64_t n) const;
   // The plan of an archiving move in progress (backup/generations.h):
   //   <prefix>/@generations/moving/<topic>.json

@@ -173,6 +173,7 @@ std::string FormatSummaryJson(const RestoreReport& report) {
       {"created_topics", report.created_topics},
       {"warnings", report.warnings},
       {"switched_topics", report.switched_topics},
+      {"finished_by", report.finished_by},
       {"topic_errors", topic_errors},
       {"partitions", partitions},
       {"records_sent", sent},

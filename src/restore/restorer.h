@@ -101,6 +101,8 @@ struct RestoreProgress {
   std::chrono::steady_clock::duration elapsed{};
 };
 
+struct RestoreReport;
+
 struct RestoreOptions {
   bool skip_corrupt = false;
   bool require_target_exists = false;
@@ -116,9 +118,19 @@ struct RestoreOptions {
   // Called from one thread, about every progress_interval, and once at the end.
   std::function<void(const RestoreProgress&)> on_progress;
   std::chrono::milliseconds progress_interval{200};
+  // Shared restore (restore/shared_restore.h): the processes started with this id divide the
+  // partitions through a consumer group whose members are dropped after `session_timeout`
+  // without a heartbeat. Not with fail_if_target_not_empty or partitions > 0.
+  std::string restore_id;
+  std::chrono::milliseconds session_timeout{10'000};
+  // Shared restore: called once for all processes, in one of them, with the report of every
+  // planned partition, once all are complete (e.g. to move the consumer groups); its error is
+  // RunRestore's. A single-process restore never calls it.
+  std::function<Status(const RestoreReport&)> on_all_complete;
 };
 
-enum class PartitionOutcome { kRestored, kAlreadyComplete, kFailed };
+// kRestoredElsewhere: by another process of a shared restore (shared_restore.h).
+enum class PartitionOutcome { kRestored, kAlreadyComplete, kFailed, kRestoredElsewhere };
 const char* PartitionOutcomeName(PartitionOutcome outcome);
 
 struct PartitionResult {
@@ -169,6 +181,10 @@ struct RestoreReport {
   size_t exclude_keys = 0;
   std::string exclude_keys_sha256;
   std::chrono::steady_clock::duration elapsed{};
+  // Shared restore: the process that ran on_all_complete, when it was another one ("" when this
+  // one did), and what it recorded.
+  std::string finished_by;
+  Status finish_status;
   bool ok() const;
 };
 

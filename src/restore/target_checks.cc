@@ -322,6 +322,11 @@ Result<std::vector<std::string>> CreateTargets(kafka::Admin& admin, OffsetMapSto
   for (size_t i = 0; i < specs.size(); ++i) {
     const kafka::TopicSpec& spec = specs[i];
     const Status& s = statuses[i];
+    if (s.code() == Status::Code::kAlreadyExists && !options.restore_id.empty()) {
+      spdlog::info("{}: created by another process of restore id {}", spec.name,
+                   options.restore_id);
+      continue;
+    }
     if (!s.ok()) {
       const std::string what =
           "cannot create the target topic with " + std::to_string(spec.partitions) +
