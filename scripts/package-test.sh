@@ -60,6 +60,9 @@ cleanup() {
     step "removing the package"
     $SUDO apt-get remove -y -q kafka-backup >/dev/null || rc=1
     [[ ! -e /usr/bin/kafka-backup ]] || { echo "package-test: /usr/bin/kafka-backup left behind" >&2; rc=1; }
+    # Removed, the package stays known to dpkg (its postrm would run on purge): purge it too, so
+    # that the machine is as before (it has no conffiles and keeps no data).
+    $SUDO dpkg --purge kafka-backup >/dev/null || rc=1
   fi
   rm -rf "$work"
   echo "package-test: $([[ $rc == 0 ]] && echo passed || echo FAILED) in $((SECONDS - started)) s" >&2
