@@ -4,10 +4,21 @@
 # bookworm's librdkafka 2.0.2 has bugs the product cannot work around (docs/architecture.md).
 # Idempotent: when everything is present it only runs dpkg-query and exits in well under a second.
 #
+#   scripts/install-deps.sh               everything: build, tests, test services
+#   scripts/install-deps.sh --build-only  only what the Release build and the package need (the
+#                                         Dockerfile's build stage)
+#
 # Toolchains the test services need (Java 17 + Maven for the Kafka broker, Go for the S3 server) are
 # installed from Debian too when missing; a Go older than the S3 server needs upgrades itself through
 # the Go module proxy (GOTOOLCHAIN=auto).
 set -euo pipefail
+
+build_only=false
+case "${1:-}" in
+  "") ;;
+  --build-only) build_only=true ;;
+  *) echo "install-deps: unknown argument '$1' (only --build-only)" >&2; exit 2 ;;
+esac
 
 packages=(
   # build
@@ -18,14 +29,24 @@ packages=(
   prometheus-cpp-dev libcivetweb-dev libpugixml-dev
   # what librdkafka is built with (SSL, SASL/SCRAM and GSSAPI, zstd, lz4, zlib) and dpkg-source
   libsasl2-dev zlib1g-dev dpkg-dev
-  # tests, fuzzing, benchmarks, formatting
-  libgtest-dev libgmock-dev libbenchmark-dev kcat clang clang-format libclang-rt-14-dev
-  # test certificates (secured broker, HTTPS S3 server)
-  openssl
+  # the man page (cmake/Packaging.cmake); the package's Depends (dpkg-shlibdeps, from dpkg-dev)
+  help2man
 )
-command -v java >/dev/null 2>&1 || packages+=(openjdk-17-jre-headless)
-command -v mvn >/dev/null 2>&1 || packages+=(maven)
-command -v go >/dev/null 2>&1 || packages+=(golang-go)
+if ! $build_only; then
+  packages+=(
+    # tests, fuzzing, benchmarks, formatting
+    libgtest-dev libgmock-dev libbenchmark-dev kcat clang clang-format libclang-rt-14-dev
+    # test certificates (secured broker, HTTPS S3 server)
+    openssl
+    # the completion scripts' syntax and behaviour (src/cli/completion_test.cc); systemd-analyze
+    # verify of the unit (scripts/package-test.sh); pip fetches the Kubernetes schemas
+    # (scripts/k8s-validate.sh)
+    zsh fish systemd python3-pip
+  )
+  command -v java >/dev/null 2>&1 || packages+=(openjdk-17-jre-headless)
+  command -v mvn >/dev/null 2>&1 || packages+=(maven)
+  command -v go >/dev/null 2>&1 || packages+=(golang-go)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

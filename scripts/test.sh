@@ -2,7 +2,9 @@
 # The whole test suite, from a fresh machine: installs dependencies, builds the Debug+ASan/UBSan
 # configuration, checks formatting, starts a real Kafka broker (KRaft) and a real S3 server
 # (versitygw, SigV4-verifying) on loopback ports, runs the fuzzers briefly and every CTest test
-# (unit + integration), and stops the services whatever happens.
+# (unit + integration), then the Debian package test (scripts/package-test.sh: build, apt-get
+# install, run against the broker, remove) and the Kubernetes manifests' validation
+# (scripts/k8s-validate.sh), and stops the services whatever happens.
 #
 #   scripts/test.sh                 everything
 #   scripts/test.sh -L unit         extra arguments go to ctest (here: unit tests only)
@@ -103,3 +105,9 @@ step "running tests"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 ctest --preset asan -j2 "$@"
+
+step "the Debian package: build, install, back up and restore with it, remove"
+scripts/package-test.sh
+
+step "validating the Kubernetes manifests (kubeconform)"
+scripts/k8s-validate.sh

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "cli/backup_command.h"
+#include "cli/completion.h"
 #include "cli/flag_validators.h"
 #include "cli/ls_command.h"
 #include "cli/offsets_command.h"
@@ -180,6 +181,7 @@ std::optional<std::string> UnknownCommand(const std::vector<std::string>& args) 
       continue;
     }
     if (a.starts_with("-")) continue;
+    if (a == kCompletionCommand) return std::nullopt;
     for (const Command& c : kCommands) {
       if (a == c.name) return std::nullopt;
     }
@@ -270,6 +272,9 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
     }
   }
 
+  std::string completion_shell;
+  const CLI::App* completion = AddCompletionCommand(app, &completion_shell);
+
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {
     app.parse(reversed);
@@ -290,6 +295,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
     err << "kafka-backup: Invalid argument: " << e.what() << " (see --help)\n";
     return kExitUsage;
   }
+  if (completion->parsed()) return RunCompletion(app, completion_shell, out, err);
   // Logs go to stderr; stdout is for command output (ls, status, --dry-run plans).
   if (!spdlog::get("kafka-backup")) {
     spdlog::set_default_logger(spdlog::stderr_color_mt("kafka-backup"));
