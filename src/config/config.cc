@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "common/name_pattern.h"
+#include "config/config_internal.h"
 #include "config/units.h"
 #include "config/yaml_reader.h"
 #include "layout/keys.h"
@@ -252,6 +253,8 @@ Status ParseEncryption(YamlMapReader& r, EncryptionConfig* out) {
   return r.Finish();
 }
 
+}  // namespace
+
 Status ParseStorage(YamlMapReader& r, const EnvLookup& env, StorageConfig* out) {
   KB_ASSIGN_OR_RETURN(auto prefix, r.GetString("prefix"));
   out->prefix = prefix.value_or("");
@@ -280,6 +283,8 @@ Status ParseStorage(YamlMapReader& r, const EnvLookup& env, StorageConfig* out) 
   KB_RETURN_IF_ERROR(ParseEncryption(encryption, &out->encryption));
   return r.Finish();
 }
+
+namespace {
 
 // Checks that every '^' entry is a valid regular expression and every other entry a topic name.
 Status CheckPatterns(const YamlMapReader& r, const std::string& key,

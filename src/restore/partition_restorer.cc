@@ -300,6 +300,8 @@ Status PartitionRestorer::Restore(const PartitionPlan& plan, const std::atomic<b
                       producer_.Bind(plan.target_topic, plan.partition, &sink));
   Status status = Produce(
       plan, active, reader, [&](const format::RecordView&) { return &out; }, {&sink}, result);
+  // Drained: the partition may be bound again (a shared restore may give it back to this process).
+  producer_.Unbind(plan.target_topic, plan.partition);
   result->map = sink.map();
   Status saved = Save(active, result->map, result->complete, true);
   KB_RETURN_IF_ERROR(status);
