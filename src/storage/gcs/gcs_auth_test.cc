@@ -340,6 +340,22 @@ TEST_F(GcsTokenFlowTest, AnUnreadableOrBadKeyFileIsAConfigError) {
   EXPECT_EQ(store.status().ToString().find("TOPSECRET"), std::string::npos);
 }
 
+TEST(GcsStoreMakeTest, AnUnreadableCaBundleOrBadEndpointNamesTheKey) {
+  GcsStoreConfig cfg{.bucket = "bkt",
+                     .endpoint = "https://127.0.0.1:9",
+                     .auth = GcsStoreConfig::Auth::kNone,
+                     .ca_bundle = "/nonexistent/kb-gcs-ca.pem"};
+  auto store = GcsStore::Make(cfg);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().subject(), "storage.gcs.ca_bundle");
+  EXPECT_NE(store.status().message().find("/nonexistent/kb-gcs-ca.pem"), std::string::npos);
+  cfg.ca_bundle.clear();
+  cfg.endpoint = "storage.googleapis.com";
+  store = GcsStore::Make(cfg);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().subject(), "storage.gcs.endpoint");
+}
+
 // A resumable upload whose chunk fails: the error names the key, and not the session's upload_id
 // (whoever holds it may upload to the session).
 TEST(GcsRedactionTest, AFailedResumableChunkDoesNotQuoteTheSessionId) {
