@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "storage/gcs/gcs_store.h"
@@ -354,6 +355,53 @@ TEST(GcsStoreMakeTest, AnUnreadableCaBundleOrBadEndpointNamesTheKey) {
   store = GcsStore::Make(cfg);
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().subject(), "storage.gcs.endpoint");
+}
+
+// Real GCS may persist less of a chunk than was sent (308 with a shorter Range): the upload goes
+// on from where the server says, not from where the client got to; no progress at all is an error.
+TEST(GcsResumableTest, TheNextChunkStartsWhereTheServerPersisted) {
+  std::string url;
+  std::mutex mu;
+  std::string received;  // the bytes the server kept, in order
+  bool never_persist = false;
+  StandInHttpServer server([&](const StandInRequest& r) -> StandInAnswer {
+    if (r.method == "POST") {
+      return {.headers = "Location: " + url + "/session?upload_id=u1\r\n"};
+    }
+    if (r.method == "DELETE") return {.status = 499};
+    std::lock_guard<std::mutex> lock(mu);
+    if (never_persist) return {.status = 308};
+    const std::string range = r.headers.at("content-range");
+    if (range.starts_with("bytes 0-")) {
+      received = r.body.substr(0, 256 << 10);  // keeps only the first 256 KiB
+      return {.status = 308, .headers = "Range: bytes=0-262143\r\n"};
+    }
+    received += r.body;
+    return {.body = R"({"name":"k","size":"716800"})"};
+  });
+  url = server.Url();
+  GcsStoreConfig cfg{.bucket = "bkt", .endpoint = url, .auth = GcsStoreConfig::Auth::kNone};
+  auto store = GcsStore::Make(cfg, {.resumable_threshold = 1, .chunk_size = 512 << 10});
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  std::string data(700 << 10, '\0');
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 7 + (i >> 11));
+  ASSERT_TRUE((*store)->Put("k", data).ok());
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_TRUE(received == data);
+    never_persist = true;
+  }
+  std::vector<std::string> ranges;
+  for (const StandInRequest& r : server.Requests()) {
+    if (r.method == "PUT") ranges.push_back(r.headers.at("content-range"));
+  }
+  EXPECT_EQ(ranges,
+            (std::vector<std::string>{"bytes 0-524287/716800", "bytes 262144-716799/716800"}));
+
+  Status s = (*store)->Put("k", data);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.subject(), "k");
+  EXPECT_NE(s.message().find("made no progress"), std::string::npos) << s.ToString();
 }
 
 // A resumable upload whose chunk fails: the error names the key, and not the session's upload_id
