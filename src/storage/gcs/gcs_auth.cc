@@ -133,6 +133,11 @@ Result<std::string> CachingTokenSource::Token() {
   return token_;
 }
 
+void CachingTokenSource::Invalidate(const std::string& token) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (token == token_) token_.clear();
+}
+
 std::string Base64Url(std::string_view bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
   const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),

@@ -7,8 +7,9 @@
 //                    default/token with Metadata-Flavor: Google);
 //   none             no Authorization header (emulators, public buckets).
 // Tokens are cached and fetched again shortly before they expire (5 minutes before; half the
-// lifetime for tokens of 10 minutes or less). One fetch is one HTTP request, no retries: a failed
-// fetch fails the store request, which storage/retrying_store.h may repeat.
+// lifetime for tokens of 10 minutes or less), and at once after the server refused one (401). One
+// fetch is one HTTP request, no retries: a failed fetch fails the store request, which
+// storage/retrying_store.h may repeat.
 //
 // Secrets: the private key and the tokens never appear in an error message or a log line; errors
 // name the config key (storage.gcs.credentials_file) or the metadata server, and quote only the
@@ -43,12 +44,15 @@ class TokenSource {
   virtual ~TokenSource() = default;
   // The access token to send; "" means send none (anonymous).
   virtual Result<std::string> Token() = 0;
+  // The server refused `token` (401): the next Token() fetches a new one instead of the cached.
+  virtual void Invalidate(const std::string& token) { (void)token; }
 };
 
 // Caches what Fetch returns until shortly before it expires.
 class CachingTokenSource : public TokenSource {
  public:
   Result<std::string> Token() override;
+  void Invalidate(const std::string& token) override;
 
  protected:
   virtual Result<AccessToken> Fetch() = 0;

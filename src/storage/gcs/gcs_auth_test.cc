@@ -214,6 +214,9 @@ class GcsTokenFlowTest : public ::testing::Test {
       }
       return {.body = R"({"size":"5"})"};
     }
+    if (r.target == "/storage/v1/b/bkt/o/dir%2Frefused?fields=size") {
+      return {.status = 401, .body = R"({"error":{"code":401,"message":"Invalid Credentials"}})"};
+    }
     return {.status = 404, .body = "no route " + r.target};
   }
 
@@ -252,6 +255,17 @@ TEST_F(GcsTokenFlowTest, AServiceAccountTokenIsFetchedOnceAndSent) {
     EXPECT_EQ(*size, 5u);
   }
   EXPECT_EQ(token_requests_.load(), 1);
+}
+
+TEST_F(GcsTokenFlowTest, ATokenTheServerRefusesIsFetchedAgain) {
+  auto store = GcsStore::Make(Config(GcsStoreConfig::Auth::kServiceAccount));
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  ASSERT_TRUE((*store)->Head("dir/obj").ok());
+  auto refused = (*store)->Head("dir/refused");  // the stand-in answers 401 here
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(refused.status().IsPermissionDenied()) << refused.status().ToString();
+  ASSERT_TRUE((*store)->Head("dir/obj").ok());
+  EXPECT_EQ(token_requests_.load(), 2);
 }
 
 TEST_F(GcsTokenFlowTest, AnExpiringTokenIsFetchedAgain) {

@@ -77,6 +77,8 @@ Result<GcsHttpResponse> GcsClient::Send(GcsHttpRequest req, const std::string& s
   if (!token->empty()) req.headers.push_back("Authorization: Bearer " + *token);
   KB_ASSIGN_OR_RETURN(GcsHttpResponse resp, http_->Perform(req, subject));
   if ((resp.status >= 200 && resp.status < 300) || (allow_308 && resp.status == 308)) return resp;
+  // A refused token (revoked, or expired early) is not sent again.
+  if (resp.status == 401 && !token->empty()) tokens_->Invalidate(*token);
   return MapGcsError(resp.status, resp.body, subject,
                      std::string(req.method) + " " + RedactUrl(req.url));
 }
