@@ -10,6 +10,7 @@
 
 #include "common/name_pattern.h"
 #include "config/config_internal.h"
+#include "config/gcs_config.h"
 #include "config/units.h"
 #include "config/yaml_reader.h"
 #include "layout/keys.h"
@@ -268,6 +269,11 @@ Status ParseStorage(YamlMapReader& r, const EnvLookup& env, StorageConfig* out) 
     return Status::InvalidArgument(r.PathOf("s3"),
                                    "give either storage.local or storage.s3, not both");
   }
+  const bool has_gcs = r.Has("gcs");
+  if (has_gcs && (has_local || has_s3)) {
+    return Status::InvalidArgument(r.PathOf("gcs"),
+                                   "give only one of storage.local, storage.s3, storage.gcs");
+  }
   KB_ASSIGN_OR_RETURN(YamlMapReader local, r.GetMap("local"));
   KB_ASSIGN_OR_RETURN(auto path, local.GetString("path"));
   out->local.path = path.value_or(std::string(kDefaultLocalStorePath));
@@ -278,6 +284,11 @@ Status ParseStorage(YamlMapReader& r, const EnvLookup& env, StorageConfig* out) 
   if (has_s3) {
     out->type = StorageConfig::Type::kS3;
     KB_RETURN_IF_ERROR(ParseS3(s3, env, &out->s3));
+  }
+  KB_ASSIGN_OR_RETURN(YamlMapReader gcs, r.GetMap("gcs"));
+  if (has_gcs) {
+    out->type = StorageConfig::Type::kGcs;
+    KB_RETURN_IF_ERROR(ParseGcs(gcs, env, &out->gcs));
   }
   KB_ASSIGN_OR_RETURN(YamlMapReader encryption, r.GetMap("encryption"));
   KB_RETURN_IF_ERROR(ParseEncryption(encryption, &out->encryption));

@@ -78,6 +78,30 @@ struct S3StoreConfig {
   ObjectLock object_lock;
 };
 
+// storage.gcs: Google Cloud Storage through its JSON API (storage/gcs/, docs/configuration.md).
+struct GcsStoreConfig {
+  std::string bucket;
+  // Default: http://$STORAGE_EMULATOR_HOST when that is set (an emulator), else
+  // https://storage.googleapis.com.
+  std::string endpoint;
+  enum class Auth {
+    kServiceAccount,  // a service-account JSON key file (credentials_file): signed JWT -> token
+    kMetadata,        // the GCE/GKE metadata server's token of the attached service account
+    kNone,            // anonymous (emulators, public buckets)
+  };
+  // Default: none with STORAGE_EMULATOR_HOST (and no endpoint given), else service_account when
+  // GOOGLE_APPLICATION_CREDENTIALS is set, else metadata.
+  Auth auth = Auth::kMetadata;
+  std::string credentials_file;  // service_account only; default GOOGLE_APPLICATION_CREDENTIALS
+  std::string ca_bundle;         // PEM CAs for the endpoint's TLS; "" = the system trust store
+  // Host[:port] of the metadata server (GCE_METADATA_HOST; default metadata.google.internal).
+  // Not a config key: taken from the environment when the config is loaded.
+  std::string metadata_host;
+};
+
+// "storage.gcs.auth" value names: "service_account", "metadata", "none".
+std::string_view GcsAuthName(GcsStoreConfig::Auth a);
+
 // "storage.s3.payload_signing" value names: "auto", "always", "never".
 std::string_view PayloadSigningName(S3StoreConfig::PayloadSigning p);
 
@@ -97,7 +121,7 @@ struct EncryptionConfig {
 };
 
 struct StorageConfig {
-  enum class Type { kLocal, kS3 };
+  enum class Type { kLocal, kS3, kGcs };
   Type type = Type::kLocal;
   std::string prefix;  // user-defined key prefix; may be empty
   // How long one store operation is retried before a command gives up; the backup daemon retries
@@ -105,6 +129,7 @@ struct StorageConfig {
   std::chrono::milliseconds retry_timeout{300'000};
   LocalStoreConfig local;
   S3StoreConfig s3;
+  GcsStoreConfig gcs;
   EncryptionConfig encryption;
 };
 

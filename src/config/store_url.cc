@@ -46,6 +46,11 @@ const std::map<std::string, std::map<std::string, std::string>>& Parameters() {
         {"path_style", "path_style"},
         {"profile", "profile"},
         {"ca_bundle", "ca_bundle"}}},
+      {"gs",
+       {{"endpoint", "endpoint"},
+        {"auth", "auth"},
+        {"credentials_file", "credentials_file"},
+        {"ca_bundle", "ca_bundle"}}},
   };
   return *params;
 }
@@ -64,13 +69,14 @@ Result<StorageConfig> ParseStoreUrl(std::string_view url, std::string_view flag,
   if (sep == std::string_view::npos || sep == 0) {
     return Status::InvalidArgument(
         flag,
-        "'" + std::string(url) + "' is not a store URL: give file:///path or s3://bucket/prefix");
+        "'" + std::string(url) +
+            "' is not a store URL: give file:///path, s3://bucket/prefix or gs://bucket/prefix");
   }
   const std::string scheme(url.substr(0, sep));
   auto params = Parameters().find(scheme);
   if (params == Parameters().end()) {
     return Status::InvalidArgument(
-        flag, "unknown store URL scheme '" + scheme + "://' (file:// or s3://)");
+        flag, "unknown store URL scheme '" + scheme + "://' (file://, s3:// or gs://)");
   }
   std::string_view rest = url.substr(sep + 3);
   std::string_view query;
@@ -123,17 +129,20 @@ Result<StorageConfig> ParseStoreUrl(std::string_view url, std::string_view flag,
     }
     section["local"]["path"] = path;
     if (values.contains("prefix")) section["prefix"] = values["prefix"];
-  } else {  // s3
+  } else {  // s3, gs: <bucket>[/<prefix>]
+    const std::string backend = scheme == "gs" ? "gcs" : "s3";
     KB_ASSIGN_OR_RETURN(std::string bucket, Decode(authority, flag, "bucket"));
-    if (bucket.empty())
-      return Status::InvalidArgument(flag, "s3:// needs a bucket: s3://bucket/prefix");
-    section["s3"]["bucket"] = bucket;
+    if (bucket.empty()) {
+      return Status::InvalidArgument(flag,
+                                     scheme + ":// needs a bucket: " + scheme + "://bucket/prefix");
+    }
+    section[backend]["bucket"] = bucket;
     if (slash != std::string_view::npos) {
       KB_ASSIGN_OR_RETURN(std::string prefix, Decode(rest.substr(slash + 1), flag, "prefix"));
       while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
       if (!prefix.empty()) section["prefix"] = prefix;
     }
-    for (const auto& [name, value] : values) section["s3"][params->second.at(name)] = value;
+    for (const auto& [name, value] : values) section[backend][params->second.at(name)] = value;
   }
   KB_ASSIGN_OR_RETURN(YamlMapReader r, YamlMapReader::Make(section, std::string(flag), &env));
   StorageConfig out;
@@ -144,10 +153,12 @@ Result<StorageConfig> ParseStoreUrl(std::string_view url, std::string_view flag,
 }
 
 std::string StoreUrlOf(const StorageConfig& storage) {
-  if (storage.type == StorageConfig::Type::kS3) {
-    std::string url = "s3://" + storage.s3.bucket;
+  if (storage.type == StorageConfig::Type::kS3 || storage.type == StorageConfig::Type::kGcs) {
+    const bool s3 = storage.type == StorageConfig::Type::kS3;
+    std::string url = (s3 ? "s3://" : "gs://") + (s3 ? storage.s3.bucket : storage.gcs.bucket);
     if (!storage.prefix.empty()) url += "/" + storage.prefix;
-    if (!storage.s3.endpoint.empty()) url += "?endpoint=" + storage.s3.endpoint;
+    const std::string& endpoint = s3 ? storage.s3.endpoint : storage.gcs.endpoint;
+    if (!endpoint.empty()) url += "?endpoint=" + endpoint;
     return url;
   }
   std::string url = "file://" + storage.local.path;

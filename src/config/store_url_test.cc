@@ -51,6 +51,20 @@ TEST(StoreUrlTest, S3UrlSetsBucketPrefixAndParameters) {
   EXPECT_EQ(s->s3.endpoint, "http://h:1");
 }
 
+TEST(StoreUrlTest, GsUrlIsAGcsBucket) {
+  auto s = Parse("gs://my-bucket/kafka/prod?endpoint=http%3A%2F%2F127.0.0.1%3A4443&auth=none");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->type, StorageConfig::Type::kGcs);
+  EXPECT_EQ(s->gcs.bucket, "my-bucket");
+  EXPECT_EQ(s->prefix, "kafka/prod");
+  EXPECT_EQ(s->gcs.endpoint, "http://127.0.0.1:4443");
+  EXPECT_EQ(s->gcs.auth, GcsStoreConfig::Auth::kNone);
+  auto bad = Parse("gs://my-bucket/p?auth=password");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().ToString().find("--store.gcs.auth"), std::string::npos)
+      << bad.status().ToString();
+}
+
 TEST(StoreUrlTest, KeepsTheConfigFilesEncryptionAndRetryTimeout) {
   StorageConfig base;
   base.encryption.enabled = true;
@@ -99,7 +113,8 @@ TEST(StoreUrlTest, CredentialsInTheUrlAreRefusedWithoutRepeatingThem) {
 }
 
 TEST(StoreUrlTest, StoreUrlOfRoundTrips) {
-  for (const char* url : {"file:///var/b", "s3://bucket/some/prefix"}) {
+  for (const char* url :
+       {"file:///var/b", "s3://bucket/some/prefix", "gs://bucket/p?endpoint=http://h:1"}) {
     auto s = Parse(url);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     EXPECT_EQ(StoreUrlOf(*s), url);

@@ -43,6 +43,22 @@ TEST(OpenStoreTest, BadS3EndpointNamesTheKey) {
   EXPECT_EQ(store.status().subject(), "storage.s3.endpoint");
 }
 
+TEST(OpenStoreTest, GcsSectionOpensTheGcsBackend) {
+  StorageConfig cfg;
+  cfg.type = StorageConfig::Type::kGcs;
+  cfg.gcs.bucket = "kb-bucket";
+  cfg.gcs.endpoint = "http://127.0.0.1:9";
+  cfg.gcs.auth = GcsStoreConfig::Auth::kNone;
+  auto store = OpenStore(cfg);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_EQ((*store)->Describe(), "gs://kb-bucket");
+  cfg.gcs.auth = GcsStoreConfig::Auth::kServiceAccount;
+  cfg.gcs.credentials_file = "/nonexistent/sa.json";
+  store = OpenStore(cfg);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().subject(), "storage.gcs.credentials_file");
+}
+
 // storage.s3.storage_class goes to data segments only, as layout::Keys names them.
 TEST(OpenStoreTest, SegmentKeyPredicateKnowsOnlySegments) {
   for (const char* prefix : {"", "prod/eu"}) {
