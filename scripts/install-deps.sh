@@ -4,7 +4,8 @@
 # bookworm's librdkafka 2.0.2 has bugs the product cannot work around (docs/architecture.md).
 # Idempotent: when everything is present it only runs dpkg-query and exits in well under a second.
 #
-# Toolchains the test services need (Java 17 + Maven for the Kafka broker, Go for the S3 server) are
+# Toolchains the test services need (Java 17 + Maven for the Kafka broker, Go for the S3 server,
+# Node.js + npm for the Azure emulator) are
 # installed from Debian too when missing; a Go older than the S3 server needs upgrades itself through
 # the Go module proxy (GOTOOLCHAIN=auto).
 set -euo pipefail
@@ -26,6 +27,8 @@ packages=(
 command -v java >/dev/null 2>&1 || packages+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || packages+=(maven)
 command -v go >/dev/null 2>&1 || packages+=(golang-go)
+# The Azure Blob Storage emulator (test/services/azurite.sh) is installed with npm.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do

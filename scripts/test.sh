@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs dependencies, builds the Debug+ASan/UBSan
-# configuration, checks formatting, starts a real Kafka broker (KRaft) and a real S3 server
-# (versitygw, SigV4-verifying) on loopback ports, runs the fuzzers briefly and every CTest test
+# configuration, checks formatting, starts a real Kafka broker (KRaft), a real S3 server
+# (versitygw, SigV4-verifying) and an Azure Blob Storage emulator (Azurite) on loopback ports, runs the fuzzers briefly and every CTest test
 # (unit + integration), and stops the services whatever happens.
 #
 #   scripts/test.sh                 everything
@@ -61,6 +61,9 @@ test/services/s3.sh start --name test >/dev/null
 services_started+=(s3)
 test/services/s3.sh start --name test-tls --tls >/dev/null
 services_started+=(s3:test-tls)
+# Azure Blob Storage emulator (Azurite, npm), for storage.azure.
+test/services/azurite.sh start --name test >/dev/null
+services_started+=(azurite)
 # A secured broker (SASL_SSL and mutual-TLS listeners, src/cli/secured_cli_test.cc), started
 # alongside the plain one.
 test/services/kafka.sh start --name test-secured --security secured >/dev/null &
@@ -79,6 +82,8 @@ set -a
 . "$KB_RUN_DIR/s3-test/env"
 # shellcheck disable=SC1091
 . "$KB_RUN_DIR/kafka-test/env"
+# shellcheck disable=SC1091
+. "$KB_RUN_DIR/azurite-test/env"
 set +a
 # The HTTPS twin of the S3 server (same bucket and credentials).
 KB_TEST_S3_TLS_ENDPOINT=$(sed -n 's/^KB_TEST_S3_ENDPOINT=//p' "$KB_RUN_DIR/s3-test-tls/env")

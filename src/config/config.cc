@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "common/name_pattern.h"
+#include "config/azure_config.h"
 #include "config/units.h"
 #include "config/yaml_reader.h"
 #include "layout/keys.h"
@@ -265,6 +266,11 @@ Status ParseStorage(YamlMapReader& r, const EnvLookup& env, StorageConfig* out) 
     return Status::InvalidArgument(r.PathOf("s3"),
                                    "give either storage.local or storage.s3, not both");
   }
+  const bool has_azure = r.Has("azure");
+  if (has_azure && (has_local || has_s3)) {
+    return Status::InvalidArgument(r.PathOf("azure"),
+                                   "give only one of storage.local, storage.s3, storage.azure");
+  }
   KB_ASSIGN_OR_RETURN(YamlMapReader local, r.GetMap("local"));
   KB_ASSIGN_OR_RETURN(auto path, local.GetString("path"));
   out->local.path = path.value_or(std::string(kDefaultLocalStorePath));
@@ -275,6 +281,11 @@ Status ParseStorage(YamlMapReader& r, const EnvLookup& env, StorageConfig* out) 
   if (has_s3) {
     out->type = StorageConfig::Type::kS3;
     KB_RETURN_IF_ERROR(ParseS3(s3, env, &out->s3));
+  }
+  KB_ASSIGN_OR_RETURN(YamlMapReader azure, r.GetMap("azure"));
+  if (has_azure) {
+    out->type = StorageConfig::Type::kAzure;
+    KB_RETURN_IF_ERROR(ParseAzureStoreConfig(azure, &out->azure));
   }
   KB_ASSIGN_OR_RETURN(YamlMapReader encryption, r.GetMap("encryption"));
   KB_RETURN_IF_ERROR(ParseEncryption(encryption, &out->encryption));
