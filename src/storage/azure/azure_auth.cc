@@ -256,14 +256,18 @@ Result<AzureCredentials> ResolveAzureCredentials(const AzureStoreConfig& cfg, co
   out.endpoint = cfg.endpoint;
   std::string key = cfg.key, sas = cfg.sas_token;
   const bool from_file = !key.empty() || !sas.empty();
+  std::string key_source = "storage.azure.key", sas_source = "storage.azure.sas_token";
   const bool identity = cfg.auth == Auth::kWorkloadIdentity || cfg.auth == Auth::kManagedIdentity;
   if (!from_file && !identity) {
     // The environment, as Azure's CLI and SDKs read it.
+    key_source = "AZURE_STORAGE_KEY";
+    sas_source = "AZURE_STORAGE_SAS_TOKEN";
     if (cfg.auth != Auth::kSas) key = var("AZURE_STORAGE_KEY");
     if (cfg.auth != Auth::kSharedKey && key.empty()) sas = var("AZURE_STORAGE_SAS_TOKEN");
     if (key.empty() && sas.empty()) {
       if (std::string cs = var("AZURE_STORAGE_CONNECTION_STRING"); !cs.empty()) {
         KB_ASSIGN_OR_RETURN(ConnectionString c, ParseConnectionString(cs));
+        key_source = sas_source = "AZURE_STORAGE_CONNECTION_STRING";
         if (out.account.empty()) out.account = c.account;
         if (out.endpoint.empty()) out.endpoint = c.blob_endpoint;
         if (cfg.auth != Auth::kSas) key = c.key;
@@ -313,6 +317,7 @@ Result<AzureCredentials> ResolveAzureCredentials(const AzureStoreConfig& cfg, co
       }
       out.kind = AzureCredentials::Kind::kSharedKey;
       out.key = key;
+      out.source = "shared key from " + key_source;
       break;
     case Auth::kSas:
       if (sas.empty()) {
@@ -326,6 +331,7 @@ Result<AzureCredentials> ResolveAzureCredentials(const AzureStoreConfig& cfg, co
       }
       out.kind = AzureCredentials::Kind::kSas;
       out.sas_token = sas;
+      out.source = "SAS token from " + sas_source;
       break;
     case Auth::kWorkloadIdentity:
       for (const char* name :
@@ -337,10 +343,13 @@ Result<AzureCredentials> ResolveAzureCredentials(const AzureStoreConfig& cfg, co
       }
       out.kind = AzureCredentials::Kind::kBearer;
       out.tokens = MakeWorkloadIdentitySource(idenv);
+      out.source =
+          "workload identity (client id " + idenv.client_id + ", tenant " + idenv.tenant_id + ")";
       break;
     case Auth::kManagedIdentity:
       out.kind = AzureCredentials::Kind::kBearer;
       out.tokens = MakeManagedIdentitySource(idenv);
+      out.source = "managed identity";
       break;
     case Auth::kAuto:
       break;

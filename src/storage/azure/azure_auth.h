@@ -116,6 +116,9 @@ struct AzureCredentials {
   std::string key;                      // kSharedKey
   std::string sas_token;                // kSas, without '?'
   std::shared_ptr<TokenSource> tokens;  // kBearer
+  // Where they came from, for the log ("storage.azure.key", "AZURE_STORAGE_SAS_TOKEN",
+  // "AZURE_STORAGE_CONNECTION_STRING", "workload identity", ...); never a secret.
+  std::string source;
 };
 
 // Resolves storage.azure (`cfg`) with the environment `env` (name -> value). Errors name the

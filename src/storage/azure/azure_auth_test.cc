@@ -129,6 +129,7 @@ TEST(ResolveCredentialsTest, EnvironmentAsAzureCliReadsIt) {
   EXPECT_EQ(key->account, "envacct");
   EXPECT_EQ(key->kind, AzureCredentials::Kind::kSharedKey);
   EXPECT_EQ(key->key, "a2V5");
+  EXPECT_EQ(key->source, "shared key from AZURE_STORAGE_KEY");
 
   auto sas = ResolveAzureCredentials(cfg, EnvOf({{"AZURE_STORAGE_ACCOUNT", "envacct"},
                                                  {"AZURE_STORAGE_SAS_TOKEN", "?sv=1&sig=s"}}));
@@ -143,6 +144,7 @@ TEST(ResolveCredentialsTest, EnvironmentAsAzureCliReadsIt) {
   EXPECT_EQ(cs->account, "csacct");
   EXPECT_EQ(cs->endpoint, "http://127.0.0.1:9/csacct");
   EXPECT_EQ(cs->kind, AzureCredentials::Kind::kSharedKey);
+  EXPECT_EQ(cs->source, "shared key from AZURE_STORAGE_CONNECTION_STRING");
 }
 
 TEST(ResolveCredentialsTest, AuthModeSelectsTheCredential) {

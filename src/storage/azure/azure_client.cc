@@ -1,5 +1,6 @@
 #include "storage/azure/azure_client.h"
 
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -92,7 +93,10 @@ Result<std::unique_ptr<AzureClient>> AzureClient::Make(const AzureStoreConfig& c
   KB_ASSIGN_OR_RETURN(AzureCredentials creds, ResolveAzureCredentials(cfg, lookup));
   std::string base, path;
   KB_RETURN_IF_ERROR(ParseEndpoint(creds.endpoint, &base, &path));
-  return std::unique_ptr<AzureClient>(new AzureClient(cfg, std::move(creds), base, path));
+  auto client = std::unique_ptr<AzureClient>(new AzureClient(cfg, std::move(creds), base, path));
+  spdlog::info("Azure Blob Storage {} at {}: {}", client->Describe(), client->creds_.endpoint,
+               client->creds_.source);
+  return client;
 }
 
 AzureClient::AzureClient(AzureStoreConfig cfg, AzureCredentials creds, std::string base_url,

@@ -2,6 +2,7 @@
 
 #include "crypto/sealing_store.h"
 #include "layout/keys.h"
+#include "storage/azure/azure_store.h"
 #include "storage/local/local_store.h"
 #include "storage/s3/s3_store.h"
 
@@ -59,6 +60,9 @@ Result<std::unique_ptr<ObjectStore>> OpenStore(const StorageConfig& cfg,
         s3::S3Store::Make(cfg.s3, {.storage_class_applies = SegmentKeyPredicate(cfg.prefix),
                                    .object_lock_applies = SegmentKeyPredicate(cfg.prefix)}));
     backend = std::move(s3);
+  } else if (cfg.type == StorageConfig::Type::kAzure) {
+    KB_ASSIGN_OR_RETURN(auto azure, azure::AzureStore::Make(cfg.azure));
+    backend = std::move(azure);
   } else {
     auto local = LocalStore::Open(cfg.local.path);
     if (!local.ok()) return local.status().WithContext("storage.local.path");
