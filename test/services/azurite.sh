@@ -21,9 +21,12 @@
 #   KB_TEST_AZURE_KEY=<Azurite's well-known development key (public, documented by Microsoft)>
 # The env file is removed by `stop`.
 #
-# Server notes (Azurite 3.37.0): path-style URLs http://host:port/<account>/<container>/<blob>;
-# Put Block / Put Block List, ranged Get Blob (416 past the end), List Blobs with marker and
-# maxresults (capped at 5000) and Blob Batch work.
+# Server notes (Azurite 3.37.0, as the client sees it): path-style URLs
+# http://host:port/<account>/<container>/<blob>; Put Block / Put Block List, ranged Get Blob with
+# x-ms-range (416 at or past the end), List Blobs with marker and maxresults work; a '\' in a blob
+# name is read as '/' (as on Azure); a wrong Shared Key signature is 403 AuthorizationFailure
+# (Azure says AuthenticationFailed); Azure AD tokens are accepted over https only (not used here).
+# Azurite 3.37.0 declares node >= 22 but runs the blob service on node 20 (checked here).
 set -euo pipefail
 
 # shellcheck source=common.sh

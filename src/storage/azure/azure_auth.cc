@@ -354,7 +354,12 @@ Result<AzureCredentials> ResolveAzureCredentials(const AzureStoreConfig& cfg, co
     case Auth::kAuto:
       break;
   }
-  if (out.kind == AzureCredentials::Kind::kBearer && !out.endpoint.starts_with("https://")) {
+  // Over plain http only to this machine (a local proxy or a test server).
+  const bool loopback = out.endpoint.starts_with("http://127.0.0.1") ||
+                        out.endpoint.starts_with("http://localhost") ||
+                        out.endpoint.starts_with("http://[::1]");
+  if (out.kind == AzureCredentials::Kind::kBearer && !out.endpoint.starts_with("https://") &&
+      !loopback) {
     return Status::InvalidArgument(
         "storage.azure.endpoint",
         "Azure AD tokens are sent over https only (" + out.endpoint + " is not)");

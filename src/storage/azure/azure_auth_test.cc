@@ -189,7 +189,7 @@ TEST(ResolveCredentialsTest, ErrorsNameTheKeyAndNeverTheSecret) {
 
   AzureStoreConfig http{.account = "acct",
                         .container = "c",
-                        .endpoint = "http://127.0.0.1:1/acct",
+                        .endpoint = "http://blob.example.com/acct",
                         .auth = AzureStoreConfig::Auth::kManagedIdentity};
   auto h = ResolveAzureCredentials(http, EnvOf({}));
   ASSERT_FALSE(h.ok());

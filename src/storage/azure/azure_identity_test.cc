@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "storage/azure/azure_auth.h"
+#include "storage/azure/azure_store.h"
 #include "storage/http/uri.h"
 #include "testing/stand_in_http_server.h"
 #include "testing/test_env.h"
@@ -107,6 +108,45 @@ TEST(ManagedIdentityTest, ServerErrorIsRetryableAndGarbageIsPermanent) {
   auto g = MakeManagedIdentitySource({.imds = garbage.Url()})->Token();
   ASSERT_FALSE(g.ok());
   EXPECT_EQ(g.status().code(), Status::Code::kPermanent);
+}
+
+// The store sends the managed identity's token as a bearer token (a stand-in plays the Blob
+// service over loopback http, the only http a token is sent to).
+TEST(ManagedIdentityTest, StoreRequestsCarryTheBearerToken) {
+  StandInHttpServer imds([](const StandInRequest&) {
+    return StandInAnswer{.body = R"({"access_token":"MI-TOKEN","expires_in":"3600"})"};
+  });
+  StandInHttpServer blob([](const StandInRequest& r) {
+    if (r.method == "PUT") return StandInAnswer{.status = 201};
+    return StandInAnswer{.status = 403,
+                         .body =
+                             "<?xml version=\"1.0\"?><Error><Code>AuthorizationPermissionMismatch"
+                             "</Code><Message>no role</Message></Error>"};
+  });
+  AzureStoreConfig cfg{.account = "acct",
+                       .container = "c01",
+                       .endpoint = blob.Url() + "/acct",
+                       .auth = AzureStoreConfig::Auth::kManagedIdentity};
+  EnvFn env = [&imds](const std::string& n) -> std::optional<std::string> {
+    if (n == "AZURE_IMDS_ENDPOINT") return imds.Url();
+    return std::nullopt;
+  };
+  auto store = AzureStore::Make(cfg, {}, env);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  ASSERT_TRUE((*store)->Put("dir/k 1", "data").ok());
+  Result<std::string> get = (*store)->Get("dir/k 1");
+  ASSERT_FALSE(get.ok());
+  EXPECT_TRUE(get.status().IsPermissionDenied()) << get.status().ToString();
+  EXPECT_NE(get.status().message().find("Storage Blob Data Contributor"), std::string::npos);
+  auto requests = blob.Requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].target, "/acct/c01/dir/k%201");
+  EXPECT_EQ(requests[0].headers.at("authorization"), "Bearer MI-TOKEN");
+  EXPECT_EQ(requests[0].headers.at("x-ms-blob-type"), "BlockBlob");
+  EXPECT_EQ(requests[0].headers.at("x-ms-version"), kApiVersion);
+  EXPECT_EQ(requests[0].body, "data");
+  EXPECT_EQ(requests[1].headers.at("authorization"), "Bearer MI-TOKEN");
+  EXPECT_EQ(imds.Requests().size(), 1u);  // one token for both requests
 }
 
 TEST(ParseTokenAnswerTest, Shapes) {
