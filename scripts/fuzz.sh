@@ -41,6 +41,7 @@ all_targets=(
   "layout_fuzz src/layout 4096"
   "restore_json_fuzz src/restore 4096"
   "s3_response_fuzz src/storage/s3 8192"
+  "azure_response_fuzz src/storage/azure 8192"
   "cli_args_fuzz src/cli 1024"
 )
 selected=()

@@ -8,7 +8,8 @@
 #   scripts/install-deps.sh --build-only  only what the Release build and the package need (the
 #                                         Dockerfile's build stage)
 #
-# Toolchains the test services need (Java 17 + Maven for the Kafka broker, Go for the S3 server) are
+# Toolchains the test services need (Java 17 + Maven for the Kafka broker, Go for the S3 server,
+# Node.js + npm for the Azure emulator) are
 # installed from Debian too when missing; a Go older than the S3 server needs upgrades itself through
 # the Go module proxy (GOTOOLCHAIN=auto).
 set -euo pipefail
@@ -46,6 +47,8 @@ if ! $build_only; then
   command -v java >/dev/null 2>&1 || packages+=(openjdk-17-jre-headless)
   command -v mvn >/dev/null 2>&1 || packages+=(maven)
   command -v go >/dev/null 2>&1 || packages+=(golang-go)
+  # The Azure Blob Storage emulator (test/services/azurite.sh) is installed with npm.
+  command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 fi
 
 missing=()

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs dependencies, builds the Debug+ASan/UBSan
 # configuration, checks formatting, starts a real Kafka broker (KRaft), a real S3 server
-# (versitygw, SigV4-verifying) and a GCS emulator (fake-gcs-server) on loopback ports, runs the
-# fuzzers briefly and every CTest test (unit + integration), then the Debian package test
-# (scripts/package-test.sh: build, apt-get install, run against the broker, remove) and the
-# Kubernetes manifests' validation (scripts/k8s-validate.sh), and stops the services whatever
-# happens.
+# (versitygw, SigV4-verifying), a GCS emulator (fake-gcs-server) and an Azure Blob Storage
+# emulator (Azurite) on loopback ports, runs the fuzzers briefly and every CTest test (unit +
+# integration), then the Debian package test (scripts/package-test.sh: build, apt-get install,
+# run against the broker, remove) and the Kubernetes manifests' validation
+# (scripts/k8s-validate.sh), and stops the services whatever happens.
 #
 #   scripts/test.sh                 everything
 #   scripts/test.sh -L unit         extra arguments go to ctest (here: unit tests only)
@@ -74,6 +74,9 @@ services_started+=(s3:test-tls)
 wait "$gcs_install_pid" || { cat build/gcs-install.log >&2; echo "test.sh: building fake-gcs-server failed" >&2; exit 1; }
 test/services/gcs.sh start --name test >/dev/null
 services_started+=(gcs)
+# Azure Blob Storage emulator (Azurite, npm), for storage.azure.
+test/services/azurite.sh start --name test >/dev/null
+services_started+=(azurite)
 # A secured broker (SASL_SSL and mutual-TLS listeners, src/cli/secured_cli_test.cc), started
 # alongside the plain one.
 test/services/kafka.sh start --name test-secured --security secured >/dev/null &
@@ -94,6 +97,7 @@ set -a
 . "$KB_RUN_DIR/kafka-test/env"
 # shellcheck disable=SC1091
 . "$KB_RUN_DIR/gcs-test/env"
+. "$KB_RUN_DIR/azurite-test/env"
 set +a
 # The HTTPS twin of the S3 server (same bucket and credentials).
 KB_TEST_S3_TLS_ENDPOINT=$(sed -n 's/^KB_TEST_S3_ENDPOINT=//p' "$KB_RUN_DIR/s3-test-tls/env")

@@ -11,6 +11,7 @@
 #include "common/name_pattern.h"
 #include "config/config_internal.h"
 #include "config/gcs_config.h"
+#include "config/azure_config.h"
 #include "config/units.h"
 #include "config/yaml_reader.h"
 #include "layout/keys.h"
@@ -270,9 +271,11 @@ Status ParseStorage(YamlMapReader& r, const EnvLookup& env, StorageConfig* out) 
                                    "give either storage.local or storage.s3, not both");
   }
   const bool has_gcs = r.Has("gcs");
-  if (has_gcs && (has_local || has_s3)) {
-    return Status::InvalidArgument(r.PathOf("gcs"),
-                                   "give only one of storage.local, storage.s3, storage.gcs");
+  const bool has_azure = r.Has("azure");
+  if ((has_gcs || has_azure) && int{has_local} + int{has_s3} + int{has_gcs} + int{has_azure} > 1) {
+    return Status::InvalidArgument(
+        r.PathOf(has_azure ? "azure" : "gcs"),
+        "give only one of storage.local, storage.s3, storage.gcs, storage.azure");
   }
   KB_ASSIGN_OR_RETURN(YamlMapReader local, r.GetMap("local"));
   KB_ASSIGN_OR_RETURN(auto path, local.GetString("path"));
@@ -289,6 +292,11 @@ Status ParseStorage(YamlMapReader& r, const EnvLookup& env, StorageConfig* out) 
   if (has_gcs) {
     out->type = StorageConfig::Type::kGcs;
     KB_RETURN_IF_ERROR(ParseGcs(gcs, env, &out->gcs));
+  }
+  KB_ASSIGN_OR_RETURN(YamlMapReader azure, r.GetMap("azure"));
+  if (has_azure) {
+    out->type = StorageConfig::Type::kAzure;
+    KB_RETURN_IF_ERROR(ParseAzureStoreConfig(azure, &out->azure));
   }
   KB_ASSIGN_OR_RETURN(YamlMapReader encryption, r.GetMap("encryption"));
   KB_RETURN_IF_ERROR(ParseEncryption(encryption, &out->encryption));

@@ -105,6 +105,26 @@ std::string_view GcsAuthName(GcsStoreConfig::Auth a);
 // "storage.s3.payload_signing" value names: "auto", "always", "never".
 std::string_view PayloadSigningName(S3StoreConfig::PayloadSigning p);
 
+// storage.azure: Azure Blob Storage (storage/azure/; docs/configuration.md). Only what the file
+// says; the Azure client fills the rest from AZURE_STORAGE_* variables
+// (storage/azure/azure_auth.h).
+struct AzureStoreConfig {
+  std::string account;    // default: AZURE_STORAGE_ACCOUNT, then the connection string's
+  std::string container;  // required
+  // default: https://<account>.blob.core.windows.net; a path (Azurite: http://127.0.0.1:10000/
+  // devstoreaccount1) is kept and blob paths go below it.
+  std::string endpoint;
+  enum class Auth { kAuto, kSharedKey, kSas, kWorkloadIdentity, kManagedIdentity };
+  // kAuto: key, then sas_token, then AZURE_STORAGE_KEY, AZURE_STORAGE_SAS_TOKEN,
+  // AZURE_STORAGE_CONNECTION_STRING, then workload identity when AZURE_FEDERATED_TOKEN_FILE is set.
+  Auth auth = Auth::kAuto;
+  std::string key;        // the account key (base64) for Shared Key
+  std::string sas_token;  // a SAS token ("sv=...&sig=..."; a leading '?' is dropped)
+  std::string ca_bundle;  // PEM of the CAs for the endpoint's TLS; default: the system trust store
+};
+
+std::string_view AzureAuthName(AzureStoreConfig::Auth a);
+
 // storage.encryption: client-side encryption at rest (docs/security.md). Only where the key
 // material comes from is kept here; crypto::KeyRing::Load reads it.
 struct EncryptionConfig {
@@ -121,7 +141,7 @@ struct EncryptionConfig {
 };
 
 struct StorageConfig {
-  enum class Type { kLocal, kS3, kGcs };
+  enum class Type { kLocal, kS3, kGcs, kAzure };
   Type type = Type::kLocal;
   std::string prefix;  // user-defined key prefix; may be empty
   // How long one store operation is retried before a command gives up; the backup daemon retries
@@ -130,6 +150,7 @@ struct StorageConfig {
   LocalStoreConfig local;
   S3StoreConfig s3;
   GcsStoreConfig gcs;
+  AzureStoreConfig azure;
   EncryptionConfig encryption;
 };
 

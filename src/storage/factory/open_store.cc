@@ -3,6 +3,7 @@
 #include "crypto/sealing_store.h"
 #include "layout/keys.h"
 #include "storage/gcs/gcs_store.h"
+#include "storage/azure/azure_store.h"
 #include "storage/local/local_store.h"
 #include "storage/s3/s3_store.h"
 
@@ -63,6 +64,9 @@ Result<std::unique_ptr<ObjectStore>> OpenStore(const StorageConfig& cfg,
   } else if (cfg.type == StorageConfig::Type::kGcs) {
     KB_ASSIGN_OR_RETURN(auto gcs, gcs::GcsStore::Make(cfg.gcs));
     backend = std::move(gcs);
+  } else if (cfg.type == StorageConfig::Type::kAzure) {
+    KB_ASSIGN_OR_RETURN(auto azure, azure::AzureStore::Make(cfg.azure));
+    backend = std::move(azure);
   } else {
     auto local = LocalStore::Open(cfg.local.path);
     if (!local.ok()) return local.status().WithContext("storage.local.path");

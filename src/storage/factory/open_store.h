@@ -1,6 +1,7 @@
 // OpenStore: the store described by the `storage:` config section, ready to use — the local
-// directory (the default) or S3, under the one retry layer (RetryingStore). A caller may insert a
-// decorator between the two (e.g. metrics::MeteredStore, so every real request is measured).
+// directory (the default), S3 or Azure Blob Storage, under the one retry layer (RetryingStore). A
+// caller may insert a decorator between the two (e.g. metrics::MeteredStore, so every real request
+// is measured).
 //
 // storage.s3.storage_class applies to data segments only (S3StoreOptions::storage_class_applies
 // is SegmentKeyPredicate of storage.prefix): the factory is where the S3 layer and the key layout

@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error_map.h"
-#include "storage/s3/aws_http.h"
+#include "storage/http/simple_http.h"
 
 namespace kb::storage::s3 {
 namespace {
@@ -50,31 +50,32 @@ Result<Credentials> FetchImdsCredentials(const ImdsSettings& s, bool* reachable)
   const std::string subject = "instance metadata " + s.endpoint;
   if (reachable != nullptr) *reachable = false;
   auto call = [&s, &subject](const char* method, const std::string& path,
-                             std::vector<std::string> headers) -> Result<AwsHttpAnswer> {
-    AwsHttpRequest req{.method = method,
-                       .url = s.endpoint + path,
-                       .headers = std::move(headers),
-                       .connect_timeout = s.connect_timeout,
-                       .timeout = s.timeout};
-    KB_ASSIGN_OR_RETURN(AwsHttpAnswer a, PerformAwsHttp(req, subject));
+                             std::vector<std::string> headers) -> Result<http::HttpAnswer> {
+    http::HttpRequest req{.method = method,
+                          .url = s.endpoint + path,
+                          .headers = std::move(headers),
+                          .connect_timeout = s.connect_timeout,
+                          .timeout = s.timeout};
+    KB_ASSIGN_OR_RETURN(http::HttpAnswer a, http::PerformHttp(req, subject));
     if (a.status < 200 || a.status >= 300) {
       return FromHttpStatus(a.status, "", subject, std::string(method) + " " + path);
     }
     return a;
   };
-  KB_ASSIGN_OR_RETURN(AwsHttpAnswer token, call("PUT", "/latest/api/token",
-                                                {"X-aws-ec2-metadata-token-ttl-seconds: 21600"}));
+  KB_ASSIGN_OR_RETURN(
+      http::HttpAnswer token,
+      call("PUT", "/latest/api/token", {"X-aws-ec2-metadata-token-ttl-seconds: 21600"}));
   if (reachable != nullptr) *reachable = true;
   if (token.body.empty()) {
     return Status::Permanent(subject, "PUT /latest/api/token answered an empty token");
   }
   const std::string auth = "X-aws-ec2-metadata-token: " + token.body;
-  KB_ASSIGN_OR_RETURN(AwsHttpAnswer roles, call("GET", kCredentialsPath, {auth}));
+  KB_ASSIGN_OR_RETURN(http::HttpAnswer roles, call("GET", kCredentialsPath, {auth}));
   std::string role = roles.body.substr(0, roles.body.find_first_of("\r\n"));
   if (role.empty()) {
     return Status::PermissionDenied(subject, "no IAM role is attached to this instance");
   }
-  KB_ASSIGN_OR_RETURN(AwsHttpAnswer creds, call("GET", kCredentialsPath + role, {auth}));
+  KB_ASSIGN_OR_RETURN(http::HttpAnswer creds, call("GET", kCredentialsPath + role, {auth}));
   return ParseImdsCredentials(creds.body, subject + " role " + role);
 }
 

@@ -9,14 +9,13 @@
 #include <string>
 #include <string_view>
 
+#include "storage/http/uri.h"
+
 namespace kb::storage::s3 {
 
-// AWS SigV4 URI encoding: every byte except A-Z a-z 0-9 - . _ ~ becomes %XX (upper-case hex).
-// With keep_slash, '/' is kept (object key paths); otherwise it is encoded (query values).
-std::string UriEncode(std::string_view in, bool keep_slash);
-
-// Reverses %XX escapes (and '+' is kept literally, as S3's encoding-type=url uses %20 for spaces).
-std::string UriDecode(std::string_view in);
+// URI encoding as SigV4 wants it (storage/http/uri.h).
+using http::UriDecode;
+using http::UriEncode;
 
 // Lower-case hex SHA-256 of `data`, or of `parts` concatenated.
 std::string Sha256Hex(std::string_view data);

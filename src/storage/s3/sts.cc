@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "common/error_map.h"
-#include "storage/s3/aws_http.h"
+#include "storage/http/simple_http.h"
 #include "storage/s3/s3_util.h"
 
 namespace kb::storage::s3 {
@@ -66,13 +66,13 @@ Result<Credentials> AssumeRoleWithWebIdentity(const WebIdentitySettings& s) {
   if (token.empty()) {
     return Status::InvalidArgument("AWS_WEB_IDENTITY_TOKEN_FILE", s.token_file + " is empty");
   }
-  AwsHttpRequest req{.method = "POST", .url = s.endpoint + "/", .ca_bundle = s.ca_bundle};
+  http::HttpRequest req{.method = "POST", .url = s.endpoint + "/", .ca_bundle = s.ca_bundle};
   req.headers = {"Content-Type: application/x-www-form-urlencoded", "Accept: application/xml",
                  "Expect:"};
   req.body = "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=" +
              UriEncode(s.role_arn, false) + "&RoleSessionName=" + UriEncode(s.session_name, false) +
              "&WebIdentityToken=" + UriEncode(token, false);
-  KB_ASSIGN_OR_RETURN(AwsHttpAnswer answer, PerformAwsHttp(req, s.role_arn));
+  KB_ASSIGN_OR_RETURN(http::HttpAnswer answer, http::PerformHttp(req, s.role_arn));
   if (answer.status < 200 || answer.status >= 300) {
     StsError e = ParseStsError(answer.body);
     std::string msg = "STS AssumeRoleWithWebIdentity at " + s.endpoint;

@@ -1,4 +1,4 @@
-#include "storage/s3/aws_http.h"
+#include "storage/http/simple_http.h"
 
 #include <curl/curl.h>
 
@@ -6,7 +6,7 @@
 
 #include "common/error_map.h"
 
-namespace kb::storage::s3 {
+namespace kb::storage::http {
 namespace {
 
 size_t Append(char* ptr, size_t size, size_t nmemb, void* userdata) {
@@ -16,7 +16,7 @@ size_t Append(char* ptr, size_t size, size_t nmemb, void* userdata) {
 
 }  // namespace
 
-Result<AwsHttpAnswer> PerformAwsHttp(const AwsHttpRequest& req, std::string_view subject) {
+Result<HttpAnswer> PerformHttp(const HttpRequest& req, std::string_view subject) {
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> h(curl_easy_init(), curl_easy_cleanup);
   if (!h) return Status::Permanent(subject, "curl_easy_init failed");
   curl_slist* raw_headers = nullptr;
@@ -24,7 +24,7 @@ Result<AwsHttpAnswer> PerformAwsHttp(const AwsHttpRequest& req, std::string_view
     raw_headers = curl_slist_append(raw_headers, hdr.c_str());
   std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> headers(raw_headers,
                                                                       curl_slist_free_all);
-  AwsHttpAnswer answer;
+  HttpAnswer answer;
   char errbuf[CURL_ERROR_SIZE] = {0};
   const std::string method = req.method;
   CURL* c = h.get();
@@ -52,4 +52,4 @@ Result<AwsHttpAnswer> PerformAwsHttp(const AwsHttpRequest& req, std::string_view
   return answer;
 }
 
-}  // namespace kb::storage::s3
+}  // namespace kb::storage::http

@@ -1,11 +1,12 @@
-// One plain HTTP(S) request to an AWS credential service (STS, instance metadata), over libcurl.
+// One plain HTTP(S) request to a credential service (AWS STS and instance metadata, Azure AD and
+// Azure instance metadata), over libcurl.
 // Unsigned; one attempt; no connection reuse (a few requests an hour).
 //
 // Failure contract: a transfer failure (no HTTP answer) is mapped by common/error_map's
 // FromCurlError with `subject`; any HTTP answer, error statuses included, is returned for the
 // caller to interpret. The URL (never the body or a header value) appears in error messages: put
 // no secret in it.
-// Thread-safety: reentrant (curl_global_init is done by S3Client::Make before any call).
+// Thread-safety: reentrant (curl_global_init is done by the store clients before any call).
 #pragma once
 
 #include <chrono>
@@ -14,9 +15,9 @@
 
 #include "common/status.h"
 
-namespace kb::storage::s3 {
+namespace kb::storage::http {
 
-struct AwsHttpRequest {
+struct HttpRequest {
   const char* method = "GET";  // GET, PUT or POST
   std::string url;
   std::vector<std::string> headers;  // "Name: value"
@@ -26,11 +27,11 @@ struct AwsHttpRequest {
   std::string ca_bundle;  // empty: the system trust store
 };
 
-struct AwsHttpAnswer {
+struct HttpAnswer {
   long status = 0;
   std::string body;
 };
 
-Result<AwsHttpAnswer> PerformAwsHttp(const AwsHttpRequest& req, std::string_view subject);
+Result<HttpAnswer> PerformHttp(const HttpRequest& req, std::string_view subject);
 
-}  // namespace kb::storage::s3
+}  // namespace kb::storage::http
