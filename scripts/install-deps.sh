@@ -22,6 +22,9 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev kcat clang clang-format libclang-rt-14-dev
   # test certificates (secured broker, HTTPS S3 server)
   openssl
+  # promtool, which checks deploy/monitoring/alerts.yaml (the daemon is not started:
+  # --no-install-recommends, and nothing here enables it)
+  prometheus
 )
 command -v java >/dev/null 2>&1 || packages+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || packages+=(maven)
