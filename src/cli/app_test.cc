@@ -31,7 +31,7 @@ TEST(CliTest, VersionPrintsVersion) {
 TEST(CliTest, HelpListsEveryCommand) {
   CliRun r = Cli({"--help"});
   EXPECT_EQ(r.code, kExitOk);
-  for (const char* cmd : {"backup", "restore", "ls", "verify", "status", "offsets"}) {
+  for (const char* cmd : {"backup", "restore", "ls", "verify", "status", "offsets", "doctor"}) {
     EXPECT_NE(r.out.find(cmd), std::string::npos) << cmd << " missing from:\n" << r.out;
   }
 }
