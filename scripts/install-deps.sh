@@ -43,6 +43,9 @@ if ! $build_only; then
     # verify of the unit (scripts/package-test.sh); pip fetches the Kubernetes schemas
     # (scripts/k8s-validate.sh)
     zsh fish systemd python3-pip
+    # promtool, which checks deploy/monitoring/alerts.yaml (the daemon is not started:
+    # --no-install-recommends, and nothing here enables it)
+    prometheus
   )
   command -v java >/dev/null 2>&1 || packages+=(openjdk-17-jre-headless)
   command -v mvn >/dev/null 2>&1 || packages+=(maven)

@@ -34,6 +34,10 @@ if ((${#sources[@]})); then
   clang-format --dry-run -Werror "${sources[@]}"
 fi
 
+step "checking the Prometheus alerting rules (promtool)"
+promtool check rules deploy/monitoring/alerts.yaml
+python3 -m json.tool deploy/monitoring/grafana-dashboard.json >/dev/null
+
 step "building the Release configuration (the demo's binary and the benchmarks)"
 cmake --preset release >/dev/null
 cmake --build --preset release

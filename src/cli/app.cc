@@ -10,6 +10,7 @@
 
 #include "cli/backup_command.h"
 #include "cli/completion.h"
+#include "cli/doctor_command.h"
 #include "cli/flag_validators.h"
 #include "cli/ls_command.h"
 #include "cli/offsets_command.h"
@@ -70,6 +71,9 @@ constexpr Command kCommands[] = {
     {"prune",
      "Delete from the store what Kafka's retention deleted (plan unless --execute); S3 "
      "object-locked objects are kept until their date"},
+    {"doctor",
+     "Check the config, the cluster, the backup's ACLs, the store and the clock: OK or FAIL "
+     "with what to fix per check"},
 };
 
 void AddRestoreOptions(CLI::App* sub, RestoreArgs& a) {
@@ -139,8 +143,8 @@ void AddRestoreOptions(CLI::App* sub, RestoreArgs& a) {
   sub->add_option("--checkpoint-interval", a.checkpoint_interval,
                   "How often the offset maps are saved, e.g. 5s (restore.checkpoint_interval)")
       ->check(NonEmptyValidator());
-  sub->add_flag("--dry-run", a.dry_run,
-                "Print the plan and the groups' new offsets; write nothing");
+  CLI::Option* dry_run = sub->add_flag("--dry-run", a.dry_run,
+                                       "Print the plan and the groups' new offsets; write nothing");
   sub->add_flag("--skip-corrupt", a.skip_corrupt,
                 "Skip corrupt blocks/segments and restore around holes in the backup (offsets "
                 "in no stored object), reporting their offsets as gaps");
@@ -156,6 +160,12 @@ void AddRestoreOptions(CLI::App* sub, RestoreArgs& a) {
                 "--dry-run lists them)");
   sub->add_flag("--fail-on-active-groups", a.fail_on_active_groups,
                 "Fail instead of skipping groups that have active members");
+  sub->add_option("--metrics-file", a.metrics_file,
+                  "Write progress and outcome as Prometheus gauges to FILE (rewritten every "
+                  "second; for node_exporter's textfile collector)")
+      ->type_name("FILE")
+      ->check(NonEmptyValidator())
+      ->excludes(dry_run);
   sub->add_option("--output", a.output, "Report as text or json (not with --dry-run)")
       ->check(CLI::IsMember({"text", "json"}));
   sub->footer(
@@ -196,6 +206,10 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   CLI::App app{"kafka-backup: backup and restore of Apache Kafka topics to S3 or a local directory",
                "kafka-backup"};
   app.require_subcommand(1);
+  // Global options are accepted before or after the command (`kafka-backup backup --config x`):
+  // a subcommand hands the options it does not know to this parent. Given twice, wherever, is a
+  // usage error naming the option (CLI11's multi-option policy Throw).
+  app.fallthrough();
   GlobalOptions g;
   app.set_version_flag("--version", std::string("kafka-backup ") + kVersion + " (librdkafka " +
                                         kafka::LibrdkafkaVersion() + ")");
@@ -207,7 +221,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
 
   std::optional<std::string> chosen;
   bool once = false;
-  std::vector<std::string> status_topics;
+  StatusArgs status_args;
   std::string output = "text";
   std::vector<std::string> ls_topics;
   VerifyArgs verify_args;
@@ -215,6 +229,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   std::optional<int64_t> generation;  // ls, verify, restore: an archived generation
   RestoreArgs restore_args;
   OffsetsArgs offsets_args;
+  DoctorArgs doctor_args;
   for (const Command& c : kCommands) {
     CLI::App* sub = app.add_subcommand(c.name, c.description);
     sub->callback([&chosen, name = c.name] { chosen = name; });
@@ -223,13 +238,27 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
                     "Snapshot: back up to the end offsets seen at start, then exit 0");
     }
     if (std::string_view(c.name) == "status") {
-      sub->add_option("--topic", status_topics, "Only these topics (repeatable)")
+      sub->add_option("--topic", status_args.topics, "Only these topics (repeatable)")
           ->check(TopicNameValidator());
       sub->add_option("--output", output, "text or json")->check(CLI::IsMember({"text", "json"}));
+      CLI::Option* watch = sub->add_flag(
+          "--watch", status_args.watch,
+          "Refresh the report until Ctrl-C/SIGTERM (exit 0): on a terminal in place, else one "
+          "report after the other (JSON: one document per line)");
+      sub->add_option("--interval", status_args.interval_seconds,
+                      "Seconds between --watch reports (default 5)")
+          ->check(IntegerValidator(1, 86400))
+          ->needs(watch);
     }
     if (std::string_view(c.name) == "ls") {
       sub->add_option("--topic", ls_topics, "Only these topics (repeatable)")
           ->check(TopicNameValidator());
+      sub->add_option("--output", output, "text or json")->check(CLI::IsMember({"text", "json"}));
+    }
+    if (std::string_view(c.name) == "doctor") {
+      sub->add_option("--timeout", doctor_args.timeout_seconds,
+                      "Seconds each check may wait for the cluster or the store (default 10)")
+          ->check(IntegerValidator(1, 3600));
       sub->add_option("--output", output, "text or json")->check(CLI::IsMember({"text", "json"}));
     }
     if (std::string_view(c.name) == "restore") AddRestoreOptions(sub, restore_args);
@@ -269,6 +298,12 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
           ->check(NonEmptyValidator());
       sub->add_option("--parallel", verify_args.parallel, "Segments read at once (default 4)")
           ->check(IntegerValidator(1, 64));
+      sub->add_option("--output", output, "text or json")->check(CLI::IsMember({"text", "json"}));
+      sub->add_option("--metrics-file", verify_args.metrics_file,
+                      "Write the run's kafka_backup_verify_* gauges to FILE (for node_exporter's "
+                      "textfile collector)")
+          ->type_name("FILE")
+          ->check(NonEmptyValidator());
     }
   }
 
@@ -303,6 +338,13 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   spdlog::set_level(spdlog::level::from_str(g.log_level));
 
   Result<Config> cfg = LoadConfig(g);
+  if (*chosen == "doctor") {  // reports a bad config as its first check
+    doctor_args.config_path = g.config_path;
+    doctor_args.json = output == "json";
+    Status s = RunDoctor(cfg, doctor_args, out);
+    if (!s.ok()) err << "kafka-backup: " << s.ToString() << "\n";
+    return ExitCodeFor(s);
+  }
   if (!cfg.ok()) {
     err << "kafka-backup: " << cfg.status().ToString() << "\n";
     return ExitCodeFor(cfg.status());
@@ -315,11 +357,13 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   if (*chosen == "backup") {
     s = RunBackup(*cfg, once);
   } else if (*chosen == "status") {
-    s = RunStatus(*cfg, status_topics, output == "json", out);
+    status_args.json = output == "json";
+    s = RunStatus(*cfg, status_args, out);
   } else if (*chosen == "ls") {
     s = RunLs(*cfg, ls_topics, output == "json", out);
   } else if (*chosen == "verify") {
     verify_args.compare_with_cluster = !generation.has_value();
+    verify_args.json = output == "json";
     s = RunVerify(*cfg, verify_args, out, err);
   } else if (*chosen == "prune") {
     prune_args.json = output == "json";

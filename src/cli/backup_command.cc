@@ -81,6 +81,7 @@ void RemoveStaleTempFiles(storage::LocalStore& store) {
 Status RunBackup(const Config& cfg, bool once) {
   auto registry = std::make_shared<prometheus::Registry>();
   metrics::BackupMetrics metrics(registry);
+  metrics.SetBufferMemoryLimit(cfg.backup.buffer_memory);
   // The daemon rides out a store outage of any length (health and metrics tell how long); a
   // --once snapshot gives up after storage.retry_timeout.
   KB_ASSIGN_OR_RETURN(

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -11,6 +12,7 @@
 #include <set>
 
 #include "cli/app.h"
+#include "cli/command_metrics.h"
 #include "cli/progress_line.h"
 #include "common/clock.h"
 #include "config/units.h"
@@ -298,9 +300,12 @@ Result<RestoreEnd> Restore(const Config& cfg, const RestoreArgs& args, std::ostr
     KB_ASSIGN_OR_RETURN(acls, PlanAcls(args, *store, keys, plan));
   }
 
+  RestoreMetricsFile metrics_file(args.metrics_file);
+  KB_RETURN_IF_ERROR(metrics_file.Start());
   ProgressLine progress(err, isatty(STDERR_FILENO) == 1);
   std::mutex progress_mu;
   options.on_progress = [&](const restore::RestoreProgress& p) {
+    metrics_file.Progress(p);
     std::lock_guard lock(progress_mu);
     progress.Show(restore::FormatProgress(p), p.partitions_done == p.partitions_total);
   };
@@ -316,6 +321,9 @@ Result<RestoreEnd> Restore(const Config& cfg, const RestoreArgs& args, std::ostr
   Result<restore::RestoreReport> report =
       restore::RunRestore(*store, keys, cfg.kafka.properties, plan, sel, options);
   progress.Done();
+  metrics_file.Finish(report.ok() &&
+                      std::all_of(report->partitions.begin(), report->partitions.end(),
+                                  [](const auto& p) { return p.error.ok(); }));
   KB_RETURN_IF_ERROR(report.status());
   if (text) out << restore::FormatSummary(*report);
   c->report = *report;

@@ -47,6 +47,8 @@ struct RestoreArgs {
   bool no_groups = false;
   bool acls = false;  // re-create the restored topics' ACLs (restore/acl_restore.h)
   bool fail_on_active_groups = false;
+  // --metrics-file: progress and outcome as a Prometheus textfile (cli/command_metrics.h).
+  std::string metrics_file;
   std::string output = "text";  // "json": one JSON object (docs/operations.md) instead of text
   // A restore shared by every process started with this id (restore/shared_restore.h).
   std::string restore_id;

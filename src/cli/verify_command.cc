@@ -6,9 +6,11 @@
 #include <chrono>
 #include <cstdio>
 
+#include "cli/command_metrics.h"
 #include "cli/progress_line.h"
 #include "kafka/admin.h"
 #include "layout/keys.h"
+#include "metrics/textfile.h"
 #include "ops/cluster_check.h"
 #include "ops/verify.h"
 #include "report/report_text.h"
@@ -30,6 +32,9 @@ Status RunVerify(const Config& cfg, const VerifyArgs& args, std::ostream& out, s
                                                  " > --to " + report::FormatTimeMs(*options.to_ms) +
                                                  ")");
   }
+  if (!args.metrics_file.empty()) {
+    KB_RETURN_IF_ERROR(metrics::CheckTextfileWritable(args.metrics_file));
+  }
   KB_ASSIGN_OR_RETURN(auto store, storage::OpenStore(cfg.storage));
   const layout::Keys keys(cfg.storage.prefix);
   ProgressLine progress(err, isatty(STDERR_FILENO) == 1);
@@ -49,11 +54,16 @@ Status RunVerify(const Config& cfg, const VerifyArgs& args, std::ostream& out, s
   }
   Result<ops::VerifyReport> report = ops::VerifyStore(*store, keys, options);
   progress.Done();
+  if (Status s = WriteVerifyMetricsFile(args.metrics_file, report.ok() ? &*report : nullptr);
+      !s.ok()) {
+    return report.ok() ? s : report.status();
+  }
   if (!report.ok()) return report.status();
-  out << ops::FormatVerifyText(*report);
+  out << (args.json ? ops::FormatVerifyJson(*report) : ops::FormatVerifyText(*report));
   if (report->problems.empty()) return Status::OK();
   return Status::Corruption(store->Describe(),
-                            report::Count(report->problems.size(), "problem") + " (listed above)");
+                            report::Count(report->problems.size(), "problem") +
+                                (args.json ? " (in the JSON report)" : " (listed above)"));
 }
 
 }  // namespace kb::cli

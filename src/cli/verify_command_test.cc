@@ -10,6 +10,7 @@
 #include "cli/local_store_cli_fixture.h"
 #include "layout/keys.h"
 #include "layout/metadata.h"
+#include "metrics/textfile.h"
 #include "storage/factory/open_store.h"
 #include "testing/test_env.h"
 
@@ -46,6 +47,62 @@ TEST_F(StoreCommandTest, VerifyOfACorruptedStoreExitsOneAndNamesTheKey) {
   EXPECT_EQ(r.code, kExitFailure) << r.out << r.err;
   EXPECT_NE(r.out.find(key + " offsets 50..99: "), std::string::npos) << r.out;
   EXPECT_NE(r.err.find("1 problem"), std::string::npos) << r.err;
+}
+
+TEST_F(StoreCommandTest, VerifyOutputJsonReportsCountsAndProblems) {
+  Run good = Cli({"verify", "--output", "json"});
+  EXPECT_EQ(good.code, kExitOk) << good.out << good.err;
+  nlohmann::json j = nlohmann::json::parse(good.out);
+  EXPECT_EQ(j["ok"], true);
+  EXPECT_EQ(j["segments_verified"], 2);
+  EXPECT_EQ(j["records_verified"], 100);
+  EXPECT_EQ(j["topics"], 1);
+  EXPECT_TRUE(j["problems"].empty());
+
+  const std::string key = keys_.Segment("orders", 0, 50, 99);
+  std::string bytes = catalog::testing::SegmentBytes(50, 99, 1'700'000'000'000);
+  bytes[100] ^= 1;
+  Put(key, bytes);
+  Run bad = Cli({"verify", "--output", "json"});
+  EXPECT_EQ(bad.code, kExitFailure) << bad.out << bad.err;
+  j = nlohmann::json::parse(bad.out);
+  EXPECT_EQ(j["ok"], false);
+  ASSERT_EQ(j["problems"].size(), 1u) << bad.out;
+  EXPECT_EQ(j["problems"][0]["key"], key);
+  EXPECT_EQ(j["problems"][0]["start"], 50);
+  EXPECT_EQ(j["problems"][0]["end"], 99);
+  EXPECT_FALSE(j["problems"][0]["message"].get<std::string>().empty());
+}
+
+TEST_F(StoreCommandTest, VerifyMetricsFileKeepsTheLastSuccessAcrossAFailedRun) {
+  const std::string prom = dir_.path() + "/verify.prom";
+  Run good = Cli({"verify", "--metrics-file", prom});
+  ASSERT_EQ(good.code, kExitOk) << good.out << good.err;
+  std::ifstream in(prom);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("# TYPE kafka_backup_verify_last_success_timestamp_seconds gauge"),
+            std::string::npos)
+      << text;
+  auto value = [&](const std::string& name) { return metrics::ReadTextfileGauge(prom, name); };
+  const std::optional<double> success = value("kafka_backup_verify_last_success_timestamp_seconds");
+  ASSERT_TRUE(success.has_value());
+  EXPECT_GT(*success, 1.7e9);
+  EXPECT_EQ(value("kafka_backup_verify_problems"), 0);
+  EXPECT_EQ(value("kafka_backup_verify_segments_verified"), 2);
+
+  std::string bytes = catalog::testing::SegmentBytes(50, 99, 1'700'000'000'000);
+  bytes[100] ^= 1;
+  Put(keys_.Segment("orders", 0, 50, 99), bytes);
+  Run bad = Cli({"verify", "--metrics-file", prom});
+  EXPECT_EQ(bad.code, kExitFailure);
+  EXPECT_EQ(value("kafka_backup_verify_problems"), 1);
+  EXPECT_EQ(value("kafka_backup_verify_last_success_timestamp_seconds"), success);
+  EXPECT_GE(*value("kafka_backup_verify_last_run_timestamp_seconds"), *success);
+
+  // A path that cannot be written fails before the store is read.
+  Run unwritable = Cli({"verify", "--metrics-file", dir_.path() + "/no/such/dir/v.prom"});
+  EXPECT_EQ(unwritable.code, kExitFailure);
+  EXPECT_NE(unwritable.err.find("--metrics-file"), std::string::npos) << unwritable.err;
 }
 
 TEST_F(StoreCommandTest, VerifyRejectsABadTimeAsUsageError) {

@@ -137,6 +137,14 @@ BackupMetrics::BackupMetrics(std::shared_ptr<prometheus::Registry> registry,
       assigned_partitions_(GaugeFamily(*registry_, "kafka_backup_assigned_partitions",
                                        "Partitions assigned to this backup process.")
                                .Add({})),
+      buffer_memory_(GaugeFamily(*registry_, "kafka_backup_buffer_memory_bytes",
+                                 "Budget of the segment buffers and uploads in flight "
+                                 "(backup.buffer_memory).")
+                         .Add({})),
+      last_upload_(GaugeFamily(*registry_, "kafka_backup_last_upload_timestamp_seconds",
+                               "Unix time of the last segment made durable in the store; 0 "
+                               "before the first.")
+                       .Add({})),
       store_outage_seconds_(
           GaugeFamily(*registry_, "kafka_backup_store_outage_seconds",
                       "How long the backup store has been failing (retried without an answer); "
@@ -217,6 +225,8 @@ void BackupMetrics::AddSegment(std::string_view topic, int32_t partition, uint64
   s.segments->Increment();
   s.records->Increment(static_cast<double>(records));
   s.bytes->Increment(static_cast<double>(payload_bytes));
+  last_upload_.Set(
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
 }
 
 void BackupMetrics::AddGapRecords(std::string_view topic, int32_t partition, uint64_t records) {
@@ -267,6 +277,10 @@ void BackupMetrics::AddStoreError(StoreOp op, Status::Code code) {
 
 void BackupMetrics::SetBufferedBytes(uint64_t bytes) {
   buffered_bytes_.Set(static_cast<double>(bytes));
+}
+
+void BackupMetrics::SetBufferMemoryLimit(uint64_t bytes) {
+  buffer_memory_.Set(static_cast<double>(bytes));
 }
 
 void BackupMetrics::SetStoreOutage(double outage_seconds, uint64_t retries_total) {

@@ -16,6 +16,9 @@
 //   process:
 //     kafka_backup_buffered_bytes      gauge    bytes held in segment buffers
 //     kafka_backup_assigned_partitions gauge    partitions assigned to this process
+//     kafka_backup_buffer_memory_bytes gauge    the budget of buffered_bytes (backup.buffer_memory)
+//     kafka_backup_last_upload_timestamp_seconds gauge  wall clock of the last segment made
+//                                              durable (0 until the first)
 //
 // A partition's series appear on its first update and disappear with RemovePartition (call it when
 // the partition is revoked, after the last update for it): Prometheus then stops scraping stale
@@ -115,6 +118,7 @@ class BackupMetrics {
   // ---- process ----
   void SetBufferedBytes(uint64_t bytes);
   void SetAssignedPartitions(int64_t count);
+  void SetBufferMemoryLimit(uint64_t bytes);
   // From the retry layer (storage::RetryingStore::Outage), refreshed before each scrape.
   void SetStoreOutage(double outage_seconds, uint64_t retries_total);
 
@@ -144,6 +148,8 @@ class BackupMetrics {
   prometheus::Family<prometheus::Counter>& store_errors_;
   prometheus::Gauge& buffered_bytes_;
   prometheus::Gauge& assigned_partitions_;
+  prometheus::Gauge& buffer_memory_;
+  prometheus::Gauge& last_upload_;
   prometheus::Gauge& store_outage_seconds_;
   prometheus::Gauge& store_retries_;
   std::array<prometheus::Histogram*, kNumStoreOps> store_latency_{};  // by StoreOp

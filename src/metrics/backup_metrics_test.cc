@@ -161,6 +161,20 @@ TEST_F(BackupMetricsTest, StoreAndProcessMetrics) {
   EXPECT_EQ(metrics_.StoreRequestSummary(), "put 2, get 0, get_range 0, head 0, list 0, delete 0");
 }
 
+TEST_F(BackupMetricsTest, BufferBudgetAndLastUploadTime) {
+  EXPECT_EQ(Value("kafka_backup_buffer_memory_bytes"), 0);
+  EXPECT_EQ(Value("kafka_backup_last_upload_timestamp_seconds"), 0);
+  metrics_.SetBufferMemoryLimit(128 << 20);
+  const double before =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  metrics_.AddSegment("orders", 3, 10, 100);
+  EXPECT_EQ(Value("kafka_backup_buffer_memory_bytes"), 128 << 20);
+  std::optional<double> last = Value("kafka_backup_last_upload_timestamp_seconds");
+  ASSERT_TRUE(last.has_value());
+  EXPECT_GE(*last, before - 1);
+  EXPECT_LE(*last, before + 60);
+}
+
 TEST(StoreLabelsTest, EveryCodeAndOpHasASnakeCaseName) {
   for (int c = 0; c <= static_cast<int>(Status::Code::kCancelled); ++c) {
     std::string_view label = StatusCodeLabel(static_cast<Status::Code>(c));

@@ -104,12 +104,10 @@ void RetentionMetrics::RetentionRound(const std::vector<TopicRetentionSample>& t
   std::lock_guard lock(mu_);
   std::set<std::string> present;
   for (const TopicRetentionSample& t : topics) {
-    if (t.pruned_segments > 0) {
-      pruned_segments_.Add({{"topic", t.topic}}).Increment(static_cast<double>(t.pruned_segments));
-    }
-    if (t.pruned_bytes > 0) {
-      pruned_bytes_.Add({{"topic", t.topic}}).Increment(static_cast<double>(t.pruned_bytes));
-    }
+    // Every topic a round looked at has its counters, at 0 until something is pruned: rate() and
+    // dashboards see zeros rather than no data.
+    pruned_segments_.Add({{"topic", t.topic}}).Increment(static_cast<double>(t.pruned_segments));
+    pruned_bytes_.Add({{"topic", t.topic}}).Increment(static_cast<double>(t.pruned_bytes));
     if (t.backup_deleted) continue;  // its gauges go below
     present.insert(t.topic);
     SetOrRemove(expired_segments_, expired_by_topic_, t.topic,

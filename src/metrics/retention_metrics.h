@@ -24,7 +24,8 @@
 //     kafka_backup_verify_bytes_total                      counter  their bytes
 //
 // The per-topic gauges are replaced by each round's report: a topic no longer in the store loses
-// its series. Counters of a topic stay until the process ends.
+// its series. Counters of a topic exist (at 0) from the first round that reports it and stay until
+// the process ends.
 //
 // Ownership: shares ownership of the registry. Thread-safety: every method may be called from any
 // thread (one mutex for the per-topic series). Failure contract: updates cannot fail; the

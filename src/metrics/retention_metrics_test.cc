@@ -31,6 +31,9 @@ TEST_F(RetentionMetricsTest, RoundCountersAndTopicGauges) {
                           1'700'000'001'000);
   EXPECT_EQ(Value(R"(kafka_backup_retention_pruned_segments_total{topic="a"})"), 2);
   EXPECT_EQ(Value(R"(kafka_backup_retention_pruned_bytes_total{topic="a"})"), 300);
+  // A topic with nothing pruned yet has its counters at 0.
+  EXPECT_EQ(Value(R"(kafka_backup_retention_pruned_segments_total{topic="gone"})"), 0);
+  EXPECT_EQ(Value(R"(kafka_backup_retention_pruned_bytes_total{topic="gone"})"), 0);
   EXPECT_EQ(Value(R"(kafka_backup_retention_expired_segments{topic="a"})"), 1);
   EXPECT_DOUBLE_EQ(*Value(R"(kafka_backup_oldest_record_timestamp_seconds{topic="a"})"),
                    1'700'000'000.5);

@@ -108,6 +108,12 @@ Result<VerifyReport> VerifyStore(storage::ObjectStore& store, const layout::Keys
 // Every problem on a line of its own, then a summary line ("verified 3 of 10 segments (...) and
 // 12 other objects of 1 topic, 2 partitions in 0.4 s: 2 problems").
 std::string FormatVerifyText(const VerifyReport& report);
+// The report as one JSON object: {"ok": bool, "topics", "partitions", "segments_listed",
+// "segments_verified", "bytes_verified", "records_verified", "objects_verified",
+// "segments_encrypted", "segments_structure_only", "missing_key_ids": [...],
+// "objects_not_opened", "partitions_compared", "seconds", "problems": [{"key", "start", "end",
+// "message"}], "notes": [...]} (start/end -1 when a problem is not about offsets).
+std::string FormatVerifyJson(const VerifyReport& report);
 
 // The pure steps of VerifyStore, for tests.
 //

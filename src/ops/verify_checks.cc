@@ -1,6 +1,7 @@
 // The pure parts of verify.h: tiling, sampling, and the text of the report and of the progress.
 #include <algorithm>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "layout/tiling.h"
 #include "ops/verify.h"
@@ -95,6 +96,34 @@ std::string FormatVerifyText(const VerifyReport& r) {
                              : report::Count(r.problems.size(), "problem")) +
          "\n";
   return out;
+}
+
+std::string FormatVerifyJson(const VerifyReport& r) {
+  nlohmann::ordered_json problems = nlohmann::ordered_json::array();
+  for (const catalog::StoreProblem& p : r.problems) {
+    problems.push_back(
+        {{"key", p.key}, {"start", p.start}, {"end", p.end}, {"message", p.message}});
+  }
+  nlohmann::ordered_json j = {
+      {"ok", r.problems.empty()},
+      {"topics", r.topics},
+      {"partitions", r.partitions},
+      {"segments_listed", r.segments_listed},
+      {"segments_verified", r.segments_verified},
+      {"bytes_verified", r.bytes_verified},
+      {"records_verified", r.records_verified},
+      {"objects_verified", r.objects_verified},
+      {"segments_encrypted", r.segments_encrypted},
+      {"segments_structure_only", r.segments_structure_only},
+      {"missing_key_ids", r.missing_key_ids},
+      {"objects_not_opened", r.objects_not_opened},
+      {"partitions_compared", r.partitions_compared},
+      {"seconds", r.seconds},
+      {"problems", std::move(problems)},
+      {"notes", r.notes},
+  };
+  // Messages may quote bytes of a damaged object: never throw on invalid UTF-8.
+  return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace kb::ops

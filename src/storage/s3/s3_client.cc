@@ -89,6 +89,8 @@ Result<std::unique_ptr<S3Client>> S3Client::Make(const S3StoreConfig& in,
         "storage.s3.ca_bundle",
         "cannot read the CA bundle " + cfg.ca_bundle + ": " + std::strerror(errno));
   }
+  // An IP address or localhost has no bucket.host name: path style whatever the config says.
+  if (HostNeedsPathStyle(host)) cfg.path_style = true;
   std::string base =
       cfg.path_style ? scheme + "://" + host : scheme + "://" + cfg.bucket + "." + host;
   using Signing = S3StoreConfig::PayloadSigning;
@@ -386,6 +388,15 @@ Result<std::optional<ObjectLock>> S3Client::GetObjectLock(const std::string& key
   return std::optional<ObjectLock>(ObjectLock{.mode = h.lock_mode,
                                               .retain_until_ms = h.lock_retain_until_ms.value_or(0),
                                               .legal_hold = h.legal_hold});
+}
+
+Result<int64_t> S3Client::ServerTimeMs() {
+  Request req{.method = "HEAD", .head = true};
+  KB_ASSIGN_OR_RETURN(HttpResponse resp, Send(req));
+  auto it = resp.headers.find("date");
+  const time_t t = it == resp.headers.end() ? -1 : curl_getdate(it->second.c_str(), nullptr);
+  if (t < 0) return Status::Permanent(Describe(), "the HEAD answer has no readable Date header");
+  return static_cast<int64_t>(t) * 1000;
 }
 
 Status S3Client::CreateBucket(bool object_lock) {

@@ -123,6 +123,11 @@ class S3Client {
   // S3 sends but this client cannot parse is Permanent naming the key (never read as unlocked).
   Result<std::optional<ObjectLock>> GetObjectLock(const std::string& key);
 
+  // The server's clock: the Date header (RFC 1123, whole seconds) of a HEAD of the bucket
+  // (HeadBucket, allowed by s3:ListBucket), in Unix ms; Permanent naming the bucket when the answer
+  // has no Date header it can read.
+  Result<int64_t> ServerTimeMs();
+
   // CreateBucket (for tests: the test server's buckets), with Object Lock enabled when asked
   // (x-amz-bucket-object-lock-enabled: true; S3 then turns versioning on too).
   Status CreateBucket(bool object_lock);

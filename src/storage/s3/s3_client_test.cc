@@ -110,6 +110,20 @@ TEST(S3ClientTest, PathStyleUrls) {
             "http://127.0.0.1:9000/b/k?partNumber=2&uploadId=x%2Fy%3Dz");
 }
 
+TEST(S3ClientTest, IpOrLocalhostEndpointIsPathStyleWithoutBeingTold) {
+  // path_style left at its default (false): bucket.127.0.0.1 is no host name, so path style.
+  for (const char* endpoint :
+       {"http://127.0.0.1:9000", "http://localhost:9000", "http://[::1]:9000"}) {
+    auto client = S3Client::Make(Cfg(endpoint));
+    ASSERT_TRUE(client.ok()) << endpoint;
+    EXPECT_EQ((*client)->UrlFor("t/0/k", {}), std::string(endpoint) + "/b/t/0/k");
+  }
+  // A DNS name keeps the virtual-host style unless path_style is set.
+  auto named = S3Client::Make(Cfg("http://minio.internal:9000"));
+  ASSERT_TRUE(named.ok());
+  EXPECT_EQ((*named)->UrlFor("k", {}), "http://b.minio.internal:9000/k");
+}
+
 TEST(S3StoreTest, RejectsTooSmallParts) {
   auto s = S3Store::Make(Cfg("http://127.0.0.1:9"),
                          {.multipart_threshold = 1 << 20, .part_size = 1 << 20});

@@ -1,7 +1,9 @@
 #include "storage/s3/s3_util.h"
 
+#include <arpa/inet.h>
 #include <openssl/evp.h>
 
+#include <cctype>
 #include <ctime>
 #include <pugixml.hpp>
 
@@ -100,6 +102,16 @@ std::optional<int64_t> ParseIso8601Ms(std::string_view text) {
   tm.tm_sec = *second;
   const std::time_t secs = timegm(&tm);
   return static_cast<int64_t>(secs) * 1000 + ms;
+}
+
+bool HostNeedsPathStyle(std::string_view host) {
+  if (host.starts_with('[')) return true;             // [IPv6]:port
+  std::string name(host.substr(0, host.rfind(':')));  // without the port
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  while (!name.empty() && name.back() == '.') name.pop_back();
+  if (name == "localhost" || name.ends_with(".localhost")) return true;
+  in_addr v4{};
+  return ::inet_pton(AF_INET, name.c_str(), &v4) == 1;
 }
 
 std::string XmlEscape(std::string_view in) {

@@ -35,6 +35,11 @@ std::string RetainUntilDate(int64_t now_ms, int64_t retention_ms);
 // nullopt when it is not one.
 std::optional<int64_t> ParseIso8601Ms(std::string_view text);
 
+// Whether requests to `host` (an endpoint's host[:port]) must use path-style URLs
+// (scheme://host/bucket/key) whatever storage.s3.path_style says, as the AWS SDKs do: an IPv4 or
+// bracketed IPv6 address, or localhost (and *.localhost), has no bucket.host DNS name.
+bool HostNeedsPathStyle(std::string_view host);
+
 // Escapes text for inclusion in an XML element.
 std::string XmlEscape(std::string_view in);
 

@@ -32,6 +32,17 @@ TEST(S3UtilTest, Digests) {
   EXPECT_EQ(Md5Base64("abc"), "kAFQmDzST7DWlj99KOF/cg==");
 }
 
+TEST(S3UtilTest, IpAndLocalhostEndpointsNeedPathStyle) {
+  for (const char* host : {"127.0.0.1", "127.0.0.1:9000", "10.1.2.3:443", "[::1]:9000", "[fd00::5]",
+                           "localhost", "localhost:9000", "LOCALHOST:1", "s3.localhost:80"}) {
+    EXPECT_TRUE(HostNeedsPathStyle(host)) << host;
+  }
+  for (const char* host : {"s3.eu-west-1.amazonaws.com", "minio.internal:9000", "localhost.example",
+                           "1.2.3.4.example.com", "10.1.2", "mylocalhost:9000"}) {
+    EXPECT_FALSE(HostNeedsPathStyle(host)) << host;
+  }
+}
+
 TEST(S3UtilTest, XmlEscape) { EXPECT_EQ(XmlEscape("a<b>&\"'"), "a&lt;b&gt;&amp;&quot;&apos;"); }
 
 TEST(S3UtilTest, ParsesS3ErrorBodies) {
