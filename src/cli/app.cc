@@ -10,6 +10,7 @@
 
 #include "cli/backup_command.h"
 #include "cli/completion.h"
+#include "cli/copy_command.h"
 #include "cli/doctor_command.h"
 #include "cli/flag_validators.h"
 #include "cli/ls_command.h"
@@ -22,6 +23,7 @@
 #include "common/error_map.h"
 #include "common/status.h"
 #include "config/config.h"
+#include "config/store_url.h"
 #include "kafka/client.h"
 #include "layout/keys.h"
 #include "metrics/metrics_server.h"
@@ -32,6 +34,7 @@ namespace {
 struct GlobalOptions {
   std::string config_path;
   std::string log_level = "info";
+  std::string store;  // a store URL overriding the config's storage section (config/store_url.h)
 };
 
 // Loads and validates the config file; with no --config, the defaults (local store) apply.
@@ -41,6 +44,9 @@ Result<Config> LoadConfig(const GlobalOptions& g) {
     KB_ASSIGN_OR_RETURN(cfg, LoadConfigFile(g.config_path, ProcessEnv()));
   } else {
     KB_ASSIGN_OR_RETURN(cfg, ParseConfig("{}", "<defaults>", ProcessEnv()));
+  }
+  if (!g.store.empty()) {
+    KB_ASSIGN_OR_RETURN(cfg.storage, ParseStoreUrl(g.store, "--store", cfg.storage, ProcessEnv()));
   }
   KB_RETURN_IF_ERROR(kafka::ValidateProperties(cfg.kafka.properties));
   // Checked here for every command, not only when `backup` starts the endpoint.
@@ -71,6 +77,9 @@ constexpr Command kCommands[] = {
     {"prune",
      "Delete from the store what Kafka's retention deleted (plan unless --execute); S3 "
      "object-locked objects are kept until their date"},
+    {"copy",
+     "Copy a backup to another store (--to URL), verified and resumable: e.g. from a local "
+     "directory into a bucket, or between clouds"},
     {"doctor",
      "Check the config, the cluster, the backup's ACLs, the store and the clock: OK or FAIL "
      "with what to fix per check"},
@@ -186,7 +195,7 @@ void AddRestoreOptions(CLI::App* sub, RestoreArgs& a) {
 std::optional<std::string> UnknownCommand(const std::vector<std::string>& args) {
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    if (a == "-c" || a == "--config" || a == "--log-level") {
+    if (a == "-c" || a == "--config" || a == "--log-level" || a == "--store") {
       ++i;  // its value
       continue;
     }
@@ -216,6 +225,13 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   app.add_option("-c,--config", g.config_path, "YAML configuration file")
       ->check(CLI::ExistingFile)
       ->envname("KAFKA_BACKUP_CONFIG");
+  app.add_option("--store", g.store,
+                 "The store, as a URL, instead of the config's storage section: file:///dir, "
+                 "s3://bucket/prefix?region=R&endpoint=URL, gs://bucket/prefix, "
+                 "az://account/container/prefix; credentials from the environment "
+                 "(docs/operations.md)")
+      ->type_name("URL")
+      ->envname("KAFKA_BACKUP_STORE");
   app.add_option("--log-level", g.log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
 
@@ -230,6 +246,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   RestoreArgs restore_args;
   OffsetsArgs offsets_args;
   DoctorArgs doctor_args;
+  CopyArgs copy_args;
   for (const Command& c : kCommands) {
     CLI::App* sub = app.add_subcommand(c.name, c.description);
     sub->callback([&chosen, name = c.name] { chosen = name; });
@@ -259,6 +276,21 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
       sub->add_option("--timeout", doctor_args.timeout_seconds,
                       "Seconds each check may wait for the cluster or the store (default 10)")
           ->check(IntegerValidator(1, 3600));
+      sub->add_option("--output", output, "text or json")->check(CLI::IsMember({"text", "json"}));
+    }
+    if (std::string_view(c.name) == "copy") {
+      sub->add_option("--to", copy_args.to,
+                      "The destination store URL (file:///dir, s3://bucket/prefix, "
+                      "gs://bucket/prefix, az://account/container/prefix)")
+          ->required()
+          ->type_name("URL");
+      sub->add_option("--from", copy_args.from,
+                      "The source store URL (default: the config's store, or --store)")
+          ->type_name("URL");
+      sub->add_option("--topic", copy_args.topics, "Only these topics (repeatable)")
+          ->check(TopicNameValidator());
+      sub->add_option("--parallel", copy_args.parallel, "Objects copied at once (default 4)")
+          ->check(IntegerValidator(1, 64));
       sub->add_option("--output", output, "text or json")->check(CLI::IsMember({"text", "json"}));
     }
     if (std::string_view(c.name) == "restore") AddRestoreOptions(sub, restore_args);
@@ -379,6 +411,9 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
     }
   } else if (*chosen == "offsets") {
     s = RunOffsets(*cfg, offsets_args, out);
+  } else if (*chosen == "copy") {
+    copy_args.json = output == "json";
+    s = RunCopy(*cfg, copy_args, out);
   } else {
     s = Status::NotImplemented(*chosen, "this command is not implemented yet");
   }

@@ -46,6 +46,7 @@ const std::map<std::string, std::map<std::string, std::string>>& Parameters() {
         {"path_style", "path_style"},
         {"profile", "profile"},
         {"ca_bundle", "ca_bundle"}}},
+      {"az", {{"endpoint", "endpoint"}, {"auth", "auth"}, {"ca_bundle", "ca_bundle"}}},
       {"gs",
        {{"endpoint", "endpoint"},
         {"auth", "auth"},
@@ -68,15 +69,15 @@ Result<StorageConfig> ParseStoreUrl(std::string_view url, std::string_view flag,
   const size_t sep = url.find("://");
   if (sep == std::string_view::npos || sep == 0) {
     return Status::InvalidArgument(
-        flag,
-        "'" + std::string(url) +
-            "' is not a store URL: give file:///path, s3://bucket/prefix or gs://bucket/prefix");
+        flag, "'" + std::string(url) +
+                  "' is not a store URL: give file:///path, s3://bucket/prefix, gs://bucket/prefix "
+                  "or az://account/container/prefix");
   }
   const std::string scheme(url.substr(0, sep));
   auto params = Parameters().find(scheme);
   if (params == Parameters().end()) {
     return Status::InvalidArgument(
-        flag, "unknown store URL scheme '" + scheme + "://' (file://, s3:// or gs://)");
+        flag, "unknown store URL scheme '" + scheme + "://' (file://, s3://, gs:// or az://)");
   }
   std::string_view rest = url.substr(sep + 3);
   std::string_view query;
@@ -129,6 +130,23 @@ Result<StorageConfig> ParseStoreUrl(std::string_view url, std::string_view flag,
     }
     section["local"]["path"] = path;
     if (values.contains("prefix")) section["prefix"] = values["prefix"];
+  } else if (scheme == "az") {  // <account>/<container>[/<prefix>]
+    KB_ASSIGN_OR_RETURN(std::string account, Decode(authority, flag, "account"));
+    std::string_view path = slash == std::string_view::npos ? "" : rest.substr(slash + 1);
+    const size_t end = path.find('/');
+    KB_ASSIGN_OR_RETURN(std::string container, Decode(path.substr(0, end), flag, "container"));
+    if (account.empty() || container.empty()) {
+      return Status::InvalidArgument(
+          flag, "az:// needs an account and a container: az://account/container/prefix");
+    }
+    section["azure"]["account"] = account;
+    section["azure"]["container"] = container;
+    if (end != std::string_view::npos) {
+      KB_ASSIGN_OR_RETURN(std::string prefix, Decode(path.substr(end + 1), flag, "prefix"));
+      while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+      if (!prefix.empty()) section["prefix"] = prefix;
+    }
+    for (const auto& [name, value] : values) section["azure"][params->second.at(name)] = value;
   } else {  // s3, gs: <bucket>[/<prefix>]
     const std::string backend = scheme == "gs" ? "gcs" : "s3";
     KB_ASSIGN_OR_RETURN(std::string bucket, Decode(authority, flag, "bucket"));
@@ -159,6 +177,12 @@ std::string StoreUrlOf(const StorageConfig& storage) {
     if (!storage.prefix.empty()) url += "/" + storage.prefix;
     const std::string& endpoint = s3 ? storage.s3.endpoint : storage.gcs.endpoint;
     if (!endpoint.empty()) url += "?endpoint=" + endpoint;
+    return url;
+  }
+  if (storage.type == StorageConfig::Type::kAzure) {
+    std::string url = "az://" + storage.azure.account + "/" + storage.azure.container;
+    if (!storage.prefix.empty()) url += "/" + storage.prefix;
+    if (!storage.azure.endpoint.empty()) url += "?endpoint=" + storage.azure.endpoint;
     return url;
   }
   std::string url = "file://" + storage.local.path;

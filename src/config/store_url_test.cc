@@ -65,6 +65,24 @@ TEST(StoreUrlTest, GsUrlIsAGcsBucket) {
       << bad.status().ToString();
 }
 
+TEST(StoreUrlTest, AzUrlIsAnAzureContainer) {
+  auto s = Parse(
+      "az://myaccount/backups/kafka/"
+      "prod?endpoint=http%3A%2F%2F127.0.0.1%3A10000%2Fdevstoreaccount1");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->type, StorageConfig::Type::kAzure);
+  EXPECT_EQ(s->azure.account, "myaccount");
+  EXPECT_EQ(s->azure.container, "backups");
+  EXPECT_EQ(s->prefix, "kafka/prod");
+  EXPECT_EQ(s->azure.endpoint, "http://127.0.0.1:10000/devstoreaccount1");
+  auto bad = Parse("az://myaccount");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().ToString().find("account and a container"), std::string::npos);
+  bad = Parse("az://myaccount/c?key=secret");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().ToString().find("unknown parameter 'key'"), std::string::npos);
+}
+
 TEST(StoreUrlTest, KeepsTheConfigFilesEncryptionAndRetryTimeout) {
   StorageConfig base;
   base.encryption.enabled = true;
@@ -113,8 +131,8 @@ TEST(StoreUrlTest, CredentialsInTheUrlAreRefusedWithoutRepeatingThem) {
 }
 
 TEST(StoreUrlTest, StoreUrlOfRoundTrips) {
-  for (const char* url :
-       {"file:///var/b", "s3://bucket/some/prefix", "gs://bucket/p?endpoint=http://h:1"}) {
+  for (const char* url : {"file:///var/b", "s3://bucket/some/prefix",
+                          "gs://bucket/p?endpoint=http://h:1", "az://acct/cont/p"}) {
     auto s = Parse(url);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     EXPECT_EQ(StoreUrlOf(*s), url);

@@ -2,8 +2,8 @@
 
 #include "crypto/sealing_store.h"
 #include "layout/keys.h"
-#include "storage/gcs/gcs_store.h"
 #include "storage/azure/azure_store.h"
+#include "storage/gcs/gcs_store.h"
 #include "storage/local/local_store.h"
 #include "storage/s3/s3_store.h"
 
@@ -51,9 +51,10 @@ crypto::SealPolicyFn SealPolicyFor(std::string_view prefix, bool encrypt_metadat
   };
 }
 
-Result<std::unique_ptr<ObjectStore>> OpenStore(const StorageConfig& cfg,
-                                               const StoreDecorator& decorate,
-                                               std::optional<RetryPolicy> policy) {
+namespace {
+
+// The backend the section names (no retries, no sealing).
+Result<std::unique_ptr<ObjectStore>> OpenBackend(const StorageConfig& cfg) {
   std::unique_ptr<ObjectStore> backend;
   if (cfg.type == StorageConfig::Type::kS3) {
     KB_ASSIGN_OR_RETURN(
@@ -72,6 +73,21 @@ Result<std::unique_ptr<ObjectStore>> OpenStore(const StorageConfig& cfg,
     if (!local.ok()) return local.status().WithContext("storage.local.path");
     backend = std::move(local).value();
   }
+  return backend;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ObjectStore>> OpenRawStore(const StorageConfig& cfg) {
+  KB_ASSIGN_OR_RETURN(std::unique_ptr<ObjectStore> backend, OpenBackend(cfg));
+  return std::unique_ptr<ObjectStore>(std::make_unique<RetryingStore>(
+      std::move(backend), RetryPolicy{.deadline = cfg.retry_timeout}));
+}
+
+Result<std::unique_ptr<ObjectStore>> OpenStore(const StorageConfig& cfg,
+                                               const StoreDecorator& decorate,
+                                               std::optional<RetryPolicy> policy) {
+  KB_ASSIGN_OR_RETURN(std::unique_ptr<ObjectStore> backend, OpenBackend(cfg));
   if (decorate) backend = decorate(std::move(backend));
   std::shared_ptr<const crypto::KeyRing> ring;
   if (cfg.encryption.enabled) {

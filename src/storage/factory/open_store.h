@@ -41,4 +41,9 @@ Result<std::unique_ptr<ObjectStore>> OpenStore(const StorageConfig& cfg,
                                                const StoreDecorator& decorate = {},
                                                std::optional<RetryPolicy> policy = std::nullopt);
 
+// The same backend under the retry layer, without crypto::SealingStore: objects exactly as they
+// are stored (sealed ones stay sealed; no key is loaded). For copying a store byte for byte
+// (ops/copy.h); readers of records use OpenStore.
+Result<std::unique_ptr<ObjectStore>> OpenRawStore(const StorageConfig& cfg);
+
 }  // namespace kb::storage
