@@ -12,7 +12,9 @@
 #   KB_BENCH_RECORDS=50000 bench/restore_shared_bench.sh     quick run
 #
 # Broker: KB_TEST_KAFKA_BOOTSTRAP when set, else its own instance "restore-shared"
-# (test/services/kafka.sh, KB_RUN_DIR=build/bench-services). Knobs: KB_BENCH_PARTITIONS (12),
+# (test/services/kafka.sh, KB_RUN_DIR=build/bench-services) with
+# group.initial.rebalance.delay.ms=KB_BENCH_REBALANCE_DELAY_MS (default 0, as the test broker;
+# Kafka's default is 3000). Knobs: KB_BENCH_PARTITIONS (12),
 # KB_BENCH_RECORDS (200000), KB_BENCH_RECORD_BYTES (1024), KB_BENCH_RUNS (2), KB_BENCH_BIN
 # (default build/release/src/cli/kafka-backup), KB_BENCH_KEEP=1.
 set -euo pipefail
@@ -34,7 +36,11 @@ cleanup() {
 trap cleanup EXIT
 [[ -x "$BIN" ]] || { log "no kafka-backup binary at $BIN (set KB_BENCH_BIN)"; exit 1; }
 if [[ -z "${KB_TEST_KAFKA_BOOTSTRAP:-}" ]]; then
-  test/services/kafka.sh start --name restore-shared >/dev/null
+  # group.initial.rebalance.delay.ms: 0 as on the test broker (the first process takes every
+  # partition, the others get theirs in the next rounds); Kafka's default is 3000 (all processes
+  # started together join the first round, and every shared restore waits those 3 s).
+  test/services/kafka.sh start --name restore-shared \
+    --set "group.initial.rebalance.delay.ms=${KB_BENCH_REBALANCE_DELAY_MS:-0}" >/dev/null
   STARTED_BROKER=1
   # shellcheck disable=SC1091
   source "$KB_RUN_DIR/kafka-restore-shared/env"
