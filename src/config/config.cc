@@ -9,9 +9,9 @@
 #include <sstream>
 
 #include "common/name_pattern.h"
+#include "config/azure_config.h"
 #include "config/config_internal.h"
 #include "config/gcs_config.h"
-#include "config/azure_config.h"
 #include "config/units.h"
 #include "config/yaml_reader.h"
 #include "layout/keys.h"

@@ -81,9 +81,8 @@ Result<std::unique_ptr<WorkGroup>> WorkGroup::Join(const Options& options, Revok
                 {"session.timeout.ms", std::to_string(options.session_timeout.count())},
                 // At most 1 s: a cooperative rebalance takes two rounds, each noticed at a
                 // heartbeat, and a partition handed over waits for both.
-                {"heartbeat.interval.ms",
-                 std::to_string(std::clamp<int64_t>(options.session_timeout.count() / 4, 100,
-                                                    1000))},
+                {"heartbeat.interval.ms", std::to_string(std::clamp<int64_t>(
+                                              options.session_timeout.count() / 4, 100, 1000))},
                 {"enable.auto.commit", "false"},
                 {"enable.auto.offset.store", "false"},
                 {"allow.auto.create.topics", "false"}}));
