@@ -82,7 +82,7 @@ class Workers {
   }
   // Results of the partitions restored or failed here (the others: records_sent of a cancelled
   // run only).
-  std::vector<PartitionResult>& results() { return results_; }
+  const std::vector<PartitionResult>& results() const { return results_; }
   void Stop() {
     {
       std::lock_guard lock(mu_);
@@ -272,6 +272,22 @@ Result<SharedRestoreResult> RunSharedRestore(
 
   OffsetMapStore records(&store, keys);
   std::vector<std::optional<PartitionRestoreRecord>> complete(partitions.size());
+  // Every planned partition's result once all are complete: this process's, else from the record
+  // (with what this process sent of it before handing it over).
+  const auto every_result = [&] {
+    std::vector<PartitionResult> all;
+    for (size_t i = 0; i < partitions.size(); ++i) {
+      const PartitionResult& mine = workers.results()[i];
+      if (workers.state(i) == Workers::State::kDone) {
+        all.push_back(mine);
+        continue;
+      }
+      all.push_back(FromRecord(*partitions[i], *complete[i], options.restore_id));
+      all.back().records_sent = mine.records_sent;
+      all.back().bytes_sent = mine.bytes_sent;
+    }
+    return all;
+  };
   auto last_check = Clock::now() - options.recheck;
   for (;;) {
     KB_ASSIGN_OR_RETURN(std::vector<kafka::TopicPartition> assigned,
@@ -337,17 +353,9 @@ Result<SharedRestoreResult> RunSharedRestore(
     }
     if (!recorded.status().IsNotFound()) return recorded.status();
     if (!members->owned().contains(first)) continue;  // the owner of the first one finishes
-    std::vector<PartitionResult>& results = workers.results();
-    for (size_t i = 0; i < partitions.size(); ++i) {
-      if (workers.state(i) != Workers::State::kDone) {
-        const uint64_t sent = results[i].records_sent, bytes = results[i].bytes_sent;
-        results[i] = FromRecord(*partitions[i], *complete[i], options.restore_id);
-        results[i].records_sent = sent;
-        results[i].bytes_sent = bytes;
-      }
-    }
+    out.partitions = every_result();
     spdlog::info("restore id {}: every partition is restored; finishing here", options.restore_id);
-    Status finished = finish(results);
+    Status finished = finish(out.partitions);
     const SharedRestoreDone d{.restore_id = options.restore_id,
                               .finished_by = ThisProcess(),
                               .finished_at_ms = NowMs(),
@@ -358,20 +366,16 @@ Result<SharedRestoreResult> RunSharedRestore(
   }
   workers.Stop();
   KB_RETURN_IF_ERROR(members->Close());
-  std::vector<PartitionResult>& results = workers.results();
-  const bool all = std::all_of(complete.begin(), complete.end(), [](const auto& c) { return c; });
-  for (size_t i = 0; i < partitions.size(); ++i) {
+  if (!out.partitions.empty()) return out;  // the finishing process's, every partition
+  if (workers.failures() == 0 &&
+      std::all_of(complete.begin(), complete.end(), [](const auto& c) { return c.has_value(); })) {
+    out.partitions = every_result();
+    return out;
+  }
+  for (size_t i = 0; i < partitions.size(); ++i) {  // left early: what was done or failed here
     const Workers::State s = workers.state(i);
     if (s == Workers::State::kDone || s == Workers::State::kFailed) {
-      out.partitions.push_back(std::move(results[i]));
-    } else if (all) {
-      const uint64_t sent = results[i].records_sent, bytes = results[i].bytes_sent;
-      PartitionResult r = results[i].outcome == PartitionOutcome::kRestoredElsewhere
-                              ? std::move(results[i])
-                              : FromRecord(*partitions[i], *complete[i], options.restore_id);
-      r.records_sent = sent;
-      r.bytes_sent = bytes;
-      out.partitions.push_back(std::move(r));
+      out.partitions.push_back(workers.results()[i]);
     }
   }
   return out;

@@ -42,4 +42,35 @@ Result<std::vector<ObjectInfo>> ListAll(ObjectStore& store, const std::string& p
   return all;
 }
 
+Result<std::string> GetRangeOver(const std::string& key, uint64_t offset, uint64_t length,
+                                 const RangeFetch& fetch,
+                                 const std::function<Result<uint64_t>()>& size_of) {
+  const auto past_end = [&](uint64_t size) {
+    return Status::InvalidArgument(key, "range offset " + std::to_string(offset) +
+                                            " is past the end of the object (" +
+                                            std::to_string(size) + " bytes)");
+  };
+  if (length > 0) {
+    const uint64_t last = length > UINT64_MAX - offset ? UINT64_MAX : offset + length - 1;
+    Result<std::string> r = fetch({offset, last});
+    if (r.ok()) {
+      // A server may ignore a Range and send the whole object (200, not 206).
+      if (r->size() > length) {
+        if (offset > r->size()) return past_end(r->size());
+        return r->substr(offset, length);
+      }
+      return r;
+    }
+    // 416 (mapped to InvalidArgument): the offset is at or past the end; the size tells which.
+    // Every other error is the answer.
+    if (!r.status().IsInvalidArgument()) return r.status();
+  }
+  KB_ASSIGN_OR_RETURN(uint64_t size, size_of());
+  if (offset > size) return past_end(size);
+  if (offset == size || length == 0) return std::string();
+  return Status::Permanent(key, "server refused the range [" + std::to_string(offset) + ", " +
+                                    std::to_string(offset + length) + ") of a " +
+                                    std::to_string(size) + "-byte object");
+}
+
 }  // namespace kb::storage

@@ -27,6 +27,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -97,6 +98,16 @@ class ObjectStore {
 
 // Checks a key against the rules above; InvalidArgument naming the key otherwise.
 Status ValidateKey(std::string_view key);
+
+// GetRange over an HTTP backend, one contract for all of them: `fetch` asks for the inclusive
+// byte range (the whole object may come back from a server that ignores a Range: it is cut
+// here); a refused range (InvalidArgument, HTTP 416) is answered from `size`: "" when
+// offset == size (or length == 0), InvalidArgument naming the key past it. Other errors pass
+// through.
+using RangeFetch = std::function<Result<std::string>(std::pair<uint64_t, uint64_t> range)>;
+Result<std::string> GetRangeOver(const std::string& key, uint64_t offset, uint64_t length,
+                                 const RangeFetch& fetch,
+                                 const std::function<Result<uint64_t>()>& size);
 
 // Every object under `prefix`, following continuation tokens.
 Result<std::vector<ObjectInfo>> ListAll(ObjectStore& store, const std::string& prefix,

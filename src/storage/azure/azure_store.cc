@@ -85,34 +85,10 @@ Result<std::string> AzureStore::Get(const std::string& key) {
 
 Result<std::string> AzureStore::GetRange(const std::string& key, uint64_t offset, uint64_t length) {
   KB_RETURN_IF_ERROR(ValidateKey(key));
-  if (length > 0) {
-    const uint64_t last = length > UINT64_MAX - offset ? UINT64_MAX : offset + length - 1;
-    Result<std::string> r = client_->GetBlob(key, std::make_pair(offset, last));
-    if (r.ok()) {
-      // A server that ignores a range sends the whole object (200, not 206).
-      if (r->size() > length) {
-        if (offset > r->size()) {
-          return Status::InvalidArgument(key, "range offset " + std::to_string(offset) +
-                                                  " is past the end of the object (" +
-                                                  std::to_string(r->size()) + " bytes)");
-        }
-        return r->substr(offset, length);
-      }
-      return r;
-    }
-    // 416 InvalidRange (InvalidArgument): the offset is at or past the end; the size tells which.
-    if (!r.status().IsInvalidArgument()) return r.status();
-  }
-  KB_ASSIGN_OR_RETURN(uint64_t size, client_->GetBlobSize(key));
-  if (offset > size) {
-    return Status::InvalidArgument(key, "range offset " + std::to_string(offset) +
-                                            " is past the end of the object (" +
-                                            std::to_string(size) + " bytes)");
-  }
-  if (offset == size || length == 0) return std::string();
-  return Status::Permanent(key, "server refused the range [" + std::to_string(offset) + ", " +
-                                    std::to_string(offset + length) + ") of a " +
-                                    std::to_string(size) + "-byte object");
+  return GetRangeOver(
+      key, offset, length,
+      [&](std::pair<uint64_t, uint64_t> range) { return client_->GetBlob(key, range); },
+      [&] { return client_->GetBlobSize(key); });
 }
 
 Result<uint64_t> AzureStore::Head(const std::string& key) {

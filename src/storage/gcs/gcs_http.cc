@@ -7,6 +7,7 @@
 
 #include "common/error_map.h"
 #include "storage/gcs/gcs_response.h"
+#include "storage/http/curl_io.h"
 
 namespace kb::storage::gcs {
 namespace {
@@ -14,73 +15,6 @@ namespace {
 struct SlistDel {
   void operator()(curl_slist* l) const { curl_slist_free_all(l); }
 };
-
-size_t WriteBody(char* ptr, size_t size, size_t nmemb, void* userdata) {
-  static_cast<std::string*>(userdata)->append(ptr, size * nmemb);
-  return size * nmemb;
-}
-
-size_t WriteHeader(char* ptr, size_t size, size_t nmemb, void* userdata) {
-  auto* headers = static_cast<std::map<std::string, std::string>*>(userdata);
-  std::string_view line(ptr, size * nmemb);
-  if (line.starts_with("HTTP/")) {
-    headers->clear();  // a new response (after "100 Continue")
-    return size * nmemb;
-  }
-  const size_t colon = line.find(':');
-  if (colon == std::string_view::npos) return size * nmemb;
-  std::string name(line.substr(0, colon));
-  std::transform(name.begin(), name.end(), name.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  std::string_view value = line.substr(colon + 1);
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
-    value.remove_suffix(1);
-  }
-  (*headers)[name] = std::string(value);
-  return size * nmemb;
-}
-
-// A body given in parts; curl reads it in order and may rewind it.
-struct BodySource {
-  std::span<const std::string_view> parts;
-  size_t size = 0;
-  size_t part = 0;
-  size_t offset = 0;
-};
-
-size_t ReadBody(char* buffer, size_t size, size_t nitems, void* userdata) {
-  auto* src = static_cast<BodySource*>(userdata);
-  const size_t want = size * nitems;
-  size_t n = 0;
-  while (n < want && src->part < src->parts.size()) {
-    std::string_view p = src->parts[src->part].substr(src->offset);
-    const size_t take = std::min(want - n, p.size());
-    std::memcpy(buffer + n, p.data(), take);
-    n += take;
-    src->offset += take;
-    if (src->offset == src->parts[src->part].size()) {
-      ++src->part;
-      src->offset = 0;
-    }
-  }
-  return n;
-}
-
-int SeekBody(void* userdata, curl_off_t offset, int origin) {
-  auto* src = static_cast<BodySource*>(userdata);
-  if (origin != SEEK_SET || offset < 0 || static_cast<size_t>(offset) > src->size) {
-    return CURL_SEEKFUNC_FAIL;
-  }
-  auto left = static_cast<size_t>(offset);
-  src->part = 0;
-  while (src->part < src->parts.size() && left >= src->parts[src->part].size()) {
-    left -= src->parts[src->part].size();
-    ++src->part;
-  }
-  src->offset = left;
-  return CURL_SEEKFUNC_OK;
-}
 
 }  // namespace
 
@@ -126,14 +60,14 @@ Result<GcsHttpResponse> GcsHttp::Perform(const GcsHttpRequest& req, std::string_
 
   GcsHttpResponse resp;
   char errbuf[CURL_ERROR_SIZE] = {0};
-  BodySource body{.parts = req.body};
+  http::UploadSource body{.parts = req.body};
   for (std::string_view p : req.body) body.size += p.size();
   const std::string method = req.method;
   curl_easy_setopt(h, CURLOPT_URL, req.url.c_str());
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, WriteBody);
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, http::WriteBody);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp.body);
-  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, WriteHeader);
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, http::WriteHeader);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, &resp.headers);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -150,9 +84,9 @@ Result<GcsHttpResponse> GcsHttp::Perform(const GcsHttpRequest& req, std::string_
   if (method == "HEAD") {
     curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
   } else if (method == "PUT" || method == "POST") {
-    curl_easy_setopt(h, CURLOPT_READFUNCTION, ReadBody);
+    curl_easy_setopt(h, CURLOPT_READFUNCTION, http::ReadBody);
     curl_easy_setopt(h, CURLOPT_READDATA, &body);
-    curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, SeekBody);
+    curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, http::SeekBody);
     curl_easy_setopt(h, CURLOPT_SEEKDATA, &body);
     if (method == "PUT") {
       curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);

@@ -78,35 +78,10 @@ Result<std::string> S3Store::Get(const std::string& key) {
 
 Result<std::string> S3Store::GetRange(const std::string& key, uint64_t offset, uint64_t length) {
   KB_RETURN_IF_ERROR(ValidateKey(key));
-  if (length > 0) {
-    uint64_t last = length > UINT64_MAX - offset ? UINT64_MAX : offset + length - 1;
-    Result<std::string> r = client_->GetObject(key, std::make_pair(offset, last));
-    if (r.ok()) {
-      // A server may ignore a Range it cannot satisfy and send the whole object (200, not 206).
-      if (r->size() > length) {
-        if (offset > r->size()) {
-          return Status::InvalidArgument(key, "range offset " + std::to_string(offset) +
-                                                  " is past the end of the object (" +
-                                                  std::to_string(r->size()) + " bytes)");
-        }
-        return r->substr(offset, length);
-      }
-      return r;
-    }
-    // 416 InvalidRange (mapped to InvalidArgument): the offset is at or past the end; Head
-    // tells which. Every other error is the answer.
-    if (!r.status().IsInvalidArgument()) return r.status();
-  }
-  KB_ASSIGN_OR_RETURN(uint64_t size, client_->HeadObject(key));
-  if (offset > size) {
-    return Status::InvalidArgument(key, "range offset " + std::to_string(offset) +
-                                            " is past the end of the object (" +
-                                            std::to_string(size) + " bytes)");
-  }
-  if (offset == size || length == 0) return std::string();
-  return Status::Permanent(key, "server refused the range [" + std::to_string(offset) + ", " +
-                                    std::to_string(offset + length) + ") of a " +
-                                    std::to_string(size) + "-byte object");
+  return GetRangeOver(
+      key, offset, length,
+      [&](std::pair<uint64_t, uint64_t> range) { return client_->GetObject(key, range); },
+      [&] { return client_->HeadObject(key); });
 }
 
 Result<uint64_t> S3Store::Head(const std::string& key) {
