@@ -59,6 +59,10 @@ class AzureClient {
                              size_t max_results);
   // Delete Blob (with its snapshots). A missing blob is NotFound.
   Status DeleteBlob(const std::string& key);
+  // Blob Batch of Delete Blob (with snapshots) for up to kMaxBatchSize keys, in one request:
+  // the outcome of each delete, in `keys` order (a missing blob is NotFound). The error is the
+  // whole batch's (HTTP, or the service refusing the batch: see BatchRefused).
+  Result<std::vector<Status>> DeleteBlobs(const std::vector<std::string>& keys);
   // Create Container (tests: Azurite starts empty). An existing container is OK.
   Status CreateContainer();
 
@@ -77,13 +81,16 @@ class AzureClient {
     std::string key;  // raw blob key; empty for container requests
     std::vector<std::pair<std::string, std::string>> query;       // raw names and values
     std::vector<std::pair<std::string, std::string>> ms_headers;  // x-ms-* besides date/version
-    std::span<const std::string_view> upload;                     // PUT body, in parts
+    std::span<const std::string_view> upload;                     // PUT/POST body, in parts
+    std::string content_type = "application/octet-stream";        // of the body
     bool head = false;
   };
   AzureClient(AzureStoreConfig cfg, AzureCredentials creds, std::string base_url,
               std::string base_path);
   Result<Response> Send(const Request& req);
   std::string PathFor(const std::string& key) const;
+  // The Authorization header value for a request on `path` (none for SAS).
+  Result<std::string> Authorization(const SharedKeyInput& in, const std::string& where);
   CURL* Acquire();
   void Release(CURL* h);
 

@@ -5,6 +5,8 @@
 //   1 ParseAzureError    an <Error> body
 //   2 ParseTokenAnswer   an Azure AD / instance metadata token answer (JSON)
 //   3 KeyOfBlobName      a blob name: BlobNameOf(KeyOfBlobName(BlobNameOf(x))) == BlobNameOf(x)
+//   4 Blob Batch answer  http::ParseHttpBatch (boundary "b") then ReadBatchAnswer for 3
+//                        sub-requests: an answer for each, or the whole batch's, never both
 // Whatever the bytes, a parser must return (no crash, no sanitizer report, no exception) with OK or
 // Permanent naming the request's subject; every listed key must map to a blob name and back.
 //
@@ -14,6 +16,7 @@
 #include <string_view>
 
 #include "storage/azure/azure_auth.h"
+#include "storage/azure/azure_batch.h"
 #include "storage/azure/azure_response.h"
 #include "testing/fuzz_util.h"
 
@@ -24,7 +27,7 @@ namespace fuzz = kb::fuzz;
 namespace azure = kb::storage::azure;
 
 constexpr char kSubject[] = "fuzz/prefix/";
-constexpr int kParsers = 4;
+constexpr int kParsers = 5;
 
 void CheckPermanent(const char* what, const Status& s) {
   fuzz::CheckError(what, s, {Status::Code::kPermanent});
@@ -50,6 +53,16 @@ void WriteSeeds(fuzz::SeedWriter& w) {
       2,
       R"({"access_token":"eyJ0eXAi","expires_in":"86399","resource":"https://storage.azure.com/"})");
   w.Put(3, "p/a%5Cb%25c%41");
+  w.Put(4,
+        "--b\r\nContent-Type: application/http\r\nContent-ID: 1\r\n\r\nHTTP/1.1 202 Accepted\r\n"
+        "x-ms-delete-type-permanent: true\r\n\r\n--b\r\nContent-Type: application/http\r\n"
+        "Content-ID: 0\r\n\r\nHTTP/1.1 404 The specified blob does not exist.\r\n"
+        "x-ms-error-code: BlobNotFound\r\nContent-Type: application/xml\r\n\r\n<?xml version="
+        "\"1.0\"?><Error><Code>BlobNotFound</Code><Message>gone</Message></Error>\r\n--b\r\n"
+        "Content-ID: 2\r\n\r\nHTTP/1.1 503 Busy\r\nx-ms-error-code: ServerBusy\r\n\r\n--b--\r\n");
+  w.Put(4,
+        "--b\r\nContent-Type: application/http\r\n\r\nHTTP/1.1 400 Bad\r\n"
+        "x-ms-error-code: InvalidInput\r\n\r\n--b--");
 }
 
 }  // namespace
@@ -84,6 +97,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       const std::string name = azure::BlobNameOf(in.rest);
       if (azure::BlobNameOf(azure::KeyOfBlobName(name)) != name) fuzz::Fail("BlobName", name);
       if (azure::KeyOfBlobName(name) != in.rest) fuzz::Fail("BlobName", name);
+      break;
+    }
+    case 4: {
+      auto parts =
+          kb::storage::http::ParseHttpBatch(kSubject, "multipart/mixed; boundary=b", in.rest);
+      CheckPermanent("ParseHttpBatch", parts.status());
+      if (!parts.ok()) break;
+      auto answer = azure::ReadBatchAnswer(kSubject, *parts, 3);
+      CheckPermanent("ReadBatchAnswer", answer.status());
+      if (answer.ok() && (answer->whole ? !answer->each.empty() : answer->each.size() != 3)) {
+        fuzz::Fail("ReadBatchAnswer", "neither one answer per sub-request nor the whole batch's");
+      }
       break;
     }
     default:

@@ -1,10 +1,13 @@
 #include "storage/azure/azure_store.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <random>
 
 #include "crypto/key_ring.h"
+#include "storage/azure/azure_batch.h"
 
 namespace kb::storage::azure {
 namespace {
@@ -103,8 +106,26 @@ Result<ListPage> AzureStore::List(const std::string& prefix, const std::string& 
 
 Status AzureStore::Delete(const std::vector<std::string>& keys) {
   for (const std::string& k : keys) KB_RETURN_IF_ERROR(ValidateKey(k));
-  for (const std::string& k : keys) {
-    Status s = client_->DeleteBlob(k);
+  size_t done = 0;
+  while (keys.size() - done > 1 && batch_delete_.load()) {
+    const size_t n = std::min(kMaxBatchSize, keys.size() - done);
+    const std::vector<std::string> chunk(keys.begin() + done, keys.begin() + done + n);
+    Result<std::vector<Status>> each = client_->DeleteBlobs(chunk);
+    if (each.status().code() == Status::Code::kNotImplemented) {
+      if (batch_delete_.exchange(false)) {
+        spdlog::info("{}: deleting one blob per request ({})", Describe(),
+                     each.status().ToString());
+      }
+      break;
+    }
+    if (!each.ok()) return each.status();
+    for (const Status& s : *each) {
+      if (!s.ok() && !s.IsNotFound()) return s;
+    }
+    done += n;
+  }
+  for (; done < keys.size(); ++done) {
+    Status s = client_->DeleteBlob(keys[done]);
     if (!s.ok() && !s.IsNotFound()) return s;
   }
   return Status::OK();

@@ -8,13 +8,19 @@
 //  - GetRange: Get Blob with x-ms-range, clipped at the end (416 past the end: Get Blob
 //    Properties tells whether the offset is at the end or past it).
 //  - List: List Blobs with prefix, marker (the continuation token) and maxresults (capped at 5000).
-//  - Delete: one Delete Blob per key (a missing blob is deleted). Blob Batch is not used.
+//  - Delete: Blob Batch (container scope) of up to 256 Delete Blob sub-requests per request, each
+//    signed on its own; one Delete Blob for a single key. A missing blob counts as deleted. A
+//    sub-request's transient failure fails the call (RetryingStore repeats it: deletes are
+//    idempotent). Where the service refuses Blob Batch itself (an emulator without it, an account
+//    kind that does not offer it), the store logs it once and deletes one blob per request from
+//    then on.
 //  - Lock: Azure immutability policies are not read; nullopt (as local and memory stores).
 //
 // No retries here: wrap in RetryingStore, as storage/factory does.
 // Thread-safety: all methods may be called concurrently.
 #pragma once
 
+#include <atomic>
 #include <memory>
 
 #include "storage/azure/azure_client.h"
@@ -44,6 +50,8 @@ class AzureStore : public ObjectStore {
   std::string Describe() const override { return client_->Describe(); }
 
   AzureClient& client() { return *client_; }
+  // False once the service refused Blob Batch (deletes go one blob per request).
+  bool batch_delete() const { return batch_delete_.load(); }
 
  private:
   AzureStore(std::unique_ptr<AzureClient> client, AzureStoreOptions options)
@@ -52,6 +60,7 @@ class AzureStore : public ObjectStore {
 
   std::unique_ptr<AzureClient> client_;
   AzureStoreOptions options_;
+  std::atomic<bool> batch_delete_{true};
 };
 
 }  // namespace kb::storage::azure

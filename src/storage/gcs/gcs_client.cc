@@ -6,25 +6,12 @@
 #include <charconv>
 #include <cstring>
 #include <nlohmann/json.hpp>
-#include <random>
 
 #include "storage/gcs/gcs_response.h"
+#include "storage/http/http_batch.h"
 
 namespace kb::storage::gcs {
 namespace {
-
-// A multipart boundary that occurs nowhere in `parts` (random; checked).
-std::string Boundary(std::span<const std::string_view> parts) {
-  static thread_local std::mt19937_64 rng(std::random_device{}());
-  for (;;) {
-    char buf[40];
-    snprintf(buf, sizeof(buf), "kb_%016llx%016llx", static_cast<unsigned long long>(rng()),
-             static_cast<unsigned long long>(rng()));
-    bool clash = false;
-    for (std::string_view p : parts) clash = clash || p.find(buf) != std::string_view::npos;
-    if (!clash) return buf;
-  }
-}
 
 // "bytes=0-N" of a 308 answer: N + 1 persisted bytes; no header: none.
 Result<uint64_t> PersistedFromRange(const GcsHttpResponse& resp, const std::string& key) {
@@ -84,7 +71,7 @@ Result<GcsHttpResponse> GcsClient::Send(GcsHttpRequest req, const std::string& s
 }
 
 Status GcsClient::InsertMultipart(const std::string& key, std::span<const std::string_view> parts) {
-  const std::string boundary = Boundary(parts);
+  const std::string boundary = http::MultipartBoundary(parts);
   const std::string head = "--" + boundary +
                            "\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n" +
                            nlohmann::json({{"name", key}}).dump() + "\r\n--" + boundary +
@@ -187,15 +174,17 @@ Status GcsClient::DeleteBatch(const std::vector<std::string>& keys) {
     return Status::InvalidArgument(Describe(), "a batch holds at most 100 deletes");
   }
   if (keys.size() == 1) return DeleteObject(keys[0]);
-  std::vector<std::string_view> views(keys.begin(), keys.end());
-  const std::string boundary = Boundary(views);
-  std::string body;
+  std::vector<http::BatchPart> subs;
   for (size_t i = 0; i < keys.size(); ++i) {
-    body += "--" + boundary + "\r\nContent-Type: application/http\r\nContent-ID: <" +
-            std::to_string(i + 1) + ">\r\n\r\nDELETE /storage/v1/b/" + PercentEncode(cfg_.bucket) +
-            "/o/" + PercentEncode(keys[i]) + " HTTP/1.1\r\n\r\n\r\n";
+    subs.push_back(
+        {.content_id = "<" + std::to_string(i + 1) + ">",
+         .method = "DELETE",
+         .target = "/storage/v1/b/" + PercentEncode(cfg_.bucket) + "/o/" + PercentEncode(keys[i])});
   }
-  body += "--" + boundary + "--\r\n";
+  std::vector<std::string_view> targets;
+  for (const http::BatchPart& sub : subs) targets.push_back(sub.target);
+  const std::string boundary = http::MultipartBoundary(targets);
+  const std::string body = http::BuildHttpBatch(boundary, subs);
   const std::string_view parts[] = {body};
   GcsHttpRequest req{.method = "POST",
                      .url = cfg_.endpoint + "/batch/storage/v1",
@@ -204,17 +193,23 @@ Status GcsClient::DeleteBatch(const std::vector<std::string>& keys) {
   KB_ASSIGN_OR_RETURN(GcsHttpResponse resp, Send(std::move(req), keys[0]));
   auto ct = resp.headers.find("content-type");
   KB_ASSIGN_OR_RETURN(
-      std::vector<BatchAnswer> answers,
-      ParseBatchResponse(ct == resp.headers.end() ? "" : ct->second, resp.body, Describe()));
+      std::vector<http::BatchPartAnswer> answers,
+      http::ParseHttpBatch(Describe(), ct == resp.headers.end() ? "" : ct->second, resp.body));
   if (answers.size() != keys.size()) {
     return Status::Permanent(Describe(), "batch delete of " + std::to_string(keys.size()) +
                                              " objects got " + std::to_string(answers.size()) +
                                              " answers");
   }
   for (size_t i = 0; i < answers.size(); ++i) {
-    const BatchAnswer& a = answers[i];
-    const size_t k =
-        a.id >= 1 && static_cast<size_t>(a.id) <= keys.size() ? static_cast<size_t>(a.id) - 1 : i;
+    const http::BatchPartAnswer& a = answers[i];
+    // Content-ID "<response-N>" answers part N (1-based); the order sent otherwise.
+    size_t k = i;
+    if (const size_t at = a.content_id.find("response-"); at != std::string::npos) {
+      size_t n = 0;
+      const char* first = a.content_id.data() + at + 9;
+      auto [p, ec] = std::from_chars(first, a.content_id.data() + a.content_id.size(), n);
+      if (ec == std::errc() && n >= 1 && n <= keys.size()) k = n - 1;
+    }
     if ((a.status >= 200 && a.status < 300) || a.status == 404) continue;
     return MapGcsError(a.status, a.body, keys[k], "DELETE in a batch request");
   }

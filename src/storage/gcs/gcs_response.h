@@ -39,16 +39,4 @@ Result<uint64_t> ParseObjectSize(std::string_view body, std::string_view key);
 // An objects.list answer: items[].name and .size, nextPageToken.
 Result<ListPage> ParseObjectList(std::string_view body, std::string_view subject);
 
-// One answer inside a batch response (multipart/mixed of application/http parts).
-struct BatchAnswer {
-  int id = -1;  // N of the part's Content-ID "<response-N>" (-1 when absent)
-  long status = 0;
-  std::string body;
-};
-
-// Splits a batch response; `content_type` is its Content-Type header (with the boundary).
-Result<std::vector<BatchAnswer>> ParseBatchResponse(std::string_view content_type,
-                                                    std::string_view body,
-                                                    std::string_view subject);
-
 }  // namespace kb::storage::gcs

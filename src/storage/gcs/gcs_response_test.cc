@@ -84,31 +84,5 @@ TEST(GcsResponseTest, ErrorsMapToStatusCodes) {
   EXPECT_NE(text.message().find("line one line two"), std::string::npos) << text.ToString();
 }
 
-TEST(GcsResponseTest, BatchAnswersAreSplitByContentId) {
-  const std::string body =
-      "--bnd\r\nContent-Type: application/http\r\nContent-ID: <response-2>\r\n\r\n"
-      "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n\r\n"
-      "{\"error\":{\"code\":404}}\r\n\r\n"
-      "--bnd\r\nContent-Type: application/http\r\nContent-ID: <response-1>\r\n\r\n"
-      "HTTP/1.1 204 No Content\r\n\r\n\r\n"
-      "--bnd--\r\n";
-  auto answers = ParseBatchResponse("multipart/mixed; boundary=bnd", body, "gs://b");
-  ASSERT_TRUE(answers.ok()) << answers.status().ToString();
-  ASSERT_EQ(answers->size(), 2u);
-  EXPECT_EQ((*answers)[0].id, 2);
-  EXPECT_EQ((*answers)[0].status, 404);
-  EXPECT_EQ((*answers)[0].body, "{\"error\":{\"code\":404}}");
-  EXPECT_EQ((*answers)[1].id, 1);
-  EXPECT_EQ((*answers)[1].status, 204);
-  EXPECT_EQ((*answers)[1].body, "");
-  EXPECT_FALSE(ParseBatchResponse("application/json", body, "gs://b").ok());
-  EXPECT_FALSE(ParseBatchResponse("multipart/mixed; boundary=bnd", body.substr(0, body.size() - 20),
-                                  "gs://b")
-                   .ok());
-  EXPECT_FALSE(ParseBatchResponse("multipart/mixed; boundary=\"bnd\"",
-                                  "--bnd\r\n\r\nnot http\r\n--bnd--", "gs://b")
-                   .ok());
-}
-
 }  // namespace
 }  // namespace kb::storage::gcs
