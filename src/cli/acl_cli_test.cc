@@ -326,6 +326,69 @@ TEST_F(AclTest, BackupAndStatusNeedExactlyTheDocumentedAcls) {
   }
 }
 
+// doctor, run as the backup principal: all checks pass with the documented ACLs (a warning for
+// the optional DESCRIBE on the cluster, which backup.acls: off silences), and with one ACL less
+// the acls check fails naming what is missing.
+TEST_F(AclTest, DoctorFindsEachMissingBackupAcl) {
+  const std::string user = Env("BACKUP_MIN_USER");
+  const std::string password = Env("BACKUP_MIN_PASSWORD");
+  const std::string group = topic_ + "-backup";
+  const Acl read_topic = TopicAcl(RD_KAFKA_ACL_OPERATION_READ, "READ", topic_);
+  const Acl describe_configs =
+      TopicAcl(RD_KAFKA_ACL_OPERATION_DESCRIBE_CONFIGS, "DESCRIBE_CONFIGS", topic_);
+  const Acl read_group = GroupAcl(RD_KAFKA_ACL_OPERATION_READ, "READ", group);
+  Acls acls(admin_.get(), user);
+  acls.Add({read_topic, describe_configs, read_group});
+  const std::string store = dir_.path() + "/store";
+  const std::string config =
+      WriteConfig(dir_.path(), "doctor", KafkaYaml(user, password), store, topic_, group);
+  const std::string config_off =
+      WriteConfig(dir_.path(), "doctor-off", KafkaYaml(user, password), store, topic_, group);
+  std::ofstream(config_off, std::ios::app) << "  acls: off\n";
+
+  Ran ran = RunKb(config, {"doctor"}, dir_.path() + "/doctor.log");
+  EXPECT_EQ(ran.code, 0) << ran.output;
+  EXPECT_NE(ran.output.find("OK    kafka"), std::string::npos) << ran.output;
+  EXPECT_NE(ran.output.find("WARN  acls   1 topic selected"), std::string::npos) << ran.output;
+  EXPECT_NE(ran.output.find("cluster ACLs cannot be listed"), std::string::npos) << ran.output;
+  EXPECT_NE(ran.output.find("fix: grant DESCRIBE on the cluster"), std::string::npos) << ran.output;
+  EXPECT_NE(ran.output.find("all checks passed (1 warning)"), std::string::npos) << ran.output;
+  EXPECT_EQ(ran.output.find(password), std::string::npos) << "the password was printed";
+
+  ran = RunKb(config_off, {"doctor", "--output", "json"}, dir_.path() + "/doctor-off.log");
+  EXPECT_EQ(ran.code, 0) << ran.output;
+  EXPECT_NE(ran.output.find("\"ok\": true"), std::string::npos) << ran.output;
+  EXPECT_EQ(ran.output.find("\"warn\""), std::string::npos) << ran.output;
+  EXPECT_EQ(ran.output.find("\"fail\""), std::string::npos) << ran.output;
+
+  const std::vector<std::pair<Acl, std::vector<std::string>>> cases = {
+      {read_topic,
+       {"topic " + topic_ + " (backup.topics) is not visible",
+        "grant the backup's principal DESCRIBE and READ on it"}},
+      {describe_configs,
+       {"topic " + topic_ + " configs: ", "not authorized to DESCRIBE_CONFIGS topic " + topic_,
+        "grant DESCRIBE_CONFIGS on the backed-up topics"}},
+      {read_group, {"group " + group + ": ", "grant DESCRIBE and READ on the group " + group}},
+  };
+  for (const auto& [missing, expected] : cases) {
+    SCOPED_TRACE("without " + missing.label);
+    acls.Remove(missing);
+    ran = RunKb(config_off, {"doctor", "--timeout", "5"}, dir_.path() + "/doctor-less.log");
+    EXPECT_EQ(ran.code, 1) << ran.output;
+    EXPECT_NE(ran.output.find("FAIL  acls"), std::string::npos) << ran.output;
+    for (const std::string& text : expected) {
+      EXPECT_NE(ran.output.find(text), std::string::npos) << "expected '" << text << "' in:\n"
+                                                          << ran.output;
+    }
+    EXPECT_NE(ran.output.find("OK    store"), std::string::npos) << ran.output;
+    EXPECT_EQ(ran.output.find(password), std::string::npos) << "the password was printed";
+    const size_t at = ran.output.find("FAIL  acls");
+    std::cout << "[doctor without " << missing.label << "] "
+              << ran.output.substr(at, ran.output.find('\n', at) - at) << "\n";
+    acls.Add({missing});
+  }
+}
+
 // docs/security.md, ACLs: the restore principal, restoring into new topics and moving a group.
 TEST_F(AclTest, RestoreNeedsExactlyTheDocumentedAcls) {
   // The backup to restore from, taken by a super user.

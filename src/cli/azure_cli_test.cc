@@ -108,6 +108,35 @@ TEST_F(AzureCliTest, BackupDeleteTopicRestore) {
   }
 }
 
+// doctor probes the container (put, get, delete) and compares the clock with Azurite's Date.
+TEST_F(AzureCliTest, DoctorChecksTheContainerAndTheClock) {
+  const std::string topic = kb::testing::UniqueName("azure-doctor");
+  CreateTopic(topic, 1);
+  Ran r = Kb(Config(topic), {"doctor"}, "doctor");
+  EXPECT_EQ(r.code, 0) << r.output;
+  const std::string where = "azure://" + kb::testing::RequireEnv("KB_TEST_AZURE_ACCOUNT") + "/" +
+                            kb::testing::RequireEnv("KB_TEST_AZURE_CONTAINER");
+  EXPECT_NE(r.output.find("OK    config "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("valid; store az://"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("OK    store  " + where + ": put, get and delete"), std::string::npos)
+      << r.output;
+  EXPECT_NE(
+      r.output.find("OK    clock  this host's clock agrees with the store server's (" + where),
+      std::string::npos)
+      << r.output;
+  EXPECT_EQ(r.output.find(key_), std::string::npos) << r.output;
+
+  // A wrong key: the store check names what to check, and the clock is not compared.
+  const std::string wrong = "bm90IHRoZSBrZXkgYXQgYWxsIDEyMzQ1Njc4OTA=";
+  ::setenv("KB_TEST_AZ_CLI_KEY", wrong.c_str(), 1);
+  r = Kb(Config(topic), {"doctor", "--timeout", "3"}, "doctor-wrong");
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("FAIL  store"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("fix: check the Azure credentials"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("SKIP  clock"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find(wrong), std::string::npos) << r.output;
+}
+
 TEST_F(AzureCliTest, WrongKeyIsOneClearErrorWithoutTheKey) {
   const std::string wrong = "bm90IHRoZSBrZXkgYXQgYWxsIDEyMzQ1Njc4OTA=";
   ::setenv("KB_TEST_AZ_CLI_KEY", wrong.c_str(), 1);

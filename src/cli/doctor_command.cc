@@ -5,18 +5,23 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
+#include <thread>
 
 #include "common/error_map.h"
+#include "config/store_url.h"
 #include "config/topic_filter.h"
 #include "kafka/acls.h"
 #include "kafka/admin.h"
 #include "kafka/client.h"
 #include "layout/keys.h"
 #include "report/report_text.h"
+#include "storage/azure/azure_client.h"
 #include "storage/factory/open_store.h"
+#include "storage/gcs/gcs_client.h"
 #include "storage/s3/s3_client.h"
 
 namespace kb::cli {
@@ -33,6 +38,9 @@ DoctorCheck Ok(const char* name, std::string detail) {
 }
 DoctorCheck Fail(const char* name, std::string detail, std::string fix) {
   return {name, Outcome::kFail, std::move(detail), std::move(fix)};
+}
+DoctorCheck Warn(const char* name, std::string detail, std::string fix) {
+  return {name, Outcome::kWarn, std::move(detail), std::move(fix)};
 }
 DoctorCheck Skip(const char* name, std::string why) {
   return {name, Outcome::kSkip, std::move(why), ""};
@@ -91,6 +99,19 @@ DoctorCheck CheckKafka(const Config& cfg, kafka::Admin* admin, const std::string
                          " visible");
 }
 
+// `call()` again while it fails with a transient error (a group coordinator still loading on a
+// fresh cluster, a leader being elected), for at most `timeout`.
+template <typename Call>
+auto UntilSettled(std::chrono::milliseconds timeout, Call call) {
+  const Clock::time_point deadline = Clock::now() + timeout;
+  auto result = call();
+  while (!result.ok() && result.status().IsRetryable() && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    result = call();
+  }
+  return result;
+}
+
 DoctorCheck CheckAcls(const Config& cfg, kafka::Admin& admin, std::chrono::milliseconds timeout) {
   Result<TopicFilter> filter = TopicFilter::Make(cfg.backup);
   if (!filter.ok()) return Fail("acls", filter.status().ToString(), "fix backup.topics / exclude");
@@ -120,57 +141,96 @@ DoctorCheck CheckAcls(const Config& cfg, kafka::Admin& admin, std::chrono::milli
   size_t probed = 0;
   for (const std::string& topic : selected) {
     if (probed++ == kTopicsProbed) break;
-    if (auto c = admin.DescribeTopicConfigs(topic, timeout); !c.ok()) {
+    if (auto c = UntilSettled(timeout, [&] { return admin.DescribeTopicConfigs(topic, timeout); });
+        !c.ok()) {
       problem("topic " + topic + " configs: " + c.status().ToString(),
               "grant DESCRIBE_CONFIGS on the backed-up topics (the backup keeps their configs)");
     }
-    if (auto w = admin.QueryWatermarks(topic, 0, timeout); !w.ok()) {
+    if (auto w = UntilSettled(timeout, [&] { return admin.QueryWatermarks(topic, 0, timeout); });
+        !w.ok()) {
       problem("topic " + topic + " offsets: " + w.status().ToString(),
               "grant DESCRIBE and READ on the backed-up topics");
     }
   }
   const std::string& group = cfg.backup.group_id;
-  if (auto d = admin.DescribeConsumerGroup(group, timeout); !d.ok()) {
+  if (auto d = UntilSettled(timeout, [&] { return admin.DescribeConsumerGroup(group, timeout); });
+      !d.ok()) {
     problem("group " + group + ": " + d.status().ToString(),
             "grant DESCRIBE and READ on the group " + group + " (backup.group_id)");
-  } else if (auto o = admin.ListConsumerGroupOffsets(group, timeout); !o.ok()) {
+  } else if (auto o = UntilSettled(timeout,
+                                   [&] { return admin.ListConsumerGroupOffsets(group, timeout); });
+             !o.ok()) {
     problem("group " + group + " offsets: " + o.status().ToString(),
             "grant DESCRIBE and READ on the group " + group + " (backup.group_id)");
   }
+  // Optional (docs/security.md): without it the backup runs on, without the ACLs and SCRAM users.
+  std::string cluster_warning;
+  const std::string cluster_fix =
+      "grant DESCRIBE on the cluster to keep the ACLs and SCRAM users, or set backup.acls: off";
   if (cfg.backup.acls != BackupConfig::Acls::kOff) {
     if (auto a = kafka::DescribeAllAcls(admin, timeout); !a.ok()) {
-      problem("cluster ACLs (backup.acls): " + a.status().ToString(),
-              "grant DESCRIBE on the cluster, or set backup.acls: off");
+      cluster_warning =
+          "cluster ACLs cannot be listed, so the backup will not keep the ACLs and "
+          "SCRAM users (backup.acls): " +
+          a.status().ToString();
     }
   }
   if (!problems.empty()) {
     std::string detail;
     for (const std::string& p : problems) detail += (detail.empty() ? "" : "; ") + p;
+    if (!cluster_warning.empty()) {
+      detail += "; " + cluster_warning;
+      fixes += "; " + cluster_fix;
+    }
     return Fail("acls", detail, fixes);
   }
+  std::string detail = report::Count(selected.size(), "topic") + " selected by backup.topics (" +
+                       std::to_string(std::min(selected.size(), kTopicsProbed)) +
+                       " probed: configs and offsets readable); group " + group + " describable";
+  if (!cluster_warning.empty()) return Warn("acls", detail + "; " + cluster_warning, cluster_fix);
   return Ok("acls",
-            report::Count(selected.size(), "topic") + " selected by backup.topics (" +
-                std::to_string(std::min(selected.size(), kTopicsProbed)) +
-                " probed: configs and offsets readable); group " + group + " describable" +
+            detail +
                 (cfg.backup.acls != BackupConfig::Acls::kOff ? "; cluster ACLs listable" : "") +
                 " (READ is proven only by consuming: not checked)");
 }
 
 std::string StoreFix(const Config& cfg, const Status& s) {
-  if (cfg.storage.type == StorageConfig::Type::kLocal) {
-    return "check that storage.local.path (" + cfg.storage.local.path +
-           ") exists or can be created, and is writable by this user";
+  const StorageConfig& st = cfg.storage;
+  switch (st.type) {
+    case StorageConfig::Type::kLocal:
+      return "check that storage.local.path (" + st.local.path +
+             ") exists or can be created, and is writable by this user";
+    case StorageConfig::Type::kS3:
+      if (s.IsPermissionDenied()) {
+        return "check the S3 credentials (storage.s3.access_key_id / secret_access_key, "
+               "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the AWS profile) and that they may "
+               "put, get and delete objects in bucket " +
+               st.s3.bucket + " under storage.prefix";
+      }
+      if (s.IsNotFound()) return "check storage.s3.bucket (" + st.s3.bucket + ") exists";
+      return "check storage.s3.endpoint (" +
+             (st.s3.endpoint.empty() ? std::string("AWS") : st.s3.endpoint) +
+             ") is reachable, storage.s3.region and storage.s3.bucket";
+    case StorageConfig::Type::kAzure:
+      if (s.IsPermissionDenied()) {
+        return "check the Azure credentials (storage.azure.key / AZURE_STORAGE_KEY, the SAS token "
+               "or the identity) and that they may write, read, list and delete blobs in "
+               "container " +
+               st.azure.container;
+      }
+      return "check storage.azure.account, storage.azure.endpoint (reachable?) and that "
+             "container " +
+             st.azure.container + " exists";
+    case StorageConfig::Type::kGcs:
+      if (s.IsPermissionDenied()) {
+        return "check the GCS credentials (storage.gcs.credentials_file / "
+               "GOOGLE_APPLICATION_CREDENTIALS, or the metadata server's service account) and "
+               "that it may create, get, list and delete objects in bucket " +
+               st.gcs.bucket + " (roles/storage.objectAdmin)";
+      }
+      return "check storage.gcs.endpoint (reachable?) and that bucket " + st.gcs.bucket + " exists";
   }
-  if (s.IsPermissionDenied()) {
-    return "check the S3 credentials (storage.s3.access_key_id / secret_access_key, "
-           "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the AWS profile) and that they may "
-           "put, get and delete objects in bucket " +
-           cfg.storage.s3.bucket + " under storage.prefix";
-  }
-  if (s.IsNotFound()) return "check storage.s3.bucket (" + cfg.storage.s3.bucket + ") exists";
-  return "check storage.s3.endpoint (" +
-         (cfg.storage.s3.endpoint.empty() ? std::string("AWS") : cfg.storage.s3.endpoint) +
-         ") is reachable, storage.s3.region and storage.s3.bucket";
+  return "check the storage: section";
 }
 
 DoctorCheck CheckStore(const Config& cfg, std::chrono::milliseconds timeout) {
@@ -204,33 +264,50 @@ DoctorCheck CheckStore(const Config& cfg, std::chrono::milliseconds timeout) {
   return Ok("store", (*store)->Describe() + ": put, get and delete of " + key + " work");
 }
 
-DoctorCheck CheckClock(const Config& cfg) {
-  if (cfg.storage.type != StorageConfig::Type::kS3) {
-    return Skip("clock",
-                "a local store has no clock to compare with, and Kafka tells no broker time "
-                "without producing a record (doctor produces nothing)");
-  }
-  auto client = storage::s3::S3Client::Make(cfg.storage.s3);
-  if (!client.ok()) return Fail("clock", client.status().ToString(), "see the store check");
+// Compares this host's clock with `server_time` (a server's Date header, whole seconds).
+DoctorCheck ClockAgainst(const std::string& server, const std::function<Result<int64_t>()>& time) {
   const int64_t before = WallMs();
-  Result<int64_t> server = (*client)->ServerTimeMs();
+  Result<int64_t> server_ms = time();
   const int64_t after = WallMs();
-  if (!server.ok()) return Fail("clock", server.status().ToString(), "see the store check");
+  if (!server_ms.ok()) return Fail("clock", server_ms.status().ToString(), "see the store check");
   // Date has whole seconds (rounded down): compare with the middle of that second.
-  const int64_t skew = *server + 500 - (before + after) / 2;
+  const int64_t skew = *server_ms + 500 - (before + after) / 2;
   const int64_t abs_skew = skew < 0 ? -skew : skew;
-  const std::string where =
-      (*client)->Describe() + ", ±" + std::to_string((after - before) / 1000 + 1) + " s";
+  const std::string where = server + ", ±" + std::to_string((after - before) / 1000 + 1) + " s";
   const std::string detail =
-      abs_skew < 1000 ? "this host's clock agrees with the S3 server's (" + where + ")"
-                      : "this host's clock is " + std::to_string((abs_skew + 500) / 1000) + " s " +
-                            (skew > 0 ? "behind" : "ahead of") + " the S3 server's (" + where + ")";
+      abs_skew < 1000
+          ? "this host's clock agrees with the store server's (" + where + ")"
+          : "this host's clock is " + std::to_string((abs_skew + 500) / 1000) + " s " +
+                (skew > 0 ? "behind" : "ahead of") + " the store server's (" + where + ")";
   if (abs_skew > kMaxClockSkewMs) {
     return Fail("clock", detail,
-                "synchronize this host's clock (NTP: chrony, systemd-timesyncd); S3 refuses "
-                "requests signed more than 15 minutes off");
+                "synchronize this host's clock (NTP: chrony, systemd-timesyncd); S3 and Azure "
+                "refuse requests signed more than 15 minutes off, and Google refuses tokens "
+                "issued in the future");
   }
   return Ok("clock", detail);
+}
+
+template <typename Client>
+DoctorCheck ClockOf(Result<std::unique_ptr<Client>> client) {
+  if (!client.ok()) return Fail("clock", client.status().ToString(), "see the store check");
+  return ClockAgainst((*client)->Describe(), [&] { return (*client)->ServerTimeMs(); });
+}
+
+DoctorCheck CheckClock(const Config& cfg) {
+  switch (cfg.storage.type) {
+    case StorageConfig::Type::kLocal:
+      break;
+    case StorageConfig::Type::kS3:
+      return ClockOf(storage::s3::S3Client::Make(cfg.storage.s3));
+    case StorageConfig::Type::kAzure:
+      return ClockOf(storage::azure::AzureClient::Make(cfg.storage.azure));
+    case StorageConfig::Type::kGcs:
+      return ClockOf(storage::gcs::GcsClient::Make(cfg.storage.gcs));
+  }
+  return Skip("clock",
+              "a local store has no clock to compare with, and Kafka tells no broker time "
+              "without producing a record (doctor produces nothing)");
 }
 
 const char* OutcomeName(Outcome o) {
@@ -239,6 +316,8 @@ const char* OutcomeName(Outcome o) {
       return "ok";
     case Outcome::kFail:
       return "fail";
+    case Outcome::kWarn:
+      return "warn";
     case Outcome::kSkip:
       return "skip";
   }
@@ -259,11 +338,7 @@ std::vector<DoctorCheck> RunDoctorChecks(const Result<Config>& cfg, const Doctor
     return checks;
   }
   const std::chrono::milliseconds timeout = std::chrono::seconds(args.timeout_seconds);
-  checks.push_back(Ok("config", file + ": valid; store " +
-                                    (cfg->storage.type == StorageConfig::Type::kS3
-                                         ? "s3://" + cfg->storage.s3.bucket
-                                         : "file://" + cfg->storage.local.path) +
-                                    ", prefix '" + cfg->storage.prefix + "'"));
+  checks.push_back(Ok("config", file + ": valid; store " + StoreUrlOf(cfg->storage)));
   std::unique_ptr<kafka::Admin> admin;
   std::string admin_error;
   if (cfg->kafka.properties.count("bootstrap.servers")) {
@@ -291,22 +366,25 @@ std::vector<DoctorCheck> RunDoctorChecks(const Result<Config>& cfg, const Doctor
 
 std::string FormatDoctorText(const std::vector<DoctorCheck>& checks) {
   std::string out;
-  size_t failed = 0;
+  size_t failed = 0, warned = 0;
   for (const DoctorCheck& c : checks) {
     std::string label = c.outcome == Outcome::kOk     ? "OK  "
                         : c.outcome == Outcome::kFail ? "FAIL"
+                        : c.outcome == Outcome::kWarn ? "WARN"
                                                       : "SKIP";
     std::string name = c.name;
     name.resize(7, ' ');
     out += label + "  " + name + c.detail + "\n";
-    if (c.outcome == Outcome::kFail) {
-      ++failed;
+    if (c.outcome == Outcome::kFail || c.outcome == Outcome::kWarn) {
+      failed += c.outcome == Outcome::kFail ? 1 : 0;
+      warned += c.outcome == Outcome::kWarn ? 1 : 0;
       out += "              fix: " + c.fix + "\n";
     }
   }
   out += failed == 0
-             ? "all checks passed\n"
-             : std::to_string(failed) + " of " + std::to_string(checks.size()) + " checks failed\n";
+             ? "all checks passed"
+             : std::to_string(failed) + " of " + std::to_string(checks.size()) + " checks failed";
+  out += warned == 0 ? "\n" : " (" + report::Count(warned, "warning") + ")\n";
   return out;
 }
 

@@ -84,13 +84,24 @@ TEST(DoctorTest, TextFormatMarksEachCheck) {
   std::vector<DoctorCheck> checks = {
       {"config", DoctorCheck::Outcome::kOk, "valid", ""},
       {"store", DoctorCheck::Outcome::kFail, "put k: PermissionDenied", "check the credentials"},
-      {"clock", DoctorCheck::Outcome::kSkip, "needs the store", ""}};
+      {"clock", DoctorCheck::Outcome::kSkip, "needs the store", ""},
+      {"acls", DoctorCheck::Outcome::kWarn, "cluster ACLs cannot be listed", "grant DESCRIBE"}};
   const std::string text = FormatDoctorText(checks);
+  EXPECT_NE(
+      text.find("WARN  acls   cluster ACLs cannot be listed\n              fix: grant DESCRIBE"),
+      std::string::npos)
+      << text;
+  EXPECT_NE(text.find("1 of 4 checks failed (1 warning)"), std::string::npos) << text;
+  const std::string json = FormatDoctorJson(checks);
+  EXPECT_NE(json.find("\"result\": \"warn\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"ok\": false"), std::string::npos) << json;  // the store failed
+  EXPECT_NE(FormatDoctorText({checks[0], checks[3]}).find("all checks passed (1 warning)"),
+            std::string::npos);
+  EXPECT_NE(FormatDoctorJson({checks[0], checks[3]}).find("\"ok\": true"), std::string::npos);
   EXPECT_NE(text.find("OK    config valid"), std::string::npos) << text;
   EXPECT_NE(text.find("FAIL  store  put k"), std::string::npos) << text;
   EXPECT_NE(text.find("fix: check the credentials"), std::string::npos) << text;
   EXPECT_NE(text.find("SKIP  clock  needs the store"), std::string::npos) << text;
-  EXPECT_NE(text.find("1 of 3 checks failed"), std::string::npos) << text;
 }
 
 }  // namespace

@@ -106,6 +106,28 @@ TEST_F(GcsCliTest, BackupDeleteTopicRestoreFromGcs) {
   }
 }
 
+// doctor probes the bucket (put, get, delete) and compares the clock with the server's Date.
+TEST_F(GcsCliTest, DoctorChecksTheBucketAndTheClock) {
+  const std::string topic = kb::testing::UniqueName("gcs-doctor");
+  CreateTopic(topic, 1);
+  const std::string bucket = kb::testing::RequireEnv("KB_TEST_GCS_BUCKET");
+  const std::string config =
+      Config("doctor",
+             "    bucket: " + bucket + "\n    endpoint: " +
+                 kb::testing::RequireEnv("KB_TEST_GCS_ENDPOINT") + "\n    auth: none\n",
+             topic);
+  Ran r = Kb(config, {"doctor"}, "doctor");
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("valid; store gs://" + bucket), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("OK    store  gs://" + bucket + ": put, get and delete"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("OK    clock  this host's clock agrees with the store server's (gs://" +
+                          bucket),
+            std::string::npos)
+      << r.output;
+}
+
 // A bad key file is a config error (exit 2) naming the key, before anything is read or written.
 TEST_F(GcsCliTest, AnUnusableKeyFileIsAConfigErrorNamingIt) {
   const std::string key_file = dir_.path() + "/sa.json";

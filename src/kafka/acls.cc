@@ -124,6 +124,17 @@ Result<AclListing> DescribeAllAcls(Admin& admin, std::chrono::milliseconds timeo
          Text(rd_kafka_AclPermissionType_name(rd_kafka_AclBinding_permission_type(a)))});
   }
   std::sort(out.acls.begin(), out.acls.end());
+  // Kafka answers a principal without DESCRIBE on the cluster with no bindings rather than an
+  // error: an empty answer is only believed from one that may see them.
+  if (out.acls.empty()) {
+    KB_ASSIGN_OR_RETURN(bool may, MayDescribeCluster(rk, timeout));
+    if (!may) {
+      return Status::PermissionDenied(
+          kSubject,
+          "not authorized to DESCRIBE the cluster (needed to list ACLs; Kafka answers such a "
+          "principal with an empty list)");
+    }
+  }
   return out;
 }
 

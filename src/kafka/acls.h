@@ -38,7 +38,10 @@ struct AclListing {
   std::vector<AclBinding> acls;
 };
 
-// Every ACL binding of the cluster (needs Describe on the cluster), sorted.
+// Every ACL binding of the cluster (needs Describe on the cluster), sorted. Kafka answers a
+// principal without it with an empty list, not an error: an empty list is checked against the
+// principal's authorized cluster operations (DescribeCluster) and is PermissionDenied when
+// DESCRIBE is not among them.
 Result<AclListing> DescribeAllAcls(Admin& admin, std::chrono::milliseconds timeout);
 
 // Creates `acls` (needs Alter on the cluster). Creating an ACL that exists is not an error. A

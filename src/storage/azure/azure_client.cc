@@ -394,6 +394,16 @@ Result<std::vector<Status>> AzureClient::DeleteBlobs(const std::vector<std::stri
   return out;
 }
 
+Result<int64_t> AzureClient::ServerTimeMs() {
+  Request req{.method = "GET",
+              .query = {{"restype", "container"}, {"comp", "list"}, {"maxresults", "1"}}};
+  KB_ASSIGN_OR_RETURN(Response resp, Send(req));
+  const int64_t ms = http::DateHeaderMs(resp.headers);
+  if (ms < 0)
+    return Status::Permanent(Describe(), "the List Blobs answer has no readable Date header");
+  return ms;
+}
+
 Status AzureClient::CreateContainer() {
   Request req{.method = "PUT", .query = {{"restype", "container"}}};
   Status s = Send(req).status();

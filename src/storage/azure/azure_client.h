@@ -63,6 +63,8 @@ class AzureClient {
   // the outcome of each delete, in `keys` order (a missing blob is NotFound). The error is the
   // whole batch's (HTTP, or the service refusing the batch: see BatchRefused).
   Result<std::vector<Status>> DeleteBlobs(const std::vector<std::string>& keys);
+  // The server's clock: the Date header of a List Blobs of one blob (the backup's own permission).
+  Result<int64_t> ServerTimeMs();
   // Create Container (tests: Azurite starts empty). An existing container is OK.
   Status CreateContainer();
 

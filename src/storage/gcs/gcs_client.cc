@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "storage/gcs/gcs_response.h"
+#include "storage/http/curl_io.h"
 #include "storage/http/http_batch.h"
 
 namespace kb::storage::gcs {
@@ -159,6 +160,17 @@ Result<ListPage> GcsClient::List(const std::string& prefix, const std::string& t
   GcsHttpRequest req{.method = "GET", .url = url};
   KB_ASSIGN_OR_RETURN(GcsHttpResponse resp, Send(std::move(req), Describe()));
   return ParseObjectList(resp.body, Describe());
+}
+
+Result<int64_t> GcsClient::ServerTimeMs() {
+  GcsHttpRequest req{.method = "GET",
+                     .url = cfg_.endpoint + "/storage/v1/b/" + PercentEncode(cfg_.bucket) +
+                            "/o?fields=nextPageToken&maxResults=1"};
+  KB_ASSIGN_OR_RETURN(GcsHttpResponse resp, Send(std::move(req), Describe()));
+  const int64_t ms = http::DateHeaderMs(resp.headers);
+  if (ms < 0)
+    return Status::Permanent(Describe(), "the objects.list answer has no readable Date header");
+  return ms;
 }
 
 Status GcsClient::DeleteObject(const std::string& key) {

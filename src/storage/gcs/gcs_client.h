@@ -59,6 +59,10 @@ class GcsClient {
   static constexpr size_t kMaxBatch = 100;
   Status DeleteBatch(const std::vector<std::string>& keys);
 
+  // The server's clock: the Date header of an objects.list of one object (the backup's own
+  // permission).
+  Result<int64_t> ServerTimeMs();
+
   std::string Describe() const { return "gs://" + cfg_.bucket; }
 
   // The JSON API URL of `key` (for tests).

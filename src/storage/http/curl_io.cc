@@ -66,4 +66,10 @@ int SeekBody(void* userdata, curl_off_t offset, int origin) {
   return CURL_SEEKFUNC_OK;
 }
 
+int64_t DateHeaderMs(const std::map<std::string, std::string>& headers) {
+  auto it = headers.find("date");
+  const time_t t = it == headers.end() ? -1 : curl_getdate(it->second.c_str(), nullptr);
+  return t < 0 ? -1 : static_cast<int64_t>(t) * 1000;
+}
+
 }  // namespace kb::storage::http

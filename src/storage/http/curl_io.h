@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <span>
 #include <string>
@@ -23,6 +24,10 @@ size_t WriteBody(char* ptr, size_t size, size_t nmemb, void* userdata);
 // CURLOPT_HEADERFUNCTION; userdata: std::map<std::string, std::string>* (lower-case names, the
 // last value of a repeated header; cleared at each status line, e.g. after "100 Continue").
 size_t WriteHeader(char* ptr, size_t size, size_t nmemb, void* userdata);
+
+// The time in the "date" header of `headers` (lower-case names, as WriteHeader collects them), in
+// milliseconds since the epoch (HTTP dates have whole seconds); -1 when absent or unreadable.
+int64_t DateHeaderMs(const std::map<std::string, std::string>& headers);
 
 // A PUT body given in parts; curl reads it in order and may rewind it (a redirect or resend).
 struct UploadSource {

@@ -393,10 +393,9 @@ Result<std::optional<ObjectLock>> S3Client::GetObjectLock(const std::string& key
 Result<int64_t> S3Client::ServerTimeMs() {
   Request req{.method = "HEAD", .head = true};
   KB_ASSIGN_OR_RETURN(HttpResponse resp, Send(req));
-  auto it = resp.headers.find("date");
-  const time_t t = it == resp.headers.end() ? -1 : curl_getdate(it->second.c_str(), nullptr);
-  if (t < 0) return Status::Permanent(Describe(), "the HEAD answer has no readable Date header");
-  return static_cast<int64_t>(t) * 1000;
+  const int64_t ms = http::DateHeaderMs(resp.headers);
+  if (ms < 0) return Status::Permanent(Describe(), "the HEAD answer has no readable Date header");
+  return ms;
 }
 
 Status S3Client::CreateBucket(bool object_lock) {
