@@ -1,10 +1,13 @@
 // Operator experience through the binary against the real broker and S3 server (issue 15):
-// `status --watch` in a pipe, `doctor` (all OK, a wrong bootstrap, a wrong S3 secret), the
-// restore's stderr at the default log level, and the metric names deploy/monitoring's dashboard
-// and alert rules use, checked against a live daemon's /metrics and the --metrics-file textfiles.
-// Needs KB_TEST_KAFKA_BOOTSTRAP and KB_TEST_S3_* (scripts/test.sh).
+// `status --watch` in a pipe and on a terminal, `doctor` (all OK, a wrong bootstrap, a wrong S3
+// secret), the restore's stderr at the default log level, and the metric names deploy/monitoring's
+// dashboard and alert rules use, checked against a live daemon's /metrics and the --metrics-file
+// textfiles. Needs KB_TEST_KAFKA_BOOTSTRAP and KB_TEST_S3_* (scripts/test.sh).
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <pty.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <fstream>
@@ -132,6 +135,48 @@ bool WaitForCount(const std::string& file, const std::string& what, size_t n,
   return false;
 }
 
+// The binary run with `args` on a new pseudo-terminal (stdin, stdout and stderr), as in a shell.
+struct OnTerminal {
+  pid_t pid = -1;
+  int master = -1;
+  std::string seen;  // everything it printed so far
+
+  explicit OnTerminal(const std::vector<std::string>& args) {
+    struct winsize size = {.ws_row = 40, .ws_col = 120, .ws_xpixel = 0, .ws_ypixel = 0};
+    pid = forkpty(&master, nullptr, nullptr, &size);
+    if (pid == 0) {
+      std::vector<char*> argv;
+      for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+  }
+  ~OnTerminal() {
+    if (pid > 0) {
+      kill(pid, SIGKILL);
+      WaitFor(pid, 10s);
+    }
+    if (master >= 0) close(master);
+  }
+  // Reads until `what` occurs `n` times in what was printed (false at `timeout` or at its end).
+  bool ReadUntil(const std::string& what, size_t n, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (Count(seen, what) < n) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return false;
+      struct pollfd p = {.fd = master, .events = POLLIN, .revents = 0};
+      if (poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), 200))) <= 0) continue;
+      char buf[4096];
+      const ssize_t got = read(master, buf, sizeof(buf));
+      if (got <= 0) return false;  // EIO: the terminal's last process is gone
+      seen.append(buf, static_cast<size_t>(got));
+    }
+    return true;
+  }
+};
+
 TEST_F(OperatorCliTest, StatusWatchInAPipePrintsSuccessiveReportsAndEndsWithExitZero) {
   const std::string config = LocalConfig();
   ASSERT_EQ(testing::Run(KB_BINARY, {"--config", config, "backup", "--once"},
@@ -180,6 +225,21 @@ TEST_F(OperatorCliTest, StatusWatchInAPipePrintsSuccessiveReportsAndEndsWithExit
   }
   ASSERT_GE(times.size(), 2u);
   EXPECT_GE(times[1] - times[0], 900) << "reports one interval apart";
+
+  // On a terminal each report replaces the previous one: the screen is cleared, a title line
+  // says when and how often, then the table; no pipe headers. SIGTERM ends it with exit code 0.
+  OnTerminal tty({KB_BINARY, "--config", config, "status", "--watch", "--interval", "1"});
+  ASSERT_GT(tty.pid, 0) << "forkpty failed";
+  ASSERT_TRUE(tty.ReadUntil("\033[H\033[2J", 2, 2min)) << tty.seen;
+  ASSERT_TRUE(tty.ReadUntil(topic_ + ": ok", 2, 1min)) << tty.seen;
+  ASSERT_EQ(kill(tty.pid, SIGTERM), 0);
+  EXPECT_EQ(WaitFor(tty.pid, 2min), 0) << tty.seen;
+  tty.pid = -1;
+  EXPECT_GE(Count(tty.seen, "kafka-backup status at "), 2u) << tty.seen;
+  EXPECT_NE(tty.seen.find(", every 1 s (Ctrl-C to stop)"), std::string::npos) << tty.seen;
+  EXPECT_EQ(tty.seen.find("--- status at "), std::string::npos) << tty.seen;
+  // The screen is cleared before the first table, not after it.
+  EXPECT_LT(tty.seen.find("\033[H\033[2J"), tty.seen.find(topic_ + ": ok")) << tty.seen;
 }
 
 TEST_F(OperatorCliTest, RestoreStderrHasNoLibrdkafkaConfigWarningsAtTheDefaultLevel) {
