@@ -81,7 +81,7 @@ constexpr Command kCommands[] = {
      "Copy a backup to another store (--to URL), verified and resumable: e.g. from a local "
      "directory into a bucket, or between clouds"},
     {"doctor",
-     "Check the config, the cluster, the backup's ACLs, the store and the clock: OK or FAIL "
+     "Check the config, the cluster, the backup's ACLs, the store and the clock: OK, WARN or FAIL "
      "with what to fix per check"},
 };
 
@@ -212,8 +212,11 @@ std::optional<std::string> UnknownCommand(const std::vector<std::string>& args) 
 }  // namespace
 
 int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  CLI::App app{"kafka-backup: backup and restore of Apache Kafka topics to S3 or a local directory",
-               "kafka-backup"};
+  CLI::App app{
+      "kafka-backup: backup and restore of Apache Kafka topics to a local directory, S3, Azure "
+      "Blob "
+      "Storage or Google Cloud Storage",
+      "kafka-backup"};
   app.require_subcommand(1);
   // Global options are accepted before or after the command (`kafka-backup backup --config x`):
   // a subcommand hands the options it does not know to this parent. Given twice, wherever, is a
