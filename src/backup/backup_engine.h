@@ -188,6 +188,7 @@ class BackupEngine {
   EngineObserver* observer_ = nullptr;
   Generations* generations_ = nullptr;
   EngineStats stats_;
+  std::vector<format::HeaderView> headers_scratch_;  // HandleMessage's, reused (no malloc a record)
   bool once_assigned_ = false;
   size_t expected_partitions_ = 0;  // of the subscribed topics, from the last metadata refresh
   uint64_t buffered_total_ = 0;     // sum of the partitions' accounted_bytes

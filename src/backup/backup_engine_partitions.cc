@@ -244,8 +244,7 @@ Status BackupEngine::HandleMessage(RdKafka::Message& msg) {
   const int64_t offset = msg.offset();
   if (offset < p.next) return Status::OK();  // already backed up (e.g. refetched after a seek)
 
-  std::vector<format::HeaderView> headers;
-  const format::RecordView rec = kafka::ViewOf(msg, &headers);
+  const format::RecordView rec = kafka::ViewOf(msg, &headers_scratch_);
 
   if (!p.writer) {
     KB_ASSIGN_OR_RETURN(format::SegmentWriter w,
