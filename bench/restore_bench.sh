@@ -14,7 +14,8 @@
 #     into a local store (zstd level 3, the defaults);
 #  3. the values are dumped with kcat (one per line); then KB_BENCH_RUNS times, alternating:
 #     a. raw baseline: kcat produces them into a fresh topic with the restore's producer settings
-#        (enable.idempotence=true, acks=all, linger.ms=20, batch.size=1000000, compression none;
+#        (enable.idempotence=true, acks=all, linger.ms=20, batch.size=1000000, compression
+#        KB_BENCH_KCAT_CODEC, default none: set it to the restore's codec for the fair comparison;
 #        a 256 MiB queue; restore defaults to 64 MiB, which is faster for it: docs/benchmarks.md);
 #     b. `kafka-backup restore --topic src --rename src=dst-N --no-groups` into a fresh topic
 #        (which restore creates: its time is included); it must exit 0 and restore every record;
@@ -26,7 +27,8 @@
 # Knobs: KB_BENCH_RECORDS (500000), KB_BENCH_RECORD_BYTES (1024), KB_BENCH_PARTITIONS (8),
 # KB_BENCH_RUNS (5: the spread on a shared 2-core VM is large), KB_BENCH_BIN (kafka-backup binary; default build/release/src/cli/kafka-backup),
 # KB_BENCH_RESTORE_CODEC (kafka.compression.type of the restore's producer, e.g. none; default:
-# the target's compression.type, else lz4), KB_BENCH_WINDOW_BIN (default
+# the target's compression.type, else lz4), KB_BENCH_KCAT_CODEC (the baseline kcat's
+# compression.type, default none), KB_BENCH_WINDOW_BIN (default
 # build/release/bench/restore_window_bench), KB_BENCH_PARALLEL
 # (restore --parallel; default the partition count), KB_BENCH_KEEP=1 (keep the work directory:
 # store, kb.yaml, logs). Needs java 17+, kcat, python3.
@@ -109,7 +111,7 @@ for run in $(seq 1 "$RUNS"); do
   create_topic "rbench-raw-$ID-$run"
   t0=$(now)
   kcat -P -b "$BOOT" -t "rbench-raw-$ID-$run" -X enable.idempotence=true -X acks=all \
-    -X linger.ms=20 -X batch.size=1000000 -X compression.type=none \
+    -X linger.ms=20 -X batch.size=1000000 -X compression.type="${KB_BENCH_KCAT_CODEC:-none}" \
     -X queue.buffering.max.kbytes=262144 -l "$WORK/values.txt"
   t_raw=$(python3 -c "print($(now) - $t0)")
   log "raw idempotent produce run $run: ${t_raw}s ($(mbps $BYTES "$t_raw") MB/s)"
@@ -138,9 +140,9 @@ for run in $(seq 1 "$RUNS"); do
 done
 log "per-run ratios: ${ratios[*]}; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-echo "| records | record bytes | partitions | raw idempotent produce (kcat) | kafka-backup restore | ratio |"
-echo "|---|---|---|---|---|---|"
-echo "| $RECORDS | $RECORD_BYTES | $PARTITIONS | $(mbps $BYTES "$best_raw") MB/s | $(mbps $BYTES "$best_restore") MB/s | $(python3 -c "print(f'{$best_raw / $best_restore:.2f}x')") |"
+echo "| records | record bytes | partitions | kcat codec | restore codec | raw idempotent produce (kcat) | kafka-backup restore | ratio |"
+echo "|---|---|---|---|---|---|---|---|"
+echo "| $RECORDS | $RECORD_BYTES | $PARTITIONS | ${KB_BENCH_KCAT_CODEC:-none} | ${KB_BENCH_RESTORE_CODEC:-default} | $(mbps $BYTES "$best_raw") MB/s | $(mbps $BYTES "$best_restore") MB/s | $(python3 -c "print(f'{$best_raw / $best_restore:.2f}x')") |"
 echo
 if [[ -x "$WINDOW_BIN" ]]; then
   "$WINDOW_BIN" --records 2000000 --value-bytes 512 --segment-mib 64 --dir "$WORK/window"
