@@ -28,6 +28,8 @@
 // Thread-safety: Run() on one thread; Stop() from any thread or a signal handler.
 #pragma once
 
+#include <librdkafka/rdkafka.h>
+
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -131,7 +133,8 @@ class BackupEngine {
   Status CheckNamedTopicsVisible(const std::vector<std::string>& listed);
   Status OnAssign(const std::vector<PartitionId>& ids, std::vector<int64_t>* start_offsets);
   Status OnRevoke(const std::vector<PartitionId>& ids);
-  Status HandleMessage(RdKafka::Message& msg);
+  // One event of a MessageBatch: a record, or an error or offset reset of a partition.
+  Status HandleMessage(const rd_kafka_message_t& msg);
   Status HandleOffsetReset(const PartitionId& id);
   // (low, high) watermarks of a partition, asked of the cluster.
   Result<std::pair<int64_t, int64_t>> QueryWatermarks(const PartitionId& id);
@@ -153,7 +156,10 @@ class BackupEngine {
   Status RollAged();
   Status ProcessCompletions(bool sync_commit);
   Status Drain(bool sync_commit);
-  bool OnceDone() const;
+  // --once: whether every assigned partition is read up to its target. With `ask_positions`, the
+  // partitions short of it by offset are asked for their consumer position (records that were
+  // transaction markers are never delivered, but move the position past them).
+  bool OnceDone(bool ask_positions);
   void Tick();
   // Once, when no partition was assigned 10 s after subscribing: says what the group waits for.
   void LogWaitingForAssignment();
@@ -188,6 +194,9 @@ class BackupEngine {
   EngineObserver* observer_ = nullptr;
   Generations* generations_ = nullptr;
   EngineStats stats_;
+  // Counts the batches taken from the consumer (Run); a partition moved while a batch is handled
+  // remembers the batch's number (Partition::moved_in_batch) so that its stale records are skipped.
+  uint64_t batch_seq_ = 0;
   std::vector<format::HeaderView> headers_scratch_;  // HandleMessage's, reused (no malloc a record)
   bool once_assigned_ = false;
   size_t expected_partitions_ = 0;  // of the subscribed topics, from the last metadata refresh

@@ -126,12 +126,31 @@ Status BackupEngine::Drain(bool sync_commit) {
   return result.ok() ? s : result;
 }
 
-bool BackupEngine::OnceDone() const {
+bool BackupEngine::OnceDone(bool ask_positions) {
   if (!once_assigned_ || partitions_.size() < expected_partitions_) return false;
+  std::vector<RdKafka::TopicPartition*> short_of_target;
   for (const auto& [id, p] : partitions_) {
-    if (!p->at_end && p->next < p->once_target) return false;
+    if (p->at_end || p->next >= p->once_target) continue;
+    if (!ask_positions) return false;
+    short_of_target.push_back(RdKafka::TopicPartition::create(id.topic, id.partition));
   }
-  return true;
+  if (short_of_target.empty()) return true;
+  // The position is one past the last event taken from the consumer, transaction markers
+  // included, which are never delivered as records (partition-EOF events would say the same, but
+  // cannot be used with batches: kafka/message_batch.h).
+  const bool asked = consumer_->position(short_of_target) == RdKafka::ERR_NO_ERROR;
+  bool done = true;
+  for (RdKafka::TopicPartition* tp : short_of_target) {
+    auto it = partitions_.find({tp->topic(), tp->partition()});
+    if (asked && tp->err() == RdKafka::ERR_NO_ERROR && it != partitions_.end() &&
+        tp->offset() >= it->second->once_target) {
+      it->second->at_end = true;
+    } else {
+      done = false;
+    }
+  }
+  RdKafka::TopicPartition::destroy(short_of_target);
+  return done;
 }
 
 void BackupEngine::Tick() {

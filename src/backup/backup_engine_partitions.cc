@@ -185,30 +185,28 @@ Status BackupEngine::OnRevoke(const std::vector<PartitionId>& ids) {
   return result;
 }
 
-Status BackupEngine::HandleMessage(RdKafka::Message& msg) {
-  switch (msg.err()) {
-    case RdKafka::ERR_NO_ERROR:
+Status BackupEngine::HandleMessage(const rd_kafka_message_t& msg) {
+  const auto topic_of = [&msg] {
+    return std::string(msg.rkt != nullptr ? rd_kafka_topic_name(msg.rkt) : "");
+  };
+  switch (msg.err) {
+    case RD_KAFKA_RESP_ERR_NO_ERROR:
       break;
-    case RdKafka::ERR__TIMED_OUT:
+    case RD_KAFKA_RESP_ERR__TIMED_OUT:
       return Status::OK();
-    case RdKafka::ERR__PARTITION_EOF: {
-      auto it = partitions_.find({msg.topic_name(), msg.partition()});
-      if (it != partitions_.end()) it->second->at_end = true;
-      return Status::OK();
-    }
-    case RdKafka::ERR__AUTO_OFFSET_RESET:
-      return HandleOffsetReset({msg.topic_name(), msg.partition()});
+    case RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET:
+      return HandleOffsetReset({topic_of(), msg.partition});
     default: {
       // Consuming needs READ on the topic and on the backup's consumer group.
-      const std::string topic = msg.topic_name();
+      const std::string topic = topic_of();
       Status s = FromKafkaError(
-          static_cast<rd_kafka_resp_err_t>(msg.err()),
-          topic.empty() ? std::string("kafka") : topic + "/" + std::to_string(msg.partition()),
+          msg.err,
+          topic.empty() ? std::string("kafka") : topic + "/" + std::to_string(msg.partition),
           "consume", {.operation = "READ", .topic = topic, .group = cfg_.backup.group_id});
       // An ACL missing is not fixed by waiting: the backup stops and says which (a daemon that
       // went on without the topic would leave a hole the operator learns about too late).
-      if (IsKafkaAuthorizationError(static_cast<rd_kafka_resp_err_t>(msg.err()))) return s;
-      if (msg.err() == RdKafka::ERR__FATAL) {
+      if (IsKafkaAuthorizationError(msg.err)) return s;
+      if (msg.err == RD_KAFKA_RESP_ERR__FATAL) {
         std::string reason;
         const RdKafka::ErrorCode cause = consumer_->fatal_error(reason);
         if (cause == RdKafka::ERR_FENCED_INSTANCE_ID) {
@@ -220,9 +218,9 @@ Status BackupEngine::HandleMessage(RdKafka::Message& msg) {
         }
         return Status::Permanent("kafka", "fatal consumer error: " + reason);
       }
-      if (msg.err() == RdKafka::ERR_UNKNOWN_TOPIC_OR_PART ||
-          msg.err() == RdKafka::ERR__UNKNOWN_TOPIC ||
-          msg.err() == RdKafka::ERR__UNKNOWN_PARTITION) {
+      if (msg.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+          msg.err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
+          msg.err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION) {
         // A deleted topic, repeated twice a second until the next subscription refresh drops it;
         // the topic watch says once that the topic is missing.
         spdlog::debug("{}", s.ToString());
@@ -234,14 +232,17 @@ Status BackupEngine::HandleMessage(RdKafka::Message& msg) {
   }
   // Records come in runs from one partition: look the map up (a topic name copy and string
   // compares) only when the partition changes.
-  const rd_kafka_topic_t* rkt = msg.c_ptr()->rkt;
-  if (last_.partition == nullptr || last_.rkt != rkt || last_.id != msg.partition()) {
-    auto it = partitions_.find({msg.topic_name(), msg.partition()});
+  const rd_kafka_topic_t* rkt = msg.rkt;
+  if (last_.partition == nullptr || last_.rkt != rkt || last_.id != msg.partition) {
+    auto it = partitions_.find({topic_of(), msg.partition});
     if (it == partitions_.end()) return Status::OK();  // revoked while in flight
-    last_ = {rkt, msg.partition(), it->second.get()};
+    last_ = {rkt, msg.partition, it->second.get()};
   }
   Partition& p = *last_.partition;
-  const int64_t offset = msg.offset();
+  // Fetched before this engine moved the partition (a seek, a new generation) while its batch was
+  // being handled: librdkafka fetches it again from the new position.
+  if (p.moved_in_batch == batch_seq_) return Status::OK();
+  const int64_t offset = msg.offset;
   if (offset < p.next) return Status::OK();  // already backed up (e.g. refetched after a seek)
 
   const format::RecordView rec = kafka::ViewOf(msg, &headers_scratch_);
@@ -293,6 +294,7 @@ Status BackupEngine::HandleOffsetReset(const PartitionId& id) {
   KB_RETURN_IF_ERROR(Seal(p));
   KB_RETURN_IF_ERROR(SubmitGap(p, p.next, low - 1));
   p.next = low;
+  p.moved_in_batch = batch_seq_;
   std::unique_ptr<RdKafka::TopicPartition> tp(
       RdKafka::TopicPartition::create(id.topic, id.partition, low));
   RdKafka::ErrorCode ec = consumer_->seek(*tp, 10000);
@@ -364,6 +366,7 @@ Status BackupEngine::RestartAsNewGeneration(const std::string& topic, const std:
     p.next = p.durable_next = low;
     p.once_target = high;
     p.at_end = false;
+    p.moved_in_batch = batch_seq_;
     parts.push_back(RdKafka::TopicPartition::create(id.topic, id.partition, low));
   }
   last_ = {};

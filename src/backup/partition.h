@@ -32,9 +32,13 @@ struct BackupEngine::Partition {
   // Sealed segments and gaps not yet durable: (end offset, when their first record was consumed;
   // nullopt for gaps).
   std::deque<std::pair<int64_t, std::optional<std::chrono::steady_clock::time_point>>> in_flight;
-  // --once: the high watermark when assigned, and whether the consumer reported the end.
+  // --once: the end offset when assigned (at the consumer's isolation level), and whether the
+  // consumer's position reached it.
   int64_t once_target = 0;
   bool at_end = false;
+  // The number of the batch during which the engine seeked or re-assigned the partition (0:
+  // never): the rest of that batch's records of it were fetched before the move.
+  uint64_t moved_in_batch = 0;
 };
 
 }  // namespace kb::backup

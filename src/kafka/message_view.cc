@@ -8,11 +8,11 @@
 namespace kb::kafka {
 namespace {
 
-format::TimestampType ToFormat(RdKafka::MessageTimestamp::MessageTimestampType t) {
+format::TimestampType ToFormat(rd_kafka_timestamp_type_t t) {
   switch (t) {
-    case RdKafka::MessageTimestamp::MSG_TIMESTAMP_CREATE_TIME:
+    case RD_KAFKA_TIMESTAMP_CREATE_TIME:
       return format::TimestampType::kCreateTime;
-    case RdKafka::MessageTimestamp::MSG_TIMESTAMP_LOG_APPEND_TIME:
+    case RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME:
       return format::TimestampType::kLogAppendTime;
     default:
       return format::TimestampType::kNotAvailable;
@@ -21,10 +21,12 @@ format::TimestampType ToFormat(RdKafka::MessageTimestamp::MessageTimestampType t
 
 }  // namespace
 
-format::RecordView ViewOf(RdKafka::Message& msg, std::vector<format::HeaderView>* headers) {
+format::RecordView ViewOf(const rd_kafka_message_t& msg, std::vector<format::HeaderView>* headers) {
   headers->clear();
   rd_kafka_headers_t* hdrs = nullptr;
-  if (rd_kafka_message_headers(msg.c_ptr(), &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs) {
+  // const_cast: the C API takes a non-const message; it only parses the headers lazily.
+  auto* m = const_cast<rd_kafka_message_t*>(&msg);
+  if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs) {
     const char* name = nullptr;
     const void* value = nullptr;
     size_t size = 0;
@@ -35,18 +37,20 @@ format::RecordView ViewOf(RdKafka::Message& msg, std::vector<format::HeaderView>
     }
   }
   format::RecordView r;
-  r.offset = msg.offset();
-  const RdKafka::MessageTimestamp ts = msg.timestamp();
-  r.timestamp = ts.timestamp;
-  r.timestamp_type = ToFormat(ts.type);
-  if (msg.key_pointer() != nullptr) {
-    r.key = std::string_view(static_cast<const char*>(msg.key_pointer()), msg.key_len());
-  }
-  if (msg.payload() != nullptr) {
-    r.value = std::string_view(static_cast<const char*>(msg.payload()), msg.len());
+  r.offset = msg.offset;
+  rd_kafka_timestamp_type_t type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
+  r.timestamp = rd_kafka_message_timestamp(&msg, &type);
+  r.timestamp_type = ToFormat(type);
+  if (msg.key != nullptr) r.key = std::string_view(static_cast<const char*>(msg.key), msg.key_len);
+  if (msg.payload != nullptr) {
+    r.value = std::string_view(static_cast<const char*>(msg.payload), msg.len);
   }
   r.headers = *headers;
   return r;
+}
+
+format::RecordView ViewOf(RdKafka::Message& msg, std::vector<format::HeaderView>* headers) {
+  return ViewOf(*msg.c_ptr(), headers);
 }
 
 }  // namespace kb::kafka
