@@ -9,13 +9,10 @@
 
 #include <cctype>
 
+#include "common/ascii.h"
+
 namespace kb::testing {
 namespace {
-
-std::string Lower(std::string s) {
-  for (char& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return s;
-}
 
 bool SendAll(int c, const std::string& out) {
   for (size_t off = 0; off < out.size();) {
@@ -77,7 +74,7 @@ void StandInHttpServer::Handle(int c) {
   }
   StandInRequest req;
   const std::string head = data.substr(0, head_end);
-  req.head = Lower(head);
+  req.head = AsciiLower(head);
   size_t line_end = head.find("\r\n");
   const std::string first = head.substr(0, line_end);
   req.method = first.substr(0, first.find(' '));
@@ -89,7 +86,7 @@ void StandInHttpServer::Handle(int c) {
     const std::string line = head.substr(pos, e - pos);
     if (size_t colon = line.find(':'); colon != std::string::npos) {
       size_t value = line.find_first_not_of(' ', colon + 1);
-      req.headers[Lower(line.substr(0, colon))] =
+      req.headers[AsciiLower(line.substr(0, colon))] =
           value == std::string::npos ? "" : line.substr(value);
     }
     pos = e + 2;
@@ -99,7 +96,7 @@ void StandInHttpServer::Handle(int c) {
     length = std::stoul(it->second);
   }
   if (auto it = req.headers.find("expect");
-      it != req.headers.end() && Lower(it->second) == "100-continue") {
+      it != req.headers.end() && AsciiLower(it->second) == "100-continue") {
     if (!SendAll(c, "HTTP/1.1 100 Continue\r\n\r\n")) return;
   }
   req.body = data.substr(head_end + 4);

@@ -9,19 +9,13 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "common/ascii.h"
 #include "crypto/key_ring.h"
 #include "storage/http/simple_http.h"
 #include "storage/http/uri.h"
 
 namespace kb::storage::azure {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 std::string Trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -41,12 +35,13 @@ std::string SharedKeyStringToSign(const SharedKeyInput& in) {
   s += "\n\n\n\n\n\n";  // Date, If-Modified-Since, If-Match, If-None-Match, If-Unmodified-Since,
                         // Range
   std::vector<std::pair<std::string, std::string>> headers;
-  for (const auto& [name, value] : in.ms_headers) headers.emplace_back(Lower(name), Trim(value));
+  for (const auto& [name, value] : in.ms_headers)
+    headers.emplace_back(AsciiLower(name), Trim(value));
   std::sort(headers.begin(), headers.end());
   for (const auto& [name, value] : headers) s += name + ":" + value + "\n";
   s += "/" + in.account + in.path;
   std::vector<std::pair<std::string, std::string>> query;
-  for (const auto& [name, value] : in.query) query.emplace_back(Lower(name), value);
+  for (const auto& [name, value] : in.query) query.emplace_back(AsciiLower(name), value);
   std::sort(query.begin(), query.end());
   for (size_t i = 0; i < query.size();) {
     // Repeated names: one line, values sorted and comma-separated.

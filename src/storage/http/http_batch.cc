@@ -4,14 +4,10 @@
 #include <cstdio>
 #include <random>
 
+#include "common/ascii.h"
+
 namespace kb::storage::http {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -37,7 +33,8 @@ HeaderList ReadHeaders(std::string_view* text) {
   while (NextLine(text, &line) && !line.empty()) {
     const size_t colon = line.find(':');
     if (colon == std::string_view::npos) continue;
-    out.emplace_back(Lower(Trim(line.substr(0, colon))), std::string(Trim(line.substr(colon + 1))));
+    out.emplace_back(AsciiLower(Trim(line.substr(0, colon))),
+                     std::string(Trim(line.substr(colon + 1))));
   }
   return out;
 }
@@ -85,7 +82,7 @@ Result<std::vector<BatchPartAnswer>> ParseHttpBatch(std::string_view subject,
   auto bad = [&](const std::string& why) {
     return Status::Permanent(subject, "malformed batch answer: " + why);
   };
-  const std::string ct = Lower(content_type);
+  const std::string ct = AsciiLower(content_type);
   const size_t b = ct.find("boundary=");
   if (!ct.starts_with("multipart/mixed") || b == std::string::npos) {
     return bad("the Content-Type '" + std::string(content_type.substr(0, 100)) +

@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/ascii.h"
+
 namespace kb::storage::s3 {
 namespace {
 
@@ -14,14 +16,6 @@ std::string_view Trim(std::string_view s) {
   const size_t first = s.find_first_not_of(kSpace);
   if (first == std::string_view::npos) return {};
   return s.substr(first, s.find_last_not_of(kSpace) - first + 1);
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 Status LineError(std::string_view path, size_t line, std::string_view what) {
@@ -77,7 +71,7 @@ Result<ProfileFile> ParseProfileFile(std::string_view text, std::string_view pat
       return LineError(path, line_no, "expected 'key = value' or '[section]'");
     }
     if (section == nullptr) return LineError(path, line_no, "a setting before any [section]");
-    const std::string key = Lower(Trim(line.substr(0, eq)));
+    const std::string key = AsciiLower(Trim(line.substr(0, eq)));
     if (key.empty()) return LineError(path, line_no, "a setting without a name");
     const std::string_view value = Trim(line.substr(eq + 1));
     have_key = true;

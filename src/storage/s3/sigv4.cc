@@ -6,16 +6,11 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/ascii.h"
 #include "storage/s3/s3_util.h"
 
 namespace kb::storage::s3 {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // Leading and trailing spaces removed, inner runs of spaces collapsed to one (SigV4's Trimall).
 std::string TrimAll(std::string_view v) {
@@ -56,7 +51,7 @@ std::string Hex(std::string_view bytes) {
 std::vector<std::pair<std::string, std::string>> Canonical(const SigV4Request& req) {
   std::vector<std::pair<std::string, std::string>> h;
   h.reserve(req.headers.size());
-  for (const auto& [name, value] : req.headers) h.emplace_back(Lower(name), TrimAll(value));
+  for (const auto& [name, value] : req.headers) h.emplace_back(AsciiLower(name), TrimAll(value));
   std::stable_sort(h.begin(), h.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
   return h;
