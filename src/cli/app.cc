@@ -242,6 +242,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   bool once = false;
   StatusArgs status_args;
   std::string output = "text";
+  CLI::Option* backup_output = nullptr;  // backup's --output (given or not)
   std::vector<std::string> ls_topics;
   VerifyArgs verify_args;
   PruneArgs prune_args;
@@ -255,7 +256,12 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
     sub->callback([&chosen, name = c.name] { chosen = name; });
     if (std::string_view(c.name) == "backup") {
       sub->add_flag("--once", once,
-                    "Snapshot: back up to the end offsets seen at start, then exit 0");
+                    "Snapshot: back up to the end offsets seen at start, print what was backed "
+                    "up, then exit 0");
+      backup_output = sub->add_option("--output", output,
+                                      "The end-of-run report as text or json (always printed "
+                                      "with --once; by the daemon when it stops if given)")
+                          ->check(CLI::IsMember({"text", "json"}));
     }
     if (std::string_view(c.name) == "status") {
       sub->add_option("--topic", status_args.topics, "Only these topics (repeatable)")
@@ -390,7 +396,10 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   }
   Status s;
   if (*chosen == "backup") {
-    s = RunBackup(*cfg, once);
+    s = RunBackup(*cfg, {.once = once,
+                         .report = once || backup_output->count() > 0,
+                         .json = output == "json",
+                         .out = &out});
   } else if (*chosen == "status") {
     status_args.json = output == "json";
     s = RunStatus(*cfg, status_args, out);

@@ -13,6 +13,7 @@
 
 #include "backup/backup_engine.h"
 #include "backup/metadata_sync.h"
+#include "cli/backup_report.h"
 #include "cli/daemon_health.h"
 #include "cli/maintenance.h"
 #include "metrics/backup_metrics.h"
@@ -34,19 +35,23 @@ extern "C" void OnSignal(int) {
   if (backup::BackupEngine* e = g_engine.load()) e->Stop();
 }
 
-// Feeds the engine's view of its partitions into the Prometheus metrics.
+// Feeds the engine's view of its partitions into the Prometheus metrics and the run's report.
 class MetricsObserver : public backup::EngineObserver {
  public:
-  explicit MetricsObserver(metrics::BackupMetrics& m) : m_(m) {}
+  MetricsObserver(metrics::BackupMetrics& m, BackupReport& report) : m_(m), report_(report) {}
   void OnAssigned(const backup::PartitionId&) override {}
   void OnRevoked(const backup::PartitionId& id) override {
     m_.RemovePartition(id.topic, id.partition);
   }
   void OnDurable(const backup::UploadResult& r) override {
-    if (r.records > 0) m_.AddSegment(r.id.topic, r.id.partition, r.records, r.payload_bytes);
+    if (r.records > 0) {
+      m_.AddSegment(r.id.topic, r.id.partition, r.records, r.payload_bytes);
+      report_.AddSegment(r.id.topic, r.id.partition, r.records, r.payload_bytes, r.object_bytes);
+    }
   }
   void OnGap(const backup::PartitionId& id, int64_t start, int64_t end) override {
     m_.AddGapRecords(id.topic, id.partition, static_cast<uint64_t>(end - start + 1));
+    report_.AddGap(id.topic, id.partition, static_cast<uint64_t>(end - start + 1));
   }
   void OnTick(const std::vector<PartitionView>& views, uint64_t buffered) override {
     for (const PartitionView& v : views) {
@@ -60,6 +65,7 @@ class MetricsObserver : public backup::EngineObserver {
 
  private:
   metrics::BackupMetrics& m_;
+  BackupReport& report_;
 };
 
 // The temp files of Puts a crash interrupted (never listed, but they take space); an hour old, so
@@ -76,9 +82,7 @@ void RemoveStaleTempFiles(storage::LocalStore& store) {
   }
 }
 
-}  // namespace
-
-Status RunBackup(const Config& cfg, bool once) {
+Status Backup(const Config& cfg, bool once, BackupReport& report) {
   auto registry = std::make_shared<prometheus::Registry>();
   metrics::BackupMetrics metrics(registry);
   metrics.SetBufferMemoryLimit(cfg.backup.buffer_memory);
@@ -122,7 +126,7 @@ Status RunBackup(const Config& cfg, bool once) {
   }
 
   KB_ASSIGN_OR_RETURN(auto engine, backup::BackupEngine::Make(cfg, store.get(), {.once = once}));
-  MetricsObserver observer(metrics);
+  MetricsObserver observer(metrics, report);
   engine->SetObserver(&observer);
   std::mutex engine_mu;  // guards `engine` against its replacement while maintenance reads it
   KB_ASSIGN_OR_RETURN(auto sync, backup::MetadataSync::Make(cfg, store.get()));
@@ -206,6 +210,7 @@ Status RunBackup(const Config& cfg, bool once) {
         cfg.backup.group_id, s.message(),
         std::chrono::duration_cast<std::chrono::minutes>(kFenceWindow).count());
     g_engine.store(nullptr);
+    report.AddRecordsRead(engine->stats().records);
     {
       std::lock_guard lock(engine_mu);
       engine.reset();
@@ -256,7 +261,9 @@ Status RunBackup(const Config& cfg, bool once) {
   g_engine.store(nullptr);
   // What the run cost in store requests (object stores bill per request).
   spdlog::info("store requests: {}", metrics.StoreRequestSummary());
+  report.SetStoreRequests(metrics.StoreRequestCounts());
   if (s.ok()) exit_code_if_stuck.store(0);
+  if (engine) report.AddRecordsRead(engine->stats().records);
   // Closing the consumer (and the engine's other handles) is part of the bounded shutdown.
   engine.reset();
   maintenance.reset();
@@ -264,6 +271,19 @@ Status RunBackup(const Config& cfg, bool once) {
   watchdog.join();
   std::signal(SIGTERM, SIG_DFL);
   std::signal(SIGINT, SIG_DFL);
+  return s;
+}
+
+}  // namespace
+
+Status RunBackup(const Config& cfg, const BackupRunOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  BackupReport report;
+  const Status s = Backup(cfg, options.once, report);
+  if (options.report && options.out != nullptr) {
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+    report.Print(options.once, took.count(), s, options.json, *options.out);
+  }
   return s;
 }
 

@@ -15,6 +15,15 @@
 
 namespace kb::cli {
 
-Status RunBackup(const Config& cfg, bool once);
+struct BackupRunOptions {
+  bool once = false;  // --once: a snapshot up to the end offsets seen at start
+  // Print the run's report (cli/backup_report.h) on `out` when it ends, as JSON with `json`:
+  // app.cc asks for it for every --once run, and for the daemon when --output was given.
+  bool report = false;
+  bool json = false;
+  std::ostream* out = nullptr;
+};
+
+Status RunBackup(const Config& cfg, const BackupRunOptions& options);
 
 }  // namespace kb::cli

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 #include <thread>
@@ -23,6 +24,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using cli::testing::ReadFile;
+
 using cli::testing::SpawnLogged;
 using cli::testing::WaitFor;
 
@@ -140,6 +142,65 @@ TEST(BackupCommandTest, BadConfigValueIsExitCode2NamingTheKey) {
   const std::string log = dir.path() + "/out.log";
   EXPECT_EQ(WaitFor(SpawnLogged({KB_BINARY, "--config", config, "backup"}, log), 10min), 2);
   EXPECT_NE(ReadFile(log).find("backup.segment.max_age"), std::string::npos) << ReadFile(log);
+}
+
+// What `backup --once` prints when it ends: JSON for a CronJob with --output json (the log lines
+// go to stderr; the report is the one JSON object), text by default.
+TEST(BackupCommandTest, OncePrintsWhatItBackedUp) {
+  const std::string bootstrap = kb::testing::RequireEnv("KB_TEST_KAFKA_BOOTSTRAP");
+  kb::testing::TempDir dir;
+  const std::string topic = kb::testing::UniqueName("report");
+  auto admin = kafka::Admin::Make({{"bootstrap.servers", bootstrap}});
+  ASSERT_TRUE(admin.ok());
+  ASSERT_TRUE((*admin)->CreateTopic({topic, 2, 1, {}}, 30s).ok());
+  {
+    backup::testutil::RawProducer p(bootstrap);
+    for (int i = 0; i < 25; ++i) {
+      format::Record r;
+      r.value = "value-" + std::to_string(i);
+      p.Send(topic, i % 2, r);
+    }
+    p.Flush();
+  }
+  const std::string config = dir.path() + "/kb.yaml";
+  std::ofstream(config) << "kafka:\n  bootstrap.servers: " << bootstrap << "\n"
+                        << "storage:\n  local:\n    path: " << dir.path() << "/store\n"
+                        << "backup:\n  group_id: " << topic << "-backup\n  topics: [" << topic
+                        << "]\n";
+  const std::string log = dir.path() + "/out.log";
+  auto ran = cli::testing::Run(
+      KB_BINARY, {"--config", config, "backup", "--once", "--output", "json"}, log, 5min);
+  ASSERT_EQ(ran.code, 0) << ran.output;
+  const size_t begin = ran.output.find("{\n  \"command\": \"backup\"");
+  const size_t end = ran.output.rfind("}\n");
+  ASSERT_NE(begin, std::string::npos) << ran.output;
+  ASSERT_NE(end, std::string::npos) << ran.output;
+  const nlohmann::json j = nlohmann::json::parse(ran.output.substr(begin, end + 1 - begin));
+  EXPECT_EQ(j["mode"], "once");
+  EXPECT_EQ(j["result"], "ok");
+  EXPECT_EQ(j["records"], 25);
+  EXPECT_EQ(j["records_read"], 25);
+  EXPECT_EQ(j["partitions"], 2);
+  EXPECT_EQ(j["gap_records"], 0);
+  ASSERT_EQ(j["topics"].size(), 1u);
+  EXPECT_EQ(j["topics"][0]["topic"], topic);
+  EXPECT_EQ(j["topics"][0]["records"], 25);
+  EXPECT_GE(j["segments"].get<int>(), 2);
+  EXPECT_GT(j["stored_bytes"].get<int>(), 0);
+  EXPECT_GE(j["store_requests"]["put"].get<int>(), j["segments"].get<int>());
+
+  // Nothing new: a text report of nothing, and still exit 0.
+  ran = cli::testing::Run(KB_BINARY, {"--config", config, "backup", "--once"}, log, 5min);
+  ASSERT_EQ(ran.code, 0) << ran.output;
+  EXPECT_NE(ran.output.find("backup --once finished in "), std::string::npos) << ran.output;
+  EXPECT_NE(ran.output.find(": 0 records (0 B) of 0 partitions in 0 segments"), std::string::npos)
+      << ran.output;
+
+  ran = cli::testing::Run(KB_BINARY, {"--config", config, "backup", "--once", "--output", "yaml"},
+                          log, 1min);
+  EXPECT_EQ(ran.code, 2) << ran.output;
+  EXPECT_NE(ran.output.find("--output"), std::string::npos) << ran.output;
+  EXPECT_TRUE((*admin)->DeleteTopic(topic, 30s).ok());
 }
 
 }  // namespace

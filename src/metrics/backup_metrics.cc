@@ -259,12 +259,20 @@ void BackupMetrics::ObserveStoreRequest(StoreOp op, std::chrono::duration<double
   store_latency_[static_cast<size_t>(op)]->Observe(latency.count());
 }
 
+std::vector<std::pair<std::string, uint64_t>> BackupMetrics::StoreRequestCounts() const {
+  std::vector<std::pair<std::string, uint64_t>> out;
+  for (size_t i = 0; i < kNumStoreOps; ++i) {
+    out.emplace_back(std::string(StoreOpName(static_cast<StoreOp>(i))),
+                     store_latency_[i]->Collect().histogram.sample_count);
+  }
+  return out;
+}
+
 std::string BackupMetrics::StoreRequestSummary() const {
   std::string out;
-  for (size_t i = 0; i < kNumStoreOps; ++i) {
-    const uint64_t n = store_latency_[i]->Collect().histogram.sample_count;
+  for (const auto& [op, n] : StoreRequestCounts()) {
     if (!out.empty()) out += ", ";
-    out += std::string(StoreOpName(static_cast<StoreOp>(i))) + " " + std::to_string(n);
+    out += op + " " + std::to_string(n);
   }
   return out;
 }

@@ -114,6 +114,8 @@ class BackupMetrics {
   // Requests made so far (each try counted), by StoreOp: "put 1637, get 20, get_range 0, ..." for a
   // log line.
   std::string StoreRequestSummary() const;
+  // The same as (operation, requests) pairs, in the order of StoreOp.
+  std::vector<std::pair<std::string, uint64_t>> StoreRequestCounts() const;
 
   // ---- process ----
   void SetBufferedBytes(uint64_t bytes);
