@@ -213,9 +213,8 @@ std::optional<std::string> UnknownCommand(const std::vector<std::string>& args) 
 
 int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   CLI::App app{
-      "kafka-backup: backup and restore of Apache Kafka topics to a local directory, S3, Azure "
-      "Blob "
-      "Storage or Google Cloud Storage",
+      "kafka-backup: backup and restore of Apache Kafka topics to a local directory, S3, "
+      "Azure Blob Storage or Google Cloud Storage",
       "kafka-backup"};
   app.require_subcommand(1);
   // Global options are accepted before or after the command (`kafka-backup backup --config x`):

@@ -264,7 +264,8 @@ DoctorCheck CheckStore(const Config& cfg, std::chrono::milliseconds timeout) {
   return Ok("store", (*store)->Describe() + ": put, get and delete of " + key + " work");
 }
 
-// Compares this host's clock with `server_time` (a server's Date header, whole seconds).
+// Compares this host's clock with the one `time()` reads from `server` (a Date header, whole
+// seconds).
 DoctorCheck ClockAgainst(const std::string& server, const std::function<Result<int64_t>()>& time) {
   const int64_t before = WallMs();
   Result<int64_t> server_ms = time();
@@ -375,9 +376,9 @@ std::string FormatDoctorText(const std::vector<DoctorCheck>& checks) {
     std::string name = c.name;
     name.resize(7, ' ');
     out += label + "  " + name + c.detail + "\n";
+    if (c.outcome == Outcome::kFail) ++failed;
+    if (c.outcome == Outcome::kWarn) ++warned;
     if (c.outcome == Outcome::kFail || c.outcome == Outcome::kWarn) {
-      failed += c.outcome == Outcome::kFail ? 1 : 0;
-      warned += c.outcome == Outcome::kWarn ? 1 : 0;
       out += "              fix: " + c.fix + "\n";
     }
   }

@@ -103,6 +103,19 @@ class MessageBatchTest : public ::testing::Test {
     return largest;
   }
 
+  // A consumer of the topic in a group of its own, from the earliest offset.
+  ConsumerPtr Subscribe(const std::string& group, bool partition_eof) {
+    auto consumer =
+        MakeConsumer(props_, {{"group.id", testing::UniqueName(group)},
+                              {"auto.offset.reset", "earliest"},
+                              {"enable.auto.commit", "false"},
+                              {"enable.partition.eof", partition_eof ? "true" : "false"}});
+    EXPECT_TRUE(consumer.ok()) << consumer.status().ToString();
+    if (!consumer.ok()) return nullptr;
+    EXPECT_EQ((*consumer)->subscribe({topic_}), RdKafka::ERR_NO_ERROR);
+    return std::move(*consumer);
+  }
+
   std::vector<int64_t> Positions(RdKafka::KafkaConsumer* c) {
     std::vector<RdKafka::TopicPartition*> parts = {RdKafka::TopicPartition::create(topic_, 0),
                                                    RdKafka::TopicPartition::create(topic_, 1)};
@@ -119,34 +132,30 @@ class MessageBatchTest : public ::testing::Test {
 
 TEST_F(MessageBatchTest, RecordsComeInOrderInBatchesAndThePositionEndsAtTheEnd) {
   ASSERT_NO_FATAL_FAILURE(Produce(0, 300));
-  auto consumer = MakeConsumer(props_, {{"group.id", testing::UniqueName("batch-group")},
-                                        {"auto.offset.reset", "earliest"},
-                                        {"enable.auto.commit", "false"},
-                                        {"enable.partition.eof", "false"}});
-  ASSERT_TRUE(consumer.ok()) << consumer.status().ToString();
-  ASSERT_EQ((*consumer)->subscribe({topic_}), RdKafka::ERR_NO_ERROR);
-  MessageBatch batch(consumer->get(), 64);
+  ConsumerPtr consumer = Subscribe("batch-group", /*partition_eof=*/false);
+  ASSERT_NE(consumer, nullptr);
+  MessageBatch batch(consumer.get(), 64);
   ASSERT_EQ(batch.capacity(), 64u);
   std::map<int, int> next;
   const size_t largest = Consume(batch, &next, 600);
   EXPECT_GT(largest, 1u) << "records were taken one at a time";
   EXPECT_LE(largest, 64u);
-  EXPECT_EQ(Positions(consumer->get()), (std::vector<int64_t>{300, 300}));
+  EXPECT_EQ(Positions(consumer.get()), (std::vector<int64_t>{300, 300}));
 
   // A fetch restarted from the position (resume after a pause) goes on at the next record.
   std::vector<RdKafka::TopicPartition*> parts = {RdKafka::TopicPartition::create(topic_, 0),
                                                  RdKafka::TopicPartition::create(topic_, 1)};
-  ASSERT_EQ((*consumer)->pause(parts), RdKafka::ERR_NO_ERROR);
-  ASSERT_EQ((*consumer)->resume(parts), RdKafka::ERR_NO_ERROR);
+  ASSERT_EQ(consumer->pause(parts), RdKafka::ERR_NO_ERROR);
+  ASSERT_EQ(consumer->resume(parts), RdKafka::ERR_NO_ERROR);
   RdKafka::TopicPartition::destroy(parts);
   ASSERT_NO_FATAL_FAILURE(Produce(300, 20));
   Consume(batch, &next, 40);
   EXPECT_EQ(next[0], 320);
   EXPECT_EQ(next[1], 320);
-  EXPECT_EQ(Positions(consumer->get()), (std::vector<int64_t>{320, 320}));
+  EXPECT_EQ(Positions(consumer.get()), (std::vector<int64_t>{320, 320}));
   batch.Clear();
   EXPECT_EQ(batch.size(), 0u);
-  (*consumer)->close();
+  consumer->close();
 }
 
 // librdkafka 2.8 moves the position to offset + 1 for every event of a batch, partition-EOF
@@ -154,13 +163,9 @@ TEST_F(MessageBatchTest, RecordsComeInOrderInBatchesAndThePositionEndsAtTheEnd) 
 // this, MessageBatch's rule against EOF events can be relaxed (kafka/message_batch.h).
 TEST_F(MessageBatchTest, PartitionEofEventsInABatchPushThePositionPastTheEnd) {
   ASSERT_NO_FATAL_FAILURE(Produce(0, 10));
-  auto consumer = MakeConsumer(props_, {{"group.id", testing::UniqueName("batch-eof")},
-                                        {"auto.offset.reset", "earliest"},
-                                        {"enable.auto.commit", "false"},
-                                        {"enable.partition.eof", "true"}});
-  ASSERT_TRUE(consumer.ok()) << consumer.status().ToString();
-  ASSERT_EQ((*consumer)->subscribe({topic_}), RdKafka::ERR_NO_ERROR);
-  MessageBatch batch(consumer->get(), 64);
+  ConsumerPtr consumer = Subscribe("batch-eof", /*partition_eof=*/true);
+  ASSERT_NE(consumer, nullptr);
+  MessageBatch batch(consumer.get(), 64);
   int records = 0, eofs = 0;
   const auto deadline = std::chrono::steady_clock::now() + 60s;
   while (eofs < 2 && std::chrono::steady_clock::now() < deadline) {
@@ -177,9 +182,9 @@ TEST_F(MessageBatchTest, PartitionEofEventsInABatchPushThePositionPastTheEnd) {
   }
   ASSERT_EQ(records, 20);
   ASSERT_EQ(eofs, 2);
-  EXPECT_EQ(Positions(consumer->get()), (std::vector<int64_t>{11, 11}));
+  EXPECT_EQ(Positions(consumer.get()), (std::vector<int64_t>{11, 11}));
   batch.Clear();
-  (*consumer)->close();
+  consumer->close();
 }
 
 }  // namespace
