@@ -171,9 +171,9 @@ Status BackupEngine::Init() {
   po.threads = threads;
   po.block_bytes = cfg_.backup.block_bytes;
   po.max_queued = 2 * static_cast<size_t>(std::max(threads, 1)) + 2;
-  // Idle buffers count against the budget: keep at most 1/16 of it idle.
-  const size_t full = format::kBlockHeaderSize + cfg_.backup.block_bytes;
-  po.max_free = std::clamp<size_t>(segment_memory_ / 16 / full, 1, po.max_queued + 4);
+  // Idle buffers may fill what the budget leaves unused: the budget bounds the memory held, and
+  // EnforceBudget counts only the memory in use.
+  po.idle_limit = segment_memory_;
   pool_ = std::make_unique<CompressionPool>(po, &gauge_);
   uploader_ = std::make_unique<Uploader>(store_, cfg_.backup.upload_concurrency);
   spdlog::debug(

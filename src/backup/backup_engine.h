@@ -152,6 +152,8 @@ class BackupEngine {
   Status RestartAsNewGeneration(const std::string& topic, const std::string& reason);
   // The backup group's committed offsets of `ids` (partitions without a commit left out).
   Result<std::map<PartitionId, int64_t>> CommittedOffsets(const std::vector<PartitionId>& ids);
+  // What the memory gauge counts less the pool's idle buffers.
+  uint64_t BytesInUse() const;
   Status EnforceBudget();
   Status RollAged();
   Status ProcessCompletions(bool sync_commit);

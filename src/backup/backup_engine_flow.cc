@@ -28,14 +28,22 @@ Status BackupEngine::RollAged() {
   return Status::OK();
 }
 
-// The budget bounds what the gauge counts: block buffers (open and compressing), compressed
-// blocks of open and sealed segments until written.
+uint64_t BackupEngine::BytesInUse() const {
+  const uint64_t held = gauge_.bytes();
+  const uint64_t idle = pool_->free_bytes();
+  return held > idle ? held - idle : 0;
+}
+
+// The budget bounds what the gauge counts less the pool's idle buffers (which the pool frees to
+// make room): block buffers (open and compressing), compressed blocks of open and sealed
+// segments until written.
 Status BackupEngine::EnforceBudget() {
   const uint64_t budget = segment_memory_;
   // Above 3/4 of the budget, seal the largest segment while an upload thread is free, without
   // waiting: partitions that grow at the same pace would otherwise all reach the budget together
   // and consuming would stop while their segments are written.
-  if (gauge_.bytes() > budget / 4 * 3 && gauge_.bytes() <= budget && buffered_total_ > 0 &&
+  const uint64_t in_use = BytesInUse();
+  if (in_use > budget / 4 * 3 && in_use <= budget && buffered_total_ > 0 &&
       uploader_->segments_in_flight() < static_cast<size_t>(cfg_.backup.upload_concurrency)) {
     Partition* largest = nullptr;
     for (auto& [id, p] : partitions_) {
@@ -48,7 +56,7 @@ Status BackupEngine::EnforceBudget() {
       return Seal(*largest);
     }
   }
-  while (gauge_.bytes() > budget) {
+  while (BytesInUse() > budget) {
     uint64_t in_flight = uploader_->bytes_in_flight();
     Partition* largest = nullptr;
     if (buffered_total_ > 0) {

@@ -73,19 +73,33 @@ size_t CompressionPool::free_bytes() const {
   return free_bytes_;
 }
 
+void CompressionPool::FreeIdleFor(size_t incoming) {
+  for (auto& list : free_) {
+    while (!list.empty() && gauge_->bytes() + incoming > options_.idle_limit) {
+      const size_t size = list.back().size();
+      list.pop_back();
+      free_bytes_ -= size;
+      gauge_->Sub(size);
+    }
+  }
+}
+
 std::string CompressionPool::TakeBuffer(size_t min_bytes) {
   const size_t size = ClassSize(min_bytes);
-  if (size <= buffer_bytes_) {
+  {
     std::lock_guard<std::mutex> lock(mu_);
-    // The smallest idle buffer that is large enough.
-    for (auto& list : free_) {
-      if (!list.empty() && list.back().size() >= size) {
-        std::string b = std::move(list.back());
-        list.pop_back();
-        free_bytes_ -= b.size();
-        return b;
+    if (size <= buffer_bytes_) {
+      // The smallest idle buffer that is large enough.
+      for (auto& list : free_) {
+        if (!list.empty() && list.back().size() >= size) {
+          std::string b = std::move(list.back());
+          list.pop_back();
+          free_bytes_ -= b.size();
+          return b;
+        }
       }
     }
+    FreeIdleFor(size);
   }
   gauge_->Add(size);
   gauge_->NotePeak();
@@ -99,7 +113,8 @@ void CompressionPool::Release(std::string raw, size_t stored_capacity) {
   const size_t size = raw.size();
   if (size <= buffer_bytes_) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!stopping_ && free_bytes_ + size <= options_.max_free * buffer_bytes_) {
+    // The gauge counts this buffer already: keeping it idle adds nothing.
+    if (!stopping_ && gauge_->bytes() <= options_.idle_limit) {
       size_t cls = 0;
       for (size_t c = kSmallestClass; c < size && cls + 1 < free_.size(); c *= 2) ++cls;
       free_[cls].push_back(std::move(raw));

@@ -7,9 +7,13 @@
 // when freed), so the gauge is the real size of that memory, not a sum of record sizes.
 // Buffers come in size classes: powers of two from 8 KiB up to a full block (block_bytes plus the
 // block header), so a quiet partition's open block holds a small buffer and a busy one's a full
-// one; a record larger than a block gets a buffer of its own size, freed after use. Idle buffers
-// are kept for reuse up to `max_free` full blocks' worth, the rest freed. Submit blocks while
-// `max_queued` blocks wait for a worker: consuming cannot run ahead of compression by more.
+// one; a record larger than a block gets a buffer of its own size, freed after use. A released
+// buffer is kept idle for reuse while everything the gauge counts stays within `idle_limit`
+// bytes, else freed; a buffer allocated anew frees idle ones first to stay within that limit. So
+// a backup at codec none, whose segments hold their raw blocks until written and give back
+// hundreds at once, builds the next segments in the same memory instead of allocating,
+// zero-filling and page-faulting it again. Submit blocks while `max_queued` blocks wait for a
+// worker: consuming cannot run ahead of compression by more.
 //
 // threads == 0 compresses on the caller's thread inside Submit. Blocks with codec none (or zstd
 // level 0) are always finished inside Submit: there is nothing to hand off. Blocks carry their
@@ -46,7 +50,8 @@ class CompressionPool : public format::BlockCompressor {
     int threads = 2;
     size_t block_bytes = size_t{256} << 10;  // backup.segment.block_bytes
     size_t max_queued = 8;                   // blocks waiting for a worker before Submit blocks
-    size_t max_free = 8;                     // idle buffers kept for reuse
+    // Idle buffers are kept while the gauge (idle buffers included) stays within this.
+    size_t idle_limit = size_t{2} << 20;
   };
   CompressionPool(Options options, MemoryGauge* gauge);
   ~CompressionPool() override;
@@ -62,11 +67,15 @@ class CompressionPool : public format::BlockCompressor {
   // The size of a full block buffer, and of the buffer TakeBuffer returns for `min_bytes`.
   size_t buffer_bytes() const { return buffer_bytes_; }
   size_t ClassSize(size_t min_bytes) const;
-  // Idle buffers kept for reuse, in bytes.
+  // Idle buffers kept for reuse, in bytes (counted in the gauge: subtract them to get the memory
+  // in use).
   size_t free_bytes() const;
 
  private:
   void Work();
+  // Frees idle buffers, smallest first, until `incoming` more bytes fit within idle_limit or none
+  // is left. Called with mu_ held.
+  void FreeIdleFor(size_t incoming);
 
   const Options options_;
   const size_t buffer_bytes_;

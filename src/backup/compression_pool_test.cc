@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <optional>
 #include <thread>
 
@@ -37,7 +38,7 @@ TEST(CompressionPoolTest, SegmentsMatchTheInPlaceWriterAndMemoryIsGivenBack) {
       o.threads = 2;
       o.block_bytes = 4096;
       o.max_queued = 3;
-      o.max_free = 4;
+      o.idle_limit = 4 * (format::kBlockHeaderSize + 4096);  // four full buffers
       CompressionPool pool(o, &gauge);
       auto w = SegmentWriter::Create({level, 4096, "t/0", &pool, nullptr, codec});
       ASSERT_TRUE(w.ok()) << w.status().ToString();
@@ -72,13 +73,13 @@ TEST(CompressionPoolTest, SegmentsMatchTheInPlaceWriterAndMemoryIsGivenBack) {
       pending.clear();
       // Only the idle buffers kept for reuse are left, and they are counted.
       EXPECT_EQ(gauge.bytes(), pool.free_bytes());
-      EXPECT_LE(pool.free_bytes(), o.max_free * pool.buffer_bytes());
+      EXPECT_LE(pool.free_bytes(), o.idle_limit);
       // Bounded by the buffers in use at once plus what every block keeps until its segment is
       // assembled (this test keeps them all until the end): its compressed copy, or at level 0
-      // its buffer.
+      // its buffer; idle buffers only fill what is left up to idle_limit.
       const size_t kept = setting == 0 ? blocks * pool.buffer_bytes() : objects;
-      EXPECT_LE(gauge.peak(),
-                (o.max_queued + o.threads + 2 + o.max_free) * pool.buffer_bytes() + kept);
+      EXPECT_LE(gauge.peak(), std::max((o.max_queued + o.threads + 2) * pool.buffer_bytes() + kept,
+                                       o.idle_limit));
       EXPECT_GT(gauge.peak(), 0u);
     }
     EXPECT_EQ(gauge.bytes(), 0u) << "the pool gave everything back when destroyed";
@@ -90,7 +91,7 @@ TEST(CompressionPoolTest, BuffersAreRecycledBySizeClass) {
   CompressionPool::Options o;
   o.threads = 1;
   o.block_bytes = 256 << 10;
-  o.max_free = 1;  // keeps one full buffer's worth
+  o.idle_limit = (256 << 10) + format::kBlockHeaderSize;  // one full buffer's worth
   CompressionPool pool(o, &gauge);
   EXPECT_EQ(pool.buffer_bytes(), (256u << 10) + format::kBlockHeaderSize);
   EXPECT_EQ(pool.ClassSize(1), 8u << 10);
@@ -117,15 +118,69 @@ TEST(CompressionPoolTest, BuffersAreRecycledBySizeClass) {
 
   std::string full1 = pool.TakeBuffer(pool.buffer_bytes());
   std::string full2 = pool.TakeBuffer(pool.buffer_bytes());
-  pool.Release(std::move(again), 0);
-  pool.Release(std::move(full1), 0);  // over max_free: freed
-  pool.Release(std::move(full2), 0);
-  EXPECT_LE(pool.free_bytes(), pool.buffer_bytes());
+  pool.Release(std::move(again), 0);  // the gauge is over idle_limit: freed
+  pool.Release(std::move(full1), 0);  // still over: freed
+  pool.Release(std::move(full2), 0);  // within: kept
+  EXPECT_EQ(pool.free_bytes(), pool.buffer_bytes());
   EXPECT_EQ(gauge.bytes(), pool.free_bytes());
 
   gauge.Add(1234);                    // as the pool counts a block's compressed copy
   pool.Release(std::string(), 1234);  // ...which ~PendingBlock gives back
   EXPECT_EQ(gauge.bytes(), pool.free_bytes());
+}
+
+TEST(CompressionPoolTest, ANewBufferFreesIdleOnesToStayWithinTheLimit) {
+  MemoryGauge gauge;
+  CompressionPool::Options o;
+  o.threads = 1;
+  o.block_bytes = 256 << 10;
+  o.idle_limit = (256 << 10) + format::kBlockHeaderSize + (16 << 10);  // a full and two small
+  CompressionPool pool(o, &gauge);
+  std::string s1 = pool.TakeBuffer(100);
+  std::string s2 = pool.TakeBuffer(100);
+  pool.Release(std::move(s1), 0);
+  pool.Release(std::move(s2), 0);
+  EXPECT_EQ(pool.free_bytes(), 16u << 10);
+  std::string full1 = pool.TakeBuffer(pool.buffer_bytes());
+  EXPECT_EQ(pool.free_bytes(), 16u << 10) << "room for it and the idle ones";
+  std::string full2 = pool.TakeBuffer(pool.buffer_bytes());
+  EXPECT_EQ(pool.free_bytes(), 0u) << "the idle buffers made room for the second";
+  EXPECT_EQ(gauge.bytes(), 2 * pool.buffer_bytes());
+  pool.Release(std::move(full1), 0);
+  pool.Release(std::move(full2), 0);
+  EXPECT_EQ(pool.free_bytes(), pool.buffer_bytes()) << "one freed, one within the limit kept";
+  EXPECT_EQ(gauge.bytes(), pool.free_bytes());
+}
+
+TEST(CompressionPoolTest, AStoredSegmentsBlocksAreReusedForTheNext) {
+  // Codec none: the blocks keep their buffers until the segment is dropped, then all come back
+  // at once; the next segment is built in them, allocating nothing.
+  MemoryGauge gauge;
+  CompressionPool::Options o;
+  o.threads = 1;
+  o.block_bytes = 4096;
+  o.idle_limit = 1 << 20;
+  CompressionPool pool(o, &gauge);
+  auto w = SegmentWriter::Create({0, 4096, "t/0", &pool, nullptr, format::Compression::kNone});
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  const std::vector<Record> records = format::testing::JsonLikeRecords(7, 200, 300);
+  size_t first_peak = 0;
+  for (int round = 0; round < 3; ++round) {
+    SCOPED_TRACE("segment " + std::to_string(round));
+    for (const Record& r : records) ASSERT_TRUE(w->Add(r).ok());
+    auto seg = w->FinishPending();
+    ASSERT_TRUE(seg.ok()) << seg.status().ToString();
+    ASSERT_GT(seg->blocks.size(), 10u);
+    const size_t blocks = seg->blocks.size();
+    auto object = seg->Assemble();
+    ASSERT_TRUE(object.ok()) << object.status().ToString();
+    EXPECT_EQ(*object, InPlace(records, 0, 4096, format::Compression::kNone));
+    *seg = PendingSegment();
+    EXPECT_EQ(gauge.bytes(), pool.free_bytes()) << "every buffer is idle";
+    EXPECT_GE(pool.free_bytes(), blocks * 4096) << "every block's buffer was kept";
+    if (round == 0) first_peak = gauge.peak();
+    EXPECT_EQ(gauge.peak(), first_peak) << "nothing allocated beyond the first segment's buffers";
+  }
 }
 
 TEST(CompressionPoolTest, WithoutThreadsSubmitCompressesInline) {
