@@ -44,6 +44,14 @@ if(NOT TARGET civetweb::civetweb)
   find_package(civetweb CONFIG REQUIRED)  # the metrics HTTP server
 endif()
 find_package(pugixml REQUIRED)
+# mimalloc serves malloc for the kafka-backup binary (src/common/allocator.h says why); not in
+# sanitizer or fuzzing builds, whose runtimes own malloc.
+option(KB_MIMALLOC "Link the kafka-backup binary with mimalloc" ON)
+add_library(kb_allocator INTERFACE)
+if(KB_MIMALLOC AND NOT KB_SANITIZE AND NOT KB_BUILD_FUZZ)
+  find_package(mimalloc 2.0 CONFIG REQUIRED)
+  target_link_libraries(kb_allocator INTERFACE mimalloc)
+endif()
 if(KB_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()

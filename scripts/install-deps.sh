@@ -27,7 +27,7 @@ packages=(
   # libraries
   libcurl4-openssl-dev libssl-dev libzstd-dev liblz4-dev libxxhash-dev
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libre2-dev
-  prometheus-cpp-dev libcivetweb-dev libpugixml-dev
+  prometheus-cpp-dev libcivetweb-dev libpugixml-dev libmimalloc-dev
   # what librdkafka is built with (SSL, SASL/SCRAM and GSSAPI, zstd, lz4, zlib) and dpkg-source
   libsasl2-dev zlib1g-dev dpkg-dev
   # the man page (cmake/Packaging.cmake); the package's Depends (dpkg-shlibdeps, from dpkg-dev)

@@ -47,7 +47,7 @@ deb=${debs[0]}
 [[ "$(dpkg-deb -f "$deb" Version)" == "$version" ]] || die "version is not $version"
 depends=$(dpkg-deb -f "$deb" Depends)
 echo "$(basename "$deb"): $(du -h "$deb" | cut -f1); Depends: $depends"
-for lib in libc6 libstdc++6 libcurl4 libssl3 libzstd1 liblz4-1 libsasl2-2 ca-certificates; do
+for lib in libc6 libstdc++6 libcurl4 libssl3 libzstd1 liblz4-1 libsasl2-2 libmimalloc2.0 ca-certificates; do
   [[ "$depends" == *"$lib"* ]] || die "Depends lacks $lib"
 done
 [[ "$depends" != *rdkafka* ]] || die "Depends names librdkafka, which is linked statically"
@@ -83,6 +83,8 @@ done
 if ldd /usr/bin/kafka-backup | grep -E 'not found|rdkafka'; then die "ldd /usr/bin/kafka-backup"; fi
 /usr/bin/kafka-backup --version
 /usr/bin/kafka-backup --version | grep -q "^kafka-backup $version " || die "--version is not $version"
+# The binary runs on mimalloc (src/common/allocator.h), so the backup and restore below do too.
+/usr/bin/kafka-backup --version | grep -q ", mimalloc 2\." || die "--version does not name mimalloc"
 # The man page holds every command's --help; the completion the binary's own.
 zcat /usr/share/man/man1/kafka-backup.1.gz | grep -q '^\.SS "kafka\\-backup offsets translate"' ||
   die "the man page lacks the COMMANDS section"

@@ -1,12 +1,9 @@
 // BackupEngine: rolling, the memory budget, completions and commits, --once, ticks.
 #include <spdlog/spdlog.h>
 
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
-
 #include "backup/backup_engine.h"
 #include "backup/partition.h"
+#include "common/allocator.h"
 #include "common/error_map.h"
 
 namespace kb::backup {
@@ -163,11 +160,9 @@ bool BackupEngine::OnceDone(bool ask_positions) {
 
 void BackupEngine::Tick() {
   next_tick_ = SteadyClock::now() + std::chrono::seconds(1);
-#ifdef __GLIBC__
   // Segments, compressed blocks and fetch responses are allocated and freed on different threads,
-  // so glibc's per-thread arenas keep freed holes resident; hand them back to the kernel.
-  malloc_trim(0);
-#endif
+  // so freed memory can stay resident (glibc's per-thread arenas); hand it back to the kernel.
+  ReleaseFreeMemory();
   if (spdlog::should_log(spdlog::level::trace)) {
     spdlog::trace("memory: {} counted (segments {}, uploads {}, idle buffers {}), {} blocks queued",
                   gauge_.bytes(), buffered_total_, uploader_->bytes_in_flight(),

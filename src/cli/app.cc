@@ -20,6 +20,7 @@
 #include "cli/status_command.h"
 #include "cli/verify_command.h"
 #include "cli/version.h"
+#include "common/allocator.h"
 #include "common/error_map.h"
 #include "common/status.h"
 #include "config/config.h"
@@ -223,7 +224,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   app.fallthrough();
   GlobalOptions g;
   app.set_version_flag("--version", std::string("kafka-backup ") + kVersion + " (librdkafka " +
-                                        kafka::LibrdkafkaVersion() + ")");
+                                        kafka::LibrdkafkaVersion() + ", " + AllocatorName() + ")");
   app.add_option("-c,--config", g.config_path, "YAML configuration file")
       ->check(CLI::ExistingFile)
       ->envname("KAFKA_BACKUP_CONFIG");

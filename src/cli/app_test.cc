@@ -26,6 +26,8 @@ TEST(CliTest, VersionPrintsVersion) {
   CliRun r = Cli({"--version"});
   EXPECT_EQ(r.code, kExitOk);
   EXPECT_NE(r.out.find("kafka-backup 0."), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(librdkafka 2."), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(", glibc malloc)"), std::string::npos) << "test binaries: " << r.out;
 }
 
 TEST(CliTest, HelpListsEveryCommand) {
