@@ -191,6 +191,7 @@ class BackupEngine {
   std::vector<std::string> subscribed_;
   std::chrono::steady_clock::time_point next_metadata_refresh_{};
   std::chrono::steady_clock::time_point next_tick_{};
+  uint64_t ticks_ = 0;
   Status fatal_;  // first fatal error seen inside a librdkafka callback
   std::atomic<bool> stop_{false};
   EngineObserver* observer_ = nullptr;

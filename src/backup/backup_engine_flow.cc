@@ -160,6 +160,9 @@ bool BackupEngine::OnceDone(bool ask_positions) {
 
 void BackupEngine::Tick() {
   next_tick_ = SteadyClock::now() + std::chrono::seconds(1);
+  // Block buffers a written segment gave back stay idle for the next segments; every 10 s those
+  // that were not reused are freed.
+  if (++ticks_ % 10 == 0) pool_->TrimIdle();
   // Segments, compressed blocks and fetch responses are allocated and freed on different threads,
   // so freed memory can stay resident (glibc's per-thread arenas); hand it back to the kernel.
   ReleaseFreeMemory();

@@ -73,15 +73,21 @@ size_t CompressionPool::free_bytes() const {
   return free_bytes_;
 }
 
-void CompressionPool::FreeIdleFor(size_t incoming) {
+void CompressionPool::FreeIdleDownTo(size_t keep) {
   for (auto& list : free_) {
-    while (!list.empty() && gauge_->bytes() + incoming > options_.idle_limit) {
+    while (!list.empty() && free_bytes_ > keep) {
       const size_t size = list.back().size();
       list.pop_back();
       free_bytes_ -= size;
       gauge_->Sub(size);
     }
   }
+}
+
+void CompressionPool::TrimIdle() {
+  std::lock_guard<std::mutex> lock(mu_);
+  FreeIdleDownTo(reused_bytes_);
+  reused_bytes_ = 0;
 }
 
 std::string CompressionPool::TakeBuffer(size_t min_bytes) {
@@ -95,11 +101,17 @@ std::string CompressionPool::TakeBuffer(size_t min_bytes) {
           std::string b = std::move(list.back());
           list.pop_back();
           free_bytes_ -= b.size();
+          reused_bytes_ += b.size();
           return b;
         }
       }
     }
-    FreeIdleFor(size);
+    // Make room within idle_limit for the new buffer.
+    const uint64_t total = gauge_->bytes() + size;
+    if (total > options_.idle_limit) {
+      const uint64_t over = total - options_.idle_limit;
+      FreeIdleDownTo(free_bytes_ > over ? free_bytes_ - over : 0);
+    }
   }
   gauge_->Add(size);
   gauge_->NotePeak();

@@ -12,8 +12,9 @@
 // bytes, else freed; a buffer allocated anew frees idle ones first to stay within that limit. So
 // a backup at codec none, whose segments hold their raw blocks until written and give back
 // hundreds at once, builds the next segments in the same memory instead of allocating,
-// zero-filling and page-faulting it again. Submit blocks while `max_queued` blocks wait for a
-// worker: consuming cannot run ahead of compression by more.
+// zero-filling and page-faulting it again. TrimIdle, called periodically, frees what the period
+// did not reuse, so that memory goes back once the load drops. Submit blocks while `max_queued`
+// blocks wait for a worker: consuming cannot run ahead of compression by more.
 //
 // threads == 0 compresses on the caller's thread inside Submit. Blocks with codec none (or zstd
 // level 0) are always finished inside Submit: there is nothing to hand off. Blocks carry their
@@ -70,12 +71,15 @@ class CompressionPool : public format::BlockCompressor {
   // Idle buffers kept for reuse, in bytes (counted in the gauge: subtract them to get the memory
   // in use).
   size_t free_bytes() const;
+  // Frees idle buffers beyond the bytes TakeBuffer reused from them since the previous call (the
+  // backup engine calls it every 10 s): a burst's buffers are kept while they are being reused
+  // and given back once they are not.
+  void TrimIdle();
 
  private:
   void Work();
-  // Frees idle buffers, smallest first, until `incoming` more bytes fit within idle_limit or none
-  // is left. Called with mu_ held.
-  void FreeIdleFor(size_t incoming);
+  // Frees idle buffers, smallest first, until at most `keep` bytes are idle. Called with mu_ held.
+  void FreeIdleDownTo(size_t keep);
 
   const Options options_;
   const size_t buffer_bytes_;
@@ -87,6 +91,7 @@ class CompressionPool : public format::BlockCompressor {
   size_t running_ = 0;
   std::vector<std::vector<std::string>> free_;  // by size class, smallest first
   size_t free_bytes_ = 0;
+  size_t reused_bytes_ = 0;  // taken from the idle buffers since the last TrimIdle
   bool stopping_ = false;
   std::vector<std::thread> workers_;
 };

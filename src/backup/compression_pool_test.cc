@@ -152,6 +152,30 @@ TEST(CompressionPoolTest, ANewBufferFreesIdleOnesToStayWithinTheLimit) {
   EXPECT_EQ(gauge.bytes(), pool.free_bytes());
 }
 
+TEST(CompressionPoolTest, TrimIdleFreesWhatThePeriodDidNotReuse) {
+  MemoryGauge gauge;
+  CompressionPool::Options o;
+  o.threads = 1;
+  o.block_bytes = 64 << 10;
+  o.idle_limit = 64u << 20;
+  CompressionPool pool(o, &gauge);
+  const size_t full = pool.buffer_bytes();
+  std::vector<std::string> taken;
+  for (int i = 0; i < 4; ++i) taken.push_back(pool.TakeBuffer(full));
+  for (std::string& b : taken) pool.Release(std::move(b), 0);
+  taken.clear();
+  EXPECT_EQ(pool.free_bytes(), 4 * full);
+  for (int i = 0; i < 2; ++i) taken.push_back(pool.TakeBuffer(full));  // reused
+  for (std::string& b : taken) pool.Release(std::move(b), 0);
+  taken.clear();
+  pool.TrimIdle();
+  EXPECT_EQ(pool.free_bytes(), 2 * full) << "what the period reused is kept";
+  EXPECT_EQ(gauge.bytes(), 2 * full);
+  pool.TrimIdle();
+  EXPECT_EQ(pool.free_bytes(), 0u) << "nothing reused since: all freed";
+  EXPECT_EQ(gauge.bytes(), 0u);
+}
+
 TEST(CompressionPoolTest, AStoredSegmentsBlocksAreReusedForTheNext) {
   // Codec none: the blocks keep their buffers until the segment is dropped, then all come back
   // at once; the next segment is built in them, allocating nothing.
