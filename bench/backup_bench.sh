@@ -55,6 +55,11 @@
 #                          local at zstd's fast levels -1 and -3 and with codec lz4)
 #   KB_BENCH_CONSUMER_PERF 0 skips ConsumerPerformance         (default 1)
 #   KB_BENCH_BIN           use this kafka-backup binary, do not build
+#   KB_BENCH_BIN_B         a second kafka-backup binary to compare with the first (A/B): each
+#                          variant's runs alternate A, B, A, B ... (KB_BENCH_RUNS even, >= 2), so
+#                          both meet the same broker, data and machine noise; the tables above use
+#                          A's runs, and an A/B table lists every run's CPU seconds with the ratio
+#                          of the medians
 #   KB_BENCH_GNU_TIME      GNU time binary (default /usr/bin/time; empty: sample /proc instead)
 #   KB_BENCH_KEEP          1 keeps broker and S3 data and the logs of every run (default 0)
 #   KB_KAFKA_HEAP_OPTS     broker heap (test/services/kafka.sh; default -Xmx512m -Xms256m)
@@ -133,9 +138,17 @@ else
 fi
 bin="$work/kafka-backup"
 cp "$built_bin" "$bin"
-kb_version="$("$bin" --version) (git $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+kb_version="$("$bin" --version) (${KB_BENCH_BIN:+$KB_BENCH_BIN; repository at }git $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
 git diff --quiet HEAD -- src CMakeLists.txt 2>/dev/null || kb_version+=", uncommitted changes in src/"
 kb_version+=")"
+bin_b=""
+if [[ -n "${KB_BENCH_BIN_B:-}" ]]; then
+  [[ -x "$KB_BENCH_BIN_B" ]] || die "KB_BENCH_BIN_B=$KB_BENCH_BIN_B is not an executable"
+  ((runs >= 2 && runs % 2 == 0)) || die "KB_BENCH_BIN_B needs an even KB_BENCH_RUNS (A and B alternate)"
+  bin_b="$work/kafka-backup-b"
+  cp "$KB_BENCH_BIN_B" "$bin_b"
+  kb_version_b="$("$bin_b" --version) ($KB_BENCH_BIN_B)"
+fi
 
 # --------------------------------------------------------------------------------- 2. services
 services_started=()
@@ -369,11 +382,17 @@ write_config() {
   } | grep -v '^$' >"$file"
 }
 
+# The median of the numbers given as arguments.
+median() {
+  printf '%s\n' "$@" | sort -g |
+    awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
 # Log timestamps ("[2026-01-02 03:04:05.678] ...", local time) -> epoch milliseconds.
 log_ms() { date -d "$(sed -n "$1" | head -n 1 | sed 's/^\[\([^]]*\)\].*/\1/')" +%s%3N; }
 
 run_no=0
-declare -A variant_cpu variant_stored
+declare -A variant_cpu variant_stored ab_cpu_a ab_cpu_b
 for variant in $variants; do
   IFS=: read -r store level overrides <<<"$variant"
   best_wall='' best_rss=0 best_cpu='' best_join='' stored='' min_cpu=''
@@ -385,7 +404,12 @@ for variant in $variants; do
     write_config "$work/$name.yaml" "$store" "$level" "$prefix" "kb-bench-$$-$run_no" "$overrides"
     la=$(load_avg)
     start_ms=$(date +%s%3N)
-    measure "$name" "$bin" --config "$work/$name.yaml" backup --once
+    run_bin=$bin tag=""
+    if [[ -n "$bin_b" ]]; then
+      tag=" [A]"
+      ((i % 2 == 0)) && run_bin=$bin_b tag=" [B]"
+    fi
+    measure "$name" "$run_bin" --config "$work/$name.yaml" backup --once
     if ((M_RC != 0)); then
       tail -n 20 "$work/$name.log" >&2
       die "kafka-backup failed (exit $M_RC); config $work/$name.yaml, log $work/$name.log"
@@ -402,9 +426,14 @@ for variant in $variants; do
       'BEGIN { printf "%.2f", (b - a) / 1e3 }')
     if [[ "$store" == local ]]; then dir="$work/store/$prefix"; else dir="$s3_data/$prefix"; fi
     size=$(du -sb "$dir" | cut -f1)
-    log "run $i: ${M_WALL}s ($(mbps "$M_WALL") MB/s; assigned after ${join_s}s), RSS $(mib "$M_RSS") MiB," \
+    log "run $i$tag: ${M_WALL}s ($(mbps "$M_WALL") MB/s; assigned after ${join_s}s), RSS $(mib "$M_RSS") MiB," \
       "CPU ${M_CPU}s, $got_segments segments, stored $((size / 1048576)) MiB (load $la)"
     rm -rf "$dir"  # each run starts from an empty store prefix; keep the disk free
+    if [[ "$tag" == " [B]" ]]; then
+      ab_cpu_b[$variant]+="$M_CPU "
+      continue  # the tables above are A's
+    fi
+    [[ -n "$tag" ]] && ab_cpu_a[$variant]+="$M_CPU "
     if [[ -z "$best_wall" ]] || faster "$M_WALL" "$best_wall"; then
       best_wall=$M_WALL best_cpu=$M_CPU best_join=$join_s
     fi
@@ -484,6 +513,18 @@ fi
         printf "| %s | %.2f | %.2f | %.2f (%s) | %d (%.2f) |\n", name, per, z, target,
           per <= target ? "met" : "NOT met", s, t / s }'
   done
+  if [[ -n "$bin_b" ]]; then
+    echo
+    echo "A/B, runs alternated: A = $kb_version; B = $kb_version_b. CPU seconds of each run:"
+    echo
+    echo "| variant | A | B | B / A (medians) |"
+    echo "|---|---|---|--:|"
+    for variant in $variants; do
+      a=${ab_cpu_a[$variant]} b=${ab_cpu_b[$variant]}
+      printf '| %s | %s | %s | %s |\n' "$variant" "${a% }" "${b% }" \
+        "$(awk -v a="$(median $a)" -v b="$(median $b)" 'BEGIN { printf "%.3f", b / a }')"
+    done
+  fi
   echo
   target=$(awk -v r="$raw_mbps" 'BEGIN { printf "%.0f", 0.9 * r }')
   echo "Targets (reported, not asserted): kafka-backup >= 0.9 x raw ($target MB/s)," \
