@@ -26,6 +26,7 @@
 #
 # Knobs: KB_BENCH_RECORDS (500000), KB_BENCH_RECORD_BYTES (1024), KB_BENCH_PARTITIONS (8),
 # KB_BENCH_RUNS (5: the spread on a shared 2-core VM is large), KB_BENCH_BIN (kafka-backup binary; default build/release/src/cli/kafka-backup),
+# KB_BENCH_GNU_TIME (default /usr/bin/time: each run's CPU seconds and max RSS; empty: not measured),
 # KB_BENCH_RESTORE_CODEC (kafka.compression.type of the restore's producer, e.g. none; default:
 # the target's compression.type, else lz4), KB_BENCH_KCAT_CODEC (the baseline kcat's
 # compression.type, default none), KB_BENCH_WINDOW_BIN (default
@@ -70,6 +71,31 @@ create_topic() {
     --partitions "$PARTITIONS" --replication-factor 1 --config retention.ms=-1 >/dev/null
 }
 now() { date +%s.%N; }
+# Runs "$@" under GNU time (KB_BENCH_GNU_TIME, default /usr/bin/time) when there is one, writing
+# its report to $1; read_time then sets T_CPU (user + system seconds) and T_RSS (max RSS, MiB),
+# or "?" for both without GNU time.
+gnu_time=${KB_BENCH_GNU_TIME-/usr/bin/time}
+[[ -n "$gnu_time" && -x "$gnu_time" ]] || { gnu_time=''; log "no GNU time: CPU and RSS not measured"; }
+timed() {
+  local report=$1
+  shift
+  if [[ -n "$gnu_time" ]]; then "$gnu_time" -v -o "$report" "$@"; else "$@"; fi
+}
+read_time() {
+  T_CPU='?' T_RSS='?'
+  [[ -n "$gnu_time" ]] || return 0
+  T_CPU=$(awk -F': ' '/User time \(seconds\)|System time \(seconds\)/ { s += $2 }
+                      END { printf "%.2f", s }' "$1")
+  T_RSS=$(awk -F': ' '/Maximum resident set size/ { printf "%d", $2 / 1024 }' "$1")
+}
+# The lesser of two CPU figures; "" and "?" lose.
+least() {
+  if [[ -z "$1" || "$1" == "?" ]] || awk -v a="$2" -v b="$1" 'BEGIN { exit !(a < b) }'; then
+    echo "$2"
+  else
+    echo "$1"
+  fi
+}
 mbps() { python3 -c "print(f'{$1 / 1e6 / $2:.1f}')"; }
 
 ID=$(date +%s)
@@ -106,23 +132,29 @@ kcat -C -b "$BOOT" -t "$SRC" -e -q -f '%s\n' >"$WORK/values.txt"
 # run before it is printed as the spread.
 best_raw=""
 best_restore=""
+cpu_raw="" cpu_restore="" rss_raw=0 rss_restore=0
 ratios=()
 for run in $(seq 1 "$RUNS"); do
   create_topic "rbench-raw-$ID-$run"
   t0=$(now)
-  kcat -P -b "$BOOT" -t "rbench-raw-$ID-$run" -X enable.idempotence=true -X acks=all \
-    -X linger.ms=20 -X batch.size=1000000 -X compression.type="${KB_BENCH_KCAT_CODEC:-none}" \
-    -X queue.buffering.max.kbytes=262144 -l "$WORK/values.txt"
+  timed "$WORK/raw-$run.time" kcat -P -b "$BOOT" -t "rbench-raw-$ID-$run" \
+    -X enable.idempotence=true -X acks=all -X linger.ms=20 -X batch.size=1000000 \
+    -X compression.type="${KB_BENCH_KCAT_CODEC:-none}" -X queue.buffering.max.kbytes=262144 \
+    -l "$WORK/values.txt"
   t_raw=$(python3 -c "print($(now) - $t0)")
-  log "raw idempotent produce run $run: ${t_raw}s ($(mbps $BYTES "$t_raw") MB/s)"
+  read_time "$WORK/raw-$run.time"
+  cpu_raw=$(least "$cpu_raw" "$T_CPU")
+  if [[ "$T_RSS" != "?" ]] && ((T_RSS > rss_raw)); then rss_raw=$T_RSS; fi
+  log "raw idempotent produce run $run: ${t_raw}s ($(mbps $BYTES "$t_raw") MB/s), CPU ${T_CPU}s, max RSS ${T_RSS} MiB"
   if [[ -z $best_raw ]] || python3 -c "import sys; sys.exit(0 if $t_raw < $best_raw else 1)"; then
     best_raw=$t_raw
   fi
 
   dst=rbench-dst-$ID-$run
   t0=$(now)
-  "$BIN" --config "$WORK/kb.yaml" restore --topic "$SRC" --rename "$SRC=$dst" --no-groups \
-    --parallel "$PARALLEL" >"$WORK/restore-$run.out" 2>"$WORK/restore-$run.log" || {
+  timed "$WORK/restore-$run.time" "$BIN" --config "$WORK/kb.yaml" restore --topic "$SRC" \
+    --rename "$SRC=$dst" --no-groups --parallel "$PARALLEL" \
+    >"$WORK/restore-$run.out" 2>"$WORK/restore-$run.log" || {
     tail "$WORK/restore-$run.log"
     exit 1
   }
@@ -131,18 +163,23 @@ for run in $(seq 1 "$RUNS"); do
     cat "$WORK/restore-$run.out"
     exit 1
   }
+  read_time "$WORK/restore-$run.time"
+  cpu_restore=$(least "$cpu_restore" "$T_CPU")
+  if [[ "$T_RSS" != "?" ]] && ((T_RSS > rss_restore)); then rss_restore=$T_RSS; fi
   ratio=$(python3 -c "print(f'{$t_raw / $t:.2f}')")
   ratios+=("$ratio")
-  log "restore run $run: ${t}s ($(mbps $BYTES "$t") MB/s), ratio to raw run $run: ${ratio}x"
+  log "restore run $run: ${t}s ($(mbps $BYTES "$t") MB/s), ratio to raw run $run: ${ratio}x," \
+    "CPU ${T_CPU}s, max RSS ${T_RSS} MiB"
   if [[ -z $best_restore ]] || python3 -c "import sys; sys.exit(0 if $t < $best_restore else 1)"; then
     best_restore=$t
   fi
 done
 log "per-run ratios: ${ratios[*]}; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-echo "| records | record bytes | partitions | kcat codec | restore codec | raw idempotent produce (kcat) | kafka-backup restore | ratio |"
-echo "|---|---|---|---|---|---|---|---|"
-echo "| $RECORDS | $RECORD_BYTES | $PARTITIONS | ${KB_BENCH_KCAT_CODEC:-none} | ${KB_BENCH_RESTORE_CODEC:-default} | $(mbps $BYTES "$best_raw") MB/s | $(mbps $BYTES "$best_restore") MB/s | $(python3 -c "print(f'{$best_raw / $best_restore:.2f}x')") |"
+per_gb() { [[ "$1" == "?" ]] && echo "?" || awk -v c="$1" -v b="$BYTES" 'BEGIN { printf "%.2f", c / (b / 1e9) }'; }
+echo "| records | record bytes | partitions | kcat codec | restore codec | raw idempotent produce (kcat) | kafka-backup restore | ratio | CPU-s per GB: kcat / restore (least of the runs) | max RSS MiB: kcat / restore |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
+echo "| $RECORDS | $RECORD_BYTES | $PARTITIONS | ${KB_BENCH_KCAT_CODEC:-none} | ${KB_BENCH_RESTORE_CODEC:-default} | $(mbps $BYTES "$best_raw") MB/s | $(mbps $BYTES "$best_restore") MB/s | $(python3 -c "print(f'{$best_raw / $best_restore:.2f}x')") | $(per_gb "$cpu_raw") / $(per_gb "$cpu_restore") | $rss_raw / $rss_restore |"
 echo
 if [[ -x "$WINDOW_BIN" ]]; then
   "$WINDOW_BIN" --records 2000000 --value-bytes 512 --segment-mib 64 --dir "$WORK/window"
