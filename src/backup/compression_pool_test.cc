@@ -25,6 +25,15 @@ std::string InPlace(const std::vector<Record>& records, int level, size_t block_
   return bytes.ok() ? *bytes : std::string();
 }
 
+// One compression thread, blocks of `block_bytes`, idle buffers kept within `idle_limit`.
+CompressionPool::Options OneThread(size_t block_bytes, size_t idle_limit) {
+  CompressionPool::Options o;
+  o.threads = 1;
+  o.block_bytes = block_bytes;
+  o.idle_limit = idle_limit;
+  return o;
+}
+
 TEST(CompressionPoolTest, SegmentsMatchTheInPlaceWriterAndMemoryIsGivenBack) {
   // Levels 0 and 3, zstd's fast level -3, and 100 for LZ4.
   for (int setting : {0, 3, -3, 100}) {
@@ -88,11 +97,8 @@ TEST(CompressionPoolTest, SegmentsMatchTheInPlaceWriterAndMemoryIsGivenBack) {
 
 TEST(CompressionPoolTest, BuffersAreRecycledBySizeClass) {
   MemoryGauge gauge;
-  CompressionPool::Options o;
-  o.threads = 1;
-  o.block_bytes = 256 << 10;
-  o.idle_limit = (256 << 10) + format::kBlockHeaderSize;  // one full buffer's worth
-  CompressionPool pool(o, &gauge);
+  // Keeps one full buffer's worth idle.
+  CompressionPool pool(OneThread(256 << 10, (256 << 10) + format::kBlockHeaderSize), &gauge);
   EXPECT_EQ(pool.buffer_bytes(), (256u << 10) + format::kBlockHeaderSize);
   EXPECT_EQ(pool.ClassSize(1), 8u << 10);
   EXPECT_EQ(pool.ClassSize(20000), 32u << 10);
@@ -131,11 +137,9 @@ TEST(CompressionPoolTest, BuffersAreRecycledBySizeClass) {
 
 TEST(CompressionPoolTest, ANewBufferFreesIdleOnesToStayWithinTheLimit) {
   MemoryGauge gauge;
-  CompressionPool::Options o;
-  o.threads = 1;
-  o.block_bytes = 256 << 10;
-  o.idle_limit = (256 << 10) + format::kBlockHeaderSize + (16 << 10);  // a full and two small
-  CompressionPool pool(o, &gauge);
+  // Room for a full buffer and two small ones.
+  CompressionPool pool(OneThread(256 << 10, (256 << 10) + format::kBlockHeaderSize + (16 << 10)),
+                       &gauge);
   std::string s1 = pool.TakeBuffer(100);
   std::string s2 = pool.TakeBuffer(100);
   pool.Release(std::move(s1), 0);
@@ -154,11 +158,7 @@ TEST(CompressionPoolTest, ANewBufferFreesIdleOnesToStayWithinTheLimit) {
 
 TEST(CompressionPoolTest, TrimIdleFreesWhatThePeriodDidNotReuse) {
   MemoryGauge gauge;
-  CompressionPool::Options o;
-  o.threads = 1;
-  o.block_bytes = 64 << 10;
-  o.idle_limit = 64u << 20;
-  CompressionPool pool(o, &gauge);
+  CompressionPool pool(OneThread(64 << 10, 64u << 20), &gauge);
   const size_t full = pool.buffer_bytes();
   std::vector<std::string> taken;
   for (int i = 0; i < 4; ++i) taken.push_back(pool.TakeBuffer(full));
@@ -180,11 +180,7 @@ TEST(CompressionPoolTest, AStoredSegmentsBlocksAreReusedForTheNext) {
   // Codec none: the blocks keep their buffers until the segment is dropped, then all come back
   // at once; the next segment is built in them, allocating nothing.
   MemoryGauge gauge;
-  CompressionPool::Options o;
-  o.threads = 1;
-  o.block_bytes = 4096;
-  o.idle_limit = 1 << 20;
-  CompressionPool pool(o, &gauge);
+  CompressionPool pool(OneThread(4096, 1 << 20), &gauge);
   auto w = SegmentWriter::Create({0, 4096, "t/0", &pool, nullptr, format::Compression::kNone});
   ASSERT_TRUE(w.ok()) << w.status().ToString();
   const std::vector<Record> records = format::testing::JsonLikeRecords(7, 200, 300);
